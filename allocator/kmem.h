@@ -1,0 +1,169 @@
+/* kmem.h - the allocator instance: configuration profiles, lifecycle, the
+ * reporting hook and deterministic fault injection.
+ *
+ * Every piece of allocator state lives in one `struct kh` instance. The
+ * kernel-style names (kmalloc, alloc_pages, ...) act on a process-wide
+ * default instance; every such function has a `kh_` twin that takes the
+ * instance explicitly, which is what tests and fuzzers use.
+ *
+ * An instance is single-threaded, like one CPU with interrupts off: callers
+ * serialise access themselves. Behaviour is a pure function of the
+ * configuration and the operation sequence (no time, no ASLR-dependent
+ * decisions), so a crash input replays identically.
+ */
+#ifndef KH_KMEM_H
+#define KH_KMEM_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "gfp.h"
+
+struct kh;
+
+enum kh_slab_design {
+    KH_SLAB_SLUB,
+    KH_SLAB_SLAB,   /* classic SLAB: full/partial/free lists, colouring */
+    KH_SLAB_SLOB,   /* only its kmalloc size-class rules are modelled */
+};
+
+/* Kernel zone names; HIGHMEM is optional (0 pages by default). */
+enum zone_type { ZONE_DMA, ZONE_DMA32, ZONE_NORMAL, ZONE_HIGHMEM, MAX_NR_ZONES };
+
+#define KH_MAX_CPUS 64
+#define KH_MAX_ORDER_LIMIT 20   /* upper bound accepted for config.max_order */
+
+struct kh_config {
+    const char *profile;              /* name of the profile this came from */
+    unsigned page_shift;              /* 12, 14 or 16 */
+    unsigned max_order;               /* exclusive (pre-6.4 meaning): orders 0..max_order-1 */
+    uint64_t zone_bytes[MAX_NR_ZONES];/* memory per zone, laid out DMA, DMA32, NORMAL, HIGHMEM */
+    unsigned nr_cpus;                 /* simulated CPUs (SLUB slab order depends on it) */
+    enum kh_slab_design slab;
+    unsigned cache_line;              /* L1 cache line size, 64 on x86_64 */
+    unsigned arch_kmalloc_minalign;   /* ARCH_KMALLOC_MINALIGN, 8 on x86_64 */
+    unsigned min_free_kbytes;         /* 0: derive as the kernel does from lowmem size */
+    unsigned watermark_scale_factor;  /* kernel default 10 (0.1% of zone) */
+    bool slab_nomerge;                /* disable SLUB cache merging (default true: deterministic names) */
+    char slub_debug[32];              /* slub_debug letters applied to every cache ("" = off, "FZPU") */
+    unsigned quarantine_objects;      /* freed objects held back before reuse (0 = none) */
+};
+
+/* Fills *cfg with a named profile. Known names: see kh_profile_names().
+ * Returns 0, or -1 when the name is unknown. */
+int kh_profile_config(const char *name, struct kh_config *cfg);
+/* NULL-terminated list of profile names; the first is the default. */
+const char *const *kh_profile_names(void);
+/* One-line description of a profile, NULL when the name is unknown. */
+const char *kh_profile_description(const char *name);
+#define KH_DEFAULT_PROFILE "linux-6.1-x86_64"
+
+/* Checks a configuration. Returns NULL when valid, else a message naming
+ * the offending field and why. */
+const char *kh_config_check(const struct kh_config *cfg);
+
+/* Creates an instance. Returns NULL (and writes the reason to *err when
+ * err is non-NULL) on an invalid config or when host memory cannot be
+ * reserved. Creation and destruction cost does not grow with arena size. */
+struct kh *kh_create(const struct kh_config *cfg, const char **err);
+void kh_destroy(struct kh *kh);
+/* Back to the just-created state. Cost is proportional to what was touched
+ * since creation or the last reset, not to the arena size. */
+void kh_reset(struct kh *kh);
+const struct kh_config *kh_get_config(const struct kh *kh);
+
+/* The default instance used by the kernel-style names. Created on first use
+ * from the profile in $KMEM_PROFILE (default KH_DEFAULT_PROFILE). */
+struct kh *kh_default(void);
+/* Replaces the default instance (destroying the old one); NULL just drops it. */
+void kh_set_default(struct kh *kh);
+
+/* Simulated CPU the caller runs on (per-CPU slabs, this_cpu_ptr). */
+void kh_set_cpu(struct kh *kh, unsigned cpu);
+unsigned kh_current_cpu(const struct kh *kh);
+
+/* ---- Reports ------------------------------------------------------------
+ * Every warning and bug goes through one hook, phrased as the kernel would
+ * phrase it. `reason` is a short stable title ("double free",
+ * "Right Redzone overwritten") that tests match on; `text` is the full
+ * multi-line report. */
+enum kh_severity { KH_SEV_WARN, KH_SEV_BUG };
+
+enum kh_report_class {
+    KH_R_PAGE_ALLOC_FAILURE,  /* "page allocation failure: order:N, mode:..." */
+    KH_R_WARN,                /* WARN_ON-style misuse warnings */
+    KH_R_BAD_PAGE,            /* "BUG: Bad page state": bad free_pages & co */
+    KH_R_SLAB,                /* "BUG <cache> (Not tainted): <reason>" */
+    KH_R_KFREE,               /* invalid kfree / ksize / krealloc pointers */
+    KH_R_VMALLOC,             /* vfree/vmalloc misuse */
+    KH_R_MEMPOOL,             /* mempool misuse and modelled deadlocks */
+    KH_R_PERCPU,              /* per-CPU allocator warnings */
+    KH_R_OOM,                 /* out of memory with nothing left to reclaim */
+    KH_R_NR_CLASSES
+};
+
+struct kh_report {
+    enum kh_severity severity;
+    enum kh_report_class cls;
+    const char *subsystem;   /* "page_alloc", "slub", "slab", "kmalloc", ... */
+    const char *reason;      /* stable short title */
+    const char *text;        /* full kernel-style text, newline-terminated */
+    uintptr_t addr;          /* the address concerned, 0 if none */
+};
+
+enum kh_report_mode {
+    KH_REPORT_ABORT,   /* default: print; abort() on a BUG, carry on after a WARN */
+    KH_REPORT_RECORD,  /* keep every report (see kh_reports) and carry on */
+    KH_REPORT_COUNT,   /* only count them; nothing printed or kept */
+};
+
+typedef void (*kh_report_fn)(void *ctx, const struct kh_report *r);
+
+void kh_set_report_mode(struct kh *kh, enum kh_report_mode mode);
+/* Quiet: no printing to stderr in ABORT/RECORD mode. */
+void kh_set_report_quiet(struct kh *kh, bool quiet);
+/* An extra hook called for every report, after recording/counting and
+ * before any abort. */
+void kh_set_report_hook(struct kh *kh, kh_report_fn fn, void *ctx);
+/* Reports since creation/reset/clear. */
+unsigned kh_report_count(const struct kh *kh, enum kh_severity sev);
+unsigned kh_report_count_class(const struct kh *kh, enum kh_report_class cls);
+/* Recorded reports (RECORD mode), oldest first; NULL past the end. */
+const struct kh_report *kh_report_get(const struct kh *kh, unsigned i);
+void kh_reports_clear(struct kh *kh);
+
+/* ---- Fault injection (fail_page_alloc / failslab) -------------------------
+ * Counting is deterministic: every allocation attempt that may be failed
+ * counts once, in program order. __GFP_NOFAIL attempts are never failed. */
+enum kh_fault_domain {
+    KH_FAULT_PAGE = 1u << 0,   /* page allocator (fail_page_alloc) */
+    KH_FAULT_SLAB = 1u << 1,   /* kmem_cache_alloc and kmalloc (failslab) */
+    KH_FAULT_VMALLOC = 1u << 2,
+    KH_FAULT_PERCPU = 1u << 3,
+    KH_FAULT_ALL = 0xfu,
+};
+
+enum kh_fault_mode {
+    KH_FAULT_OFF,
+    KH_FAULT_NTH,      /* fail only the nth attempt (1-based) */
+    KH_FAULT_FROM,     /* fail the nth attempt and every one after it */
+    KH_FAULT_RANDOM,   /* fail each attempt with probability percent, seeded */
+};
+
+struct kh_fault_config {
+    enum kh_fault_mode mode;
+    unsigned domains;      /* mask of enum kh_fault_domain; 0 means all */
+    uint64_t nth;
+    unsigned percent;      /* 0..100 for KH_FAULT_RANDOM */
+    uint64_t seed;
+    unsigned min_order;    /* page domain: only orders >= this may fail */
+};
+
+void kh_fault_set(struct kh *kh, const struct kh_fault_config *fc);
+void kh_fault_clear(struct kh *kh);
+/* Attempts counted / failures injected since the last kh_fault_set. */
+uint64_t kh_fault_attempts(const struct kh *kh);
+uint64_t kh_fault_injected(const struct kh *kh);
+
+#endif

@@ -1,0 +1,152 @@
+/* shadow.c - sorted interval array and content patterns (see shadow.h). */
+#include "shadow.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+static const char *const kind_names[SHADOW_NR_KINDS] = {
+    "kmalloc", "cache object", "pages", "vmalloc", "percpu", "mempool", "bootmem",
+};
+
+const char *shadow_kind_name(enum shadow_kind k)
+{
+    return k < SHADOW_NR_KINDS ? kind_names[k] : "?";
+}
+
+void shadow_init(struct shadow *s) { memset(s, 0, sizeof(*s)); }
+
+void shadow_free(struct shadow *s)
+{
+    free(s->v);
+    shadow_init(s);
+}
+
+void shadow_clear(struct shadow *s)
+{
+    s->n = 0;
+    s->next_id = 0;
+}
+
+static size_t extent(size_t size) { return size ? size : 1; }
+
+/* Index of the first block whose start is >= addr. */
+static size_t lower_bound(const struct shadow *s, uintptr_t addr)
+{
+    size_t lo = 0, hi = s->n;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (s->v[mid].start < addr)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo;
+}
+
+/* The live block overlapping [start, start+len) other than `self`, if any.
+ * Blocks never overlap each other, so only the neighbours of the insertion
+ * point can overlap a new range that is no larger than... any size: scan
+ * forward while blocks start inside the range. */
+static const struct shadow_block *overlapping(const struct shadow *s, uintptr_t start,
+                                              size_t len, const struct shadow_block *self)
+{
+    size_t i = lower_bound(s, start);
+    if (i > 0) {
+        const struct shadow_block *prev = &s->v[i - 1];
+        if (prev != self && prev->start + extent(prev->size) > start)
+            return prev;
+    }
+    for (; i < s->n && s->v[i].start < start + len; i++)
+        if (&s->v[i] != self)
+            return &s->v[i];
+    return NULL;
+}
+
+const struct shadow_block *shadow_insert(struct shadow *s, uintptr_t start, size_t size,
+                                         enum shadow_kind kind, uint32_t *id_out)
+{
+    const struct shadow_block *hit = overlapping(s, start, extent(size), NULL);
+    if (hit)
+        return hit;
+    if (s->n == s->cap) {
+        size_t cap = s->cap ? s->cap * 2 : 64;
+        struct shadow_block *v = realloc(s->v, cap * sizeof(*v));
+        if (!v)
+            abort();  /* host OOM in the test harness itself: nothing sane to do */
+        s->v = v;
+        s->cap = cap;
+    }
+    size_t i = lower_bound(s, start);
+    memmove(&s->v[i + 1], &s->v[i], (s->n - i) * sizeof(*s->v));
+    s->v[i] = (struct shadow_block){ .start = start, .size = size, .id = s->next_id++,
+                                     .kind = (uint8_t)kind, .patterned = false };
+    s->n++;
+    if (id_out)
+        *id_out = s->v[i].id;
+    return NULL;
+}
+
+struct shadow_block *shadow_find(struct shadow *s, uintptr_t start)
+{
+    size_t i = lower_bound(s, start);
+    return i < s->n && s->v[i].start == start ? &s->v[i] : NULL;
+}
+
+struct shadow_block *shadow_containing(struct shadow *s, uintptr_t addr)
+{
+    size_t i = lower_bound(s, addr + 1);
+    if (i == 0)
+        return NULL;
+    struct shadow_block *b = &s->v[i - 1];
+    return addr < b->start + extent(b->size) ? b : NULL;
+}
+
+bool shadow_remove(struct shadow *s, uintptr_t start)
+{
+    size_t i = lower_bound(s, start);
+    if (i >= s->n || s->v[i].start != start)
+        return false;
+    memmove(&s->v[i], &s->v[i + 1], (s->n - i - 1) * sizeof(*s->v));
+    s->n--;
+    return true;
+}
+
+const struct shadow_block *shadow_resize(struct shadow *s, struct shadow_block *b, size_t size)
+{
+    const struct shadow_block *hit = overlapping(s, b->start, extent(size), b);
+    if (!hit)
+        b->size = size;
+    return hit;
+}
+
+uint8_t shadow_pattern_byte(uint32_t id, size_t i)
+{
+    /* Cheap, id-dependent and position-dependent, never constant across a
+     * block, so a shifted or foreign copy does not verify by accident. */
+    uint32_t x = id * 0x9e3779b1u + (uint32_t)i * 0x85ebca77u;
+    return (uint8_t)(x >> 24 ^ x >> 11 ^ 0x5c);
+}
+
+void shadow_fill(struct shadow_block *b, size_t from)
+{
+    uint8_t *p = (uint8_t *)b->start;
+    for (size_t i = from; i < b->size; i++)
+        p[i] = shadow_pattern_byte(b->id, i);
+    b->patterned = true;
+}
+
+bool shadow_verify(const struct shadow_block *b, size_t limit, size_t *bad_off)
+{
+    if (!b->patterned)
+        return true;
+    const uint8_t *p = (const uint8_t *)b->start;
+    size_t n = limit < b->size ? limit : b->size;
+    for (size_t i = 0; i < n; i++) {
+        if (p[i] != shadow_pattern_byte(b->id, i)) {
+            if (bad_off)
+                *bad_off = i;
+            return false;
+        }
+    }
+    return true;
+}

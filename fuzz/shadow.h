@@ -1,0 +1,73 @@
+/* shadow.h - the fuzzers' independent model of what is live.
+ *
+ * Every block the allocator hands out (kmalloc object, cache object, pages,
+ * vmalloc area, per-CPU copy, mempool element) is recorded here with the
+ * size the caller asked for. The model answers two questions cheaply after
+ * every operation:
+ *   - does a new block overlap any live one? (sorted interval array, binary
+ *     search: O(log n) to find, O(n) memmove to insert, fine for the few
+ *     thousand live blocks a fuzz input reaches);
+ *   - is every live block's content still what the caller wrote? (each block
+ *     is filled with a pattern derived from its id; a mismatch means the
+ *     allocator handed the same bytes to someone else or scribbled on them).
+ */
+#ifndef KH_SHADOW_H
+#define KH_SHADOW_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+enum shadow_kind {
+    SHADOW_KMALLOC,
+    SHADOW_CACHE_OBJ,
+    SHADOW_PAGES,
+    SHADOW_VMALLOC,
+    SHADOW_PERCPU,
+    SHADOW_MEMPOOL,
+    SHADOW_BOOTMEM,
+    SHADOW_NR_KINDS
+};
+
+struct shadow_block {
+    uintptr_t start;
+    size_t size;       /* bytes the caller may use (requested size) */
+    uint32_t id;       /* unique per model lifetime; seeds the pattern */
+    uint8_t kind;      /* enum shadow_kind */
+    bool patterned;    /* filled with the id pattern (false: caller-owned contents) */
+};
+
+struct shadow {
+    struct shadow_block *v;  /* sorted by start */
+    size_t n, cap;
+    uint32_t next_id;
+};
+
+void shadow_init(struct shadow *s);
+void shadow_free(struct shadow *s);
+void shadow_clear(struct shadow *s);
+
+/* Records [start, start + size). Returns NULL on success, or the live block it
+ * overlaps (nothing recorded then). A zero size is recorded as one byte so
+ * that two zero-sized live blocks at one address still count as overlap. */
+const struct shadow_block *shadow_insert(struct shadow *s, uintptr_t start, size_t size,
+                                         enum shadow_kind kind, uint32_t *id_out);
+/* Exact start lookup; NULL if no live block starts there. */
+struct shadow_block *shadow_find(struct shadow *s, uintptr_t start);
+/* The live block containing addr, or NULL. */
+struct shadow_block *shadow_containing(struct shadow *s, uintptr_t addr);
+bool shadow_remove(struct shadow *s, uintptr_t start);
+/* Changes a block's size in place (e.g. krealloc returned the same pointer).
+ * Returns the neighbour it would overlap, or NULL on success. */
+const struct shadow_block *shadow_resize(struct shadow *s, struct shadow_block *b, size_t size);
+
+/* Pattern: byte i of block `id` is a fixed function of (id, i). */
+uint8_t shadow_pattern_byte(uint32_t id, size_t i);
+void shadow_fill(struct shadow_block *b, size_t from);
+/* Returns true when intact; else writes the first bad offset. Checks bytes
+ * [0, limit) where limit = min(limit, size). */
+bool shadow_verify(const struct shadow_block *b, size_t limit, size_t *bad_off);
+
+const char *shadow_kind_name(enum shadow_kind k);
+
+#endif
