@@ -5,6 +5,7 @@
  * to RECORD or COUNT so that one run can count the reports a misuse
  * produces, KUnit-style, and check the allocator is still consistent after.
  */
+#define _POSIX_C_SOURCE 200809L /* strdup */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>

@@ -1,0 +1,54 @@
+"""kh_fuzz_target: one macro per fuzz target, in the style of rules_fuzzing.
+
+For a target `foo` (source foo_fuzzer.c) it defines:
+  foo                    the libFuzzer binary (clang, ASan + UBSan, coverage)
+  foo_run                fuzzes with a persistent working corpus under
+                         .fuzz-work/foo/ in the workspace, seeded from
+                         fuzz/corpus/foo/, with fuzz/dicts/foo.dict and the
+                         flags in fuzz/options/foo.options
+  foo_regression_test    part of `bazel test //...`: replays every seed in
+                         fuzz/corpus/foo/ and every committed reproducer in
+                         fuzz/crashes/foo/ through the same entry point,
+                         without libFuzzer, failing on any finding
+"""
+
+SAN_COPTS = [
+    "-fsanitize=address,undefined",
+    "-fno-sanitize-recover=undefined",
+    "-fno-omit-frame-pointer",
+    "-g",
+    "-O1",
+]
+
+FUZZ_COPTS = SAN_COPTS + ["-fsanitize=fuzzer-no-link"]
+
+def kh_fuzz_target(name, srcs, deps = []):
+    native.cc_binary(
+        name = name,
+        srcs = srcs,
+        copts = FUZZ_COPTS,
+        linkopts = ["-fsanitize=fuzzer,address,undefined"],
+        deps = ["//fuzz:harness_fuzz"] + deps,
+        tags = ["fuzzer"],
+    )
+    native.cc_test(
+        name = name + "_regression_test",
+        srcs = srcs,
+        copts = FUZZ_COPTS,
+        linkopts = ["-fsanitize=address,undefined"],
+        deps = ["//fuzz:harness_fuzz", "//fuzz:standalone_main"] + deps,
+        data = native.glob(["corpus/" + name + "/**", "crashes/" + name + "/**"]),
+        args = ["fuzz/corpus/" + name, "fuzz/crashes/" + name],
+        size = "medium",
+    )
+    native.sh_binary(
+        name = name + "_run",
+        srcs = ["//ci:run_fuzzer.sh"],
+        args = ["$(location :" + name + ")", name],
+        data = [
+            ":" + name,
+            "dicts/" + name + ".dict",
+            "options/" + name + ".options",
+        ] + native.glob(["corpus/" + name + "/**"]),
+        tags = ["manual"],
+    )

@@ -1,0 +1,105 @@
+/* oracle.c - spec restated independently of the allocator (see oracle.h). */
+#include "oracle.h"
+
+static unsigned min_u(unsigned a, unsigned b) { return a < b ? a : b; }
+
+void oracle_limits(const struct kh_config *cfg, struct oracle_limits *l)
+{
+    unsigned ps = cfg->page_shift, mo = cfg->max_order;
+    l->page_shift = ps;
+    l->design = cfg->slab;
+    l->minalign = cfg->arch_kmalloc_minalign;
+    switch (cfg->slab) {
+    case KH_SLAB_SLAB:
+        l->shift_high = min_u(mo + ps - 1, 25);
+        l->shift_max = l->shift_high;
+        l->shift_low = 5;
+        break;
+    case KH_SLAB_SLOB:
+        l->shift_high = ps;
+        l->shift_max = mo + ps - 1;
+        l->shift_low = 3;
+        break;
+    case KH_SLAB_SLUB:
+    default:
+        l->shift_high = ps + 1;
+        l->shift_max = mo + ps - 1;
+        l->shift_low = 3;
+        break;
+    }
+    /* An architecture whose kmalloc alignment exceeds 8 raises the minimum. */
+    size_t min = (size_t)1 << l->shift_low;
+    if (cfg->arch_kmalloc_minalign > 8)
+        min = cfg->arch_kmalloc_minalign;
+    l->min_size = min;
+    l->max_cache_size = (size_t)1 << l->shift_high;
+    l->max_size = (size_t)1 << l->shift_max;
+}
+
+int oracle_get_order(unsigned page_shift, unsigned long size)
+{
+    unsigned long pages = (size - 1) >> page_shift;
+    int order = 0;
+    while (pages) {
+        order++;
+        pages >>= 1;
+    }
+    return order;
+}
+
+static size_t next_pow2(size_t n)
+{
+    size_t p = 1;
+    while (p < n)
+        p <<= 1;
+    return p;
+}
+
+size_t oracle_kmalloc_class(const struct oracle_limits *l, size_t size)
+{
+    if (size == 0 || size > l->max_size)
+        return 0;
+    if (size > l->max_cache_size)
+        return ((size_t)1 << l->page_shift) << oracle_get_order(l->page_shift, size);
+    if (size <= l->min_size)
+        return l->min_size;
+    if (l->min_size <= 32 && size > 64 && size <= 96)
+        return 96;
+    if (l->min_size <= 64 && size > 128 && size <= 192)
+        return 192;
+    return next_pow2(size);
+}
+
+size_t oracle_ksize(const struct oracle_limits *l, size_t size)
+{
+    if (l->design == KH_SLAB_SLOB && size != 0 &&
+        size < ((size_t)1 << l->page_shift) - l->minalign)
+        return (size + 1) & ~(size_t)1;
+    return oracle_kmalloc_class(l, size);
+}
+
+size_t oracle_kmalloc_align(const struct oracle_limits *l, const struct kh_config *cfg, size_t size)
+{
+    size_t cls = oracle_kmalloc_class(l, size);
+    if (cls == 0)
+        return 1;
+    if (size > l->max_cache_size)
+        return (size_t)1 << l->page_shift;
+    if (l->design == KH_SLAB_SLOB)
+        return cfg->arch_kmalloc_minalign;
+    /* Power-of-two classes are naturally aligned; 96 and 192 get the minimum. */
+    if ((cls & (cls - 1)) == 0)
+        return cls;
+    return cfg->arch_kmalloc_minalign;
+}
+
+size_t oracle_kmalloc_size_roundup(const struct oracle_limits *l, size_t size)
+{
+    if (size == 0)
+        return 0;
+    if (size <= l->max_cache_size)
+        return oracle_kmalloc_class(l, size);
+    if (size <= l->max_size)
+        return ((size_t)1 << l->page_shift) << oracle_get_order(l->page_shift, size);
+    return size;
+}

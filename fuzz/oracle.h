@@ -1,0 +1,42 @@
+/* oracle.h - what the spec says a result must be, computed independently
+ * of the allocator.
+ *
+ * These functions restate SPEC sections 1-2 from the profile's raw numbers
+ * (page size, max order, slab design, ARCH_KMALLOC_MINALIGN). They share no
+ * code with allocator/kmalloc.c on purpose: a bug in the size-class code
+ * (say, the 96/192 boundary off by one) shows up as a disagreement.
+ */
+#ifndef KH_ORACLE_H
+#define KH_ORACLE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "kmem.h"
+
+struct oracle_limits {
+    unsigned page_shift;
+    unsigned shift_low, shift_high, shift_max;
+    size_t min_size;         /* KMALLOC_MIN_SIZE */
+    size_t max_cache_size;   /* KMALLOC_MAX_CACHE_SIZE */
+    size_t max_size;         /* KMALLOC_MAX_SIZE */
+    enum kh_slab_design design;
+    size_t minalign;         /* ARCH_KMALLOC_MINALIGN */
+};
+
+void oracle_limits(const struct kh_config *cfg, struct oracle_limits *out);
+
+/* Size class a kmalloc(size) must land in: 0 for size 0 (ZERO_SIZE_PTR) and
+ * for sizes above KMALLOC_MAX_SIZE (NULL). For SLUB/SLAB this is also what
+ * ksize() must return; SLOB's ksize is the request rounded to its 2-byte unit
+ * for requests below PAGE_SIZE - minalign (its small-object path). */
+size_t oracle_kmalloc_class(const struct oracle_limits *l, size_t size);
+size_t oracle_ksize(const struct oracle_limits *l, size_t size);
+/* Minimum alignment a kmalloc(size) result must have. */
+size_t oracle_kmalloc_align(const struct oracle_limits *l, const struct kh_config *cfg, size_t size);
+/* kmalloc_size_roundup(size) per SPEC 1. */
+size_t oracle_kmalloc_size_roundup(const struct oracle_limits *l, size_t size);
+/* get_order(size) per SPEC 4. */
+int oracle_get_order(unsigned page_shift, unsigned long size);
+
+#endif
