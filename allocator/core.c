@@ -120,6 +120,32 @@ const char *kh_config_check(const struct kh_config *c)
     return NULL;
 }
 
+/* Brings the subsystems up in dependency order; when one fails, the ones
+ * already up are torn down in reverse order. */
+static const char *init_subsystems(struct kh *kh)
+{
+    const char *why = kh_page_alloc_init(kh);
+    if (why)
+        return why;
+    why = kh_slab_init(kh);
+    if (why)
+        goto no_slab;
+    why = kh_vmalloc_init(kh);
+    if (why)
+        goto no_vmalloc;
+    why = kh_percpu_init(kh);
+    if (why)
+        goto no_percpu;
+    return NULL;
+no_percpu:
+    kh_vmalloc_destroy(kh);
+no_vmalloc:
+    kh_slab_destroy(kh);
+no_slab:
+    kh_page_alloc_destroy(kh);
+    return why;
+}
+
 struct kh *kh_create(const struct kh_config *cfg, const char **err)
 {
     const char *why = kh_config_check(cfg);
@@ -141,12 +167,7 @@ struct kh *kh_create(const struct kh_config *cfg, const char **err)
     kh->memfd = -1;
     kh->rep.mode = KH_REPORT_ABORT;
 
-    why = kh_page_alloc_init(kh);
-    if (!why) {
-        why = kh_slab_init(kh);
-        if (why)
-            kh_page_alloc_destroy(kh);
-    }
+    why = init_subsystems(kh);
     if (why) {
         if (err)
             *err = why;
@@ -161,6 +182,8 @@ void kh_destroy(struct kh *kh)
 {
     if (!kh)
         return;
+    kh_percpu_destroy(kh);
+    kh_vmalloc_destroy(kh);
     kh_slab_destroy(kh);
     kh_page_alloc_destroy(kh);
     kh_report_destroy(kh);
@@ -169,6 +192,8 @@ void kh_destroy(struct kh *kh)
 
 void kh_reset(struct kh *kh)
 {
+    kh_percpu_reset(kh);
+    kh_vmalloc_reset(kh);
     kh_slab_reset(kh);
     kh_page_alloc_reset(kh);
     kh_report_reset(kh);

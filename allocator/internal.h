@@ -132,6 +132,8 @@ static inline void *kh_pfn_to_virt(const struct kh *kh, unsigned long pfn)
 /* Block (free or allocated) containing pfn: its head pfn, or KH_NO_PFN when
  * the pfn is still in a zone's untouched lazy region. */
 unsigned long kh_block_head(const struct kh *kh, unsigned long pfn);
+/* Zone holding pfn, NULL when pfn is outside the arena. */
+const struct zone *kh_pfn_zone(const struct kh *kh, unsigned long pfn);
 
 /* Reports (report.c). `reason` must be a string literal or live as long as
  * the instance; the text is formatted and copied. */
@@ -154,6 +156,12 @@ void kh_page_alloc_destroy(struct kh *kh);
 const char *kh_slab_init(struct kh *kh);      /* slab_common.c */
 void kh_slab_reset(struct kh *kh);
 void kh_slab_destroy(struct kh *kh);
+const char *kh_vmalloc_init(struct kh *kh);   /* vmalloc.c */
+void kh_vmalloc_reset(struct kh *kh);
+void kh_vmalloc_destroy(struct kh *kh);
+const char *kh_percpu_init(struct kh *kh);    /* percpu.c */
+void kh_percpu_reset(struct kh *kh);
+void kh_percpu_destroy(struct kh *kh);
 
 /* ASan integration: no-ops without AddressSanitizer. */
 #if defined(__has_feature)

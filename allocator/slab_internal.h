@@ -1,0 +1,279 @@
+/* slab_internal.h - structures shared by the slab layer's files
+ * (slab_common.c, slub.c, slab_debug.c, kmalloc.c and a classic SLAB
+ * backend).
+ *
+ * Split of work. The common layer owns everything that does not depend on
+ * the design: cache geometry, the cache chain, slab creation and release
+ * (pages, PG_slab, object free chain, ctor), pointer validation on free,
+ * the allocation bitmap that makes double frees detectable, debug
+ * checks, ASan poisoning, the quarantine, introspection and validation. A
+ * design (struct kh_slab_ops, chosen by kh->cfg.slab) owns where free
+ * objects live between allocations: per-CPU slabs and partial lists for
+ * SLUB, slabs_full/partial/free for classic SLAB.
+ *
+ * Objects. A slot of s->size bytes holds [left red zone][object][right red
+ * zone][free pointer if outside][2 tracks][orig size][padding]; the object
+ * pointer is slot + red_left_pad. A free object stores the next free
+ * object's address at object + s->offset.
+ *
+ * Host memory (struct kmem_cache, struct slab) comes from calloc and is
+ * freed on reset/destroy; slab memory comes from kh_alloc_pages.
+ */
+#ifndef KH_SLAB_INTERNAL_H
+#define KH_SLAB_INTERNAL_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "internal.h"
+#include "kmalloc.h"
+#include "slab.h"
+
+#define KH_PTR_SIZE ((unsigned)sizeof(void *))
+#define ARCH_SLAB_MINALIGN 8u
+#define SLUB_MAX_ORDER 3u            /* PAGE_ALLOC_COSTLY_ORDER */
+#define MIN_PARTIAL 5u
+#define MAX_PARTIAL 10u
+#define KH_TRACK_SIZE 32u            /* struct track with a stack depot handle */
+
+/* Flags private to the slab layer (outside the SLAB_* user bits). */
+#define __OBJECT_POISON 0x80000000u  /* poison the object body when free */
+#define KH_CACHE_KMALLOC_RZ 0x40000000u /* kmalloc red zone from orig size (Z+U on kmalloc) */
+
+#define KH_KMALLOC_TYPES 2           /* normal, dma */
+#define KH_KMALLOC_SHIFT_LIMIT 26    /* indices 0..25 */
+
+struct kmem_cache;
+struct slab;
+
+struct kh_slab_list {
+    struct slab *head, *tail;
+    unsigned long nr;
+};
+
+struct slab {
+    struct kmem_cache *cache;
+    unsigned char *base;        /* address of the first page */
+    unsigned char *first;       /* object pointer of slot 0 */
+    struct page *page;          /* head page */
+    unsigned order;
+    unsigned objects;
+    unsigned inuse;             /* objects held by users, quarantined included */
+    unsigned quarantined;
+    unsigned colour_off;
+    void *freelist;             /* free objects not owned by a CPU */
+    enum kh_slab_list_id list;
+    int cpu;                    /* owning CPU (list == CPU), else -1 */
+    struct slab *next, *prev;   /* links on the list named by `list` */
+    struct slab *all_next, *all_prev; /* every slab of the cache */
+    uint32_t *req;              /* requested size per object, or NULL */
+    uint64_t map[];             /* bit i set: object i allocated or quarantined */
+};
+
+struct kh_cpu_slab {
+    void *freelist;             /* lockless-style list owned by this CPU */
+    struct slab *slab;          /* current slab, NULL if none */
+};
+
+struct kh_slab_ops {
+    const char *name;           /* "slub" / "slab": report subsystem */
+    /* Sets the design-dependent geometry (s->order, s->objects,
+     * s->min_partial, ...) and host state. Returns 0 or -1. */
+    int (*open)(struct kh *kh, struct kmem_cache *s);
+    /* Frees host state made by open (slabs are gone already). */
+    void (*close)(struct kh *kh, struct kmem_cache *s);
+    /* Returns a free object taken out of the design's lists (its bitmap bit
+     * still clear), or NULL when no slab can be had. */
+    void *(*get_object)(struct kh *kh, struct kmem_cache *s, gfp_t gfp);
+    /* Takes back a validated object whose bitmap bit is already clear. */
+    void (*put_object)(struct kh *kh, struct kmem_cache *s, struct slab *slab, void *obj);
+    /* Returns per-CPU objects and slabs to the node lists. */
+    void (*flush)(struct kh *kh, struct kmem_cache *s);
+    /* Releases every empty slab; returns pages given back. */
+    unsigned long (*shrink)(struct kh *kh, struct kmem_cache *s);
+    /* /proc/slabinfo tunables: limit, batchcount, sharedfactor. */
+    void (*tunables)(const struct kmem_cache *s, unsigned out[3]);
+    /* Design invariants (lists, CPU state); returns violations added. */
+    unsigned (*validate)(struct kh *kh, struct kmem_cache *s, struct kh_violations *out);
+    /* Number of objects currently free on design-owned lists for slab
+     * (CPU freelists included). */
+    unsigned (*free_count)(struct kh *kh, struct kmem_cache *s, struct slab *slab);
+};
+
+extern const struct kh_slab_ops kh_slub_ops;
+/* Classic SLAB backend, when linked in; NULL makes SLAB profiles use SLUB. */
+extern const struct kh_slab_ops *const kh_slab_classic_ops;
+
+enum kh_cache_state { KH_CACHE_LIVE = 0x51ab, KH_CACHE_LEAKED, KH_CACHE_DESTROYED };
+
+struct kmem_cache {
+    enum kh_cache_state state;
+    char *name;
+    unsigned object_size, size, align, offset, inuse, red_left_pad;
+    slab_flags_t flags;
+    void (*ctor)(void *);
+    unsigned order, objects;    /* preferred order and its objects */
+    unsigned min_order, min_objects_oo; /* fallback order under pressure */
+    unsigned min_partial;
+    uint64_t recip;             /* 2^32 / size rounded up: fast index */
+    bool is_kmalloc;
+    bool slow;                  /* debug, ctor or ASan: no lockless fast path */
+    bool track_req;             /* keep per-object requested sizes */
+    unsigned refcount;
+    gfp_t alloc_gfp;            /* zone bits for slab pages */
+    const struct kh_slab_ops *ops;
+    struct kh *kh;
+
+    struct kmem_cache *next, *prev;   /* cache chain (creation order) */
+    struct kh_cpu_slab *cpu;          /* nr_cpus entries */
+    struct kh_slab_list partial, full, free;
+    struct slab *all_head, *all_tail;
+    unsigned long nr_slabs, nr_objects, nr_inuse;
+    unsigned long errors;
+    void *design;                     /* backend private state */
+    unsigned colour_off, colour, colour_next; /* classic SLAB */
+};
+
+struct kh_quarantine_entry { void *obj; struct slab *slab; };
+
+struct kh_slab_state {
+    struct kmem_cache *chain_head, *chain_tail;   /* live and leaked caches */
+    struct kmem_cache *dead_head;                 /* destroyed: kept for double-destroy checks */
+    unsigned nr_caches;
+    const struct kh_slab_ops *ops;
+    unsigned shift_low, shift_high, shift_max;
+    size_t min_size, max_cache_size, max_size;
+    uint8_t size_index[24];                       /* (size - 1) / 8 -> index, sizes <= 192 */
+    struct kmem_cache *kmalloc[KH_KMALLOC_TYPES][KH_KMALLOC_SHIFT_LIMIT];
+    slab_flags_t debug_flags;                     /* from cfg.slub_debug */
+    unsigned long errors;                         /* KUnit-style count */
+    unsigned long clock;                          /* track "when" */
+    struct kh_quarantine_entry *q;
+    unsigned q_cap, q_head, q_len;
+    bool shrinker_registered;
+};
+
+/* ---- common helpers (slab_common.c) ---- */
+static inline struct kh_slab_state *kh_slab_state(const struct kh *kh) { return kh->slab; }
+
+#ifdef KH_ASAN
+/* Free pointers live in poisoned memory: read and write them unchecked. */
+void *kh_get_fp(const struct kmem_cache *s, const void *obj);
+void kh_set_fp(const struct kmem_cache *s, void *obj, void *fp);
+#else
+static inline void *kh_get_fp(const struct kmem_cache *s, const void *obj)
+{
+    void *fp;
+    __builtin_memcpy(&fp, (const unsigned char *)obj + s->offset, sizeof(fp));
+    return fp;
+}
+static inline void kh_set_fp(const struct kmem_cache *s, void *obj, void *fp)
+{
+    __builtin_memcpy((unsigned char *)obj + s->offset, &fp, sizeof(fp));
+}
+#endif
+
+/* Slot index of an object pointer known to lie in the slab. */
+static inline unsigned kh_obj_index(const struct kmem_cache *s, const struct slab *slab,
+                                    const void *obj)
+{
+    uint64_t off = (uint64_t)((const unsigned char *)obj - slab->first);
+    return (unsigned)((off * s->recip) >> 32);
+}
+static inline void *kh_obj_at(const struct kmem_cache *s, const struct slab *slab, unsigned i)
+{
+    return slab->first + (size_t)i * s->size;
+}
+static inline bool kh_map_test(const struct slab *slab, unsigned i)
+{
+    return (slab->map[i >> 6] >> (i & 63)) & 1;
+}
+static inline void kh_map_set(struct slab *slab, unsigned i) { slab->map[i >> 6] |= 1ull << (i & 63); }
+static inline void kh_map_clear(struct slab *slab, unsigned i)
+{
+    slab->map[i >> 6] &= ~(1ull << (i & 63));
+}
+
+/* Slab lists. */
+void kh_slab_list_add(struct kh_slab_list *l, struct slab *slab, enum kh_slab_list_id id,
+                      bool tail);
+void kh_slab_list_del(struct kh_slab_list *l, struct slab *slab);
+
+/* A new slab at the cache's preferred order (falling back to its minimum
+ * order), objects chained on slab->freelist in address order, constructed
+ * and debug-initialised. colour_off shifts the first slot (classic SLAB).
+ * NULL when the page allocator fails. */
+struct slab *kh_slab_new(struct kh *kh, struct kmem_cache *s, gfp_t gfp, unsigned colour_off);
+/* Gives a slab's pages back (after debug padding checks) and frees it. */
+void kh_slab_discard(struct kh *kh, struct kmem_cache *s, struct slab *slab);
+
+/* Geometry (SPEC 0b). */
+unsigned kh_calculate_alignment(const struct kh *kh, slab_flags_t flags, unsigned align,
+                                unsigned size);
+int kh_slub_calculate_order(const struct kh *kh, unsigned size);
+
+/* Internal create used for the kmalloc caches. */
+struct kmem_cache *kh_cache_create_internal(struct kh *kh, const char *name, unsigned size,
+                                            unsigned align, slab_flags_t flags,
+                                            void (*ctor)(void *), bool is_kmalloc);
+/* Allocation and free with the caller's address (for user tracking) and
+ * the requested size (kmalloc); the core of every entry point. */
+void *kh_slab_alloc(struct kh *kh, struct kmem_cache *s, gfp_t gfp, size_t req, uintptr_t caller);
+void kh_slab_free(struct kh *kh, struct kmem_cache *s, struct slab *slab, void *obj,
+                  uintptr_t caller);
+/* Resolves p to its slab and slot; reports (as `who`) and returns NULL when
+ * p is not the start of an allocated object. */
+struct slab *kh_slab_check_free_ptr(struct kh *kh, const void *p, const char *who,
+                                    uintptr_t caller);
+/* Slab holding p (PG_slab page), or NULL. */
+struct slab *kh_slab_of(const struct kh *kh, const void *p);
+/* Usable size of an object of s (ksize). */
+unsigned kh_slab_ksize(const struct kmem_cache *s);
+/* Requested size recorded for obj (object_size if not tracked). */
+unsigned kh_slab_req_size(const struct kmem_cache *s, const struct slab *slab, unsigned idx);
+void kh_slab_set_req_size(struct kmem_cache *s, struct slab *slab, unsigned idx, unsigned req);
+/* ASan view of an allocated object: exactly req bytes addressable. */
+void kh_slab_asan_alloc(const struct kmem_cache *s, void *obj, size_t req);
+
+/* kmalloc.c */
+const char *kh_kmalloc_init(struct kh *kh);
+
+/* ---- debugging (slab_debug.c) ---- */
+/* Slot layout helpers. */
+unsigned kh_debug_info_end(const struct kmem_cache *s);  /* end of fp/object metadata */
+bool kh_fp_outside(const struct kmem_cache *s);
+/* New slab: poison padding and initialise every object as free. */
+void kh_debug_init_slab(struct kh *kh, struct kmem_cache *s, struct slab *slab);
+/* Slab about to be released: check the trailing padding. */
+void kh_debug_check_slab_padding(struct kh *kh, struct kmem_cache *s, struct slab *slab);
+/* Allocation: checks the free object, then marks it allocated (red zones,
+ * track, kmalloc red zone). Returns false if it must not be handed out. */
+bool kh_debug_alloc(struct kh *kh, struct kmem_cache *s, struct slab *slab, void *obj,
+                    unsigned req, uintptr_t caller);
+/* Free: consistency checks on the allocated object; then poisons it.
+ * Returns false if the free must be abandoned. */
+bool kh_debug_free(struct kh *kh, struct kmem_cache *s, struct slab *slab, void *obj,
+                   uintptr_t caller);
+/* kmalloc red zone after an in-place krealloc. */
+void kh_debug_set_req(struct kh *kh, struct kmem_cache *s, struct slab *slab, void *obj,
+                      unsigned old_req, unsigned new_req);
+/* validate_slab_cache for one slab: returns errors counted. */
+unsigned kh_debug_validate_slab(struct kh *kh, struct kmem_cache *s, struct slab *slab);
+/* Read-only check of one object's red zones and poison (validation). */
+const char *kh_debug_object_damage(const struct kmem_cache *s, const struct slab *slab,
+                                   const void *obj, bool allocated);
+/* Reports in the kernel's slab_bug format; counts errors (+1, +1 more for a fix). */
+void kh_slab_bug(struct kh *kh, struct kmem_cache *s, const char *reason, uintptr_t addr,
+                 const char *fix, const char *fmt, ...) __attribute__((format(printf, 6, 7)));
+/* Track of obj (alloc or free), zeros if none. */
+void kh_debug_get_track(const struct kmem_cache *s, const void *obj, bool free_track,
+                        uintptr_t *addr, unsigned *cpu);
+
+/* Reads and writes of slab memory by the allocator itself: unchecked by
+ * ASan and leaving its poisoning unchanged. */
+void kh_meta_fill(void *dst, int c, size_t n);
+void kh_meta_copy(void *dst, const void *src, size_t n);
+/* First byte in [p, p + n) differing from c, or NULL. */
+const unsigned char *kh_meta_find_not(const void *p, int c, size_t n);
+
+#endif
