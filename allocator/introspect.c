@@ -19,6 +19,7 @@
 #include "internal.h"
 #include "introspect.h"
 #include "percpu.h"
+#include "slab.h"
 #include "vmalloc.h"
 
 /* ==== Violations ========================================================= */
@@ -93,6 +94,8 @@ unsigned kh_validate(struct kh *kh, struct kh_violations *out)
 {
     unsigned n = kh_page_validate(kh, out);
     /* Higher subsystems, each only when its state exists. */
+    if (kh->slab)
+        n += kh_slab_validate(kh, out);
     if (kh->vm)
         n += kh_vmalloc_validate(kh, out);
     if (kh->percpu)

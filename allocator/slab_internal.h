@@ -40,7 +40,7 @@
 #define __OBJECT_POISON 0x80000000u  /* poison the object body when free */
 #define KH_CACHE_KMALLOC_RZ 0x40000000u /* kmalloc red zone from orig size (Z+U on kmalloc) */
 
-#define KH_KMALLOC_TYPES 2           /* normal, dma */
+#define KH_KMALLOC_TYPES 4           /* normal, cgroup, reclaimable, dma (6.1 order) */
 #define KH_KMALLOC_SHIFT_LIMIT 26    /* indices 0..25 */
 
 struct kmem_cache;
@@ -101,8 +101,9 @@ struct kh_slab_ops {
 };
 
 extern const struct kh_slab_ops kh_slub_ops;
-/* Classic SLAB backend, when linked in; NULL makes SLAB profiles use SLUB. */
-extern const struct kh_slab_ops *const kh_slab_classic_ops;
+/* Classic SLAB backend (slab.c), a weak reference: until it is linked in,
+ * SLAB profiles run their kmalloc size classes on the SLUB design. */
+extern const struct kh_slab_ops kh_slab_classic_ops __attribute__((weak));
 
 enum kh_cache_state { KH_CACHE_LIVE = 0x51ab, KH_CACHE_LEAKED, KH_CACHE_DESTROYED };
 
@@ -178,7 +179,8 @@ static inline unsigned kh_obj_index(const struct kmem_cache *s, const struct sla
                                     const void *obj)
 {
     uint64_t off = (uint64_t)((const unsigned char *)obj - slab->first);
-    return (unsigned)((off * s->recip) >> 32);
+    uint64_t idx = (off * s->recip) >> 32;   /* may be one too high: correct */
+    return (unsigned)(idx - (idx * s->size > off));
 }
 static inline void *kh_obj_at(const struct kmem_cache *s, const struct slab *slab, unsigned i)
 {
@@ -225,6 +227,10 @@ void kh_slab_free(struct kh *kh, struct kmem_cache *s, struct slab *slab, void *
  * p is not the start of an allocated object. */
 struct slab *kh_slab_check_free_ptr(struct kh *kh, const void *p, const char *who,
                                     uintptr_t caller);
+/* Strips zone bits slab pages must not use, with the kernel's warning. */
+gfp_t kh_slab_fix_gfp(struct kh *kh, gfp_t gfp);
+/* Object i of slab sits in the quarantine. */
+bool kh_slab_quarantined(const struct slab *slab, unsigned i);
 /* Slab holding p (PG_slab page), or NULL. */
 struct slab *kh_slab_of(const struct kh *kh, const void *p);
 /* Usable size of an object of s (ksize). */

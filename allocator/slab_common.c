@@ -1,0 +1,1376 @@
+/* slab_common.c - the design-independent part of the slab layer.
+ *
+ * Like mm/slab_common.c this holds the cache chain, kmem_cache_create and
+ * kmem_cache_destroy, the alignment rule and /proc/slabinfo. It also holds
+ * what both designs share here: slab creation and release, the object
+ * allocation bitmap (one bit per slot, so a double free or a free of a
+ * never-allocated slot is caught before any list is touched), pointer
+ * validation, ASan poisoning, the quarantine, introspection and the
+ * invariant checker.
+ *
+ * The design (SLUB or classic SLAB) is an ops table chosen from
+ * kh->cfg.slab; it decides where free objects wait between allocations.
+ *
+ * Caches that kmem_cache_destroy frees are kept on a "dead" list until
+ * reset, so a second destroy, or a use after destroy, is detected by a
+ * state field instead of touching freed host memory.
+ */
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE
+#endif
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "introspect.h"
+#include "slab_internal.h"
+
+#define SUBSYS "slab"
+
+/* ---- unchecked metadata access ---- */
+
+#ifdef KH_ASAN
+__attribute__((no_sanitize("address"))) void kh_meta_fill(void *dst, int c, size_t n)
+{
+    volatile unsigned char *d = dst;
+    for (size_t i = 0; i < n; i++)
+        d[i] = (unsigned char)c;
+}
+__attribute__((no_sanitize("address"))) void kh_meta_copy(void *dst, const void *src, size_t n)
+{
+    volatile unsigned char *d = dst;
+    const volatile unsigned char *s = src;
+    for (size_t i = 0; i < n; i++)
+        d[i] = s[i];
+}
+__attribute__((no_sanitize("address"))) const unsigned char *kh_meta_find_not(const void *p, int c,
+                                                                             size_t n)
+{
+    const volatile unsigned char *s = p;
+    for (size_t i = 0; i < n; i++)
+        if (s[i] != (unsigned char)c)
+            return (const unsigned char *)p + i;
+    return NULL;
+}
+__attribute__((no_sanitize("address"))) void *kh_get_fp(const struct kmem_cache *s, const void *obj)
+{
+    return *(void *const volatile *)((const unsigned char *)obj + s->offset);
+}
+__attribute__((no_sanitize("address"))) void kh_set_fp(const struct kmem_cache *s, void *obj, void *fp)
+{
+    *(void *volatile *)((unsigned char *)obj + s->offset) = fp;
+}
+#else
+void kh_meta_fill(void *dst, int c, size_t n) { memset(dst, c, n); }
+void kh_meta_copy(void *dst, const void *src, size_t n) { memcpy(dst, src, n); }
+const unsigned char *kh_meta_find_not(const void *p, int c, size_t n)
+{
+    const unsigned char *s = p;
+    for (size_t i = 0; i < n; i++)
+        if (s[i] != (unsigned char)c)
+            return s + i;
+    return NULL;
+}
+#endif
+
+/* ---- lists ---- */
+
+void kh_slab_list_add(struct kh_slab_list *l, struct slab *slab, enum kh_slab_list_id id, bool tail)
+{
+    slab->list = id;
+    if (tail) {
+        slab->next = NULL;
+        slab->prev = l->tail;
+        if (l->tail)
+            l->tail->next = slab;
+        else
+            l->head = slab;
+        l->tail = slab;
+    } else {
+        slab->prev = NULL;
+        slab->next = l->head;
+        if (l->head)
+            l->head->prev = slab;
+        else
+            l->tail = slab;
+        l->head = slab;
+    }
+    l->nr++;
+}
+
+void kh_slab_list_del(struct kh_slab_list *l, struct slab *slab)
+{
+    if (slab->prev)
+        slab->prev->next = slab->next;
+    else
+        l->head = slab->next;
+    if (slab->next)
+        slab->next->prev = slab->prev;
+    else
+        l->tail = slab->prev;
+    slab->next = slab->prev = NULL;
+    slab->list = KH_SLAB_LIST_NONE;
+    l->nr--;
+}
+
+/* ---- geometry ---- */
+
+static unsigned align_up(unsigned v, unsigned a) { return (v + a - 1) / a * a; }
+
+unsigned kh_calculate_alignment(const struct kh *kh, slab_flags_t flags, unsigned align,
+                                unsigned size)
+{
+    if (flags & SLAB_HWCACHE_ALIGN) {
+        unsigned ralign = kh->cfg.cache_line;
+        while (size <= ralign / 2)
+            ralign /= 2;
+        if (ralign > align)
+            align = ralign;
+    }
+    if (align < ARCH_SLAB_MINALIGN)
+        align = ARCH_SLAB_MINALIGN;
+    return align_up(align, KH_PTR_SIZE);
+}
+
+bool kh_fp_outside(const struct kmem_cache *s) { return s->offset >= s->inuse; }
+
+unsigned kh_debug_info_end(const struct kmem_cache *s)
+{
+    return kh_fp_outside(s) ? s->offset + KH_PTR_SIZE : s->inuse;
+}
+
+/* The slot layout of Linux 6.1's calculate_sizes(). */
+static void calculate_sizes(struct kmem_cache *s)
+{
+    slab_flags_t flags = s->flags;
+    unsigned size = align_up(s->object_size, KH_PTR_SIZE);
+
+    if ((flags & SLAB_POISON) && !(flags & SLAB_TYPESAFE_BY_RCU) && !s->ctor)
+        s->flags |= __OBJECT_POISON;
+    else
+        s->flags &= ~__OBJECT_POISON;
+    if ((flags & SLAB_RED_ZONE) && size == s->object_size)
+        size += KH_PTR_SIZE;   /* room for the right red zone */
+    s->inuse = size;
+    if ((flags & (SLAB_TYPESAFE_BY_RCU | SLAB_POISON)) || s->ctor ||
+        ((flags & SLAB_RED_ZONE) && s->object_size < KH_PTR_SIZE)) {
+        /* the object's bytes must survive while free: pointer goes after */
+        s->offset = size;
+        size += KH_PTR_SIZE;
+    } else {
+        /* middle of the object, away from small overflows at either end */
+        s->offset = (s->object_size / 2) / KH_PTR_SIZE * KH_PTR_SIZE;
+    }
+    if (flags & SLAB_STORE_USER) {
+        size += 2 * KH_TRACK_SIZE;
+        if (flags & SLAB_KMALLOC)
+            size += sizeof(unsigned int);   /* original kmalloc size */
+    }
+    s->red_left_pad = 0;
+    if (flags & SLAB_RED_ZONE) {
+        size += KH_PTR_SIZE;
+        s->red_left_pad = align_up(KH_PTR_SIZE, s->align);
+        size += s->red_left_pad;
+    }
+    s->size = align_up(size, s->align);
+    s->recip = ((1ull << 32) + s->size - 1) / s->size;
+}
+
+unsigned kh_slab_ksize(const struct kmem_cache *s)
+{
+    if (s->flags & (SLAB_RED_ZONE | SLAB_POISON))
+        return s->object_size;
+    if (s->flags & (SLAB_TYPESAFE_BY_RCU | SLAB_STORE_USER))
+        return s->inuse;
+    if (s->ctor)
+        return s->inuse;   /* the free pointer follows the object */
+    return s->size;
+}
+
+/* ---- slab creation and release ---- */
+
+static slab_flags_t debug_flags_of(const struct kh *kh)
+{
+    slab_flags_t f = 0;
+    for (const char *p = kh->cfg.slub_debug; *p; p++) {
+        switch (*p) {
+        case 'F': f |= SLAB_CONSISTENCY_CHECKS; break;
+        case 'Z': f |= SLAB_RED_ZONE; break;
+        case 'P': f |= SLAB_POISON; break;
+        case 'U': f |= SLAB_STORE_USER; break;
+        default: break;
+        }
+    }
+    return f;
+}
+
+#define GFP_SLAB_BUG_MASK (__GFP_DMA32 | __GFP_HIGHMEM | ~___GFP_BITS_MASK)
+
+/* kmalloc_fix_flags(): callers must not ask slab pages from HIGHMEM/DMA32. */
+gfp_t kh_slab_fix_gfp(struct kh *kh, gfp_t gfp)
+{
+    if (!(gfp & GFP_SLAB_BUG_MASK))
+        return gfp;
+    gfp_t fixed = gfp & ~GFP_SLAB_BUG_MASK;
+    char a[128], b[128];
+    gfp_format(gfp, a, sizeof(a));
+    gfp_format(fixed, b, sizeof(b));
+    kh_report(kh, KH_SEV_WARN, KH_R_WARN, SUBSYS, "Unexpected gfp", 0,
+              "Unexpected gfp: %#x (%s). Fixing up to gfp: %#x (%s). Fix your code!\n", gfp, a,
+              fixed, b);
+    return fixed;
+}
+
+static struct slab *slab_struct_new(const struct kmem_cache *s, unsigned objects)
+{
+    size_t words = (objects + 63) / 64;
+    struct slab *slab = calloc(1, sizeof(*slab) + 2 * words * sizeof(uint64_t));
+    if (!slab)
+        return NULL;
+    if (s->track_req) {
+        slab->req = calloc(objects, sizeof(uint32_t));
+        if (!slab->req) {
+            free(slab);
+            return NULL;
+        }
+    }
+    return slab;
+}
+
+static inline uint64_t *qmap(const struct slab *slab)
+{
+    return (uint64_t *)slab->map + (slab->objects + 63) / 64;
+}
+bool kh_slab_quarantined(const struct slab *slab, unsigned i)
+{
+    return (qmap(slab)[i >> 6] >> (i & 63)) & 1;
+}
+
+static void mark_pages(struct kh *kh, struct page *page, unsigned order, struct slab *slab)
+{
+    for (unsigned long i = 0; i < (1ul << order); i++) {
+        if (slab)
+            page[i].flags |= PG_slab;
+        else
+            page[i].flags &= ~(uint32_t)PG_slab;
+        page[i].private = slab;
+    }
+    (void)kh;
+}
+
+static void build_freelist(struct kmem_cache *s, struct slab *slab)
+{
+    for (unsigned i = 0; i < slab->objects; i++) {
+        void *obj = kh_obj_at(s, slab, i);
+        if (s->ctor) {
+            kh_unpoison(obj, s->object_size);
+            s->ctor(obj);
+            kh_poison(obj, s->object_size);
+        }
+        kh_set_fp(s, obj, i + 1 < slab->objects ? kh_obj_at(s, slab, i + 1) : NULL);
+    }
+    slab->freelist = slab->objects ? kh_obj_at(s, slab, 0) : NULL;
+}
+
+struct slab *kh_slab_new(struct kh *kh, struct kmem_cache *s, gfp_t gfp, unsigned colour_off)
+{
+    gfp = kh_slab_fix_gfp(kh, gfp);
+    gfp = (gfp & ~(__GFP_ZERO | GFP_ZONEMASK)) | s->alloc_gfp;
+    unsigned order = s->order;
+    struct page *page = NULL;
+    if (order > s->min_order)
+        page = kh_alloc_pages(kh, (gfp | __GFP_NOWARN | __GFP_NORETRY) & ~__GFP_NOFAIL, order);
+    if (!page) {
+        order = s->min_order;
+        page = kh_alloc_pages(kh, gfp, order);
+    }
+    if (!page)
+        return NULL;
+    unsigned long bytes = kh->page_size << order;
+    unsigned objects = (unsigned)((bytes - colour_off) / s->size);
+    struct slab *slab = slab_struct_new(s, objects);
+    if (!slab) {
+        kh___free_pages(kh, page, order);
+        return NULL;
+    }
+    slab->cache = s;
+    slab->page = page;
+    slab->order = order;
+    slab->objects = objects;
+    slab->colour_off = colour_off;
+    slab->cpu = -1;
+    slab->base = kh_page_address(kh, page);
+    slab->first = slab->base + colour_off + s->red_left_pad;
+    mark_pages(kh, page, order, slab);
+    kh_poison(slab->base, bytes);   /* nothing in a new slab is addressable */
+    if (s->flags & SLAB_DEBUG_FLAGS)
+        kh_debug_init_slab(kh, s, slab);
+    build_freelist(s, slab);
+
+    slab->all_prev = s->all_tail;
+    if (s->all_tail)
+        s->all_tail->all_next = slab;
+    else
+        s->all_head = slab;
+    s->all_tail = slab;
+    s->nr_slabs++;
+    s->nr_objects += objects;
+    return slab;
+}
+
+static void slab_struct_free(struct slab *slab)
+{
+    free(slab->req);
+    free(slab);
+}
+
+void kh_slab_discard(struct kh *kh, struct kmem_cache *s, struct slab *slab)
+{
+    if (s->flags & SLAB_POISON)
+        kh_debug_check_slab_padding(kh, s, slab);
+    if (slab->all_prev)
+        slab->all_prev->all_next = slab->all_next;
+    else
+        s->all_head = slab->all_next;
+    if (slab->all_next)
+        slab->all_next->all_prev = slab->all_prev;
+    else
+        s->all_tail = slab->all_prev;
+    s->nr_slabs--;
+    s->nr_objects -= slab->objects;
+    mark_pages(kh, slab->page, slab->order, NULL);
+    kh___free_pages(kh, slab->page, slab->order);
+    slab_struct_free(slab);
+}
+
+/* ---- requested sizes and ASan ---- */
+
+unsigned kh_slab_req_size(const struct kmem_cache *s, const struct slab *slab, unsigned idx)
+{
+    if (slab->req && slab->req[idx])
+        return slab->req[idx];
+    return s->object_size;
+}
+
+void kh_slab_set_req_size(struct kmem_cache *s, struct slab *slab, unsigned idx, unsigned req)
+{
+    (void)s;
+    if (slab->req)
+        slab->req[idx] = req;
+}
+
+void kh_slab_asan_alloc(const struct kmem_cache *s, void *obj, size_t req)
+{
+    kh_poison((unsigned char *)obj - s->red_left_pad, s->size);
+    kh_unpoison(obj, req);
+    (void)s;
+    (void)obj;
+    (void)req;
+}
+
+/* ---- pointer checks ---- */
+
+struct slab *kh_slab_of(const struct kh *kh, const void *p)
+{
+    if (!kh_addr_in_arena(kh, p))
+        return NULL;
+    const struct page *page = &kh->pages[((uintptr_t)p - (uintptr_t)kh->arena) >> kh->page_shift];
+    if (!(page->flags & PG_slab))
+        return NULL;
+    return page->private;
+}
+
+/* Slot index of p in slab, or -1 when p is not an object start. */
+static long object_index(const struct kmem_cache *s, const struct slab *slab, const void *p)
+{
+    const unsigned char *c = p;
+    if (c < slab->first)
+        return -1;
+    uint64_t off = (uint64_t)(c - slab->first);
+    uint64_t idx = (off * s->recip) >> 32;
+    if (idx * s->size > off)
+        idx--;
+    if (idx >= slab->objects || idx * s->size != off)
+        return -1;
+    return (long)idx;
+}
+
+static void report_invalid(struct kh *kh, struct kmem_cache *s, struct slab *slab, const void *p,
+                           const char *who, uintptr_t caller)
+{
+    if (s->flags & SLAB_CONSISTENCY_CHECKS) {
+        kh_slab_bug(kh, s, "Invalid object pointer", (uintptr_t)p, NULL,
+                    "Invalid object pointer %p\nINFO: Slab %p objects=%u used=%u\n", p,
+                    (void *)slab->base, slab->objects, slab->inuse);
+        return;
+    }
+    kh_report(kh, KH_SEV_BUG, KH_R_KFREE, s->ops->name, "invalid free", (uintptr_t)p,
+              "BUG: invalid-free in %s\nAddress %p is not the start of an object in cache %s "
+              "(slab %p, object size %u)\nCaller: 0x%lx\n",
+              who, p, s->name, (void *)slab->base, s->object_size, (unsigned long)caller);
+}
+
+static void report_double_free(struct kh *kh, struct kmem_cache *s, struct slab *slab, void *obj,
+                               uintptr_t caller)
+{
+    (void)caller;
+    kh_slab_bug(kh, s, "Object already free", (uintptr_t)obj, NULL,
+                "INFO: Slab %p objects=%u used=%u fp=%p\nINFO: Object %p @offset=%lu\n",
+                (void *)slab->base, slab->objects, slab->inuse, slab->freelist, obj,
+                (unsigned long)((unsigned char *)obj - slab->base));
+}
+
+/* ---- quarantine ---- */
+
+static void quarantine_release_one(struct kh *kh, struct kh_slab_state *st)
+{
+    struct kh_quarantine_entry e = st->q[st->q_head];
+    st->q_head = (st->q_head + 1) % st->q_cap;
+    st->q_len--;
+    if (!e.slab)
+        return;   /* dropped by a cache flush */
+    struct kmem_cache *s = e.slab->cache;
+    unsigned idx = kh_obj_index(s, e.slab, e.obj);
+    qmap(e.slab)[idx >> 6] &= ~(1ull << (idx & 63));
+    kh_map_clear(e.slab, idx);
+    e.slab->quarantined--;
+    e.slab->inuse--;
+    s->ops->put_object(kh, s, e.slab, e.obj);
+}
+
+/* Releases every quarantined object of s (all caches when s is NULL). */
+static void quarantine_flush(struct kh *kh, struct kmem_cache *s)
+{
+    struct kh_slab_state *st = kh->slab;
+    if (!st->q_len)
+        return;
+    unsigned n = st->q_len;
+    /* Entries of other caches are rotated to the back in FIFO order. */
+    for (unsigned i = 0; i < n; i++) {
+        struct kh_quarantine_entry e = st->q[st->q_head];
+        if (!s || (e.slab && e.slab->cache == s)) {
+            quarantine_release_one(kh, st);
+        } else {
+            st->q_head = (st->q_head + 1) % st->q_cap;
+            st->q[(st->q_head + st->q_len - 1) % st->q_cap] = e;
+        }
+    }
+}
+
+static void quarantine_put(struct kh *kh, struct kmem_cache *s, struct slab *slab, void *obj,
+                           unsigned idx)
+{
+    struct kh_slab_state *st = kh->slab;
+    if (st->q_len == st->q_cap)
+        quarantine_release_one(kh, st);
+    qmap(slab)[idx >> 6] |= 1ull << (idx & 63);
+    slab->quarantined++;
+    st->q[(st->q_head + st->q_len) % st->q_cap] = (struct kh_quarantine_entry){ obj, slab };
+    st->q_len++;
+    (void)s;
+}
+
+/* ---- allocation and free ---- */
+
+static void report_dead_cache(struct kh *kh, struct kmem_cache *s, const char *what)
+{
+    kh_report(kh, KH_SEV_BUG, KH_R_SLAB, SUBSYS, "use of a destroyed cache", (uintptr_t)s,
+              "BUG: %s on cache %s after kmem_cache_destroy\n", what, s->name);
+}
+
+void *kh_slab_alloc(struct kh *kh, struct kmem_cache *s, gfp_t gfp, size_t req, uintptr_t caller)
+{
+    if (__builtin_expect(s->state != KH_CACHE_LIVE, 0)) {
+        report_dead_cache(kh, s, "kmem_cache_alloc");
+        return NULL;
+    }
+    if (__builtin_expect((gfp & __GFP_ZERO) != 0, 0) && s->ctor)
+        kh_report(kh, KH_SEV_WARN, KH_R_WARN, SUBSYS, "ctor with __GFP_ZERO", (uintptr_t)s,
+                  "WARNING: CPU: %u PID: 1 at mm/slab.h: slab_alloc: __GFP_ZERO on cache %s "
+                  "with a constructor\n", kh->current_cpu, s->name);
+    if (__builtin_expect(kh->fault.cfg.mode != KH_FAULT_OFF, 0) &&
+        kh_should_fail(kh, KH_FAULT_SLAB, gfp, 0))
+        return NULL;
+    void *obj = s->ops->get_object(kh, s, gfp);
+    if (__builtin_expect(!obj, 0))
+        return NULL;
+    struct slab *slab = kh->pages[((uintptr_t)obj - (uintptr_t)kh->arena) >> kh->page_shift].private;
+    unsigned idx = kh_obj_index(s, slab, obj);
+    kh_map_set(slab, idx);
+    slab->inuse++;
+    if (__builtin_expect(!s->slow, 1)) {
+        if (gfp & __GFP_ZERO)
+            memset(obj, 0, s->object_size);
+        return obj;
+    }
+    if (slab->req)
+        slab->req[idx] = (unsigned)req;
+    if (s->flags & SLAB_DEBUG_FLAGS)
+        kh_debug_alloc(kh, s, slab, obj, (unsigned)req, caller);
+    kh_slab_asan_alloc(s, obj, req);
+    if (gfp & __GFP_ZERO) {
+        unsigned zero = (s->flags & KH_CACHE_KMALLOC_RZ) ? (unsigned)req : s->object_size;
+        if (zero > req)
+            kh_meta_fill(obj, 0, zero);
+        else
+            memset(obj, 0, zero);
+    }
+    return obj;
+}
+
+struct slab *kh_slab_check_free_ptr(struct kh *kh, const void *p, const char *who, uintptr_t caller)
+{
+    struct slab *slab = kh_slab_of(kh, p);
+    if (!slab)
+        return NULL;
+    struct kmem_cache *s = slab->cache;
+    long idx = object_index(s, slab, p);
+    if (idx < 0) {
+        report_invalid(kh, s, slab, p, who, caller);
+        return NULL;
+    }
+    if (!kh_map_test(slab, (unsigned)idx) || kh_slab_quarantined(slab, (unsigned)idx)) {
+        report_double_free(kh, s, slab, (void *)p, caller);
+        return NULL;
+    }
+    return slab;
+}
+
+void kh_slab_free(struct kh *kh, struct kmem_cache *s, struct slab *slab, void *obj, uintptr_t caller)
+{
+    unsigned idx = kh_obj_index(s, slab, obj);
+    if (__builtin_expect(s->slow, 0)) {
+        if ((s->flags & SLAB_DEBUG_FLAGS) && !kh_debug_free(kh, s, slab, obj, caller))
+            return;
+        kh_poison((unsigned char *)obj - s->red_left_pad, s->size);
+        if (kh->slab->q_cap) {
+            quarantine_put(kh, s, slab, obj, idx);
+            return;
+        }
+    }
+    kh_map_clear(slab, idx);
+    slab->inuse--;
+    s->ops->put_object(kh, s, slab, obj);
+}
+
+/* ---- cache creation ---- */
+
+static struct kh_slab_state *state(struct kh *kh) { return kh->slab; }
+
+static void chain_add(struct kh_slab_state *st, struct kmem_cache *s)
+{
+    s->prev = st->chain_tail;
+    s->next = NULL;
+    if (st->chain_tail)
+        st->chain_tail->next = s;
+    else
+        st->chain_head = s;
+    st->chain_tail = s;
+    st->nr_caches++;
+}
+
+static void chain_del(struct kh_slab_state *st, struct kmem_cache *s)
+{
+    if (s->prev)
+        s->prev->next = s->next;
+    else
+        st->chain_head = s->next;
+    if (s->next)
+        s->next->prev = s->prev;
+    else
+        st->chain_tail = s->prev;
+    s->next = s->prev = NULL;
+    st->nr_caches--;
+}
+
+static void cache_free(struct kh *kh, struct kmem_cache *s)
+{
+    if (s->ops && s->ops->close)
+        s->ops->close(kh, s);
+    free(s->cpu);
+    free(s->name);
+    free(s);
+}
+
+struct kmem_cache *kh_cache_create_internal(struct kh *kh, const char *name, unsigned size,
+                                            unsigned align, slab_flags_t flags,
+                                            void (*ctor)(void *), bool is_kmalloc)
+{
+    struct kh_slab_state *st = state(kh);
+    struct kmem_cache *s = calloc(1, sizeof(*s));
+    if (!s)
+        return NULL;
+    s->name = strdup(name);
+    s->cpu = calloc(kh->cfg.nr_cpus, sizeof(*s->cpu));
+    if (!s->name || !s->cpu) {
+        cache_free(kh, s);
+        return NULL;
+    }
+    s->kh = kh;
+    s->ops = st->ops;
+    s->object_size = size;
+    s->ctor = ctor;
+    s->is_kmalloc = is_kmalloc;
+    s->flags = (flags | st->debug_flags) & ~(slab_flags_t)__OBJECT_POISON;
+    if (is_kmalloc)
+        s->flags |= SLAB_KMALLOC;
+    s->align = kh_calculate_alignment(kh, s->flags, align, size);
+    calculate_sizes(s);
+    if ((s->flags & SLAB_KMALLOC) && (s->flags & SLAB_RED_ZONE) && (s->flags & SLAB_STORE_USER))
+        s->flags |= KH_CACHE_KMALLOC_RZ;
+    s->alloc_gfp = (s->flags & SLAB_CACHE_DMA) ? __GFP_DMA
+                   : (s->flags & SLAB_CACHE_DMA32) ? __GFP_DMA32 : 0;
+    if (s->flags & SLAB_RECLAIM_ACCOUNT)
+        s->alloc_gfp |= __GFP_RECLAIMABLE;
+    s->min_order = (unsigned)kh_get_order(kh, s->size);
+    s->refcount = 1;
+#ifdef KH_ASAN
+    bool asan = true;
+#else
+    bool asan = false;
+#endif
+    s->track_req = (is_kmalloc && (asan || (s->flags & KH_CACHE_KMALLOC_RZ))) ||
+                   (is_kmalloc && kh->cfg.slab == KH_SLAB_SLOB);
+    s->slow = asan || (s->flags & SLAB_DEBUG_FLAGS) || s->track_req || st->q_cap;
+    if (s->ops->open(kh, s) != 0) {
+        cache_free(kh, s);
+        return NULL;
+    }
+    s->state = KH_CACHE_LIVE;
+    chain_add(st, s);
+    return s;
+}
+
+static const char *create_error(struct kh *kh, const char *name, unsigned size, unsigned align)
+{
+    if (!name)
+        return "NULL name";
+    if (size < 1 || size > kh_kmalloc_max_size(kh))
+        return "size out of range";
+    if (align & (align - 1))
+        return "alignment not a power of two";
+    if (align > kh->page_size)
+        return "alignment larger than a page";
+    return NULL;
+}
+
+struct kmem_cache *kh_kmem_cache_create(struct kh *kh, const char *name, unsigned int size,
+                                        unsigned int align, slab_flags_t flags,
+                                        void (*ctor)(void *))
+{
+    const char *why = create_error(kh, name, size, align);
+    struct kmem_cache *s = NULL;
+    if (!why) {
+        s = kh_cache_create_internal(kh, name, size, align, flags & ~(slab_flags_t)SLAB_KMALLOC,
+                                     ctor, false);
+        if (!s)
+            why = "out of memory";
+    }
+    if (!s) {
+        kh_report(kh, (flags & SLAB_PANIC) ? KH_SEV_BUG : KH_SEV_WARN, KH_R_SLAB, SUBSYS,
+                  "kmem_cache_create failed", 0,
+                  "kmem_cache_create(%s) failed with error %d: %s\n", name ? name : "(null)",
+                  -22, why);
+        if (flags & SLAB_PANIC) {
+            fprintf(stderr, "Kernel panic - not syncing: kmem_cache_create: Failed to create "
+                            "slab '%s'. Error -22\n", name ? name : "(null)");
+            abort();
+        }
+    }
+    return s;
+}
+
+/* ---- destroy ---- */
+
+static void free_all_slabs_host(struct kmem_cache *s)
+{
+    for (struct slab *slab = s->all_head, *next; slab; slab = next) {
+        next = slab->all_next;
+        slab_struct_free(slab);
+    }
+    s->all_head = s->all_tail = NULL;
+}
+
+/* Reports each object still in use: the kernel's list_slab_objects(). */
+static unsigned report_remaining(struct kh *kh, struct kmem_cache *s)
+{
+    unsigned n = 0;
+    for (struct slab *slab = s->all_head; slab; slab = slab->all_next) {
+        for (unsigned i = 0; i < slab->objects && slab->inuse; i++) {
+            if (!kh_map_test(slab, i))
+                continue;
+            unsigned char *obj = kh_obj_at(s, slab, i);
+            kh_report(kh, KH_SEV_BUG, KH_R_SLAB, s->ops->name,
+                      "Objects remaining on __kmem_cache_shutdown()", (uintptr_t)obj,
+                      "=============================================================================\n"
+                      "BUG %s (Not tainted): Objects remaining in %s on __kmem_cache_shutdown()\n"
+                      "-----------------------------------------------------------------------------\n\n"
+                      "Slab %p objects=%u used=%u fp=%p\n"
+                      "Object %p @offset=%lu\n",
+                      s->name, s->name, (void *)slab->base, slab->objects, slab->inuse,
+                      slab->freelist, (void *)obj, (unsigned long)(obj - slab->base));
+            n++;
+        }
+    }
+    return n;
+}
+
+static bool cache_is_known(struct kh_slab_state *st, const struct kmem_cache *s, bool *dead)
+{
+    for (struct kmem_cache *c = st->chain_head; c; c = c->next)
+        if (c == s) {
+            *dead = false;
+            return true;
+        }
+    for (struct kmem_cache *c = st->dead_head; c; c = c->next)
+        if (c == s) {
+            *dead = true;
+            return true;
+        }
+    return false;
+}
+
+void kh_kmem_cache_destroy(struct kh *kh, struct kmem_cache *s)
+{
+    if (!s)
+        return;
+    struct kh_slab_state *st = state(kh);
+    bool dead;
+    if (!cache_is_known(st, s, &dead)) {
+        kh_report(kh, KH_SEV_BUG, KH_R_SLAB, SUBSYS, "kmem_cache_destroy of an unknown cache",
+                  (uintptr_t)s, "BUG: kmem_cache_destroy(%p): not a cache of this instance\n",
+                  (void *)s);
+        return;
+    }
+    if (dead || s->state == KH_CACHE_LEAKED) {
+        kh_report(kh, KH_SEV_BUG, KH_R_SLAB, SUBSYS, "double destroy", (uintptr_t)s,
+                  "BUG: kmem_cache_destroy(%s): cache already destroyed\n", s->name);
+        return;
+    }
+    if (s->is_kmalloc) {
+        kh_report(kh, KH_SEV_WARN, KH_R_WARN, SUBSYS, "kmem_cache_destroy of a kmalloc cache",
+                  (uintptr_t)s, "WARNING: kmem_cache_destroy(%s): kmalloc caches are permanent\n",
+                  s->name);
+        return;
+    }
+    if (--s->refcount)
+        return;
+    quarantine_flush(kh, s);
+    s->ops->flush(kh, s);
+    s->ops->shrink(kh, s);
+    if (s->nr_slabs) {
+        report_remaining(kh, s);
+        kh_report(kh, KH_SEV_WARN, KH_R_WARN, SUBSYS, "Slab cache still has objects",
+                  (uintptr_t)s,
+                  "------------[ cut here ]------------\n"
+                  "kmem_cache_destroy %s: Slab cache still has objects when called from 0x%lx\n"
+                  "WARNING: CPU: %u PID: 1 at mm/slab_common.c: kmem_cache_destroy\n",
+                  s->name, (unsigned long)(uintptr_t)__builtin_return_address(0), kh->current_cpu);
+        s->state = KH_CACHE_LEAKED;   /* stays on the chain, as in the kernel */
+        return;
+    }
+    chain_del(st, s);
+    s->state = KH_CACHE_DESTROYED;
+    s->next = st->dead_head;
+    st->dead_head = s;
+}
+
+/* ---- other cache operations ---- */
+
+void *kh_kmem_cache_alloc(struct kh *kh, struct kmem_cache *s, gfp_t gfp)
+{
+    return kh_slab_alloc(kh, s, gfp, s->object_size, (uintptr_t)__builtin_return_address(0));
+}
+
+void *kh_kmem_cache_zalloc(struct kh *kh, struct kmem_cache *s, gfp_t gfp)
+{
+    return kh_slab_alloc(kh, s, gfp | __GFP_ZERO, s->object_size,
+                         (uintptr_t)__builtin_return_address(0));
+}
+
+void *kh_kmem_cache_alloc_node(struct kh *kh, struct kmem_cache *s, gfp_t gfp, int node)
+{
+    (void)node;   /* one node */
+    return kh_slab_alloc(kh, s, gfp, s->object_size, (uintptr_t)__builtin_return_address(0));
+}
+
+static void cache_free_obj(struct kh *kh, struct kmem_cache *s, void *obj, uintptr_t caller)
+{
+    if (!obj)
+        return;
+    if (s->state == KH_CACHE_DESTROYED) {
+        report_dead_cache(kh, s, "kmem_cache_free");
+        return;
+    }
+    struct slab *slab = kh_slab_of(kh, obj);
+    if (!slab) {
+        kh_report(kh, KH_SEV_WARN, KH_R_SLAB, SUBSYS, "Object is not a Slab page", (uintptr_t)obj,
+                  "WARNING: kmem_cache_free: Object is not a Slab page!\n"
+                  "cache %s, object %p\n", s->name, obj);
+        return;
+    }
+    if (slab->cache != s) {
+        kh_report(kh, KH_SEV_WARN, KH_R_SLAB, SUBSYS, "Wrong slab cache", (uintptr_t)obj,
+                  "WARNING: kmem_cache_free: Wrong slab cache. %s but object is from %s\n",
+                  s->name, slab->cache->name);
+        s = slab->cache;   /* the kernel frees to the object's real cache */
+    }
+    if (!kh_slab_check_free_ptr(kh, obj, "kmem_cache_free", caller))
+        return;
+    kh_slab_free(kh, s, slab, obj, caller);
+}
+
+void kh_kmem_cache_free(struct kh *kh, struct kmem_cache *s, void *obj)
+{
+    cache_free_obj(kh, s, obj, (uintptr_t)__builtin_return_address(0));
+}
+
+int kh_kmem_cache_alloc_bulk(struct kh *kh, struct kmem_cache *s, gfp_t gfp, size_t nr, void **p)
+{
+    uintptr_t caller = (uintptr_t)__builtin_return_address(0);
+    for (size_t i = 0; i < nr; i++) {
+        p[i] = kh_slab_alloc(kh, s, gfp, s->object_size, caller);
+        if (!p[i]) {
+            for (size_t j = 0; j < i; j++)
+                cache_free_obj(kh, s, p[j], caller);
+            return 0;
+        }
+    }
+    return (int)nr;
+}
+
+void kh_kmem_cache_free_bulk(struct kh *kh, struct kmem_cache *s, size_t nr, void **p)
+{
+    uintptr_t caller = (uintptr_t)__builtin_return_address(0);
+    for (size_t i = 0; i < nr; i++) {
+        if (s)
+            cache_free_obj(kh, s, p[i], caller);
+        else
+            kh_kfree(kh, p[i]);
+    }
+}
+
+int kh_kmem_cache_shrink(struct kh *kh, struct kmem_cache *s)
+{
+    if (!s || s->state == KH_CACHE_DESTROYED)
+        return 0;
+    quarantine_flush(kh, s);
+    s->ops->flush(kh, s);
+    s->ops->shrink(kh, s);
+    return 0;
+}
+
+unsigned int kh_kmem_cache_size(struct kh *kh, struct kmem_cache *s)
+{
+    (void)kh;
+    return s->object_size;
+}
+
+unsigned kh_kmem_cache_validate(struct kh *kh, struct kmem_cache *s)
+{
+    unsigned long before = kh->slab->errors;
+    s->ops->flush(kh, s);
+    for (struct slab *slab = s->all_head; slab; slab = slab->all_next)
+        kh_debug_validate_slab(kh, s, slab);
+    return (unsigned)(kh->slab->errors - before);
+}
+
+unsigned long kh_slab_errors(const struct kh *kh) { return kh->slab ? kh->slab->errors : 0; }
+void kh_slab_errors_clear(struct kh *kh) { kh->slab->errors = 0; }
+
+/* ---- shrinker ---- */
+
+static unsigned long slab_shrinker(struct kh *kh, void *ctx, unsigned long nr_wanted)
+{
+    (void)ctx;
+    (void)nr_wanted;
+    unsigned long released = 0;
+    quarantine_flush(kh, NULL);
+    for (struct kmem_cache *s = kh->slab->chain_head; s; s = s->next) {
+        s->ops->flush(kh, s);
+        released += s->ops->shrink(kh, s);
+    }
+    return released;
+}
+
+/* ---- lifecycle ---- */
+
+const char *kh_slab_init(struct kh *kh)
+{
+    struct kh_slab_state *st = calloc(1, sizeof(*st));
+    if (!st)
+        return "out of host memory for the slab state";
+    kh->slab = st;
+    st->ops = &kh_slub_ops;
+    if (kh->cfg.slab == KH_SLAB_SLAB && &kh_slab_classic_ops != NULL)
+        st->ops = &kh_slab_classic_ops;
+    st->debug_flags = debug_flags_of(kh);
+    if (kh->cfg.quarantine_objects) {
+        st->q_cap = kh->cfg.quarantine_objects;
+        st->q = calloc(st->q_cap, sizeof(*st->q));
+        if (!st->q) {
+            kh_slab_destroy(kh);
+            return "out of host memory for the quarantine";
+        }
+    }
+    const char *why = kh_kmalloc_init(kh);
+    if (why) {
+        kh_slab_destroy(kh);
+        return why;
+    }
+    if (kh_register_shrinker(kh, slab_shrinker, NULL) == 0)
+        st->shrinker_registered = true;
+    return NULL;
+}
+
+/* Re-initialises a kmalloc cache in place: its slabs' pages are reclaimed
+ * wholesale by the page allocator's own reset. */
+static void cache_clear(struct kh *kh, struct kmem_cache *s)
+{
+    free_all_slabs_host(s);
+    memset(s->cpu, 0, kh->cfg.nr_cpus * sizeof(*s->cpu));
+    memset(&s->partial, 0, sizeof(s->partial));
+    memset(&s->full, 0, sizeof(s->full));
+    memset(&s->free, 0, sizeof(s->free));
+    s->nr_slabs = s->nr_objects = s->nr_inuse = 0;
+    s->errors = 0;
+    s->colour_next = 0;
+    s->state = KH_CACHE_LIVE;
+    s->refcount = 1;
+}
+
+void kh_slab_reset(struct kh *kh)
+{
+    struct kh_slab_state *st = kh->slab;
+    if (!st)
+        return;
+    st->q_len = st->q_head = 0;
+    for (struct kmem_cache *s = st->chain_head, *next; s; s = next) {
+        next = s->next;
+        if (s->is_kmalloc) {
+            cache_clear(kh, s);
+        } else {
+            free_all_slabs_host(s);
+            chain_del(st, s);
+            cache_free(kh, s);
+        }
+    }
+    for (struct kmem_cache *s = st->dead_head, *next; s; s = next) {
+        next = s->next;
+        cache_free(kh, s);
+    }
+    st->dead_head = NULL;
+    st->errors = 0;
+    st->clock = 0;
+}
+
+void kh_slab_destroy(struct kh *kh)
+{
+    struct kh_slab_state *st = kh->slab;
+    if (!st)
+        return;
+    if (st->shrinker_registered)
+        kh_unregister_shrinker(kh, slab_shrinker, NULL);
+    for (struct kmem_cache *s = st->chain_head, *next; s; s = next) {
+        next = s->next;
+        free_all_slabs_host(s);
+        cache_free(kh, s);
+    }
+    for (struct kmem_cache *s = st->dead_head, *next; s; s = next) {
+        next = s->next;
+        cache_free(kh, s);
+    }
+    free(st->q);
+    free(st);
+    kh->slab = NULL;
+}
+
+/* ---- introspection ---- */
+
+const char *kh_slab_list_name(enum kh_slab_list_id l)
+{
+    static const char *const names[] = { "none", "cpu", "partial", "full", "free" };
+    return (unsigned)l < sizeof(names) / sizeof(names[0]) ? names[l] : "?";
+}
+
+const char *kh_object_state_name(enum kh_object_state st)
+{
+    static const char *const names[] = { "free", "allocated", "quarantined" };
+    return (unsigned)st < 3 ? names[st] : "?";
+}
+
+static unsigned long cache_inuse(const struct kmem_cache *s)
+{
+    unsigned long n = 0;
+    for (const struct slab *slab = s->all_head; slab; slab = slab->all_next)
+        n += slab->inuse;
+    return n;
+}
+
+int kh_slab_cache_info(struct kh *kh, const struct kmem_cache *s, struct kh_cache_info *o)
+{
+    (void)kh;
+    memset(o, 0, sizeof(*o));
+    o->cache = s;
+    o->name = s->name;
+    o->design = s->ops->name;
+    o->object_size = s->object_size;
+    o->size = s->size;
+    o->align = s->align;
+    o->offset = s->offset;
+    o->inuse = s->inuse;
+    o->red_left_pad = s->red_left_pad;
+    o->order = s->order;
+    o->objects_per_slab = s->objects;
+    o->min_partial = s->min_partial;
+    o->ksize = kh_slab_ksize(s);
+    o->flags = s->flags & ~(slab_flags_t)(__OBJECT_POISON | KH_CACHE_KMALLOC_RZ);
+    o->has_ctor = s->ctor != NULL;
+    o->is_kmalloc = s->is_kmalloc;
+    o->dead = s->state != KH_CACHE_LIVE;
+    o->refcount = s->refcount;
+    o->nr_slabs = s->nr_slabs;
+    o->nr_objects = s->nr_objects;
+    o->nr_inuse = cache_inuse(s);
+    o->nr_partial = s->partial.nr;
+    o->nr_full = s->full.nr;
+    o->nr_free = s->free.nr;
+    o->errors = s->errors;
+    o->colour_off = s->colour_off;
+    o->colour = s->colour;
+    return 0;
+}
+
+int kh_for_each_cache(struct kh *kh, kh_cache_fn fn, void *ctx)
+{
+    struct kh_cache_info info;
+    for (struct kmem_cache *s = kh->slab->chain_head; s; s = s->next) {
+        kh_slab_cache_info(kh, s, &info);
+        int r = fn(ctx, &info);
+        if (r)
+            return r;
+    }
+    return 0;
+}
+
+unsigned kh_slab_cache_count(struct kh *kh) { return kh->slab->nr_caches; }
+
+struct kmem_cache *kh_slab_cache_at(struct kh *kh, unsigned i)
+{
+    struct kmem_cache *s = kh->slab->chain_head;
+    while (s && i--)
+        s = s->next;
+    return s;
+}
+
+struct kmem_cache *kh_slab_find_cache(struct kh *kh, const char *name)
+{
+    for (struct kmem_cache *s = kh->slab->chain_head; s; s = s->next)
+        if (strcmp(s->name, name) == 0)
+            return s;
+    return NULL;
+}
+
+static void slab_info(struct kh *kh, struct kmem_cache *s, struct slab *slab, struct kh_slab_info *o)
+{
+    o->base = (uintptr_t)slab->base;
+    o->order = slab->order;
+    o->objects = slab->objects;
+    o->inuse = slab->inuse;
+    o->quarantined = slab->quarantined;
+    o->free = slab->objects - slab->inuse;
+    o->list = slab->list;
+    o->cpu = slab->cpu;
+    o->colour_off = slab->colour_off;
+    (void)kh;
+    (void)s;
+}
+
+int kh_for_each_slab(struct kh *kh, struct kmem_cache *s, kh_slab_fn fn, void *ctx)
+{
+    struct kh_slab_info info;
+    for (struct slab *slab = s->all_head; slab; slab = slab->all_next) {
+        slab_info(kh, s, slab, &info);
+        int r = fn(ctx, &info);
+        if (r)
+            return r;
+    }
+    return 0;
+}
+
+static void object_info(const struct kmem_cache *s, const struct slab *slab, unsigned i,
+                        struct kh_object_info *o)
+{
+    memset(o, 0, sizeof(*o));
+    o->addr = (uintptr_t)kh_obj_at(s, slab, i);
+    o->index = i;
+    o->state = !kh_map_test(slab, i) ? KH_OBJ_FREE
+               : kh_slab_quarantined(slab, i) ? KH_OBJ_QUARANTINED : KH_OBJ_ALLOCATED;
+    o->requested = kh_slab_req_size(s, slab, i);
+    if (s->flags & SLAB_STORE_USER) {
+        kh_debug_get_track(s, (void *)o->addr, false, &o->alloc_caller, &o->alloc_cpu);
+        kh_debug_get_track(s, (void *)o->addr, true, &o->free_caller, &o->free_cpu);
+    }
+}
+
+int kh_for_each_object(struct kh *kh, struct kmem_cache *s, uintptr_t slab_base, kh_object_fn fn,
+                       void *ctx)
+{
+    struct slab *slab = kh_slab_of(kh, (const void *)slab_base);
+    if (!slab || slab->cache != s || (uintptr_t)slab->base != slab_base)
+        return -1;
+    struct kh_object_info info;
+    for (unsigned i = 0; i < slab->objects; i++) {
+        object_info(s, slab, i, &info);
+        int r = fn(ctx, &info);
+        if (r)
+            return r;
+    }
+    return 0;
+}
+
+int kh_slab_object_lookup(struct kh *kh, const void *p, struct kh_object_info *out,
+                          struct kmem_cache **cache)
+{
+    struct slab *slab = kh_slab_of(kh, p);
+    if (!slab)
+        return -1;
+    struct kmem_cache *s = slab->cache;
+    const unsigned char *slot0 = slab->first - s->red_left_pad;
+    if ((const unsigned char *)p < slot0)
+        return -1;
+    unsigned long i = (unsigned long)((const unsigned char *)p - slot0) / s->size;
+    if (i >= slab->objects)
+        return -1;
+    object_info(s, slab, (unsigned)i, out);
+    if (cache)
+        *cache = s;
+    return 0;
+}
+
+/* ---- /proc/slabinfo ---- */
+
+struct textbuf { char *buf; size_t cap, len; };
+
+static void tb_printf(struct textbuf *tb, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void tb_printf(struct textbuf *tb, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    size_t room = tb->len < tb->cap ? tb->cap - tb->len : 0;
+    int n = vsnprintf(room ? tb->buf + tb->len : NULL, room, fmt, ap);
+    va_end(ap);
+    if (n > 0)
+        tb->len += (size_t)n;
+}
+
+int kh_slabinfo(struct kh *kh, char *buf, size_t cap)
+{
+    struct textbuf tb = { buf, cap, 0 };
+    if (cap)
+        buf[0] = '\0';
+    tb_printf(&tb, "slabinfo - version: 2.1\n");
+    tb_printf(&tb, "# name            <active_objs> <num_objs> <objsize> <objperslab> "
+                   "<pagesperslab> : tunables <limit> <batchcount> <sharedfactor> : slabdata "
+                   "<active_slabs> <num_slabs> <sharedavail>\n");
+    /* The kernel's slab_caches list is walked from the newest cache. */
+    for (struct kmem_cache *s = kh->slab->chain_tail; s; s = s->prev) {
+        unsigned t[3] = { 0, 0, 0 };
+        s->ops->tunables(s, t);
+        unsigned long active, active_slabs;
+        if (s->ops == &kh_slub_ops) {
+            /* SLUB counts only free objects of node-partial slabs as free:
+             * CPU slabs are reported fully in use, every slab active. */
+            unsigned long nfree = 0;
+            for (struct slab *slab = s->partial.head; slab; slab = slab->next)
+                nfree += slab->objects - slab->inuse;
+            active = s->nr_objects - nfree;
+            active_slabs = s->nr_slabs;
+        } else {
+            active = cache_inuse(s);
+            active_slabs = s->nr_slabs - s->free.nr;
+        }
+        tb_printf(&tb, "%-17s %6lu %6lu %6u %4u %4d : tunables %4u %4u %4u : slabdata %6lu %6lu %6lu\n",
+                  s->name, active, s->nr_objects, s->size, s->objects, 1 << s->order, t[0], t[1],
+                  t[2], active_slabs, s->nr_slabs, 0ul);
+    }
+    if (cap && tb.len >= cap)
+        buf[cap - 1] = '\0';
+    return (int)tb.len;
+}
+
+/* ---- validation ---- */
+
+#define V(out, inv, addr, ...) kh_violations_add_named(out, SUBSYS, inv, (const void *)(addr), __VA_ARGS__)
+
+static unsigned check_pages(struct kh *kh, struct kmem_cache *s, struct slab *slab,
+                            struct kh_violations *out)
+{
+    unsigned n = 0;
+    for (unsigned long i = 0; i < (1ul << slab->order); i++) {
+        const struct page *pg = slab->page + i;
+        if (!(pg->flags & PG_slab) || pg->private != slab) {
+            n += V(out, "slab-page", slab->base + (i << kh->page_shift),
+                   "%s: page %lu of slab %p lacks PG_slab or points elsewhere", s->name, i,
+                   (void *)slab->base);
+            break;
+        }
+    }
+    if (slab->order >= kh->max_order || slab->cache != s)
+        n += V(out, "slab-page", slab->base, "%s: slab %p has order %u or wrong owner", s->name,
+               (void *)slab->base, slab->order);
+    return n;
+}
+
+/* Walks one free chain; marks each object in seen[]. Returns its length,
+ * or -1 after reporting a broken chain. */
+static long walk_chain(struct kmem_cache *s, struct slab *slab, void *head, uint8_t *seen,
+                       const char *what, struct kh_violations *out, unsigned *nviol)
+{
+    long len = 0;
+    for (void *p = head; p; p = kh_get_fp(s, p)) {
+        long idx = object_index(s, slab, p);
+        if (idx < 0) {
+            *nviol += V(out, "freelist", p, "%s: %s of slab %p holds %p, not an object of it",
+                        s->name, what, (void *)slab->base, p);
+            return -1;
+        }
+        if (seen[idx]) {
+            *nviol += V(out, "freelist", p, "%s: %s of slab %p has a cycle or duplicate at %p",
+                        s->name, what, (void *)slab->base, p);
+            return -1;
+        }
+        seen[idx] = 1;
+        if (kh_map_test(slab, (unsigned)idx))
+            *nviol += V(out, "freelist", p, "%s: allocated object %p is on the %s", s->name, p, what);
+        len++;
+    }
+    return len;
+}
+
+static unsigned check_slab(struct kh *kh, struct kmem_cache *s, struct slab *slab,
+                           struct kh_violations *out)
+{
+    unsigned n = check_pages(kh, s, slab, out);
+    uint8_t *seen = calloc(slab->objects ? slab->objects : 1, 1);
+    if (!seen)
+        return n;
+    long nfree = walk_chain(s, slab, slab->freelist, seen, "free list", out, &n);
+    if (slab->list == KH_SLAB_LIST_CPU && slab->cpu >= 0 && (unsigned)slab->cpu < kh->cfg.nr_cpus &&
+        s->cpu[slab->cpu].slab == slab) {
+        long c = walk_chain(s, slab, s->cpu[slab->cpu].freelist, seen, "CPU free list", out, &n);
+        nfree = (nfree < 0 || c < 0) ? -1 : nfree + c;
+    }
+    unsigned bits = 0, qbits = 0;
+    for (unsigned i = 0; i < slab->objects; i++) {
+        bits += kh_map_test(slab, i);
+        qbits += kh_slab_quarantined(slab, i);
+        if (kh_slab_quarantined(slab, i) && !kh_map_test(slab, i))
+            n += V(out, "quarantine", kh_obj_at(s, slab, i), "%s: quarantined object %p not held",
+                   s->name, kh_obj_at(s, slab, i));
+    }
+    if (bits != slab->inuse || qbits != slab->quarantined)
+        n += V(out, "object-count", slab->base,
+               "%s: slab %p inuse %u quarantined %u but the map holds %u / %u", s->name,
+               (void *)slab->base, slab->inuse, slab->quarantined, bits, qbits);
+    if (nfree >= 0 && s->ops == &kh_slub_ops && (unsigned long)nfree + slab->inuse != slab->objects)
+        n += V(out, "object-count", slab->base,
+               "%s: slab %p: %u in use + %ld free != %u objects", s->name, (void *)slab->base,
+               slab->inuse, nfree, slab->objects);
+    if (s->flags & (SLAB_RED_ZONE | SLAB_POISON)) {
+        for (unsigned i = 0; i < slab->objects; i++) {
+            bool live = kh_map_test(slab, i) && !kh_slab_quarantined(slab, i);
+            const char *bad = kh_debug_object_damage(s, slab, kh_obj_at(s, slab, i), live);
+            if (bad)
+                n += V(out, strstr(bad, "Poison") ? "poison" : "red-zone", kh_obj_at(s, slab, i),
+                       "%s: object %p: %s", s->name, kh_obj_at(s, slab, i), bad);
+        }
+    }
+    free(seen);
+    return n;
+}
+
+static unsigned check_cache(struct kh *kh, struct kmem_cache *s, struct kh_violations *out)
+{
+    unsigned n = 0;
+    unsigned long slabs = 0, objects = 0;
+    for (struct slab *slab = s->all_head; slab; slab = slab->all_next) {
+        n += check_slab(kh, s, slab, out);
+        slabs++;
+        objects += slab->objects;
+        if (slabs > s->nr_slabs + 1)
+            break;   /* a cycle in the list: the counter check reports it */
+    }
+    if (slabs != s->nr_slabs || objects != s->nr_objects)
+        n += V(out, "cache-counters", s, "%s: counters say %lu slabs / %lu objects, walk finds %lu / %lu",
+               s->name, s->nr_slabs, s->nr_objects, slabs, objects);
+    if (s->ops->validate)
+        n += s->ops->validate(kh, s, out);
+    return n;
+}
+
+unsigned kh_slab_validate(struct kh *kh, struct kh_violations *out)
+{
+    struct kh_slab_state *st = kh->slab;
+    if (!st)
+        return 0;
+    unsigned n = 0;
+    for (struct kmem_cache *s = st->chain_head; s; s = s->next)
+        n += check_cache(kh, s, out);
+    unsigned held = 0;
+    for (unsigned i = 0; i < st->q_len; i++) {
+        struct kh_quarantine_entry e = st->q[(st->q_head + i) % st->q_cap];
+        if (!e.slab)
+            continue;
+        held++;
+        long idx = object_index(e.slab->cache, e.slab, e.obj);
+        if (idx < 0 || !kh_slab_quarantined(e.slab, (unsigned)idx))
+            n += V(out, "quarantine", e.obj, "quarantine entry %p not marked in its slab", e.obj);
+    }
+    unsigned long marked = 0;
+    for (struct kmem_cache *s = st->chain_head; s; s = s->next)
+        for (struct slab *slab = s->all_head; slab; slab = slab->all_next)
+            marked += slab->quarantined;
+    if (marked != held)
+        n += V(out, "quarantine", 0, "%lu objects marked quarantined, %u held", marked, held);
+    return n;
+}
+
+/* ---- kernel names ---- */
+
+struct kmem_cache *kmem_cache_create(const char *name, unsigned int size, unsigned int align,
+                                     slab_flags_t flags, void (*ctor)(void *))
+{
+    return kh_kmem_cache_create(kh_default(), name, size, align, flags, ctor);
+}
+void kmem_cache_destroy(struct kmem_cache *s) { kh_kmem_cache_destroy(kh_default(), s); }
+void *kmem_cache_alloc(struct kmem_cache *s, gfp_t gfp)
+{
+    return kh_slab_alloc(kh_default(), s, gfp, s->object_size,
+                         (uintptr_t)__builtin_return_address(0));
+}
+void *kmem_cache_zalloc(struct kmem_cache *s, gfp_t gfp)
+{
+    return kh_slab_alloc(kh_default(), s, gfp | __GFP_ZERO, s->object_size,
+                         (uintptr_t)__builtin_return_address(0));
+}
+void *kmem_cache_alloc_node(struct kmem_cache *s, gfp_t gfp, int node)
+{
+    (void)node;
+    return kh_slab_alloc(kh_default(), s, gfp, s->object_size,
+                         (uintptr_t)__builtin_return_address(0));
+}
+void kmem_cache_free(struct kmem_cache *s, void *obj)
+{
+    cache_free_obj(kh_default(), s, obj, (uintptr_t)__builtin_return_address(0));
+}
+int kmem_cache_alloc_bulk(struct kmem_cache *s, gfp_t gfp, size_t nr, void **p)
+{
+    return kh_kmem_cache_alloc_bulk(kh_default(), s, gfp, nr, p);
+}
+void kmem_cache_free_bulk(struct kmem_cache *s, size_t nr, void **p)
+{
+    kh_kmem_cache_free_bulk(kh_default(), s, nr, p);
+}
+int kmem_cache_shrink(struct kmem_cache *s) { return kh_kmem_cache_shrink(kh_default(), s); }
+unsigned int kmem_cache_size(struct kmem_cache *s) { return kh_kmem_cache_size(kh_default(), s); }
