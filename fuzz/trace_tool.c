@@ -1,0 +1,177 @@
+/* trace_tool.c - `trace`, the converter between the text and binary forms of
+ * operation traces (fuzz/trace.h).
+ *
+ *   trace fmt FILE          canonical text of a text or binary trace
+ *   trace to-bin IN OUT     binary encoding of a text or binary trace
+ *   trace to-text IN        same as fmt (named for symmetry with to-bin)
+ *   trace check FILE...     validates; prints "FILE: N operations, M variables"
+ *
+ * Input form is detected (kh_trace_is_binary); --binary before the command
+ * forces binary decoding, for headerless fuzzer inputs that happen to be
+ * printable. FILE may be "-" for standard input. Exit status: 0 success, 1 invalid
+ * input (the message names file:line:column), 2 usage or I/O error.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "trace.h"
+
+enum { EXIT_INVALID = 1, EXIT_USAGE = 2 };
+
+static int usage(void)
+{
+    fprintf(stderr,
+            "usage: trace [--binary] fmt FILE\n"
+            "       trace [--binary] to-bin IN OUT\n"
+            "       trace [--binary] to-text IN\n"
+            "       trace [--binary] check FILE...\n");
+    return EXIT_USAGE;
+}
+
+/* Reads a whole file ("-" = stdin) into a malloc'd buffer. */
+static int read_all(const char *path, uint8_t **out, size_t *len)
+{
+    FILE *f = strcmp(path, "-") == 0 ? stdin : fopen(path, "rb");
+    if (!f) {
+        fprintf(stderr, "trace: %s: %s\n", path, strerror(errno));
+        return -1;
+    }
+    size_t cap = 4096, n = 0;
+    uint8_t *buf = malloc(cap);
+    while (buf) {
+        n += fread(buf + n, 1, cap - n, f);
+        if (n < cap)
+            break;
+        uint8_t *nb = realloc(buf, cap * 2);
+        if (!nb) {
+            free(buf);
+            buf = NULL;
+            break;
+        }
+        buf = nb;
+        cap *= 2;
+    }
+    int err = ferror(f);
+    if (f != stdin)
+        fclose(f);
+    if (!buf || err) {
+        fprintf(stderr, "trace: %s: read failed\n", path);
+        free(buf);
+        return -1;
+    }
+    *out = buf;
+    *len = n;
+    return 0;
+}
+
+static int force_binary;
+
+/* Loads a trace; returns 0, EXIT_INVALID or EXIT_USAGE (I/O). */
+static int load(const char *path, struct kh_trace *t)
+{
+    uint8_t *data;
+    size_t len;
+    struct kh_trace_error err;
+    if (read_all(path, &data, &len))
+        return EXIT_USAGE;
+    kh_trace_init(t);
+    int rc;
+    if (force_binary) {
+        rc = kh_trace_decode(data, len, t);
+        snprintf(err.text, sizeof(err.text), "%s: error: out of memory", path);
+    } else {
+        rc = kh_trace_load(data, len, path, t, &err);
+    }
+    free(data);
+    if (rc) {
+        fprintf(stderr, "%s\n", err.text);
+        kh_trace_free(t);
+        return EXIT_INVALID;
+    }
+    return 0;
+}
+
+static int cmd_fmt(const char *path)
+{
+    struct kh_trace t;
+    int rc = load(path, &t);
+    if (rc)
+        return rc;
+    size_t len;
+    char *text = kh_trace_to_text(&t, &len);
+    kh_trace_free(&t);
+    if (!text) {
+        fprintf(stderr, "trace: out of memory\n");
+        return EXIT_USAGE;
+    }
+    fwrite(text, 1, len, stdout);
+    free(text);
+    return fflush(stdout) ? EXIT_USAGE : 0;
+}
+
+static int cmd_to_bin(const char *in, const char *out)
+{
+    struct kh_trace t;
+    int rc = load(in, &t);
+    if (rc)
+        return rc;
+    uint8_t *bin;
+    size_t len;
+    rc = kh_trace_encode(&t, &bin, &len);
+    kh_trace_free(&t);
+    if (rc) {
+        fprintf(stderr, "trace: out of memory\n");
+        return EXIT_USAGE;
+    }
+    FILE *f = strcmp(out, "-") == 0 ? stdout : fopen(out, "wb");
+    if (!f) {
+        fprintf(stderr, "trace: %s: %s\n", out, strerror(errno));
+        free(bin);
+        return EXIT_USAGE;
+    }
+    int bad = fwrite(bin, 1, len, f) != len;
+    bad |= f == stdout ? fflush(f) != 0 : fclose(f) != 0;
+    free(bin);
+    if (bad) {
+        fprintf(stderr, "trace: %s: write failed\n", out);
+        return EXIT_USAGE;
+    }
+    return 0;
+}
+
+static int cmd_check(int n, char **paths)
+{
+    int worst = 0;
+    for (int i = 0; i < n; i++) {
+        struct kh_trace t;
+        int rc = load(paths[i], &t);
+        if (rc) {
+            worst = rc > worst ? rc : worst;
+            continue;
+        }
+        printf("%s: %zu operations, %zu variables\n", paths[i], t.n, t.nvars);
+        kh_trace_free(&t);
+    }
+    return worst;
+}
+
+int main(int argc, char **argv)
+{
+    if (argc >= 2 && strcmp(argv[1], "--binary") == 0) {
+        force_binary = 1;
+        argv++;
+        argc--;
+    }
+    if (argc < 2)
+        return usage();
+    const char *cmd = argv[1];
+    if ((strcmp(cmd, "fmt") == 0 || strcmp(cmd, "to-text") == 0) && argc == 3)
+        return cmd_fmt(argv[2]);
+    if (strcmp(cmd, "to-bin") == 0 && argc == 4)
+        return cmd_to_bin(argv[2], argv[3]);
+    if (strcmp(cmd, "check") == 0 && argc >= 3)
+        return cmd_check(argc - 2, argv + 2);
+    return usage();
+}
