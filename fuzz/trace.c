@@ -1065,6 +1065,8 @@ struct decoder {
     struct kh_trace *t;
     struct ivec by_type[5];
     struct ivec nonempty;
+    const uint8_t *subset;   /* opcode map for headerless input, or NULL */
+    unsigned nsubset;
 };
 
 enum { DEC_OK, DEC_EOF, DEC_SKIP };
@@ -1218,7 +1220,8 @@ static int dec_op(struct decoder *dc, uint8_t b)
 {
     struct kh_op op;
     memset(&op, 0, sizeof(op));
-    op.code = (uint8_t)((b & 0x7f) % KH_OP_COUNT);
+    op.code = dc->subset ? dc->subset[(b & 0x7f) % dc->nsubset]
+                         : (uint8_t)((b & 0x7f) % KH_OP_COUNT);
     op.result_var = -1;
     const struct kh_op_desc *d = &op_descs[op.code];
     int skip = 0;
@@ -1304,13 +1307,23 @@ static void decoder_free(struct decoder *dc)
 
 int kh_trace_decode(const uint8_t *data, size_t len, struct kh_trace *t)
 {
+    return kh_trace_decode_subset(data, len, NULL, 0, t);
+}
+
+int kh_trace_decode_subset(const uint8_t *data, size_t len, const uint8_t *ops, unsigned nops,
+                           struct kh_trace *t)
+{
     struct decoder dc;
     memset(&dc, 0, sizeof(dc));
     dc.t = t;
     dc.r.p = data;
     dc.r.end = data + len;
-    if (len >= 4 && memcmp(data, KH_TRACE_MAGIC, 3) == 0 && data[3] == KH_TRACE_VERSION)
+    if (len >= 4 && memcmp(data, KH_TRACE_MAGIC, 3) == 0 && data[3] == KH_TRACE_VERSION) {
         dc.r.p += 4;
+    } else if (ops && nops) {
+        dc.subset = ops;
+        dc.nsubset = nops;
+    }
     int names = 0;
     uint8_t b;
     while (rd_byte(&dc.r, &b) == 0) {

@@ -274,6 +274,13 @@ int kh_trace_parse(const char *text, size_t len, const char *filename, struct kh
 /* Decodes any byte string (see the format above). Returns 0, -1 on OOM. */
 int kh_trace_decode(const uint8_t *data, size_t len, struct kh_trace *t);
 
+/* As kh_trace_decode, for a fuzz target that drives only some operations:
+ * in headerless input, opcode byte b selects ops[(b & 0x7F) % nops]. Input
+ * with the "KHT" header always uses the full opcode space, so a trace
+ * written by the tools replays the same way in every target. */
+int kh_trace_decode_subset(const uint8_t *data, size_t len, const uint8_t *ops, unsigned nops,
+                           struct kh_trace *t);
+
 /* Text or binary: binary when the input starts with the header of a known
  * version or contains a control byte other than \t \n \v \f \r (bytes
  * >= 0x80 count as text, for UTF-8 comments). The encoder always writes the

@@ -15,7 +15,7 @@ def kh_cc_test(name, srcs, deps = [], asan = False, **kwargs):
     """
     native.cc_test(
         name = name,
-        srcs = srcs + native.glob(["*.h"]),
+        srcs = srcs + native.glob(["*.h", "tests/*.h"]),
         copts = ASAN_COPTS if asan else [],
         linkopts = ["-fsanitize=address,undefined"] if asan else [],
         deps = ["//allocator:kmem_asan" if asan else "//allocator:kmem"] + deps,

@@ -8,7 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../../allocator/tests/check.h"
+#include "check.h"
 #include "gfp.h"
 #include "slab.h"
 #include "trace.h"

@@ -1,0 +1,83 @@
+/* differential_fuzzer.c - one operation sequence on two designs (SLUB on
+ * linux-6.1-x86_64, SLAB on linux-4.x-slab). Both have KMALLOC_MAX_SIZE =
+ * 4 MiB and ample memory, and no fault injection is driven, so the spec
+ * defines the same outcome for every operation on both: success or NULL,
+ * ZERO_SIZE_PTR, and which calls are misuse. Sizes, geometry and addresses
+ * may differ and are not compared. Each run is also checked on its own. */
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "fuzz_target.h"
+#include "kmem.h"
+
+KH_FUZZ_OPS(
+    KH_OP_KMALLOC, KH_OP_KZALLOC, KH_OP_KCALLOC, KH_OP_KMALLOC_ARRAY, KH_OP_KREALLOC,
+    KH_OP_KREALLOC_ARRAY, KH_OP_KSIZE, KH_OP_KFREE, KH_OP_KFREE_SENSITIVE,
+    KH_OP_KMEM_CACHE_CREATE, KH_OP_KMEM_CACHE_ALLOC, KH_OP_KMEM_CACHE_ZALLOC, KH_OP_KMEM_CACHE_FREE,
+    KH_OP_KMEM_CACHE_ALLOC_BULK, KH_OP_KMEM_CACHE_FREE_BULK, KH_OP_KMEM_CACHE_SHRINK,
+    KH_OP_KMEM_CACHE_DESTROY, KH_OP_WRITE, KH_OP_READ);
+
+static const char *const profiles[2] = { "linux-6.1-x86_64", "linux-4.x-slab" };
+static struct kh *kh[2];
+static struct exec *ex[2];
+
+static void setup(void)
+{
+    for (int i = 0; i < 2; i++) {
+        struct kh_config cfg;
+        const char *err = NULL;
+        if (kh_profile_config(profiles[i], &cfg) != 0 || !(kh[i] = kh_create(&cfg, &err))) {
+            fprintf(stderr, "differential: cannot create %s: %s\n", profiles[i], err ? err : "?");
+            abort();
+        }
+        struct exec_options opt = { .misuse = EXEC_MISUSE_SKIP, .checks = true, .full_every = 32 };
+        ex[i] = exec_new(kh[i], &opt);
+    }
+}
+
+static void fail(const struct kh_trace *t, size_t op, const char *title, const char *detail)
+{
+    char *text = kh_trace_to_text(t, NULL);
+    fprintf(stderr, "\nkmem-harness finding: %s\ntarget: differential\noperation %zu\n%s\n"
+            "---- trace (text form) ----\n%s----\n", title, op + 1, detail, text ? text : "");
+    free(text);
+    abort();
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+    if (!kh[0])
+        setup();
+    struct kh_trace t;
+    kh_trace_init(&t);
+    if (kh_trace_decode_subset(data, size, target_ops, sizeof(target_ops), &t) != 0)
+        abort();
+    const struct exec_outcome *out[2];
+    size_t n[2];
+    for (int i = 0; i < 2; i++) {
+        kh_reset(kh[i]);
+        struct exec_finding f;
+        if (exec_run(ex[i], &t, &f)) {
+            char title[256];
+            snprintf(title, sizeof(title), "%s [%s]", f.title, profiles[i]);
+            fail(&t, f.op_index, title, f.detail);
+        }
+        out[i] = exec_outcomes(ex[i], &n[i]);
+    }
+    for (size_t k = 0; k < n[0] && k < n[1]; k++) {
+        const struct exec_outcome *a = &out[0][k], *b = &out[1][k];
+        if (a->ok != b->ok || a->zero_size_ptr != b->zero_size_ptr || a->skipped != b->skipped) {
+            char detail[256];
+            snprintf(detail, sizeof(detail), "%s: ok %d/%d, ZERO_SIZE_PTR %d/%d, skipped %d/%d",
+                     kh_op_desc((enum kh_opcode)a->code)->name, a->ok, b->ok, a->zero_size_ptr,
+                     b->zero_size_ptr, a->skipped, b->skipped);
+            char title[160];
+            snprintf(title, sizeof(title), "SLUB/SLAB disagree in %s (differential)",
+                     kh_op_desc((enum kh_opcode)a->code)->name);
+            fail(&t, k, title, detail);
+        }
+    }
+    kh_trace_free(&t);
+    return 0;
+}

@@ -1,0 +1,1391 @@
+/* exec.c - the trace executor and its checks (see exec.h).
+ *
+ * Bindings mirror the trace's variables: what each holds (pointer, cache,
+ * pool, bulk array), which API produced it (so the matching free is known),
+ * the size the caller asked for and the shadow id it was given. A pointer is
+ * live exactly while the shadow model holds a block at its address with its
+ * id; that one rule answers "is this free a double free?" for every API.
+ *
+ * Content patterns cover at most PATTERN_CAP bytes of a block (plus nothing
+ * beyond): enough to catch overlap and corruption, cheap for large blocks.
+ */
+#include "exec.h"
+
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "introspect.h"
+#include "kmalloc.h"
+#include "memblock.h"
+#include "mempool.h"
+#include "oracle.h"
+#include "page_alloc.h"
+#include "percpu.h"
+#include "shadow.h"
+#include "slab.h"
+#include "vmalloc.h"
+
+#define PATTERN_CAP 4096u
+#define ZERO_CHECK_CAP 65536u
+#define VERIFY_ALL_EVERY 64u
+
+enum api {
+    API_NONE, API_KMALLOC, API_CACHE, API_PAGES, API_EXACT, API_VMALLOC,
+    API_KVMALLOC, API_PERCPU, API_MEMPOOL, API_MEMBLOCK,
+};
+
+struct xbind {
+    uint8_t type;          /* enum kh_val_type */
+    uint8_t api;           /* enum api, for pointers */
+    void *p;               /* pointer, cache or pool */
+    size_t req;            /* bytes the caller may use */
+    uint32_t id;           /* shadow id (pointers) */
+    unsigned order;        /* API_PAGES */
+    int32_t owner;         /* cache or pool binding the object came from, -1 */
+    /* caches and pools */
+    bool alive;
+    unsigned live;         /* objects / elements outstanding */
+    unsigned users;        /* pools built on this cache */
+    /* arrays */
+    struct xbind *elems;
+    uint32_t count;
+    bool tainted;          /* touched by a misuse: state unknown, ops on it skipped */
+};
+
+struct exec {
+    struct kh *kh;
+    struct exec_options opt;
+    struct oracle_limits lim;
+    struct shadow shadow;
+    struct xbind *b;
+    size_t nb;
+    struct exec_outcome *out;
+    size_t nout, out_cap;
+    size_t skipped;
+    struct kh_violations viol;
+    /* per-operation scratch */
+    const struct kh_trace *t;
+    size_t op_i;
+    bool misuse;           /* the current op is a caller misuse being run */
+    bool tainted_operand;  /* the current op names a binding a misuse touched */
+    bool finding;
+    uint64_t injected_before;  /* kh_fault_injected() when the op started */
+    struct exec_finding *f;
+};
+
+static void ctor_pattern(void *obj) { memset(obj, 0x3c, 1); }
+
+const char *exec_misuse_name(enum exec_misuse m)
+{
+    return m == EXEC_MISUSE_SKIP ? "skip" : m == EXEC_MISUSE_EXPECT ? "expect" : "run";
+}
+
+int exec_misuse_parse(const char *s, enum exec_misuse *out)
+{
+    if (!strcmp(s, "skip")) *out = EXEC_MISUSE_SKIP;
+    else if (!strcmp(s, "expect")) *out = EXEC_MISUSE_EXPECT;
+    else if (!strcmp(s, "run")) *out = EXEC_MISUSE_RUN;
+    else return -1;
+    return 0;
+}
+
+struct exec *exec_new(struct kh *kh, const struct exec_options *opt)
+{
+    struct exec *x = calloc(1, sizeof(*x));
+    if (!x)
+        return NULL;
+    x->kh = kh;
+    x->opt = *opt;
+    oracle_limits(kh_get_config(kh), &x->lim);
+    shadow_init(&x->shadow);
+    return x;
+}
+
+static void free_bindings(struct exec *x)
+{
+    for (size_t i = 0; i < x->nb; i++)
+        free(x->b[i].elems);
+    free(x->b);
+    x->b = NULL;
+    x->nb = 0;
+}
+
+void exec_free(struct exec *x)
+{
+    if (!x)
+        return;
+    free_bindings(x);
+    shadow_free(&x->shadow);
+    free(x->out);
+    kh_violations_free(&x->viol);
+    free(x);
+}
+
+const struct exec_outcome *exec_outcomes(const struct exec *x, size_t *n)
+{
+    *n = x->nout;
+    return x->out;
+}
+
+size_t exec_skipped(const struct exec *x) { return x->skipped; }
+
+/* ---- findings ---- */
+
+static const char *op_name(const struct exec *x)
+{
+    return kh_op_desc((enum kh_opcode)x->t->ops[x->op_i].code)->name;
+}
+
+static void finding(struct exec *x, const char *kind, const char *where, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+
+static void finding(struct exec *x, const char *kind, const char *where, const char *fmt, ...)
+{
+    if (x->finding)
+        return;  /* the first finding is the one that counts */
+    x->finding = true;
+    struct exec_finding *f = x->f;
+    f->found = true;
+    f->op_index = x->op_i;
+    f->line = x->t->ops[x->op_i].line;
+    snprintf(f->kind, sizeof(f->kind), "%s", kind);
+    snprintf(f->title, sizeof(f->title), "%s in %s (%s)", kind, op_name(x), where);
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(f->detail, sizeof(f->detail), fmt, ap);
+    va_end(ap);
+}
+
+/* ---- shadow bookkeeping ---- */
+
+static bool block_live(struct exec *x, const struct xbind *b)
+{
+    if (b->type != KH_VAL_PTR || !b->p || ZERO_OR_NULL_PTR(b->p))
+        return false;
+    const struct shadow_block *s = shadow_find(&x->shadow, (uintptr_t)b->p);
+    return s && s->id == b->id;
+}
+
+/* Records a fresh block and fills its pattern. Returns false on a finding. */
+static bool track(struct exec *x, struct xbind *b, void *p, size_t req, enum shadow_kind kind)
+{
+    b->p = p;
+    b->req = req;
+    const struct shadow_block *hit = shadow_insert(&x->shadow, (uintptr_t)p, req, kind, &b->id);
+    if (hit) {
+        finding(x, "overlap", "shadow",
+                "new %s block %p+%zu overlaps live %s block %#" PRIxPTR "+%zu",
+                shadow_kind_name(kind), p, req, shadow_kind_name(hit->kind), hit->start, hit->size);
+        return false;
+    }
+    if (x->opt.checks) {
+        struct shadow_block *s = shadow_find(&x->shadow, (uintptr_t)p);
+        size_t keep = s->size;
+        if (s->size > PATTERN_CAP)
+            s->size = PATTERN_CAP;  /* pattern only the head of big blocks */
+        shadow_fill(s, 0);
+        s->size = keep;
+    }
+    return true;
+}
+
+static bool verify_block(struct exec *x, const struct shadow_block *s, const char *when)
+{
+    size_t bad;
+    if (!x->opt.checks || shadow_verify(s, PATTERN_CAP, &bad))
+        return true;
+    const uint8_t *p = (const uint8_t *)s->start;
+    finding(x, "content corrupted", "shadow",
+            "%s: live %s block %#" PRIxPTR "+%zu: byte %zu is %#x, expected %#x (written at allocation)",
+            when, shadow_kind_name(s->kind), s->start, s->size, bad, p[bad],
+            shadow_pattern_byte(s->id, bad));
+    return false;
+}
+
+static void untrack(struct exec *x, struct xbind *b)
+{
+    struct shadow_block *s = shadow_find(&x->shadow, (uintptr_t)b->p);
+    if (s) {
+        verify_block(x, s, "before free");
+        shadow_remove(&x->shadow, (uintptr_t)b->p);
+    }
+}
+
+/* After a misuse ran (EXPECT/RUN), whatever it touched is in an unknown
+ * state: drop it from the model so no later operation counts as legal use. */
+static void forget(struct exec *x, struct xbind *b)
+{
+    if (!b)
+        return;
+    if (block_live(x, b))
+        shadow_remove(&x->shadow, (uintptr_t)b->p);
+    b->tainted = true;
+}
+
+static void verify_all(struct exec *x)
+{
+    for (size_t i = 0; i < x->shadow.n && !x->finding; i++)
+        verify_block(x, &x->shadow.v[i], "periodic check");
+}
+
+/* ---- operand resolution ---- */
+
+static struct xbind *binding(struct exec *x, int32_t var)
+{
+    return var >= 0 && (size_t)var < x->nb ? &x->b[var] : NULL;
+}
+
+/* The binding a pointer operand names (NULL for NULL/ZERO_SIZE_PTR) and the
+ * address it evaluates to. */
+static struct xbind *resolve_ptr(struct exec *x, const struct kh_operand *a, void **addr)
+{
+    struct xbind *b = NULL;
+    switch (a->ptr_kind) {
+    case KH_PTR_NULL:
+        *addr = NULL;
+        return NULL;
+    case KH_PTR_ZERO_SIZE:
+        *addr = ZERO_SIZE_PTR;
+        return NULL;
+    case KH_PTR_VAR:
+        b = binding(x, a->var);
+        break;
+    case KH_PTR_ELEM: {
+        struct xbind *arr = binding(x, a->var);
+        if (arr && arr->elems && a->elem < arr->count)
+            b = &arr->elems[a->elem];
+        break;
+    }
+    }
+    *addr = b && b->p ? (char *)b->p + a->offset : NULL;
+    if (b && b->tainted)
+        x->tainted_operand = true;
+    return b;
+}
+
+/* Is freeing operand `a` through `api` legal? */
+static bool legal_free(struct exec *x, const struct kh_operand *a, struct xbind *b, enum api api)
+{
+    if (a->ptr_kind == KH_PTR_NULL)
+        return true;  /* every free function ignores NULL */
+    if (a->ptr_kind == KH_PTR_ZERO_SIZE)
+        return api == API_KMALLOC || api == API_KVMALLOC;  /* only kfree/kvfree ignore it */
+    return b && a->offset == 0 && block_live(x, b) && b->api == api;
+}
+
+/* Applies the misuse policy. Returns true when the op should run. */
+static bool admit(struct exec *x, bool legal)
+{
+    if (x->tainted_operand && x->opt.misuse != EXEC_MISUSE_RUN) {
+        x->skipped++;
+        x->out[x->nout - 1].skipped = true;
+        return false;
+    }
+    x->misuse = !legal;
+    if (legal || x->opt.misuse == EXEC_MISUSE_RUN || x->opt.misuse == EXEC_MISUSE_EXPECT)
+        return true;
+    x->skipped++;
+    x->out[x->nout - 1].skipped = true;
+    return false;
+}
+
+/* ---- NULL legitimacy ---- */
+
+/* Could an allocation needing `pages` (largest contiguous piece of `order`)
+ * honestly fail now, in the zones its gfp may use? Yes when their free memory
+ * is near the watermarks (reserve = twice the HIGH marks) or when no free
+ * block of that order is left (fragmentation). */
+static bool memory_tight(struct exec *x, gfp_t gfp, unsigned long pages, unsigned order)
+{
+    unsigned long free = 0, reserve = 0;
+    bool block = false;
+    int top = (gfp & __GFP_DMA) ? ZONE_DMA : (gfp & __GFP_DMA32) ? ZONE_DMA32 : MAX_NR_ZONES - 1;
+    for (int z = 0; z <= top; z++) {
+        struct kh_zone_info zi;
+        if (kh_zone_info(x->kh, (enum zone_type)z, &zi) != 0 || !zi.present)
+            continue;
+        free += zi.free;
+        reserve += 2 * zi.wmark_high;
+        for (unsigned o = order; o < KH_MAX_ORDER_LIMIT && !block; o++)
+            block = zi.nr_free[o] > 0;
+    }
+    return free < pages + reserve + 64 || !block;
+}
+
+/* Called when an allocation returned NULL. */
+static void check_null(struct exec *x, bool over_limit, gfp_t gfp, unsigned long pages, unsigned order)
+{
+    struct exec_outcome *o = &x->out[x->nout - 1];
+    o->fault_injected = kh_fault_injected(x->kh) > x->injected_before;
+    if (!x->opt.checks || over_limit || o->fault_injected)
+        return;
+    if (memory_tight(x, gfp, pages, order))
+        return;
+    finding(x, "unexpected NULL", "oracle",
+            "allocation failed with memory available (%lu pages needed, order %u, gfp %#x)",
+            pages, order, gfp);
+}
+
+static void check_zeroed(struct exec *x, const void *p, size_t n)
+{
+    if (!x->opt.checks)
+        return;
+    const uint8_t *b = p;
+    size_t lim = n < ZERO_CHECK_CAP ? n : ZERO_CHECK_CAP;
+    for (size_t i = 0; i < lim; i++) {
+        if (b[i]) {
+            finding(x, "not zeroed", "oracle", "byte %zu of %p is %#x after a zeroing allocation",
+                    i, p, b[i]);
+            return;
+        }
+    }
+}
+
+static void check_align(struct exec *x, const void *p, size_t align, const char *what)
+{
+    if (x->opt.checks && align > 1 && ((uintptr_t)p & (align - 1)))
+        finding(x, "misaligned", "oracle", "%s %p is not aligned to %zu", what, p, align);
+}
+
+/* ---- JSON ---- */
+
+static void json_begin(struct exec *x)
+{
+    if (!x->opt.json)
+        return;
+    const struct kh_op *op = &x->t->ops[x->op_i];
+    fprintf(x->opt.json, "{\"line\": %d, \"op\": \"%s\"", op->line, op_name(x));
+}
+
+static void json_ptr(struct exec *x, const void *p)
+{
+    if (!x->opt.json)
+        return;
+    const struct kh_op *op = &x->t->ops[x->op_i];
+    fprintf(x->opt.json, ", \"ok\": %s", p ? "true" : "false");
+    if (!p)
+        fputs(", \"ptr\": \"NULL\"", x->opt.json);
+    else if (p == ZERO_SIZE_PTR)
+        fputs(", \"ptr\": \"ZERO_SIZE_PTR\"", x->opt.json);
+    else if (op->result_var >= 0)
+        fprintf(x->opt.json, ", \"ptr\": \"%s\"", kh_trace_var_name(x->t, op->result_var));
+    else
+        fputs(", \"ptr\": \"(unbound)\"", x->opt.json);
+}
+
+static void json_num(struct exec *x, const char *key, unsigned long long v)
+{
+    if (x->opt.json)
+        fprintf(x->opt.json, ", \"%s\": %llu", key, v);
+}
+
+static void json_end(struct exec *x)
+{
+    if (!x->opt.json)
+        return;
+    struct exec_outcome *o = &x->out[x->nout - 1];
+    if (o->skipped)
+        fputs(", \"skipped\": true", x->opt.json);
+    fputs("}\n", x->opt.json);
+}
+
+/* ---- operations ---- */
+
+static struct xbind *result(struct exec *x)
+{
+    int32_t v = x->t->ops[x->op_i].result_var;
+    static struct xbind scratch;  /* unbound results: tracked, then forgotten */
+    if (v < 0) {
+        free(scratch.elems);
+        memset(&scratch, 0, sizeof(scratch));
+        scratch.owner = -1;
+        return &scratch;
+    }
+    struct xbind *b = &x->b[v];
+    free(b->elems);
+    memset(b, 0, sizeof(*b));
+    b->owner = -1;
+    b->type = x->t->vars[v].type;
+    return b;
+}
+
+static void note_alloc(struct exec *x, void *p)
+{
+    x->out[x->nout - 1].ok = p != NULL;
+    x->out[x->nout - 1].zero_size_ptr = p == ZERO_SIZE_PTR;
+    json_ptr(x, p);
+}
+
+/* kmalloc-family result: class, alignment, ZERO_SIZE_PTR and NULL rules. */
+static void after_kmalloc(struct exec *x, void *p, size_t size, gfp_t gfp, bool zeroing, bool overflow)
+{
+    note_alloc(x, p);
+    struct xbind *b = result(x);
+    b->api = API_KMALLOC;
+    bool over = overflow || size > x->lim.max_size;
+    if (p == ZERO_SIZE_PTR) {
+        if (x->opt.checks && (size != 0 || overflow))
+            finding(x, "wrong result", "oracle", "ZERO_SIZE_PTR for a %zu-byte request", size);
+        b->p = p;
+        return;
+    }
+    if (!p) {
+        if (x->opt.checks && size == 0 && !overflow)
+            finding(x, "wrong result", "oracle", "NULL for kmalloc(0); expected ZERO_SIZE_PTR");
+        size_t pages = size > x->lim.max_cache_size ? (size >> x->lim.page_shift) + 1 : 8;
+        check_null(x, over, gfp, pages, size > x->lim.max_cache_size
+                   ? (unsigned)oracle_get_order(x->lim.page_shift, size) : 3);
+        return;
+    }
+    if (x->opt.checks && over) {
+        finding(x, "wrong result", "oracle", "%zu bytes (or overflow) must give NULL, got %p", size, p);
+        return;
+    }
+    if (size == 0) {
+        finding(x, "wrong result", "oracle", "kmalloc(0) returned %p; expected ZERO_SIZE_PTR", p);
+        return;
+    }
+    size_t ks = kh_ksize(x->kh, p);
+    json_num(x, "ksize", ks);
+    if (x->opt.checks) {
+        size_t want = oracle_ksize(&x->lim, size);
+        if (ks != want && !(kh_get_config(x->kh)->slub_debug[0] && ks >= size))
+            finding(x, "ksize mismatch", "oracle", "ksize(kmalloc(%zu)) = %zu, the profile's class is %zu",
+                    size, ks, want);
+        check_align(x, p, oracle_kmalloc_align(&x->lim, kh_get_config(x->kh), size), "kmalloc result");
+        if (zeroing)
+            check_zeroed(x, p, size);
+    }
+    track(x, b, p, size, SHADOW_KMALLOC);
+}
+
+static void op_krealloc(struct exec *x, const struct kh_op *op, size_t n, size_t size, gfp_t gfp,
+                        bool overflow)
+{
+    void *old;
+    struct xbind *ob = resolve_ptr(x, &op->args[0], &old);
+    bool legal = op->args[0].ptr_kind == KH_PTR_NULL || legal_free(x, &op->args[0], ob, API_KMALLOC);
+    if (!admit(x, legal)) {
+        json_ptr(x, NULL);
+        return;
+    }
+    size_t total = overflow ? 0 : n * size;
+    /* What must survive: the old object's patterned prefix. */
+    size_t keep = 0;
+    uint32_t old_id = 0;
+    uintptr_t old_addr = (uintptr_t)old;
+    if (legal && ob && block_live(x, ob)) {
+        keep = ob->req < total ? ob->req : total;
+        if (keep > PATTERN_CAP)
+            keep = PATTERN_CAP;
+        old_id = ob->id;
+        /* Intact before the call, so a difference after it is krealloc's. */
+        verify_block(x, shadow_find(&x->shadow, old_addr), "before krealloc");
+    }
+    void *p = op->code == KH_OP_KREALLOC ? kh_krealloc(x->kh, old, total, gfp)
+                                         : kh_krealloc_array(x->kh, old, n, size, gfp);
+    if (!legal) {
+        forget(x, ob);
+        return;  /* what it returned is unknown territory too: not bound */
+    }  /* misuse run under EXPECT/RUN: reports are judged by the caller */
+    note_alloc(x, p);
+    struct xbind *rb = result(x);
+    rb->api = API_KMALLOC;
+    if (!ob || !old || old == ZERO_SIZE_PTR) {
+        /* krealloc(NULL, n) is kmalloc(n) */
+        x->out[x->nout - 1].ok = p != NULL;
+        if (p && p != ZERO_SIZE_PTR) {
+            json_num(x, "ksize", kh_ksize(x->kh, p));
+            track(x, rb, p, total, SHADOW_KMALLOC);
+        } else {
+            rb->p = p;
+            if (!p)
+                check_null(x, overflow || total > x->lim.max_size, gfp, 8, 3);
+        }
+        return;
+    }
+    if (total == 0 && !overflow) {
+        /* krealloc(p, 0) frees p and returns ZERO_SIZE_PTR */
+        if (x->opt.checks && p != ZERO_SIZE_PTR)
+            finding(x, "wrong result", "oracle", "krealloc(p, 0) returned %p; expected ZERO_SIZE_PTR", p);
+        shadow_remove(&x->shadow, old_addr);  /* already freed by krealloc */
+        rb->p = p;
+        return;
+    }
+    if (!p) {
+        /* The old object must be intact and still live. */
+        struct shadow_block *s = shadow_find(&x->shadow, old_addr);
+        if (s)
+            verify_block(x, s, "old object after a failed krealloc");
+        check_null(x, overflow || total > x->lim.max_size, gfp, (total >> x->lim.page_shift) + 8,
+                   total > x->lim.max_cache_size ? (unsigned)oracle_get_order(x->lim.page_shift, total) : 3);
+        return;
+    }
+    json_num(x, "ksize", kh_ksize(x->kh, p));
+    if (x->opt.checks) {
+        const uint8_t *np = p;
+        for (size_t i = 0; i < keep; i++) {
+            if (np[i] != shadow_pattern_byte(old_id, i)) {
+                finding(x, "krealloc lost data", "oracle",
+                        "byte %zu of the %zu-byte prefix differs after krealloc(%#" PRIxPTR ", %zu) -> %p",
+                        i, keep, old_addr, total, p);
+                return;
+            }
+        }
+    }
+    if (p == old) {
+        /* Same object, new size: keep the id so the pattern stays valid. */
+        struct shadow_block *s = shadow_find(&x->shadow, old_addr);
+        const struct shadow_block *hit = s ? shadow_resize(&x->shadow, s, total) : NULL;
+        if (hit)
+            finding(x, "overlap", "shadow", "krealloc grew %p to %zu bytes over a live block at %#" PRIxPTR,
+                    p, total, hit->start);
+        if (s && x->opt.checks) {
+            size_t lim = total < PATTERN_CAP ? total : PATTERN_CAP;
+            size_t keep_size = s->size;
+            s->size = lim;
+            shadow_fill(s, keep);
+            s->size = keep_size;
+        }
+        *rb = *ob;
+        rb->req = total;
+        ob->req = total;
+        return;
+    }
+    shadow_remove(&x->shadow, old_addr);
+    track(x, rb, p, total, SHADOW_KMALLOC);
+}
+
+static void op_kfree(struct exec *x, const struct kh_op *op, bool sensitive)
+{
+    void *p;
+    struct xbind *b = resolve_ptr(x, &op->args[0], &p);
+    if (!admit(x, legal_free(x, &op->args[0], b, API_KMALLOC)))
+        return;
+    if (b && !x->misuse && block_live(x, b))
+        untrack(x, b);
+    else
+        forget(x, b);
+    if (sensitive)
+        kh_kfree_sensitive(x->kh, p);
+    else
+        kh_kfree(x->kh, p);
+}
+
+static void op_ksize(struct exec *x, const struct kh_op *op)
+{
+    void *p;
+    struct xbind *b = resolve_ptr(x, &op->args[0], &p);
+    bool legal = op->args[0].ptr_kind == KH_PTR_NULL || op->args[0].ptr_kind == KH_PTR_ZERO_SIZE ||
+                 (b && op->args[0].offset == 0 && block_live(x, b) && b->api == API_KMALLOC);
+    if (!admit(x, legal))
+        return;
+    size_t ks = kh_ksize(x->kh, p);
+    json_num(x, "ksize", ks);
+    if (x->opt.checks && legal && b && b->req && ks < b->req)
+        finding(x, "ksize mismatch", "oracle", "ksize %zu below the %zu bytes requested", ks, b->req);
+}
+
+static void op_cache_create(struct exec *x, const struct kh_op *op)
+{
+    const char *name = kh_trace_str(x->t, op->args[0].u);
+    uint64_t size = op->args[1].u, align = op->args[2].u;
+    slab_flags_t flags = (slab_flags_t)op->args[3].u & ~(slab_flags_t)SLAB_PANIC;
+    bool ctor = op->args[4].u != 0;
+    struct kmem_cache *c = NULL;
+    if (size <= UINT32_MAX && align <= UINT32_MAX)
+        c = kh_kmem_cache_create(x->kh, name, (unsigned)size, (unsigned)align, flags,
+                                 ctor ? ctor_pattern : NULL);
+    note_alloc(x, c);
+    struct xbind *b = result(x);
+    b->p = c;
+    b->alive = c != NULL;
+    if (!c)
+        return;
+    struct kh_cache_info ci;
+    if (kh_slab_cache_info(x->kh, c, &ci) == 0) {
+        b->req = ci.object_size;
+        b->order = ci.order;
+        json_num(x, "object_size", ci.object_size);
+        json_num(x, "size", ci.size);
+        json_num(x, "align", ci.align);
+        json_num(x, "order", ci.order);
+        json_num(x, "objects", ci.objects_per_slab);
+    }
+}
+
+static struct xbind *live_cache(struct exec *x, const struct kh_operand *a)
+{
+    struct xbind *c = binding(x, a->var);
+    return c && c->type == KH_VAL_CACHE && c->alive ? c : NULL;
+}
+
+static void after_cache_obj(struct exec *x, struct xbind *c, int32_t cvar, void *p, gfp_t gfp, bool zeroing)
+{
+    note_alloc(x, p);
+    struct xbind *b = result(x);
+    b->api = API_CACHE;
+    b->owner = cvar;
+    if (!p) {
+        check_null(x, false, gfp, 1ul << c->order, c->order);
+        return;
+    }
+    c->live++;
+    struct kh_cache_info ci;
+    if (x->opt.checks && kh_slab_cache_info(x->kh, c->p, &ci) == 0) {
+        check_align(x, p, ci.align, "cache object");
+        if (zeroing)
+            check_zeroed(x, p, ci.object_size);
+    }
+    track(x, b, p, c->req, SHADOW_CACHE_OBJ);
+}
+
+static void op_cache_alloc(struct exec *x, const struct kh_op *op, bool zero)
+{
+    struct xbind *c = live_cache(x, &op->args[0]);
+    if (!admit(x, c != NULL) || !c)
+        return;
+    gfp_t gfp = (gfp_t)op->args[1].u;
+    void *p = zero ? kh_kmem_cache_zalloc(x->kh, c->p, gfp) : kh_kmem_cache_alloc(x->kh, c->p, gfp);
+    after_cache_obj(x, c, op->args[0].var, p, gfp, zero || (gfp & __GFP_ZERO));
+}
+
+static void op_cache_free(struct exec *x, const struct kh_op *op)
+{
+    struct xbind *c = binding(x, op->args[0].var);
+    void *p;
+    struct xbind *b = resolve_ptr(x, &op->args[1], &p);
+    bool legal = c && c->alive && legal_free(x, &op->args[1], b, API_CACHE) && p &&
+                 p != ZERO_SIZE_PTR && b->owner == op->args[0].var;
+    if (!admit(x, legal) || !c)
+        return;
+    if (legal) {
+        untrack(x, b);
+        c->live--;
+    } else {
+        forget(x, b);
+    }
+    kh_kmem_cache_free(x->kh, c->p, p);
+}
+
+static void op_cache_bulk(struct exec *x, const struct kh_op *op)
+{
+    struct xbind *c = live_cache(x, &op->args[0]);
+    if (!admit(x, c != NULL) || !c)
+        return;
+    size_t n = op->args[1].u;
+    gfp_t gfp = (gfp_t)op->args[2].u;
+    void **objs = calloc(n ? n : 1, sizeof(void *));
+    if (!objs)
+        abort();
+    int got = kh_kmem_cache_alloc_bulk(x->kh, c->p, gfp, n, objs);
+    note_alloc(x, got > 0 || n == 0 ? (void *)objs : NULL);
+    json_num(x, "count", (unsigned long long)(got < 0 ? 0 : got));
+    struct xbind *b = result(x);
+    if (got != 0 && (size_t)got != n) {
+        finding(x, "bulk not all-or-nothing", "oracle", "kmem_cache_alloc_bulk(%zu) returned %d", n, got);
+        free(objs);
+        return;
+    }
+    if (got == 0 && n > 0)
+        check_null(x, false, gfp, n << c->order, c->order);
+    b->elems = calloc(n ? n : 1, sizeof(*b->elems));
+    if (!b->elems)
+        abort();
+    b->count = got > 0 ? (uint32_t)n : 0;
+    b->owner = op->args[0].var;
+    for (uint32_t i = 0; i < b->count && !x->finding; i++) {
+        struct xbind *e = &b->elems[i];
+        e->type = KH_VAL_PTR;
+        e->api = API_CACHE;
+        e->owner = op->args[0].var;
+        c->live++;
+        track(x, e, objs[i], c->req, SHADOW_CACHE_OBJ);
+    }
+    free(objs);
+}
+
+static void op_cache_free_bulk(struct exec *x, const struct kh_op *op)
+{
+    struct xbind *c = binding(x, op->args[0].var);
+    struct xbind *a = binding(x, op->args[1].var);
+    bool legal = c && c->alive && a && a->elems && a->owner == op->args[0].var;
+    for (uint32_t i = 0; legal && i < a->count; i++)
+        legal = block_live(x, &a->elems[i]);
+    if (!admit(x, legal) || !c || !a)
+        return;
+    void **objs = calloc(a->count ? a->count : 1, sizeof(void *));
+    if (!objs)
+        abort();
+    for (uint32_t i = 0; i < a->count; i++) {
+        objs[i] = a->elems[i].p;
+        if (legal) {
+            untrack(x, &a->elems[i]);
+            c->live--;
+        }
+    }
+    kh_kmem_cache_free_bulk(x->kh, c->p, a->count, objs);
+    free(objs);
+}
+
+static void op_cache_destroy(struct exec *x, const struct kh_op *op)
+{
+    if (op->args[0].var < 0) {
+        kh_kmem_cache_destroy(x->kh, NULL);
+        return;
+    }
+    struct xbind *c = binding(x, op->args[0].var);
+    bool legal = c && c->alive && c->live == 0 && c->users == 0;
+    if (!admit(x, legal) || !c)
+        return;
+    kh_kmem_cache_destroy(x->kh, c->p);
+    if (legal)
+        c->alive = false;
+}
+
+static void op_alloc_pages(struct exec *x, const struct kh_op *op, bool zeroed_page)
+{
+    uint64_t order = zeroed_page ? 0 : op->args[0].u;
+    gfp_t gfp = (gfp_t)op->args[zeroed_page ? 0 : 1].u;
+    if (zeroed_page)
+        gfp |= __GFP_ZERO;
+    void *p = NULL;
+    if (order <= 64) {
+        unsigned long addr = kh___get_free_pages(x->kh, gfp, (unsigned)order);
+        p = (void *)addr;
+    }
+    note_alloc(x, p);
+    json_num(x, "order", order);
+    struct xbind *b = result(x);
+    b->api = API_PAGES;
+    b->order = (unsigned)order;
+    bool over = order >= kh_max_order(x->kh);
+    if (!p) {
+        check_null(x, over, gfp, 1ul << (over ? 0 : order), over ? 0 : (unsigned)order);
+        return;
+    }
+    if (x->opt.checks && over)
+        finding(x, "wrong result", "oracle", "order %" PRIu64 " is above the maximum but got %p", order, p);
+    size_t bytes = kh_page_size(x->kh) << order;
+    check_align(x, p, bytes, "page block");
+    if (gfp & __GFP_ZERO)
+        check_zeroed(x, p, bytes);
+    track(x, b, p, bytes, SHADOW_PAGES);
+}
+
+static void op_free_pages(struct exec *x, const struct kh_op *op)
+{
+    void *p;
+    struct xbind *b = resolve_ptr(x, &op->args[0], &p);
+    bool legal = op->args[0].ptr_kind == KH_PTR_NULL ||
+                 (legal_free(x, &op->args[0], b, API_PAGES) && b && b->order == op->args[1].u);
+    if (!admit(x, legal))
+        return;
+    if (legal && b)
+        untrack(x, b);
+    else
+        forget(x, b);
+    kh_free_pages(x->kh, (unsigned long)p, (unsigned)(op->args[1].u > 64 ? 64 : op->args[1].u));
+}
+
+static void op_pages_exact(struct exec *x, const struct kh_op *op)
+{
+    size_t size = op->args[0].u;
+    gfp_t gfp = (gfp_t)op->args[1].u;
+    void *p = kh_alloc_pages_exact(x->kh, size, gfp);
+    note_alloc(x, p);
+    struct xbind *b = result(x);
+    b->api = API_EXACT;
+    if (!p) {
+        bool over = size == 0 || (unsigned)oracle_get_order(x->lim.page_shift, size) >= kh_max_order(x->kh);
+        check_null(x, over, gfp, (size >> x->lim.page_shift) + 1,
+                   over ? 0 : (unsigned)oracle_get_order(x->lim.page_shift, size));
+        return;
+    }
+    check_align(x, p, kh_page_size(x->kh), "alloc_pages_exact result");
+    if (gfp & __GFP_ZERO)
+        check_zeroed(x, p, size);
+    track(x, b, p, size, SHADOW_PAGES);
+}
+
+static void op_free_pages_exact(struct exec *x, const struct kh_op *op)
+{
+    void *p;
+    struct xbind *b = resolve_ptr(x, &op->args[0], &p);
+    bool legal = legal_free(x, &op->args[0], b, API_EXACT) && p && b->req == op->args[1].u;
+    if (!admit(x, legal))
+        return;
+    if (legal)
+        untrack(x, b);
+    else
+        forget(x, b);
+    kh_free_pages_exact(x->kh, p, op->args[1].u);
+}
+
+static void after_vm(struct exec *x, void *p, size_t size, gfp_t gfp, bool zeroing, enum api api)
+{
+    note_alloc(x, p);
+    struct xbind *b = result(x);
+    b->api = api;
+    if (p == ZERO_SIZE_PTR) {
+        /* kvmalloc(0) is kmalloc(0); vmalloc never returns it. */
+        if (x->opt.checks && !(api == API_KVMALLOC && size == 0))
+            finding(x, "wrong result", "oracle", "ZERO_SIZE_PTR for a %zu-byte request", size);
+        b->p = p;
+        return;
+    }
+    if (!p) {
+        check_null(x, size == 0 || size > (size_t)INT32_MAX, gfp,
+                   (size >> x->lim.page_shift) + 1, 0);
+        return;
+    }
+    if (x->opt.checks && size == 0)
+        finding(x, "wrong result", "oracle", "a zero-sized %s returned %p",
+                api == API_VMALLOC ? "vmalloc" : "kvmalloc", p);
+    if (zeroing)
+        check_zeroed(x, p, size);
+    track(x, b, p, size, kh_is_vmalloc_addr(x->kh, p) ? SHADOW_VMALLOC : SHADOW_KMALLOC);
+}
+
+static void op_vfree(struct exec *x, const struct kh_op *op, enum api api)
+{
+    void *p;
+    struct xbind *b = resolve_ptr(x, &op->args[0], &p);
+    bool legal = op->args[0].ptr_kind == KH_PTR_NULL ||
+                 (legal_free(x, &op->args[0], b, api) ||
+                  (api == API_KVMALLOC && legal_free(x, &op->args[0], b, API_KMALLOC)) ||
+                  (api == API_KVMALLOC && legal_free(x, &op->args[0], b, API_VMALLOC)));
+    if (op->code == KH_OP_KVFREE_SENSITIVE)
+        legal = legal && (!b || b->req == op->args[1].u);
+    if (!admit(x, legal))
+        return;
+    if (legal && b && p)
+        untrack(x, b);
+    else
+        forget(x, b);
+    if (op->code == KH_OP_VFREE)
+        kh_vfree(x->kh, p);
+    else if (op->code == KH_OP_KVFREE)
+        kh_kvfree(x->kh, p);
+    else
+        kh_kvfree_sensitive(x->kh, p, op->args[1].u);
+}
+
+static void op_kvrealloc(struct exec *x, const struct kh_op *op)
+{
+    void *old;
+    struct xbind *ob = resolve_ptr(x, &op->args[0], &old);
+    bool legal = op->args[0].ptr_kind == KH_PTR_NULL ||
+                 ((legal_free(x, &op->args[0], ob, API_KVMALLOC) ||
+                   legal_free(x, &op->args[0], ob, API_KMALLOC) ||
+                   legal_free(x, &op->args[0], ob, API_VMALLOC)) && ob->req == op->args[1].u);
+    if (!admit(x, legal))
+        return;
+    size_t newsize = op->args[2].u;
+    gfp_t gfp = (gfp_t)op->args[3].u;
+    uint32_t old_id = legal && ob ? ob->id : 0;
+    size_t keep = legal && ob ? (ob->req < newsize ? ob->req : newsize) : 0;
+    if (keep > PATTERN_CAP)
+        keep = PATTERN_CAP;
+    void *p = kh_kvrealloc(x->kh, old, op->args[1].u, newsize, gfp);
+    if (!legal)
+        return;
+    if (x->opt.checks && p && p != ZERO_SIZE_PTR && keep) {
+        const uint8_t *np = p;
+        for (size_t i = 0; i < keep; i++)
+            if (np[i] != shadow_pattern_byte(old_id, i)) {
+                finding(x, "kvrealloc lost data", "oracle", "byte %zu of the prefix differs", i);
+                return;
+            }
+    }
+    if (p && ob && old && p != old)
+        shadow_remove(&x->shadow, (uintptr_t)old);
+    if (p && p == old) {
+        note_alloc(x, p);
+        struct xbind *rb = result(x);
+        *rb = *ob;
+        return;
+    }
+    after_vm(x, p, newsize, gfp, false, API_KVMALLOC);
+}
+
+static void op_percpu_alloc(struct exec *x, const struct kh_op *op)
+{
+    size_t size = op->args[0].u, align = op->args[1].u;
+    void *p = kh___alloc_percpu(x->kh, size, align);
+    note_alloc(x, p);
+    struct xbind *b = result(x);
+    b->api = API_PERCPU;
+    if (!p) {
+        bool illegal = size == 0 || size > kh_percpu_max_size(x->kh) || align > kh_page_size(x->kh) ||
+                       (align & (align - 1));
+        check_null(x, illegal, GFP_KERNEL, (kh_percpu_unit_size(x->kh) >> x->lim.page_shift) * kh_nr_cpus(x->kh) + 1, 0);
+        return;
+    }
+    size_t want_align = align < 4 ? 4 : align;
+    check_align(x, p, want_align, "per-CPU pointer");
+    /* Every CPU's copy is zeroed; track each copy as its own block. */
+    unsigned cpus = kh_nr_cpus(x->kh);
+    for (unsigned cpu = 0; cpu < cpus && !x->finding; cpu++) {
+        void *c = kh_per_cpu_ptr(x->kh, p, cpu);
+        check_zeroed(x, c, size);
+        struct xbind tmp = { .owner = -1 };
+        if (!track(x, cpu == 0 ? b : &tmp, c, size, SHADOW_PERCPU))
+            return;
+    }
+}
+
+static void op_free_percpu(struct exec *x, const struct kh_op *op)
+{
+    void *p;
+    struct xbind *b = resolve_ptr(x, &op->args[0], &p);
+    if (!admit(x, legal_free(x, &op->args[0], b, API_PERCPU)))
+        return;
+    if (b && p && block_live(x, b)) {
+        unsigned cpus = kh_nr_cpus(x->kh);
+        for (unsigned cpu = 0; cpu < cpus; cpu++) {
+            uintptr_t c = (uintptr_t)kh_per_cpu_ptr(x->kh, p, cpu);
+            struct shadow_block *s = shadow_find(&x->shadow, c);
+            if (s) {
+                verify_block(x, s, "before free_percpu");
+                shadow_remove(&x->shadow, c);
+            }
+        }
+    }
+    kh_free_percpu(x->kh, p);
+}
+
+static void op_per_cpu_ptr(struct exec *x, const struct kh_op *op)
+{
+    void *p;
+    struct xbind *b = resolve_ptr(x, &op->args[0], &p);
+    bool legal = b && block_live(x, b) && b->api == API_PERCPU && op->args[0].offset == 0 &&
+                 op->args[1].u < kh_nr_cpus(x->kh);
+    if (!admit(x, legal))
+        return;
+    void *c = kh_per_cpu_ptr(x->kh, p, (unsigned)(op->args[1].u % kh_nr_cpus(x->kh)));
+    if (x->opt.checks && legal && !shadow_find(&x->shadow, (uintptr_t)c))
+        finding(x, "wrong result", "oracle", "per_cpu_ptr(%p, %" PRIu64 ") = %p is not that CPU's copy",
+                p, op->args[1].u, c);
+}
+
+static void op_pool_create(struct exec *x, const struct kh_op *op)
+{
+    uint64_t min_nr = op->args[0].u;
+    mempool_t *pool = NULL;
+    struct xbind *cache = NULL;
+    size_t elem = 0;
+    bool legal = true;
+    if (min_nr > 4096)
+        min_nr = 4096;  /* the reserve is preallocated: keep inputs cheap */
+    switch (op->code) {
+    case KH_OP_MEMPOOL_CREATE_KMALLOC_POOL:
+        elem = op->args[1].u;
+        if (elem <= x->lim.max_size)
+            pool = kh_mempool_create_kmalloc_pool(x->kh, (int)min_nr, elem);
+        break;
+    case KH_OP_MEMPOOL_CREATE_SLAB_POOL:
+        cache = live_cache(x, &op->args[1]);
+        legal = cache != NULL;
+        if (!admit(x, legal) || !cache)
+            return;
+        elem = cache->req;
+        pool = kh_mempool_create_slab_pool(x->kh, (int)min_nr, cache->p);
+        break;
+    default:
+        if (op->args[1].u < kh_max_order(x->kh)) {
+            elem = kh_page_size(x->kh) << op->args[1].u;
+            pool = kh_mempool_create_page_pool(x->kh, (int)min_nr, (int)op->args[1].u);
+        }
+        break;
+    }
+    note_alloc(x, pool);
+    struct xbind *b = result(x);
+    b->p = pool;
+    b->alive = pool != NULL;
+    b->req = elem;
+    b->order = op->code == KH_OP_MEMPOOL_CREATE_PAGE_POOL ? (unsigned)op->args[1].u : 0;
+    if (pool && cache) {
+        cache->users++;
+        b->owner = op->args[1].var;
+    }
+}
+
+static void op_pool_alloc(struct exec *x, const struct kh_op *op)
+{
+    struct xbind *pb = binding(x, op->args[0].var);
+    gfp_t gfp = (gfp_t)op->args[1].u;
+    /* A may-sleep allocation from an empty reserve would block forever in a
+     * single-threaded run; the allocator reports that as a deadlock, which
+     * is the caller's bug, so fuzzing keeps such calls non-blocking. */
+    bool legal = pb && pb->alive;
+    if (!admit(x, legal) || !pb)
+        return;
+    if (x->opt.misuse == EXEC_MISUSE_SKIP)
+        gfp &= ~__GFP_DIRECT_RECLAIM;
+    void *p = kh_mempool_alloc(x->kh, pb->p, gfp);
+    note_alloc(x, p);
+    struct xbind *b = result(x);
+    b->api = API_MEMPOOL;
+    b->owner = op->args[0].var;
+    if (!p)
+        return;  /* NULL is legitimate whenever reserve and allocator are both dry */
+    pb->live++;
+    track(x, b, p, pb->req > PATTERN_CAP ? PATTERN_CAP : pb->req, SHADOW_MEMPOOL);
+    b->req = pb->req;
+}
+
+static void op_pool_free(struct exec *x, const struct kh_op *op)
+{
+    void *p;
+    struct xbind *b = resolve_ptr(x, &op->args[0], &p);
+    struct xbind *pb = binding(x, op->args[1].var);
+    bool legal = op->args[0].ptr_kind == KH_PTR_NULL ||
+                 (pb && pb->alive && legal_free(x, &op->args[0], b, API_MEMPOOL) &&
+                  b->owner == op->args[1].var);
+    if (!admit(x, legal) || !pb)
+        return;
+    if (legal && b && p) {
+        untrack(x, b);
+        pb->live--;
+    } else {
+        forget(x, b);
+    }
+    kh_mempool_free(x->kh, p, pb->p);
+}
+
+static void op_pool_resize(struct exec *x, const struct kh_op *op)
+{
+    struct xbind *pb = binding(x, op->args[0].var);
+    if (!admit(x, pb && pb->alive) || !pb)
+        return;
+    uint64_t n = op->args[1].u;
+    int rc = kh_mempool_resize(x->kh, pb->p, (int)(n > 4096 ? 4096 : n ? n : 1));
+    json_num(x, "rc", (unsigned long long)(rc < 0 ? 1 : 0));
+}
+
+static void op_pool_destroy(struct exec *x, const struct kh_op *op)
+{
+    if (op->args[0].var < 0) {
+        kh_mempool_destroy(x->kh, NULL);
+        return;
+    }
+    struct xbind *pb = binding(x, op->args[0].var);
+    bool legal = pb && pb->alive && pb->live == 0;
+    if (!admit(x, legal) || !pb)
+        return;
+    kh_mempool_destroy(x->kh, pb->p);
+    if (legal) {
+        pb->alive = false;
+        struct xbind *cache = binding(x, pb->owner);
+        if (cache && cache->users)
+            cache->users--;
+    }
+}
+
+static void op_access(struct exec *x, const struct kh_op *op, bool write)
+{
+    void *p;
+    struct xbind *b = resolve_ptr(x, &op->args[0], &p);
+    uint64_t off = op->args[1].u, len = op->args[2].u;
+    /* In bounds of a live block's requested size, counting the operand's
+     * own offset (p1+8). */
+    bool legal = false;
+    if (b && block_live(x, b) && p) {
+        int64_t base = op->args[0].offset;
+        legal = base >= 0 && (uint64_t)base + off <= b->req && len <= b->req - (uint64_t)base - off;
+    }
+    if (x->opt.misuse == EXEC_MISUSE_EXPECT && !legal) {
+        x->skipped++;  /* only ASan could judge it, and it would end the run */
+        x->out[x->nout - 1].skipped = true;
+        return;
+    }
+    if (!admit(x, legal) || !p)
+        return;
+    uint8_t *at = (uint8_t *)p + off;
+    if (write) {
+        memset(at, (int)op->args[3].u, len);
+        /* The caller owns those bytes now: patterns no longer apply. */
+        struct shadow_block *s = legal ? shadow_find(&x->shadow, (uintptr_t)b->p) : NULL;
+        if (s)
+            s->patterned = false;
+    } else {
+        volatile uint8_t sink = 0;
+        for (uint64_t i = 0; i < len; i++)
+            sink ^= at[i];
+        (void)sink;
+    }
+}
+
+static void op_fault(struct exec *x, const struct kh_op *op)
+{
+    struct kh_fault_config fc = { 0 };
+    unsigned dom_arg;
+    switch (op->code) {
+    case KH_OP_FAIL_NTH:
+        fc.mode = KH_FAULT_NTH;
+        fc.nth = op->args[0].u;
+        dom_arg = 1;
+        break;
+    case KH_OP_FAIL_FROM:
+        fc.mode = KH_FAULT_FROM;
+        fc.nth = op->args[0].u;
+        dom_arg = 1;
+        break;
+    case KH_OP_FAIL_RANDOM:
+        fc.mode = KH_FAULT_RANDOM;
+        fc.percent = (unsigned)(op->args[0].u > 100 ? 100 : op->args[0].u);
+        fc.seed = op->args[1].u;
+        dom_arg = 2;
+        break;
+    default:
+        kh_fault_clear(x->kh);
+        return;
+    }
+    /* Trace domain bits are the kernel-side enum's bits. */
+    fc.domains = (unsigned)op->args[dom_arg].u & KH_FAULT_ALL;
+    kh_fault_set(x->kh, &fc);
+}
+
+static unsigned long shrink_everything(struct exec *x)
+{
+    unsigned long n = 0;
+    for (size_t i = 0; i < x->nb; i++)
+        if (x->b[i].type == KH_VAL_CACHE && x->b[i].alive)
+            n += (unsigned long)kh_kmem_cache_shrink(x->kh, x->b[i].p);
+    return n;
+}
+
+static void dispatch(struct exec *x, const struct kh_op *op)
+{
+    const struct kh_operand *a = op->args;
+    size_t prod;
+    bool ovf;
+    switch ((enum kh_opcode)op->code) {
+    case KH_OP_KMALLOC:
+        after_kmalloc(x, kh_kmalloc(x->kh, a[0].u, (gfp_t)a[1].u), a[0].u, (gfp_t)a[1].u,
+                      (a[1].u & __GFP_ZERO) != 0, false);
+        break;
+    case KH_OP_KZALLOC:
+        after_kmalloc(x, kh_kzalloc(x->kh, a[0].u, (gfp_t)a[1].u), a[0].u, (gfp_t)a[1].u, true, false);
+        break;
+    case KH_OP_KCALLOC:
+    case KH_OP_KMALLOC_ARRAY: {
+        ovf = __builtin_mul_overflow(a[0].u, a[1].u, &prod);
+        void *p = op->code == KH_OP_KCALLOC ? kh_kcalloc(x->kh, a[0].u, a[1].u, (gfp_t)a[2].u)
+                                            : kh_kmalloc_array(x->kh, a[0].u, a[1].u, (gfp_t)a[2].u);
+        after_kmalloc(x, p, ovf ? 0 : prod, (gfp_t)a[2].u,
+                      op->code == KH_OP_KCALLOC || (a[2].u & __GFP_ZERO), ovf);
+        break;
+    }
+    case KH_OP_KREALLOC:
+        op_krealloc(x, op, 1, a[1].u, (gfp_t)a[2].u, false);
+        break;
+    case KH_OP_KREALLOC_ARRAY:
+        ovf = __builtin_mul_overflow(a[1].u, a[2].u, &prod);
+        op_krealloc(x, op, a[1].u, a[2].u, (gfp_t)a[3].u, ovf);
+        break;
+    case KH_OP_KSIZE: op_ksize(x, op); break;
+    case KH_OP_KFREE: op_kfree(x, op, false); break;
+    case KH_OP_KFREE_SENSITIVE: op_kfree(x, op, true); break;
+    case KH_OP_KMALLOC_SIZE_ROUNDUP: {
+        size_t got = kh_kmalloc_size_roundup(x->kh, a[0].u);
+        json_num(x, "size", got);
+        if (x->opt.checks && got != oracle_kmalloc_size_roundup(&x->lim, a[0].u))
+            finding(x, "wrong result", "oracle", "kmalloc_size_roundup(%" PRIu64 ") = %zu, expected %zu",
+                    a[0].u, got, oracle_kmalloc_size_roundup(&x->lim, a[0].u));
+        break;
+    }
+    case KH_OP_KMALLOC_INDEX:
+        json_num(x, "index", (unsigned long long)(long long)kh_kmalloc_index(x->kh, a[0].u));
+        break;
+    case KH_OP_GET_ORDER: {
+        int o = a[0].u ? kh_get_order(x->kh, a[0].u) : 0;
+        json_num(x, "order", (unsigned long long)o);
+        if (x->opt.checks && a[0].u && o != oracle_get_order(x->lim.page_shift, a[0].u))
+            finding(x, "wrong result", "oracle", "get_order(%" PRIu64 ") = %d, expected %d", a[0].u, o,
+                    oracle_get_order(x->lim.page_shift, a[0].u));
+        break;
+    }
+    case KH_OP_KMEM_CACHE_CREATE: op_cache_create(x, op); break;
+    case KH_OP_KMEM_CACHE_ALLOC: op_cache_alloc(x, op, false); break;
+    case KH_OP_KMEM_CACHE_ZALLOC: op_cache_alloc(x, op, true); break;
+    case KH_OP_KMEM_CACHE_FREE: op_cache_free(x, op); break;
+    case KH_OP_KMEM_CACHE_ALLOC_BULK: op_cache_bulk(x, op); break;
+    case KH_OP_KMEM_CACHE_FREE_BULK: op_cache_free_bulk(x, op); break;
+    case KH_OP_KMEM_CACHE_SHRINK: {
+        struct xbind *c = live_cache(x, &a[0]);
+        if (admit(x, c != NULL) && c)
+            kh_kmem_cache_shrink(x->kh, c->p);
+        break;
+    }
+    case KH_OP_KMEM_CACHE_DESTROY: op_cache_destroy(x, op); break;
+    case KH_OP_KMEM_CACHE_SIZE: {
+        struct xbind *c = live_cache(x, &a[0]);
+        if (admit(x, c != NULL) && c)
+            json_num(x, "size", kh_kmem_cache_size(x->kh, c->p));
+        break;
+    }
+    case KH_OP_ALLOC_PAGES:
+    case KH_OP_GET_FREE_PAGES: op_alloc_pages(x, op, false); break;
+    case KH_OP_GET_ZEROED_PAGE: op_alloc_pages(x, op, true); break;
+    case KH_OP_FREE_PAGES: op_free_pages(x, op); break;
+    case KH_OP_ALLOC_PAGES_EXACT: op_pages_exact(x, op); break;
+    case KH_OP_FREE_PAGES_EXACT: op_free_pages_exact(x, op); break;
+    case KH_OP_MEMPOOL_CREATE_KMALLOC_POOL:
+    case KH_OP_MEMPOOL_CREATE_SLAB_POOL:
+    case KH_OP_MEMPOOL_CREATE_PAGE_POOL: op_pool_create(x, op); break;
+    case KH_OP_MEMPOOL_ALLOC: op_pool_alloc(x, op); break;
+    case KH_OP_MEMPOOL_FREE: op_pool_free(x, op); break;
+    case KH_OP_MEMPOOL_RESIZE: op_pool_resize(x, op); break;
+    case KH_OP_MEMPOOL_DESTROY: op_pool_destroy(x, op); break;
+    case KH_OP_VMALLOC:
+        after_vm(x, kh_vmalloc(x->kh, a[0].u), a[0].u, GFP_KERNEL, false, API_VMALLOC);
+        break;
+    case KH_OP_VZALLOC:
+        after_vm(x, kh_vzalloc(x->kh, a[0].u), a[0].u, GFP_KERNEL, true, API_VMALLOC);
+        break;
+    case KH_OP_KVMALLOC:
+    case KH_OP_KVZALLOC: {
+        bool z = op->code == KH_OP_KVZALLOC || (a[1].u & __GFP_ZERO);
+        void *p = op->code == KH_OP_KVZALLOC ? kh_kvzalloc(x->kh, a[0].u, (gfp_t)a[1].u)
+                                             : kh_kvmalloc(x->kh, a[0].u, (gfp_t)a[1].u);
+        after_vm(x, p, a[0].u, (gfp_t)a[1].u, z, API_KVMALLOC);
+        break;
+    }
+    case KH_OP_KVMALLOC_ARRAY:
+        ovf = __builtin_mul_overflow(a[0].u, a[1].u, &prod);
+        after_vm(x, kh_kvmalloc_array(x->kh, a[0].u, a[1].u, (gfp_t)a[2].u), ovf ? 0 : prod,
+                 (gfp_t)a[2].u, (a[2].u & __GFP_ZERO) != 0, API_KVMALLOC);
+        break;
+    case KH_OP_VFREE: op_vfree(x, op, API_VMALLOC); break;
+    case KH_OP_KVFREE:
+    case KH_OP_KVFREE_SENSITIVE: op_vfree(x, op, API_KVMALLOC); break;
+    case KH_OP_KVREALLOC: op_kvrealloc(x, op); break;
+    case KH_OP_ALLOC_PERCPU: op_percpu_alloc(x, op); break;
+    case KH_OP_FREE_PERCPU: op_free_percpu(x, op); break;
+    case KH_OP_PER_CPU_PTR: op_per_cpu_ptr(x, op); break;
+    case KH_OP_MEMBLOCK_ALLOC: {
+        void *p = kh_memblock_alloc(x->kh, a[0].u, a[1].u);
+        note_alloc(x, p);
+        struct xbind *b = result(x);
+        b->api = API_MEMBLOCK;
+        if (p)
+            track(x, b, p, a[0].u, SHADOW_BOOTMEM);
+        break;
+    }
+    case KH_OP_WRITE: op_access(x, op, true); break;
+    case KH_OP_READ: op_access(x, op, false); break;
+    case KH_OP_SET_CPU:
+        if (admit(x, a[0].u < kh_get_config(x->kh)->nr_cpus))
+            kh_set_cpu(x->kh, (unsigned)(a[0].u % kh_get_config(x->kh)->nr_cpus));
+        break;
+    case KH_OP_SHRINK_ALL: json_num(x, "released", shrink_everything(x)); break;
+    case KH_OP_FAIL_NTH:
+    case KH_OP_FAIL_FROM:
+    case KH_OP_FAIL_RANDOM:
+    case KH_OP_FAIL_OFF: op_fault(x, op); break;
+    case KH_OP_COUNT: break;
+    }
+}
+
+/* Reports raised during one operation, judged by the misuse policy. */
+static void judge_reports(struct exec *x, unsigned first)
+{
+    const struct kh_report *r;
+    bool detected = false;
+    for (unsigned i = first; (r = kh_report_get(x->kh, i)) != NULL; i++) {
+        /* The kernel flags some misuse with a WARN ("Wrong slab cache",
+         * "Trying to vfree() bad address"): that is detection too. */
+        if (r->cls != KH_R_PAGE_ALLOC_FAILURE && r->cls != KH_R_OOM)
+            detected = true;
+        if (r->severity != KH_SEV_BUG)
+            continue;
+        /* Livelocks a caller walked into (NOFAIL with nothing left, a mempool
+         * wait nobody can end) are modelled faithfully, not allocator bugs. */
+        if (r->cls == KH_R_OOM || (r->cls == KH_R_MEMPOOL && strstr(r->reason, "sleep forever")))
+            continue;
+        if (!x->misuse || x->opt.misuse == EXEC_MISUSE_RUN) {
+            const char *kind = x->misuse ? "misuse reported" : "allocator report";
+            finding(x, kind, r->subsystem, "%s", r->text);
+            x->f->title[0] = '\0';
+            snprintf(x->f->title, sizeof(x->f->title), "%s in %s (%s)", r->reason, op_name(x),
+                     r->subsystem);
+            return;
+        }
+    }
+    if (x->misuse && x->opt.misuse == EXEC_MISUSE_EXPECT && !detected) {
+        char text[256];
+        kh_trace_format_op(x->t, x->op_i, text, sizeof(text));
+        finding(x, "misuse not detected", "allocator", "the allocator accepted `%s` silently", text);
+    }
+}
+
+static void full_validate(struct exec *x)
+{
+    x->viol.n = 0;
+    if (kh_validate(x->kh, &x->viol) == 0)
+        return;
+    const struct kh_violation *v = &x->viol.v[0];
+    char kind[64];
+    snprintf(kind, sizeof(kind), "invariant %s", v->invariant);
+    finding(x, kind, v->subsystem, "%s: %s (%u violation%s in all)", v->invariant, v->detail,
+            x->viol.n, x->viol.n == 1 ? "" : "s");
+}
+
+bool exec_run(struct exec *x, const struct kh_trace *t, struct exec_finding *f)
+{
+    memset(f, 0, sizeof(*f));
+    free_bindings(x);
+    shadow_clear(&x->shadow);
+    x->t = t;
+    x->f = f;
+    x->finding = false;
+    x->nout = 0;
+    x->skipped = 0;
+    x->nb = t->nvars;
+    x->b = calloc(x->nb ? x->nb : 1, sizeof(*x->b));
+    if (!x->b || (t->n > x->out_cap && !(x->out = realloc(x->out, t->n * sizeof(*x->out)))))
+        abort();
+    if (t->n > x->out_cap)
+        x->out_cap = t->n;
+    for (size_t i = 0; i < x->nb; i++)
+        x->b[i].owner = -1;
+    kh_set_report_mode(x->kh, KH_REPORT_RECORD);
+    kh_set_report_quiet(x->kh, true);
+
+    for (size_t i = 0; i < t->n && !x->finding; i++) {
+        x->op_i = i;
+        x->misuse = false;
+        x->tainted_operand = false;
+        struct exec_outcome *o = &x->out[x->nout++];
+        memset(o, 0, sizeof(*o));
+        o->code = t->ops[i].code;
+        o->ok = -1;
+        unsigned first_report = 0;
+        while (kh_report_get(x->kh, first_report))
+            first_report++;
+        x->injected_before = kh_fault_injected(x->kh);
+        json_begin(x);
+        dispatch(x, &t->ops[i]);
+        json_end(x);
+        judge_reports(x, first_report);
+        if (x->opt.checks && !x->finding && (i + 1) % VERIFY_ALL_EVERY == 0)
+            verify_all(x);
+        if (!x->finding && x->opt.full_every && (i + 1) % x->opt.full_every == 0)
+            full_validate(x);
+        /* The report log is only needed per op: keep memory flat. */
+        kh_reports_clear(x->kh);
+    }
+    if (!x->finding) {
+        x->op_i = t->n ? t->n - 1 : 0;
+        if (t->n) {
+            if (x->opt.checks)
+                verify_all(x);
+            full_validate(x);
+        }
+    }
+    return x->finding;
+}

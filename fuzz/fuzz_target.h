@@ -1,0 +1,41 @@
+/* fuzz_target.h - what a fuzz target is: a profile, the operations it
+ * drives, and a misuse policy. The target files only fill this in; decoding,
+ * running, checking and reporting live in fuzz_target.c and exec.c. */
+#ifndef KH_FUZZ_TARGET_H
+#define KH_FUZZ_TARGET_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "exec.h"
+#include "trace.h"
+
+struct kh_fuzz_target {
+    const char *name;
+    const char *profile;       /* overridable with $KMEM_FUZZ_PROFILE */
+    unsigned nr_cpus;          /* 0: the profile's */
+    const uint8_t *ops;        /* operations this target drives; NULL: all */
+    unsigned nops;
+    enum exec_misuse misuse;
+    unsigned full_every;       /* kh_validate cadence (0: end of input only) */
+    unsigned quarantine;       /* slab quarantine objects */
+    const char *slub_debug;    /* "" or letters */
+};
+
+/* Decodes, runs and checks one input; on a finding prints
+ * "kmem-harness finding: TITLE", the detail and the trace, then aborts so
+ * libFuzzer (or the regression test) records it. */
+int kh_fuzz_one(const struct kh_fuzz_target *t, const uint8_t *data, size_t size);
+
+#define KH_FUZZ_OPS(...) \
+    static const uint8_t target_ops[] = { __VA_ARGS__ }
+
+#define KH_FUZZ_DEFINE(...)                                                       \
+    static const struct kh_fuzz_target target = { __VA_ARGS__ };                 \
+    int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);                 \
+    int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)                  \
+    {                                                                             \
+        return kh_fuzz_one(&target, data, size);                                  \
+    }
+
+#endif
