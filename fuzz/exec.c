@@ -890,8 +890,21 @@ static void op_kvrealloc(struct exec *x, const struct kh_op *op)
     if (keep > PATTERN_CAP)
         keep = PATTERN_CAP;
     void *p = kh_kvrealloc(x->kh, old, op->args[1].u, newsize, gfp);
-    if (!legal)
+    if (!legal) {
+        forget(x, ob);
         return;
+    }
+    if (op->args[1].u >= newsize) {
+        /* 6.1 kvrealloc returns p itself when it does not grow (even NULL). */
+        note_alloc(x, p);
+        struct xbind *rb = result(x);
+        if (x->opt.checks && p != old)
+            finding(x, "wrong result", "oracle", "kvrealloc(%p, %" PRIu64 ", %zu) returned %p, not p",
+                    old, op->args[1].u, newsize, p);
+        else if (ob)
+            *rb = *ob;
+        return;
+    }
     if (x->opt.checks && p && p != ZERO_SIZE_PTR && keep) {
         const uint8_t *np = p;
         for (size_t i = 0; i < keep; i++)

@@ -46,6 +46,13 @@ static void setup(const struct kh_fuzz_target *t)
         abort();
 }
 
+int kh_fuzz_decode(const struct kh_fuzz_target *t, const uint8_t *data, size_t size,
+                   struct kh_trace *out)
+{
+    kh_trace_init(out);
+    return kh_trace_decode_subset(data, size, t->ops, t->nops, out);
+}
+
 int kh_fuzz_one(const struct kh_fuzz_target *t, const uint8_t *data, size_t size)
 {
     if (!instance)
@@ -54,8 +61,7 @@ int kh_fuzz_one(const struct kh_fuzz_target *t, const uint8_t *data, size_t size
         kh_reset(instance);
 
     struct kh_trace trace;
-    kh_trace_init(&trace);
-    if (kh_trace_decode_subset(data, size, t->ops, t->nops, &trace) != 0)
+    if (kh_fuzz_decode(t, data, size, &trace) != 0)
         abort();  /* host out of memory */
     struct exec_finding f;
     if (exec_run(executor, &trace, &f)) {
@@ -66,9 +72,13 @@ int kh_fuzz_one(const struct kh_fuzz_target *t, const uint8_t *data, size_t size
                 "\nkmem-harness finding: %s\n"
                 "target: %s  misuse policy: %s\n"
                 "operation %zu: %s\n%s\n"
-                "---- trace (text form) ----\n%s----\n",
+                "---- trace (text form) ----\n"
+                "#! target=%s profile=%s misuse=%s cpus=%u quarantine=%u%s%s\n%s----\n",
                 f.title, t->name, exec_misuse_name(t->misuse), f.op_index + 1, op, f.detail,
-                text ? text : "(out of memory)\n");
+                t->name, kh_get_config(instance)->profile, exec_misuse_name(t->misuse),
+                kh_get_config(instance)->nr_cpus, t->quarantine,
+                t->slub_debug && *t->slub_debug ? " slub_debug=" : "",
+                t->slub_debug && *t->slub_debug ? t->slub_debug : "", text ? text : "(out of memory)\n");
         free(text);
         fflush(stderr);
         abort();

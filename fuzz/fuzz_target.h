@@ -27,15 +27,23 @@ struct kh_fuzz_target {
  * libFuzzer (or the regression test) records it. */
 int kh_fuzz_one(const struct kh_fuzz_target *t, const uint8_t *data, size_t size);
 
-#define KH_FUZZ_OPS(...) \
-    static const uint8_t target_ops[] = { __VA_ARGS__ }
+/* The table in targets.c. */
+const struct kh_fuzz_target *kh_fuzz_target_find(const char *name);
+const struct kh_fuzz_target *kh_fuzz_target_at(size_t i);
 
-#define KH_FUZZ_DEFINE(...)                                                       \
-    static const struct kh_fuzz_target target = { __VA_ARGS__ };                 \
+/* Decodes raw fuzzer input as target t does. */
+int kh_fuzz_decode(const struct kh_fuzz_target *t, const uint8_t *data, size_t size,
+                   struct kh_trace *out);
+
+/* A target file is one line: KH_FUZZ_MAIN("name"). */
+#define KH_FUZZ_MAIN(target_name)                                                  \
     int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);                 \
     int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)                  \
     {                                                                             \
-        return kh_fuzz_one(&target, data, size);                                  \
+        static const struct kh_fuzz_target *target;                              \
+        if (!target && !(target = kh_fuzz_target_find(target_name)))              \
+            __builtin_trap();                                                     \
+        return kh_fuzz_one(target, data, size);                                   \
     }
 
 #endif

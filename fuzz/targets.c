@@ -1,0 +1,145 @@
+/* targets.c - every fuzz target's definition in one table: the profile, the
+ * operations it drives and its misuse policy. The *_fuzzer.c files only name
+ * their entry here, and the tools (reproduce, minimize, the campaign) look
+ * targets up by name to decode a raw crash input exactly as its target did.
+ */
+#include "fuzz_target.h"
+
+#include <string.h>
+
+/* page_alloc: Buddy page allocator: alloc/free of every order, zeroing, exact allocations, fault injection and memory pressure on a 16 MiB arena. */
+static const uint8_t page_alloc_ops[] = {
+    KH_OP_ALLOC_PAGES,
+    KH_OP_GET_FREE_PAGES,
+    KH_OP_GET_ZEROED_PAGE,
+    KH_OP_FREE_PAGES,
+    KH_OP_ALLOC_PAGES_EXACT,
+    KH_OP_FREE_PAGES_EXACT,
+    KH_OP_GET_ORDER,
+    KH_OP_WRITE,
+    KH_OP_READ,
+    KH_OP_FAIL_NTH,
+    KH_OP_FAIL_FROM,
+    KH_OP_FAIL_OFF,
+    KH_OP_SHRINK_ALL};
+
+/* slab: Slab caches: create/alloc/free/bulk/shrink/destroy across 2 simulated CPUs. */
+static const uint8_t slab_ops[] = {
+    KH_OP_KMEM_CACHE_CREATE,
+    KH_OP_KMEM_CACHE_ALLOC,
+    KH_OP_KMEM_CACHE_ZALLOC,
+    KH_OP_KMEM_CACHE_FREE,
+    KH_OP_KMEM_CACHE_ALLOC_BULK,
+    KH_OP_KMEM_CACHE_FREE_BULK,
+    KH_OP_KMEM_CACHE_SHRINK,
+    KH_OP_KMEM_CACHE_DESTROY,
+    KH_OP_KMEM_CACHE_SIZE,
+    KH_OP_WRITE,
+    KH_OP_READ,
+    KH_OP_SET_CPU,
+    KH_OP_FAIL_NTH,
+    KH_OP_FAIL_OFF};
+
+/* kmalloc: The kmalloc family: size classes, krealloc, array helpers, ksize, kfree_sensitive. */
+static const uint8_t kmalloc_ops[] = {
+    KH_OP_KMALLOC,
+    KH_OP_KZALLOC,
+    KH_OP_KCALLOC,
+    KH_OP_KMALLOC_ARRAY,
+    KH_OP_KREALLOC,
+    KH_OP_KREALLOC_ARRAY,
+    KH_OP_KSIZE,
+    KH_OP_KFREE,
+    KH_OP_KFREE_SENSITIVE,
+    KH_OP_KMALLOC_SIZE_ROUNDUP,
+    KH_OP_KMALLOC_INDEX,
+    KH_OP_WRITE,
+    KH_OP_READ,
+    KH_OP_SET_CPU,
+    KH_OP_FAIL_NTH,
+    KH_OP_FAIL_OFF};
+
+/* mempool: mempool over kmalloc, slab and page pools: reserve use, refill, resize, destroy, with fault injection. */
+static const uint8_t mempool_ops[] = {
+    KH_OP_MEMPOOL_CREATE_KMALLOC_POOL,
+    KH_OP_MEMPOOL_CREATE_SLAB_POOL,
+    KH_OP_MEMPOOL_CREATE_PAGE_POOL,
+    KH_OP_MEMPOOL_ALLOC,
+    KH_OP_MEMPOOL_FREE,
+    KH_OP_MEMPOOL_RESIZE,
+    KH_OP_MEMPOOL_DESTROY,
+    KH_OP_KMEM_CACHE_CREATE,
+    KH_OP_WRITE,
+    KH_OP_READ,
+    KH_OP_FAIL_NTH,
+    KH_OP_FAIL_FROM,
+    KH_OP_FAIL_OFF};
+
+/* vmalloc: vmalloc/kvmalloc: real mappings, kvmalloc's kmalloc-first choice, kvrealloc. */
+static const uint8_t vmalloc_ops[] = {
+    KH_OP_VMALLOC,
+    KH_OP_VZALLOC,
+    KH_OP_VFREE,
+    KH_OP_KVMALLOC,
+    KH_OP_KVZALLOC,
+    KH_OP_KVMALLOC_ARRAY,
+    KH_OP_KVFREE,
+    KH_OP_KVFREE_SENSITIVE,
+    KH_OP_KVREALLOC,
+    KH_OP_WRITE,
+    KH_OP_READ,
+    KH_OP_FAIL_NTH,
+    KH_OP_FAIL_OFF};
+
+/* percpu: Per-CPU allocations on 4 simulated CPUs: zeroing, alignment, per_cpu_ptr. */
+static const uint8_t percpu_ops[] = {
+    KH_OP_ALLOC_PERCPU,
+    KH_OP_FREE_PERCPU,
+    KH_OP_PER_CPU_PTR,
+    KH_OP_SET_CPU,
+    KH_OP_WRITE,
+    KH_OP_READ,
+    KH_OP_FAIL_NTH,
+    KH_OP_FAIL_OFF};
+
+/* whole_system: Every operation at once on a 16 MiB arena with fault injection: subsystems under shared memory pressure. */
+
+/* misuse: Caller misuse (double free, invalid free, wrong cache, ...) must be detected and reported, and leave the allocator consistent. */
+
+static const struct kh_fuzz_target targets[] = {
+    {.name = "page_alloc", .profile = "linux-6.1-x86_64-16m", .nr_cpus = 0,
+    .ops = page_alloc_ops, .nops = sizeof(page_alloc_ops),
+    .misuse = EXEC_MISUSE_SKIP, .full_every = 16, .quarantine = 0, .slub_debug = ""},
+    {.name = "slab", .profile = "linux-6.1-x86_64", .nr_cpus = 2,
+    .ops = slab_ops, .nops = sizeof(slab_ops),
+    .misuse = EXEC_MISUSE_SKIP, .full_every = 32, .quarantine = 0, .slub_debug = ""},
+    {.name = "kmalloc", .profile = "linux-6.1-x86_64", .nr_cpus = 2,
+    .ops = kmalloc_ops, .nops = sizeof(kmalloc_ops),
+    .misuse = EXEC_MISUSE_SKIP, .full_every = 32, .quarantine = 0, .slub_debug = ""},
+    {.name = "mempool", .profile = "linux-6.1-x86_64-16m", .nr_cpus = 0,
+    .ops = mempool_ops, .nops = sizeof(mempool_ops),
+    .misuse = EXEC_MISUSE_SKIP, .full_every = 16, .quarantine = 0, .slub_debug = ""},
+    {.name = "vmalloc", .profile = "linux-6.1-x86_64-16m", .nr_cpus = 0,
+    .ops = vmalloc_ops, .nops = sizeof(vmalloc_ops),
+    .misuse = EXEC_MISUSE_SKIP, .full_every = 16, .quarantine = 0, .slub_debug = ""},
+    {.name = "percpu", .profile = "linux-6.1-x86_64", .nr_cpus = 4,
+    .ops = percpu_ops, .nops = sizeof(percpu_ops),
+    .misuse = EXEC_MISUSE_SKIP, .full_every = 16, .quarantine = 0, .slub_debug = ""},
+    {.name = "whole_system", .profile = "linux-6.1-x86_64-16m", .nr_cpus = 2,
+    .misuse = EXEC_MISUSE_SKIP, .full_every = 32, .quarantine = 0, .slub_debug = ""},
+    {.name = "misuse", .profile = "linux-6.1-x86_64", .nr_cpus = 2,
+    .misuse = EXEC_MISUSE_EXPECT, .full_every = 8, .quarantine = 16, .slub_debug = ""},
+};
+
+const struct kh_fuzz_target *kh_fuzz_target_find(const char *name)
+{
+    for (size_t i = 0; i < sizeof(targets) / sizeof(targets[0]); i++)
+        if (strcmp(targets[i].name, name) == 0)
+            return &targets[i];
+    return NULL;
+}
+
+const struct kh_fuzz_target *kh_fuzz_target_at(size_t i)
+{
+    return i < sizeof(targets) / sizeof(targets[0]) ? &targets[i] : NULL;
+}
