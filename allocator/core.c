@@ -136,7 +136,17 @@ static const char *init_subsystems(struct kh *kh)
     why = kh_percpu_init(kh);
     if (why)
         goto no_percpu;
+    why = kh_mempool_state_init(kh);
+    if (why)
+        goto no_mempool;
+    why = kh_memblock_init(kh);
+    if (why)
+        goto no_memblock;
     return NULL;
+no_memblock:
+    kh_mempool_state_destroy(kh);
+no_mempool:
+    kh_percpu_destroy(kh);
 no_percpu:
     kh_vmalloc_destroy(kh);
 no_vmalloc:
@@ -182,6 +192,8 @@ void kh_destroy(struct kh *kh)
 {
     if (!kh)
         return;
+    kh_memblock_destroy(kh);
+    kh_mempool_state_destroy(kh);
     kh_percpu_destroy(kh);
     kh_vmalloc_destroy(kh);
     kh_slab_destroy(kh);
@@ -192,6 +204,8 @@ void kh_destroy(struct kh *kh)
 
 void kh_reset(struct kh *kh)
 {
+    kh_memblock_reset(kh);
+    kh_mempool_state_reset(kh);
     kh_percpu_reset(kh);
     kh_vmalloc_reset(kh);
     kh_slab_reset(kh);

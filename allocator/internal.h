@@ -87,6 +87,7 @@ struct kh_slab_state;     /* slab_common.c */
 struct kh_vmalloc_state;  /* vmalloc.c */
 struct kh_mempool_state;  /* mempool.c */
 struct kh_percpu_state;   /* percpu.c */
+struct kh_memblock_state; /* memblock.c */
 
 struct kh {
     struct kh_config cfg;
@@ -117,6 +118,7 @@ struct kh {
     struct kh_vmalloc_state *vm;
     struct kh_mempool_state *mempool;
     struct kh_percpu_state *percpu;
+    struct kh_memblock_state *memblock;
 };
 
 /* ---- helpers shared by subsystems ---- */
@@ -162,6 +164,25 @@ void kh_vmalloc_destroy(struct kh *kh);
 const char *kh_percpu_init(struct kh *kh);    /* percpu.c */
 void kh_percpu_reset(struct kh *kh);
 void kh_percpu_destroy(struct kh *kh);
+const char *kh_mempool_state_init(struct kh *kh);   /* mempool.c */
+void kh_mempool_state_reset(struct kh *kh);
+void kh_mempool_state_destroy(struct kh *kh);
+const char *kh_memblock_init(struct kh *kh);  /* memblock.c */
+void kh_memblock_reset(struct kh *kh);
+void kh_memblock_destroy(struct kh *kh);
+
+/* Boot phase (memblock.c): true between kh_boot_begin and kh_boot_end,
+ * while the buddy allocator does not own memory yet. */
+bool kh_boot_in_progress(const struct kh *kh);
+/* Boot hand-over support (page_alloc.c). reserve_range takes [start, end)
+ * out of the free memory as PG_reserved pages; only valid while nothing was
+ * ever allocated from the buddy lists (returns -1 otherwise). release gives
+ * one PG_reserved page to the buddy allocator (free_reserved_page). scrub
+ * returns [start, end) of free memory to fresh-arena contents. */
+bool kh_page_alloc_pristine(const struct kh *kh);   /* nothing ever allocated or reserved */
+int kh_page_alloc_reserve_range(struct kh *kh, unsigned long start, unsigned long end);
+int kh_page_alloc_release_reserved(struct kh *kh, unsigned long pfn);
+void kh_page_alloc_scrub(struct kh *kh, unsigned long start, unsigned long end);
 
 /* ASan integration: no-ops without AddressSanitizer. */
 #if defined(__has_feature)

@@ -18,6 +18,8 @@
 
 #include "internal.h"
 #include "introspect.h"
+#include "memblock.h"
+#include "mempool.h"
 #include "percpu.h"
 #include "slab.h"
 #include "vmalloc.h"
@@ -100,6 +102,10 @@ unsigned kh_validate(struct kh *kh, struct kh_violations *out)
         n += kh_vmalloc_validate(kh, out);
     if (kh->percpu)
         n += kh_percpu_validate(kh, out);
+    if (kh->mempool)
+        n += kh_mempool_validate(kh, out);
+    if (kh->memblock)
+        n += kh_memblock_validate(kh, out);
     return n;
 }
 
@@ -213,6 +219,7 @@ static unsigned check_list(const struct kh *kh, struct zone_walk *w, unsigned or
 
 struct walk_totals {
     unsigned long free_pages, alloc_pages, lost_pages;
+    unsigned long reserved_pages;   /* PG_reserved: not managed by the buddy allocator */
     unsigned long free_heads[KH_MAX_ORDER_LIMIT];
 };
 
@@ -282,6 +289,11 @@ static unsigned walk_range(const struct kh *kh, const struct zone_walk *w, unsig
     unsigned long pfn = from;
     while (pfn < to) {
         const struct page *p = &kh->pages[pfn];
+        if (p->flags == PG_reserved) {   /* boot memory: neither free nor allocated */
+            t->reserved_pages++;
+            pfn++;
+            continue;
+        }
         if (!(p->flags & (PG_buddy | PG_head))) {
             unsigned long run = pfn;
             while (pfn < to && !(kh->pages[pfn].flags & (PG_buddy | PG_head)))
@@ -345,12 +357,15 @@ static unsigned check_counters(const struct kh *kh, const struct zone_walk *w,
                                      "zone %s: free_pages %lu, walk counts %lu", z->name,
                                      z->free_pages, t->free_pages + lazy_pages);
     unsigned long seen = t->free_pages + t->alloc_pages + t->lost_pages + lazy_pages;
-    if (t->lost_pages == 0 && (seen != z->managed_pages ||
-                               z->managed_pages != z->end_pfn - z->start_pfn))
+    if (t->lost_pages == 0 &&
+        (seen != z->managed_pages ||
+         z->managed_pages + t->reserved_pages != z->end_pfn - z->start_pfn))
         n += kh_violations_add_named(out, PA, "page-accounting", NULL,
-                                     "zone %s: free %lu + allocated %lu pages != %lu managed",
+                                     "zone %s: free %lu + allocated %lu pages != %lu managed "
+                                     "(%lu reserved, %lu spanned)",
                                      z->name, t->free_pages + lazy_pages, t->alloc_pages,
-                                     z->managed_pages);
+                                     z->managed_pages, t->reserved_pages,
+                                     z->end_pfn - z->start_pfn);
     return n;
 }
 
@@ -502,6 +517,9 @@ enum kh_page_state kh_page_state(const struct kh *kh, unsigned long pfn, unsigne
         h = pfn & ~(max_block(kh) - 1);
         o = top_order(kh);
         s = KH_PAGE_LAZY;
+    } else if (z && kh->pages[pfn].flags == PG_reserved) {
+        h = pfn;
+        s = KH_PAGE_RESERVED;
     } else if (z && (h = kh_block_head(kh, pfn)) != KH_NO_PFN) {
         const struct page *p = &kh->pages[h];
         o = p->order;
@@ -525,6 +543,7 @@ const char *kh_page_state_name(enum kh_page_state s)
     case KH_PAGE_ALLOC_HEAD: return "allocated-head";
     case KH_PAGE_ALLOC_INTERIOR: return "allocated-interior";
     case KH_PAGE_LAZY: return "lazy";
+    case KH_PAGE_RESERVED: return "reserved";
     case KH_PAGE_INVALID: break;
     }
     return "invalid";

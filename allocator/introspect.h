@@ -69,7 +69,8 @@ unsigned kh_validate(struct kh *kh, struct kh_violations *out);
  *   "nr-free-counter"     free_area[order].nr_free differs from the walk
  *   "zone-free-counter"   zone free_pages differs from the walk
  *   "total-free-counter"  the instance's free total differs from the zones
- *   "page-accounting"     free + allocated pages != zone size (lost pages)
+ *   "page-accounting"     free + allocated pages != managed pages, or managed +
+ *                         PG_reserved pages != zone size (lost pages)
  *   "free-page-poisoned"  (ASan builds) a free block is not poisoned
  */
 unsigned kh_page_validate(struct kh *kh, struct kh_violations *out);
@@ -113,6 +114,7 @@ enum kh_page_state {
     KH_PAGE_ALLOC_INTERIOR,
     KH_PAGE_LAZY,       /* untouched, free, on no list */
     KH_PAGE_INVALID,    /* outside the arena, or in no block (corrupt state) */
+    KH_PAGE_RESERVED,   /* PG_reserved boot memory (memblock): in no block, not managed */
 };
 /* State of pfn; *head and *order (either may be NULL) describe its block. */
 enum kh_page_state kh_page_state(const struct kh *kh, unsigned long pfn, unsigned long *head,

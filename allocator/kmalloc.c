@@ -80,7 +80,11 @@ int kh_kmalloc_index(const struct kh *kh, size_t size)
         return (int)fls_l(st->min_size) - 1;
     if (st->min_size <= 32 && size > 64 && size <= 96)
         return 1;
+#ifdef KH_PLANT_CLASS_192
+    if (st->min_size <= 64 && size > 128 && size < 192)  /* planted bug: 192 misses its class */
+#else
     if (st->min_size <= 64 && size > 128 && size <= 192)
+#endif
         return 2;
     return (int)fls_l(size - 1);
 }
@@ -210,10 +214,17 @@ static void *kmalloc_large(struct kh *kh, size_t size, gfp_t gfp)
 static void *do_kmalloc(struct kh *kh, size_t size, gfp_t gfp, uintptr_t caller)
 {
     struct kh_slab_state *st = kh->slab;
+#ifdef KH_PLANT_IGNORE_GFP_ZERO
+    gfp &= ~__GFP_ZERO;  /* planted bug: kzalloc/kcalloc/__GFP_ZERO not zeroed */
+#endif
     if (__builtin_expect(size - 1 < st->max_cache_size, 1))
         return kh_slab_alloc(kh, cache_for(st, size, gfp), gfp, size, caller);
     if (size == 0)
+#ifdef KH_PLANT_ZERO_SIZE_NULL
+        return NULL;  /* planted bug: kmalloc(0) is NULL, not ZERO_SIZE_PTR */
+#else
         return ZERO_SIZE_PTR;
+#endif
     return kmalloc_large(kh, size, gfp);
 }
 
@@ -429,6 +440,10 @@ static void *do_krealloc(struct kh *kh, const void *p, size_t new_size, gfp_t gf
     }
     size_t ks = usable_size(kh, &k);
     if (new_size <= ks) {
+#ifdef KH_PLANT_KREALLOC_SHRINK
+        if (new_size > 1)  /* planted bug: shrinking loses the upper half of the data */
+            memset((char *)p + new_size / 2, 0, new_size - new_size / 2);
+#endif
         resize_in_place(kh, (void *)p, &k, ks, new_size, gfp);
         return (void *)p;
     }

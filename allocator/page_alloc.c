@@ -377,6 +377,8 @@ static void scrub_arena(struct kh *kh, unsigned long from, unsigned long to)
     kh_poison(va, (size_t)len);
 }
 
+static void undo_reservations(struct kh *kh);   /* boot hand-over section */
+
 void kh_page_alloc_reset(struct kh *kh)
 {
     for (int z = 0; z < MAX_NR_ZONES; z++) {
@@ -388,6 +390,7 @@ void kh_page_alloc_reset(struct kh *kh)
         scrub_arena(kh, zone->start_pfn, zone->lazy_pfn);
         scrub_arena(kh, zone->lazy_end, zone->end_pfn);
     }
+    undo_reservations(kh);   /* boot-time reservations end with the boot */
     reset_free_state(kh);
     kh->in_reclaim = false;
 }
@@ -657,8 +660,12 @@ static struct page *alloc_slowpath(struct kh *kh, const struct alloc_context *ac
     return NULL;
 }
 
+static struct page *refuse_before_mem_init(struct kh *kh, gfp_t gfp, unsigned order);
+
 struct page *kh_alloc_pages(struct kh *kh, gfp_t gfp, unsigned order)
 {
+    if (kh_boot_in_progress(kh))
+        return refuse_before_mem_init(kh, gfp, order);
     if (order >= kh->max_order) {
         if (!(gfp & __GFP_NOWARN))
             kh_report(kh, KH_SEV_WARN, KH_R_WARN, "page_alloc", "order above max", 0,
@@ -704,6 +711,10 @@ static void merge_and_add(struct kh *kh, struct zone *zone, unsigned long pfn, u
         const struct page *bp = &kh->pages[buddy];
         if (!(bp->flags & PG_buddy) || bp->order != order || bp->zone != zone->type)
             break;
+#ifdef KH_PLANT_SKIP_MERGE
+        if (order == 2)
+            break;  /* planted bug: order-2 buddies are never merged */
+#endif
         list_del(kh, zone, buddy, order);
         pfn &= buddy;
         order++;
@@ -908,3 +919,235 @@ void free_pages(unsigned long addr, unsigned order) { kh_free_pages(kh_default()
 void free_page(unsigned long addr) { kh_free_pages(kh_default(), addr, 0); }
 void *page_address(const struct page *page) { return kh_page_address(kh_default(), page); }
 struct page *virt_to_page(const void *addr) { return kh_virt_to_page(kh_default(), addr); }
+
+/* ==== Boot hand-over and exact-size allocations ==========================
+ *
+ * Boot. Before mem_init the buddy allocator owns nothing; memblock (see
+ * memblock.c) hands out memory and, at the hand-over, what it still holds is
+ * taken out of the zones here as PG_reserved pages: on no list, in no block,
+ * and not counted in managed_pages (nor, therefore, in the watermarks, which
+ * are recomputed as the kernel computes them after mem_init). Reservations
+ * are made on a zone the buddy allocator never allocated from, so the zone
+ * is still in its creation state: the top of its lazy region moves down
+ * below the reserved range, the max-order blocks it gives up are listed, and
+ * the reserved pages are cut out of the listed blocks (the pieces that stay
+ * free are relisted as maximal aligned blocks, as the remainders are). All
+ * touched pages stay outside the lazy region, so reset still cleans them.
+ *
+ * alloc_pages_exact. As in the kernel, a block of get_order(size) is split
+ * into independent order-0 pages (split_page); the pages past the size go
+ * back to the buddy lists at the tail (FPI_TO_TAIL), and free_pages_exact
+ * frees the rest one page at a time.
+ */
+
+static struct page *refuse_before_mem_init(struct kh *kh, gfp_t gfp, unsigned order)
+{
+    char flags[256];
+    gfp_format(gfp, flags, sizeof(flags));
+    kh_report(kh, KH_SEV_WARN, KH_R_WARN, "page_alloc", "page allocator used before mem_init", 0,
+              "WARNING: CPU: %u PID: 0 at mm/page_alloc.c: __alloc_pages: page allocator used "
+              "before mem_init (order:%u, mode:%#x(%s)): early boot code must use "
+              "memblock_alloc\n", kh->current_cpu, order, gfp, flags);
+    return NULL;
+}
+
+static unsigned long initial_lazy_start(const struct kh *kh, const struct zone *zone)
+{
+    unsigned long blk = max_block(kh);
+    unsigned long ls = (zone->start_pfn + blk - 1) & ~(blk - 1);
+    unsigned long le = zone->end_pfn & ~(blk - 1);
+    return ls >= le ? zone->end_pfn : ls;
+}
+
+/* Nothing was ever allocated from this zone's buddy lists. */
+static bool zone_in_creation_state(const struct kh *kh, const struct zone *zone)
+{
+    return zone->free_pages == zone->managed_pages &&
+           zone->lazy_pfn == initial_lazy_start(kh, zone);
+}
+
+/* Moves the end of the lazy region down to at most pfn (block-aligned),
+ * listing the max-order blocks it gives up. */
+bool kh_page_alloc_pristine(const struct kh *kh)
+{
+    for (int z = 0; z < MAX_NR_ZONES; z++) {
+        const struct zone *zone = &kh->zones[z];
+        if (zone_present(zone) && (!zone_in_creation_state(kh, zone) ||
+                                   zone->managed_pages != zone->end_pfn - zone->start_pfn))
+            return false;
+    }
+    return true;
+}
+
+static void lower_lazy_end(struct kh *kh, struct zone *zone, unsigned long pfn)
+{
+    if (pfn >= zone->lazy_end)
+        return;
+    unsigned long blk = max_block(kh);
+    unsigned long new_end = pfn & ~(blk - 1);
+    if (new_end < zone->lazy_pfn)
+        new_end = zone->lazy_pfn;
+    unsigned long old_end = zone->lazy_end;
+    zone->free_area[top_order(kh)].nr_free -= (old_end - new_end) / blk;
+    zone->lazy_end = new_end;
+    add_range(kh, zone, new_end, old_end);
+}
+
+/* Cuts the pages [pfn, min(end, block end)) out of the free block holding
+ * pfn and marks them reserved. Returns the pfn after the cut, or KH_NO_PFN
+ * when pfn is in no free block. */
+static unsigned long cut_reserved(struct kh *kh, struct zone *zone, unsigned long pfn,
+                                  unsigned long end)
+{
+    unsigned long head = kh_block_head(kh, pfn);
+    if (head == KH_NO_PFN || !(kh->pages[head].flags & PG_buddy))
+        return KH_NO_PFN;
+    unsigned order = kh->pages[head].order;
+    unsigned long block_end = head + (1ul << order);
+    unsigned long cut_end = block_end < end ? block_end : end;
+    list_del(kh, zone, head, order);
+    add_range(kh, zone, head, pfn);
+    add_range(kh, zone, cut_end, block_end);
+    for (unsigned long i = pfn; i < cut_end; i++) {
+        struct page *p = &kh->pages[i];
+        p->flags = PG_reserved;
+        p->order = 0;
+        p->zone = (uint8_t)zone->type;
+        p->private = NULL;
+    }
+    unsigned long n = cut_end - pfn;
+    zone->free_pages -= n;
+    zone->managed_pages -= n;
+    kh->total_free -= n;
+    return cut_end;
+}
+
+static int reserve_in_zone(struct kh *kh, struct zone *zone, unsigned long start,
+                           unsigned long end)
+{
+    lower_lazy_end(kh, zone, start);
+    unsigned long pfn = start;
+    while (pfn < end) {
+        if (kh->pages[pfn].flags & PG_reserved) {
+            pfn++;
+            continue;
+        }
+        pfn = cut_reserved(kh, zone, pfn, end);
+        if (pfn == KH_NO_PFN)
+            return -1;
+    }
+    return 0;
+}
+
+int kh_page_alloc_reserve_range(struct kh *kh, unsigned long start, unsigned long end)
+{
+    if (start >= end || end > kh->nr_pages)
+        return -1;
+    for (int z = 0; z < MAX_NR_ZONES; z++) {
+        const struct zone *zone = &kh->zones[z];
+        if (zone_present(zone) && start < zone->end_pfn && end > zone->start_pfn &&
+            !zone_in_creation_state(kh, zone))
+            return -1;
+    }
+    for (int z = 0; z < MAX_NR_ZONES; z++) {
+        struct zone *zone = &kh->zones[z];
+        unsigned long s = start > zone->start_pfn ? start : zone->start_pfn;
+        unsigned long e = end < zone->end_pfn ? end : zone->end_pfn;
+        if (s < e && reserve_in_zone(kh, zone, s, e) != 0)
+            return -1;
+    }
+    setup_watermarks(kh);
+    setup_lowmem_reserve(kh);
+    return 0;
+}
+
+int kh_page_alloc_release_reserved(struct kh *kh, unsigned long pfn)
+{
+    if (pfn >= kh->nr_pages || !(kh->pages[pfn].flags & PG_reserved))
+        return -1;
+    zone_of(kh, pfn)->managed_pages++;
+    free_block(kh, pfn, 0);   /* clears PG_reserved with the other owner marks */
+    return 0;
+}
+
+void kh_page_alloc_scrub(struct kh *kh, unsigned long start, unsigned long end)
+{
+    scrub_arena(kh, start, end < kh->nr_pages ? end : kh->nr_pages);
+}
+
+/* Reset: every zone manages all its pages again. Metadata and contents of
+ * the reserved pages were cleaned with the rest of the touched ranges. */
+static void undo_reservations(struct kh *kh)
+{
+    bool changed = false;
+    for (int z = 0; z < MAX_NR_ZONES; z++) {
+        struct zone *zone = &kh->zones[z];
+        unsigned long span = zone->end_pfn - zone->start_pfn;
+        changed |= zone->managed_pages != span;
+        zone->managed_pages = span;
+    }
+    if (changed) {
+        setup_watermarks(kh);
+        setup_lowmem_reserve(kh);
+    }
+}
+
+/* FPI_TO_TAIL: moves the free block now holding pfn to the tail of its
+ * list, so the pages just given back are the last to be reused. */
+static void move_block_to_tail(struct kh *kh, unsigned long pfn)
+{
+    unsigned long head = kh_block_head(kh, pfn);
+    if (head == KH_NO_PFN)
+        return;
+    struct zone *zone = zone_of(kh, head);
+    unsigned order = kh->pages[head].order;
+    struct free_area *area = &zone->free_area[order];
+    if (area->head != head || kh->pages[head].next == KH_NO_PFN)
+        return;   /* the only block on the list, or not where list_add put it */
+    unsigned long tail = head;
+    while (kh->pages[tail].next != KH_NO_PFN)
+        tail = kh->pages[tail].next;
+    area->head = kh->pages[head].next;
+    kh->pages[area->head].prev = KH_NO_PFN;
+    kh->pages[tail].next = (uint32_t)head;
+    kh->pages[head].prev = (uint32_t)tail;
+    kh->pages[head].next = KH_NO_PFN;
+}
+
+void *kh_alloc_pages_exact(struct kh *kh, size_t size, gfp_t gfp)
+{
+    if (gfp & (__GFP_COMP | __GFP_HIGHMEM)) {
+        warn_gfp(kh, gfp & ~__GFP_NOWARN, "alloc_pages_exact with __GFP_COMP or __GFP_HIGHMEM",
+                 "alloc_pages_exact: WARN_ON_ONCE(gfp_mask & (__GFP_COMP | __GFP_HIGHMEM))");
+        gfp &= ~(__GFP_COMP | __GFP_HIGHMEM);
+    }
+    unsigned order = (unsigned)kh_get_order(kh, size);
+    unsigned long addr = kh___get_free_pages(kh, gfp, order);
+    if (!addr)
+        return NULL;
+    unsigned long pfn = (addr - (uintptr_t)kh->arena) >> kh->page_shift;
+    unsigned long used = (size + kh->page_size - 1) >> kh->page_shift;
+    for (unsigned long i = 0; i < (1ul << order); i++) {   /* split_page */
+        struct page *p = &kh->pages[pfn + i];
+        p->flags = PG_head | PG_touched;
+        p->order = 0;
+        p->zone = kh->pages[pfn].zone;
+        p->private = NULL;
+    }
+    for (unsigned long i = used; i < (1ul << order); i++) {
+        free_block(kh, pfn + i, 0);
+        move_block_to_tail(kh, pfn + i);
+    }
+    return (void *)addr;
+}
+
+void kh_free_pages_exact(struct kh *kh, void *virt, size_t size)
+{
+    unsigned long addr = (unsigned long)virt;
+    unsigned long end = addr + ((size + kh->page_size - 1) & ~(kh->page_size - 1));
+    for (; addr < end; addr += kh->page_size)
+        kh_free_pages(kh, addr, 0);
+}
+
+void *alloc_pages_exact(size_t size, gfp_t gfp) { return kh_alloc_pages_exact(kh_default(), size, gfp); }
+void free_pages_exact(void *virt, size_t size) { kh_free_pages_exact(kh_default(), virt, size); }

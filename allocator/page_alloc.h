@@ -40,6 +40,12 @@ unsigned long kh_total_pages(const struct kh *kh);
 unsigned long kh_nr_free_pages(const struct kh *kh);
 unsigned long kh_zone_free_pages(const struct kh *kh, enum zone_type z);
 
+/* alloc_pages_exact: a get_order(size) block split into order-0 pages, the
+ * ones past size returned to the buddy lists; free_pages_exact frees the
+ * rest page by page. __GFP_COMP / __GFP_HIGHMEM are warned and stripped. */
+void *kh_alloc_pages_exact(struct kh *kh, size_t size, gfp_t gfp);
+void kh_free_pages_exact(struct kh *kh, void *virt, size_t size);
+
 /* ---- Kernel names on the default instance ---- */
 #define PAGE_SHIFT (kh_page_shift(kh_default()))
 #define PAGE_SIZE  (kh_page_size(kh_default()))
@@ -57,5 +63,7 @@ void free_pages(unsigned long addr, unsigned order);
 void free_page(unsigned long addr);
 void *page_address(const struct page *page);
 struct page *virt_to_page(const void *addr);
+void *alloc_pages_exact(size_t size, gfp_t gfp);
+void free_pages_exact(void *virt, size_t size);
 
 #endif

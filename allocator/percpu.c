@@ -250,6 +250,9 @@ static void hand_out(struct kh *kh, struct pcpu_chunk *c, const struct pcpu_allo
     for (unsigned cpu = 0; cpu < nr_units(kh); cpu++) {
         unsigned char *copy = c->base + cpu * unit + a->offset;
         kh_unpoison(copy, a->rounded);
+#ifdef KH_PLANT_PERCPU_NOZERO
+        if (cpu == 0)  /* planted bug: only CPU 0's copy is zeroed */
+#endif
         memset(copy, 0, a->rounded);
         kh_poison(copy + a->size, a->rounded - a->size);
     }

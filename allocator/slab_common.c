@@ -140,7 +140,7 @@ unsigned kh_debug_info_end(const struct kmem_cache *s)
 }
 
 /* The slot layout of Linux 6.1's calculate_sizes(). */
-static void calculate_sizes(struct kmem_cache *s)
+void kh_slab_calculate_sizes(struct kmem_cache *s)
 {
     slab_flags_t flags = s->flags;
     unsigned size = align_up(s->object_size, KH_PTR_SIZE);
@@ -178,6 +178,8 @@ static void calculate_sizes(struct kmem_cache *s)
 
 unsigned kh_slab_ksize(const struct kmem_cache *s)
 {
+    if (s->ops && s->ops->ksize)
+        return s->ops->ksize(s);
     if (s->flags & (SLAB_RED_ZONE | SLAB_POISON))
         return s->object_size;
     if (s->flags & (SLAB_TYPESAFE_BY_RCU | SLAB_STORE_USER))
@@ -224,9 +226,12 @@ gfp_t kh_slab_fix_gfp(struct kh *kh, gfp_t gfp)
 static struct slab *slab_struct_new(const struct kmem_cache *s, unsigned objects)
 {
     size_t words = (objects + 63) / 64;
-    struct slab *slab = calloc(1, sizeof(*slab) + 2 * words * sizeof(uint64_t));
+    size_t idx_bytes = s->ops->index_freelist ? objects * sizeof(uint16_t) : 0;
+    struct slab *slab = calloc(1, sizeof(*slab) + 2 * words * sizeof(uint64_t) + idx_bytes);
     if (!slab)
         return NULL;
+    if (idx_bytes)
+        slab->free_idx = (uint16_t *)(slab->map + 2 * words);
     if (s->track_req) {
         slab->req = calloc(objects, sizeof(uint32_t));
         if (!slab->req) {
@@ -260,6 +265,11 @@ static void mark_pages(struct kh *kh, struct page *page, unsigned order, struct 
 
 static void build_freelist(struct kmem_cache *s, struct slab *slab)
 {
+    bool chain = !s->ops->index_freelist;
+    /* An index-list design never reads the free pointer, but the debug
+     * checks do: keep it NULL there. Without debug flags its slot may lie
+     * inside a constructed object, so it is left alone. */
+    bool clear_fp = !chain && (s->flags & SLAB_DEBUG_FLAGS);
     for (unsigned i = 0; i < slab->objects; i++) {
         void *obj = kh_obj_at(s, slab, i);
         if (s->ctor) {
@@ -267,9 +277,25 @@ static void build_freelist(struct kmem_cache *s, struct slab *slab)
             s->ctor(obj);
             kh_poison(obj, s->object_size);
         }
-        kh_set_fp(s, obj, i + 1 < slab->objects ? kh_obj_at(s, slab, i + 1) : NULL);
+        if (chain)
+            kh_set_fp(s, obj, i + 1 < slab->objects ? kh_obj_at(s, slab, i + 1) : NULL);
+        else if (clear_fp)
+            kh_set_fp(s, obj, NULL);
+        if (slab->free_idx)
+            slab->free_idx[i] = (uint16_t)i;
     }
-    slab->freelist = slab->objects ? kh_obj_at(s, slab, 0) : NULL;
+    slab->active = 0;
+    slab->freelist = chain && slab->objects ? kh_obj_at(s, slab, 0) : NULL;
+}
+
+unsigned kh_slab_capacity(const struct kh *kh, const struct kmem_cache *s, unsigned order,
+                          unsigned colour_off)
+{
+    unsigned long bytes = kh->page_size << order;
+    unsigned objects = colour_off < bytes ? (unsigned)((bytes - colour_off) / s->size) : 0;
+    if (order == s->order && objects > s->objects)
+        objects = s->objects;
+    return objects;
 }
 
 struct slab *kh_slab_new(struct kh *kh, struct kmem_cache *s, gfp_t gfp, unsigned colour_off)
@@ -287,7 +313,7 @@ struct slab *kh_slab_new(struct kh *kh, struct kmem_cache *s, gfp_t gfp, unsigne
     if (!page)
         return NULL;
     unsigned long bytes = kh->page_size << order;
-    unsigned objects = (unsigned)((bytes - colour_off) / s->size);
+    unsigned objects = kh_slab_capacity(kh, s, order, colour_off);
     struct slab *slab = slab_struct_new(s, objects);
     if (!slab) {
         kh___free_pages(kh, page, order);
@@ -615,7 +641,7 @@ struct kmem_cache *kh_cache_create_internal(struct kh *kh, const char *name, uns
     if (is_kmalloc)
         s->flags |= SLAB_KMALLOC;
     s->align = kh_calculate_alignment(kh, s->flags, align, size);
-    calculate_sizes(s);
+    kh_slab_calculate_sizes(s);
     if ((s->flags & SLAB_KMALLOC) && (s->flags & SLAB_RED_ZONE) && (s->flags & SLAB_STORE_USER))
         s->flags |= KH_CACHE_KMALLOC_RZ;
     s->alloc_gfp = (s->flags & SLAB_CACHE_DMA) ? __GFP_DMA
@@ -641,12 +667,15 @@ struct kmem_cache *kh_cache_create_internal(struct kh *kh, const char *name, uns
     return s;
 }
 
-static const char *create_error(struct kh *kh, const char *name, unsigned size, unsigned align)
+static const char *create_error(struct kh *kh, const char *name, unsigned size, unsigned align,
+                                slab_flags_t flags)
 {
     if (!name)
         return "NULL name";
     if (size < 1 || size > kh_kmalloc_max_size(kh))
         return "size out of range";
+    if (flags & ~(slab_flags_t)KH_SLAB_FLAGS_PERMITTED)
+        return "flags outside SLAB_FLAGS_PERMITTED";
     if (align & (align - 1))
         return "alignment not a power of two";
     if (align > kh->page_size)
@@ -658,22 +687,28 @@ struct kmem_cache *kh_kmem_cache_create(struct kh *kh, const char *name, unsigne
                                         unsigned int align, slab_flags_t flags,
                                         void (*ctor)(void *))
 {
-    const char *why = create_error(kh, name, size, align);
+    const char *why = create_error(kh, name, size, align, flags);
     struct kmem_cache *s = NULL;
     if (!why) {
-        s = kh_cache_create_internal(kh, name, size, align, flags & ~(slab_flags_t)SLAB_KMALLOC,
-                                     ctor, false);
-        if (!s)
-            why = "out of memory";
+        /* Permitted bits the harness does not model are dropped, as the
+         * kernel masks with CACHE_CREATE_MASK; SLAB_KMALLOC is the slab
+         * layer's own. */
+        slab_flags_t keep = flags & (slab_flags_t)KH_CACHE_CREATE_MASK &
+                            ~(slab_flags_t)(SLAB_KMALLOC | KH_SLAB_TRACE | KH_SLAB_NOLEAKTRACE |
+                                            KH_SLAB_NO_USER_FLAGS);
+        s = kh_cache_create_internal(kh, name, size, align, keep, ctor, false);
     }
     if (!s) {
+        int err = why ? -22 : -12;   /* -EINVAL for bad arguments, else -ENOMEM */
+        if (!why)
+            why = "out of memory";
         kh_report(kh, (flags & SLAB_PANIC) ? KH_SEV_BUG : KH_SEV_WARN, KH_R_SLAB, SUBSYS,
                   "kmem_cache_create failed", 0,
-                  "kmem_cache_create(%s) failed with error %d: %s\n", name ? name : "(null)",
-                  -22, why);
+                  "kmem_cache_create(%s) failed with error %d\n(harness: %s, flags %#x)\n",
+                  name ? name : "(null)", err, why, flags);
         if (flags & SLAB_PANIC) {
             fprintf(stderr, "Kernel panic - not syncing: kmem_cache_create: Failed to create "
-                            "slab '%s'. Error -22\n", name ? name : "(null)");
+                            "slab '%s'. Error %d\n", name ? name : "(null)", err);
             abort();
         }
     }
@@ -935,6 +970,7 @@ static void cache_clear(struct kh *kh, struct kmem_cache *s)
     s->nr_slabs = s->nr_objects = s->nr_inuse = 0;
     s->errors = 0;
     s->colour_next = 0;
+    s->free_objects = 0;
     s->state = KH_CACHE_LIVE;
     s->refcount = 1;
 }

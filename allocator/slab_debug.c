@@ -398,6 +398,13 @@ static bool walk_freelist(struct kh *kh, struct kmem_cache *s, struct slab *slab
     unsigned nr = 0;
     void *object = NULL;
     void *fp = slab->freelist;
+    if (s->ops->index_freelist) {
+        /* No chain to walk: the design's own validation checks the index
+         * list; the allocation map says which objects are free. */
+        for (unsigned i = 0; i < slab->objects; i++)
+            free_map[i] = !kh_map_test(slab, i);
+        return true;
+    }
     while (fp && nr <= slab->objects) {
         if (!valid_pointer(s, slab, fp)) {
             if (object) {
@@ -424,7 +431,7 @@ static bool walk_freelist(struct kh *kh, struct kmem_cache *s, struct slab *slab
         fp = kh_get_fp(s, object);
         nr++;
     }
-    unsigned max_objects = (unsigned)(((s->kh->page_size << slab->order) - slab->colour_off) / s->size);
+    unsigned max_objects = kh_slab_capacity(kh, s, slab->order, slab->colour_off);
     if (slab->objects != max_objects) {
         slab_err(kh, s, slab, "Wrong number of objects", "Number of objects adjusted",
                  "Wrong number of objects. Found %u but should be %u", slab->objects, max_objects);

@@ -40,6 +40,25 @@
 #define __OBJECT_POISON 0x80000000u  /* poison the object body when free */
 #define KH_CACHE_KMALLOC_RZ 0x40000000u /* kmalloc red zone from orig size (Z+U on kmalloc) */
 
+/* Linux 6.1 flag bits the harness accepts without modelling them. */
+#define KH_SLAB_MEM_SPREAD      0x00100000u
+#define KH_SLAB_TRACE           0x00200000u
+#define KH_SLAB_NOLEAKTRACE     0x00800000u
+#define KH_SLAB_NO_USER_FLAGS   0x10000000u
+/* mm/slab.h of 6.1 (SLAB_DEBUG_OBJECTS is 0 without CONFIG_DEBUG_OBJECTS,
+ * SLAB_TEMPORARY is SLAB_RECLAIM_ACCOUNT): kmem_cache_create refuses any
+ * other bit with -EINVAL. */
+#define KH_SLAB_CORE_FLAGS (SLAB_HWCACHE_ALIGN | SLAB_CACHE_DMA | SLAB_CACHE_DMA32 | SLAB_PANIC | \
+                            SLAB_TYPESAFE_BY_RCU)
+#define KH_SLAB_DEBUG_FLAGS (SLAB_RED_ZONE | SLAB_POISON | SLAB_STORE_USER | KH_SLAB_TRACE | \
+                             SLAB_CONSISTENCY_CHECKS)
+#define KH_SLAB_CACHE_FLAGS (KH_SLAB_NOLEAKTRACE | SLAB_RECLAIM_ACCOUNT | SLAB_ACCOUNT | \
+                             KH_SLAB_NO_USER_FLAGS | SLAB_KMALLOC)
+#define KH_SLAB_FLAGS_PERMITTED (KH_SLAB_CORE_FLAGS | KH_SLAB_DEBUG_FLAGS | KH_SLAB_CACHE_FLAGS | \
+                                 KH_SLAB_MEM_SPREAD)
+/* What a cache keeps (CACHE_CREATE_MASK of a SLUB kernel). */
+#define KH_CACHE_CREATE_MASK (KH_SLAB_CORE_FLAGS | KH_SLAB_DEBUG_FLAGS | KH_SLAB_CACHE_FLAGS)
+
 #define KH_KMALLOC_TYPES 4           /* normal, cgroup, reclaimable, dma (6.1 order) */
 #define KH_KMALLOC_SHIFT_LIMIT 26    /* indices 0..25 */
 
@@ -67,6 +86,11 @@ struct slab {
     struct slab *next, *prev;   /* links on the list named by `list` */
     struct slab *all_next, *all_prev; /* every slab of the cache */
     uint32_t *req;              /* requested size per object, or NULL */
+    /* Designs with index_freelist (classic SLAB): free slot indices are
+     * free_idx[active..objects), the kernel's freelist_idx_t array and
+     * page->active; allocation takes free_idx[active++]. NULL otherwise. */
+    uint16_t *free_idx;
+    unsigned active;
     uint64_t map[];             /* bit i set: object i allocated or quarantined */
 };
 
@@ -77,6 +101,11 @@ struct kh_cpu_slab {
 
 struct kh_slab_ops {
     const char *name;           /* "slub" / "slab": report subsystem */
+    /* Free objects are tracked by slab->free_idx instead of a free pointer
+     * chained through the objects (slab->freelist stays NULL). */
+    bool index_freelist;
+    /* ksize of an object of s; NULL: the SLUB rule (kh_slab_ksize). */
+    unsigned (*ksize)(const struct kmem_cache *s);
     /* Sets the design-dependent geometry (s->order, s->objects,
      * s->min_partial, ...) and host state. Returns 0 or -1. */
     int (*open)(struct kh *kh, struct kmem_cache *s);
@@ -133,6 +162,7 @@ struct kmem_cache {
     unsigned long errors;
     void *design;                     /* backend private state */
     unsigned colour_off, colour, colour_next; /* classic SLAB */
+    unsigned long free_objects;       /* classic SLAB: free objects on the node lists */
 };
 
 struct kh_quarantine_entry { void *obj; struct slab *slab; };
@@ -206,10 +236,18 @@ void kh_slab_list_del(struct kh_slab_list *l, struct slab *slab);
  * and debug-initialised. colour_off shifts the first slot (classic SLAB).
  * NULL when the page allocator fails. */
 struct slab *kh_slab_new(struct kh *kh, struct kmem_cache *s, gfp_t gfp, unsigned colour_off);
+/* Slots in a slab of `order` whose first slot starts colour_off bytes in:
+ * what fits, capped at s->objects at the cache's preferred order (classic
+ * SLAB reserves room for its on-slab index array). */
+unsigned kh_slab_capacity(const struct kh *kh, const struct kmem_cache *s, unsigned order,
+                          unsigned colour_off);
 /* Gives a slab's pages back (after debug padding checks) and frees it. */
 void kh_slab_discard(struct kh *kh, struct kmem_cache *s, struct slab *slab);
 
 /* Geometry (SPEC 0b). */
+/* Slot layout from s->object_size, s->align, s->flags and s->ctor: sets
+ * size, inuse, offset, red_left_pad and recip (6.1 calculate_sizes()). */
+void kh_slab_calculate_sizes(struct kmem_cache *s);
 unsigned kh_calculate_alignment(const struct kh *kh, slab_flags_t flags, unsigned align,
                                 unsigned size);
 int kh_slub_calculate_order(const struct kh *kh, unsigned size);

@@ -1026,6 +1026,14 @@ static void op_pool_create(struct exec *x, const struct kh_op *op)
     }
 }
 
+static bool is_page_pool(struct exec *x, int32_t var)
+{
+    struct kh_mempool_info info;
+    struct xbind *pb = binding(x, var);
+    return pb && pb->p && kh_mempool_get_info(x->kh, pb->p, &info) == 0 &&
+           info.kind == KH_MEMPOOL_PAGE;
+}
+
 static void op_pool_alloc(struct exec *x, const struct kh_op *op)
 {
     struct xbind *pb = binding(x, op->args[0].var);
@@ -1046,6 +1054,10 @@ static void op_pool_alloc(struct exec *x, const struct kh_op *op)
     if (!p)
         return;  /* NULL is legitimate whenever reserve and allocator are both dry */
     pb->live++;
+    /* Page pools hand out struct page pointers: the model tracks (and
+     * patterns) the memory, and op_pool_free converts back. */
+    if (is_page_pool(x, op->args[0].var))
+        p = kh_page_address(x->kh, p);
     track(x, b, p, pb->req > PATTERN_CAP ? PATTERN_CAP : pb->req, SHADOW_MEMPOOL);
     b->req = pb->req;
 }
@@ -1066,6 +1078,8 @@ static void op_pool_free(struct exec *x, const struct kh_op *op)
     } else {
         forget(x, b);
     }
+    if (p && is_page_pool(x, op->args[1].var) && p != ZERO_SIZE_PTR)
+        p = kh_virt_to_page(x->kh, p);
     kh_mempool_free(x->kh, p, pb->p);
 }
 

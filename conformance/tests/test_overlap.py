@@ -1,0 +1,81 @@
+"""No overlap among live memory handed out by any API: kmalloc (small and
+large), slab caches, pages, vmalloc and per-CPU, both as virtual ranges and
+as the physical pages behind them; live contents stay intact."""
+import random
+
+from conftest import require
+
+from kmem import checks
+from kmem.spec import GFP_DMA, GFP_KERNEL
+
+
+def physical_intervals(kh, held_pages):
+    """pfn ranges each owner claims; none may overlap."""
+    iv = [(kh.pfn(a), 1 << o, f"pages {a:#x}") for a, o in held_pages]
+    for c in kh.caches():
+        for s in kh.slabs(c.ptr):
+            iv.append((kh.pfn(s.base), 1 << s.order, f"slab of {c.name}"))
+    if kh.has("vmalloc"):
+        for area in kh.vm_areas():
+            iv += [(pfn, 1, f"vmalloc {area.addr:#x}") for pfn in area.pfns]
+    return iv
+
+
+def test_no_overlap_across_allocators(kh):
+    require(kh, "vmalloc", "percpu")
+    rng = random.Random(11)
+    ps = kh.page_size
+    c = kh.cache_create("overlap", 72)
+    live = {}   # addr -> (length, label, free, pattern byte)
+    pages = {}
+    cpus = kh.nr_cpus()
+    unit = kh.lib.kh_percpu_unit_size(kh.kh)
+
+    def add(addr, length, label, free):
+        assert addr, label
+        pat = rng.randrange(1, 256)
+        kh.fill(addr, pat, length)
+        live[addr] = (length, label, free, pat)
+
+    for step in range(250):
+        if live and rng.random() < 0.35:
+            addr = rng.choice(list(live))
+            length, label, free, pat = live.pop(addr)
+            assert kh.read(addr, length) == bytes([pat]) * length, f"{label} corrupted before free"
+            free(addr)
+            pages.pop(addr, None)
+            continue
+        kind = rng.randrange(6)
+        if kind == 0:
+            n = rng.choice([1, 13, 96, 500, 2048, 3 * ps])
+            add(kh.kmalloc(n, rng.choice([GFP_KERNEL, GFP_DMA])), n, f"kmalloc {n}", kh.kfree)
+        elif kind == 1:
+            add(kh.cache_alloc(c), 72, "cache object", lambda o: kh.cache_free(c, o))
+        elif kind == 2:
+            o = rng.randrange(3)
+            a = kh.alloc_pages(o)
+            add(a, ps << o, f"pages order {o}", lambda a, o=o: kh.free_pages(a, o))
+            pages[a] = o
+        elif kind == 3:
+            n = rng.choice([100, ps + 1, 5 * ps])
+            add(kh.vmalloc(n), n, f"vmalloc {n}", kh.vfree)
+        elif kind == 4:
+            n = rng.choice([4, 40, 400])
+            p = kh.alloc_percpu(n, 8)
+            add(p, n, f"percpu {n}", kh.free_percpu)
+            for cpu in range(1, cpus):   # the other CPUs' copies are live memory too
+                live[p + cpu * unit] = (n, f"percpu {n} cpu {cpu}", lambda _: None, 0)
+                kh.fill(p + cpu * unit, 0, n)
+        else:
+            n = rng.choice([10, 3 * ps])
+            add(kh.kvmalloc(n), n, f"kvmalloc {n}", kh.kvfree)
+        problems = checks.overlap_problems([(a, v[0], v[1]) for a, v in live.items()])
+        problems += checks.overlap_problems(physical_intervals(kh, pages.items()))
+        assert not problems, f"step {step}:\n" + "\n".join(problems)
+    for addr, (length, label, free, pat) in list(live.items()):
+        assert kh.read(addr, length) == bytes([pat]) * length, f"{label} corrupted"
+    for addr, (length, label, free, pat) in live.items():
+        free(addr)
+    kh.cache_destroy(c)
+    assert kh.reports() == []
+    kh.assert_valid()
