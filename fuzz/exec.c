@@ -297,21 +297,30 @@ static bool admit(struct exec *x, bool legal)
  * honestly fail now, in the zones its gfp may use? Yes when their free memory
  * is near the watermarks (reserve = twice the HIGH marks) or when no free
  * block of that order is left (fragmentation). */
+/* Could the allocation have failed legitimately? Only if no zone it may use
+ * holds a free block of the order with pages to spare above that zone's
+ * watermarks and its lowmem reserve against the requested zone (the
+ * allocator keeps some slack under the watermarks; 64 pages cover it). */
 static bool memory_tight(struct exec *x, gfp_t gfp, unsigned long pages, unsigned order)
 {
-    unsigned long free = 0, reserve = 0;
-    bool block = false;
     int top = (gfp & __GFP_DMA) ? ZONE_DMA : (gfp & __GFP_DMA32) ? ZONE_DMA32 : MAX_NR_ZONES - 1;
+    while (top > 0) {   /* the highest zone that exists is the request's zone */
+        struct kh_zone_info zi;
+        if (kh_zone_info(x->kh, (enum zone_type)top, &zi) == 0 && zi.present)
+            break;
+        top--;
+    }
     for (int z = 0; z <= top; z++) {
         struct kh_zone_info zi;
         if (kh_zone_info(x->kh, (enum zone_type)z, &zi) != 0 || !zi.present)
             continue;
-        free += zi.free;
-        reserve += 2 * zi.wmark_high;
+        bool block = false;
         for (unsigned o = order; o < KH_MAX_ORDER_LIMIT && !block; o++)
             block = zi.nr_free[o] > 0;
+        if (block && zi.free >= pages + 2 * zi.wmark_high + zi.lowmem_reserve[top] + 64)
+            return false;
     }
-    return free < pages + reserve + 64 || !block;
+    return true;
 }
 
 /* Called when an allocation returned NULL. */
@@ -877,10 +886,14 @@ static void op_kvrealloc(struct exec *x, const struct kh_op *op)
 {
     void *old;
     struct xbind *ob = resolve_ptr(x, &op->args[0], &old);
-    bool legal = op->args[0].ptr_kind == KH_PTR_NULL ||
-                 ((legal_free(x, &op->args[0], ob, API_KVMALLOC) ||
-                   legal_free(x, &op->args[0], ob, API_KMALLOC) ||
-                   legal_free(x, &op->args[0], ob, API_VMALLOC)) && ob->req == op->args[1].u);
+    /* kvrealloc copies oldsize bytes from the old block: from NULL or
+     * ZERO_SIZE_PTR only an oldsize of 0 is legal */
+    bool no_block = op->args[0].ptr_kind == KH_PTR_NULL || op->args[0].ptr_kind == KH_PTR_ZERO_SIZE;
+    bool legal = no_block ? op->args[1].u == 0
+                          : ob && (legal_free(x, &op->args[0], ob, API_KVMALLOC) ||
+                                   legal_free(x, &op->args[0], ob, API_KMALLOC) ||
+                                   legal_free(x, &op->args[0], ob, API_VMALLOC)) &&
+                                ob->req == op->args[1].u;
     if (!admit(x, legal))
         return;
     size_t newsize = op->args[2].u;
@@ -1053,6 +1066,14 @@ static void op_pool_alloc(struct exec *x, const struct kh_op *op)
     b->owner = op->args[0].var;
     if (!p)
         return;  /* NULL is legitimate whenever reserve and allocator are both dry */
+    if (p == ZERO_SIZE_PTR) {
+        /* a kmalloc pool of 0-byte elements: nothing to track or free */
+        b->p = p;
+        if (x->opt.checks && pb->req)
+            finding(x, "wrong result", "oracle", "mempool_alloc returned ZERO_SIZE_PTR for %zu-byte elements",
+                    pb->req);
+        return;
+    }
     pb->live++;
     /* Page pools hand out struct page pointers: the model tracks (and
      * patterns) the memory, and op_pool_free converts back. */
