@@ -259,7 +259,9 @@ static struct xbind *resolve_ptr(struct exec *x, const struct kh_operand *a, voi
         break;
     }
     }
-    *addr = b && b->p ? (char *)b->p + a->offset : NULL;
+    /* integer arithmetic: p+off may point anywhere (it is the misuse under
+     * test), which pointer arithmetic would make undefined */
+    *addr = b && b->p ? (void *)((uintptr_t)b->p + (uintptr_t)a->offset) : NULL;
     if (b && b->tainted)
         x->tainted_operand = true;
     return b;
