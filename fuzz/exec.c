@@ -299,10 +299,12 @@ static bool admit(struct exec *x, bool legal)
  * honestly fail now, in the zones its gfp may use? Yes when their free memory
  * is near the watermarks (reserve = twice the HIGH marks) or when no free
  * block of that order is left (fragmentation). */
-/* Could the allocation have failed legitimately? Only if no zone it may use
- * holds a free block of the order with pages to spare above that zone's
- * watermarks and its lowmem reserve against the requested zone (the
- * allocator keeps some slack under the watermarks; 64 pages cover it). */
+/* Could an allocation of `pages` pages in blocks of `order` have failed
+ * legitimately? Only if the zones it may use cannot supply that many blocks
+ * while staying above their watermarks and the lowmem reserve against the
+ * requested zone (the allocator keeps some slack under the watermarks; 64
+ * pages cover it), counting only blocks that really exist at that order or
+ * above (no compaction here). */
 static bool memory_tight(struct exec *x, gfp_t gfp, unsigned long pages, unsigned order)
 {
     int top = (gfp & __GFP_DMA) ? ZONE_DMA : (gfp & __GFP_DMA32) ? ZONE_DMA32 : MAX_NR_ZONES - 1;
@@ -312,17 +314,46 @@ static bool memory_tight(struct exec *x, gfp_t gfp, unsigned long pages, unsigne
             break;
         top--;
     }
+    if (order >= KH_MAX_ORDER_LIMIT)
+        return true;
+    unsigned long block = 1ul << order, needed = (pages + block - 1) / block, usable = 0;
     for (int z = 0; z <= top; z++) {
         struct kh_zone_info zi;
         if (kh_zone_info(x->kh, (enum zone_type)z, &zi) != 0 || !zi.present)
             continue;
-        bool block = false;
-        for (unsigned o = order; o < KH_MAX_ORDER_LIMIT && !block; o++)
-            block = zi.nr_free[o] > 0;
-        if (block && zi.free >= pages + 2 * zi.wmark_high + zi.lowmem_reserve[top] + 64)
-            return false;
+        unsigned long blocks = 0, keep = 2 * zi.wmark_high + zi.lowmem_reserve[top] + 64;
+        for (unsigned o = order; o < KH_MAX_ORDER_LIMIT; o++)
+            blocks += zi.nr_free[o] << (o - order);
+        unsigned long spare = zi.free > keep ? (zi.free - keep) / block : 0;
+        usable += blocks < spare ? blocks : spare;
     }
-    return true;
+    return usable < needed;
+}
+
+/* Pages and order a kmalloc of `size` may need: the page allocator's block
+ * above the largest kmalloc cache, else at most an order-3 slab. */
+static void kmalloc_need(const struct exec *x, size_t size, unsigned long *pages, unsigned *order)
+{
+    if (size > x->lim.max_cache_size) {
+        *order = (unsigned)oracle_get_order(x->lim.page_shift, size);
+        *pages = 1ul << *order;
+    } else {
+        *order = 3;
+        *pages = 8;
+    }
+}
+
+/* A cache's own zone modifiers (SLAB_CACHE_DMA, ...) join the caller's gfp. */
+static gfp_t cache_gfp(struct exec *x, const struct xbind *c, gfp_t gfp)
+{
+    struct kh_cache_info ci;
+    if (kh_slab_cache_info(x->kh, c->p, &ci) == 0) {
+        if (ci.flags & SLAB_CACHE_DMA)
+            gfp |= __GFP_DMA;
+        if (ci.flags & SLAB_CACHE_DMA32)
+            gfp |= __GFP_DMA32;
+    }
+    return gfp;
 }
 
 /* Called when an allocation returned NULL. */
@@ -445,9 +476,10 @@ static void after_kmalloc(struct exec *x, void *p, size_t size, gfp_t gfp, bool 
     if (!p) {
         if (x->opt.checks && size == 0 && !overflow)
             finding(x, "wrong result", "oracle", "NULL for kmalloc(0); expected ZERO_SIZE_PTR");
-        size_t pages = size > x->lim.max_cache_size ? (size >> x->lim.page_shift) + 1 : 8;
-        check_null(x, over, gfp, pages, size > x->lim.max_cache_size
-                   ? (unsigned)oracle_get_order(x->lim.page_shift, size) : 3);
+        unsigned long pages;
+        unsigned order;
+        kmalloc_need(x, size, &pages, &order);
+        check_null(x, over, gfp, pages, order);
         return;
     }
     if (x->opt.checks && over) {
@@ -512,8 +544,12 @@ static void op_krealloc(struct exec *x, const struct kh_op *op, size_t n, size_t
             track(x, rb, p, total, SHADOW_KMALLOC);
         } else {
             rb->p = p;
-            if (!p)
-                check_null(x, overflow || total > x->lim.max_size, gfp, 8, 3);
+            if (!p) {
+                unsigned long pages;
+                unsigned order;
+                kmalloc_need(x, total, &pages, &order);
+                check_null(x, overflow || total > x->lim.max_size, gfp, pages, order);
+            }
         }
         return;
     }
@@ -530,8 +566,10 @@ static void op_krealloc(struct exec *x, const struct kh_op *op, size_t n, size_t
         struct shadow_block *s = shadow_find(&x->shadow, old_addr);
         if (s)
             verify_block(x, s, "old object after a failed krealloc");
-        check_null(x, overflow || total > x->lim.max_size, gfp, (total >> x->lim.page_shift) + 8,
-                   total > x->lim.max_cache_size ? (unsigned)oracle_get_order(x->lim.page_shift, total) : 3);
+        unsigned long pages;
+        unsigned order;
+        kmalloc_need(x, total, &pages, &order);
+        check_null(x, overflow || total > x->lim.max_size, gfp, pages, order);
         return;
     }
     json_num(x, "ksize", kh_ksize(x->kh, p));
@@ -640,7 +678,7 @@ static void after_cache_obj(struct exec *x, struct xbind *c, int32_t cvar, void 
     b->api = API_CACHE;
     b->owner = cvar;
     if (!p) {
-        check_null(x, false, gfp, 1ul << c->order, c->order);
+        check_null(x, false, cache_gfp(x, c, gfp), 1ul << c->order, c->order);
         return;
     }
     c->live++;
@@ -701,7 +739,7 @@ static void op_cache_bulk(struct exec *x, const struct kh_op *op)
         return;
     }
     if (got == 0 && n > 0)
-        check_null(x, false, gfp, n << c->order, c->order);
+        check_null(x, false, cache_gfp(x, c, gfp), n << c->order, c->order);
     b->elems = calloc(n ? n : 1, sizeof(*b->elems));
     if (!b->elems)
         abort();
@@ -811,8 +849,9 @@ static void op_pages_exact(struct exec *x, const struct kh_op *op)
     b->api = API_EXACT;
     if (!p) {
         bool over = size == 0 || (unsigned)oracle_get_order(x->lim.page_shift, size) >= kh_max_order(x->kh);
-        check_null(x, over, gfp, (size >> x->lim.page_shift) + 1,
-                   over ? 0 : (unsigned)oracle_get_order(x->lim.page_shift, size));
+        /* one block of get_order(size) pages, before the tail is returned */
+        unsigned order = over ? 0 : (unsigned)oracle_get_order(x->lim.page_shift, size);
+        check_null(x, over, gfp, 1ul << order, order);
         return;
     }
     check_align(x, p, kh_page_size(x->kh), "alloc_pages_exact result");
@@ -1322,14 +1361,17 @@ static void dispatch(struct exec *x, const struct kh_op *op)
         note_alloc(x, p);
         struct xbind *b = result(x);
         b->api = API_MEMBLOCK;
-        if (p)
+        if (p == ZERO_SIZE_PTR)
+            b->p = p;   /* after boot: kzalloc(0), nothing to track */
+        else if (p)
             track(x, b, p, a[0].u, SHADOW_BOOTMEM);
         break;
     }
     case KH_OP_WRITE: op_access(x, op, true); break;
     case KH_OP_READ: op_access(x, op, false); break;
     case KH_OP_SET_CPU:
-        if (admit(x, a[0].u < kh_get_config(x->kh)->nr_cpus))
+        /* a harness operation, not kernel API: any number picks a CPU */
+        if (admit(x, true))
             kh_set_cpu(x->kh, (unsigned)(a[0].u % kh_get_config(x->kh)->nr_cpus));
         break;
     case KH_OP_SHRINK_ALL: json_num(x, "released", shrink_everything(x)); break;
