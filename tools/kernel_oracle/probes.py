@@ -177,6 +177,23 @@ def cache_geometry():
     return groups
 
 
+def cache_geometry_flags():
+    """Layouts that move SLUB's free pointer or add debug metadata: a
+    constructor, RCU freeing, red zones, poisoning, user tracking."""
+    variants = ["0 ctor", "SLAB_HWCACHE_ALIGN ctor", "SLAB_TYPESAFE_BY_RCU", "SLAB_RED_ZONE",
+                "SLAB_HWCACHE_ALIGN|SLAB_RED_ZONE", "SLAB_POISON", "SLAB_STORE_USER",
+                "SLAB_RED_ZONE|SLAB_POISON|SLAB_STORE_USER", "SLAB_CONSISTENCY_CHECKS",
+                "SLAB_CACHE_DMA", "SLAB_ACCOUNT", "SLAB_RECLAIM_ACCOUNT"]
+    groups = []
+    for size in (1, 8, 16, 24, 60, 64, 100, 128, 192, 256, 1000, 4096, 8192):
+        for align in (0, 64):
+            for i, v in enumerate(variants):
+                name = "ko-flags-%d-a%d-v%d" % (size, align, i)
+                groups.append(["c = kmem_cache_create %s %d %d %s" % (name, size, align, v),
+                               "kmem_cache_destroy c"])
+    return groups
+
+
 def cache_ops():
     """Objects come from a cache and go back; kmem_cache_size; shrink."""
     groups = []
@@ -186,6 +203,26 @@ def cache_ops():
                        "kmem_cache_size c", "o1 = kmem_cache_alloc c GFP_KERNEL",
                        "o2 = kmem_cache_zalloc c GFP_KERNEL", "kmem_cache_free c o1",
                        "kmem_cache_free c o2", "kmem_cache_shrink c", "kmem_cache_destroy c"])
+    return groups
+
+
+def other_apis():
+    """Per-CPU limits, caller writes before a krealloc, the sensitive frees,
+    page blocks written through."""
+    groups = []
+    for size, align in ((1, 1), (4, 4), (8, 8), (100, 64), (16, 3), (16, 4096), (32768, 8),
+                        (32769, 8), (0, 4), (16, 8192)):
+        groups.append(["a = alloc_percpu %d %d" % (size, align), "free_percpu a"])
+    groups.append(["p = kmalloc 100 GFP_KERNEL", "write p 0 10 0x41",
+                   "q = krealloc p 300 GFP_KERNEL", "kfree q"])
+    groups.append(["p = kmalloc 100 GFP_KERNEL", "read p 0 100", "q = krealloc p 50 GFP_KERNEL",
+                   "ksize q", "q = krealloc q 128 GFP_KERNEL", "q = krealloc q 129 GFP_KERNEL",
+                   "kfree_sensitive q"])
+    groups.append(["v = kvmalloc 100000 GFP_KERNEL", "write v 99990 10 0x7f",
+                   "kvfree_sensitive v 100000"])
+    groups.append(["v = alloc_pages_exact 12288 GFP_KERNEL|__GFP_ZERO", "write v 0 12288 0x1",
+                   "free_pages_exact v 12288"])
+    groups.append(["g = get_zeroed_page GFP_KERNEL", "write g 4000 96 0x2", "free_pages g 0"])
     return groups
 
 
@@ -200,7 +237,9 @@ FAMILIES = [
     ("pages", pages),
     ("vmalloc", vmalloc),
     ("cache-geometry", cache_geometry),
+    ("cache-geometry-flags", cache_geometry_flags),
     ("cache-ops", cache_ops),
+    ("other-apis", other_apis),
 ]
 
 

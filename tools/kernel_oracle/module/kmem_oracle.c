@@ -18,13 +18,13 @@
  * Sizes and orders are passed at run time, never as constants, so every
  * call takes the same path a fuzzed size would.
  */
+#include <linux/fs.h>
 #include <linux/kernel.h>
 #include <linux/mm.h>
 #include <linux/module.h>
 #include <linux/overflow.h>
 #include <linux/percpu.h>
 #include <linux/proc_fs.h>
-#include <linux/fs.h>
 #include <linux/slab.h>
 #include <linux/string.h>
 #include <linux/uaccess.h>
