@@ -52,6 +52,16 @@ MEMORY_MB = 1024      # the reference profile's memory (DMA 16 + DMA32 496 + Nor
 HOST_PACKAGES = ["qemu-system-x86", "busybox-static", "make", "gcc", "kmod"]
 
 
+def show(path):
+    """A path as the user would type it: relative inside the repository."""
+    rel = os.path.relpath(path, REPO)
+    return path if rel.startswith("..") else rel
+
+
+def cpu_word(n):
+    return "%d CPU%s" % (n, "" if n == 1 else "s")
+
+
 def log(msg):
     print("kernel-oracle: %s" % msg, flush=True)
 
@@ -393,7 +403,6 @@ def main(argv=None):
 
     workdir = args.work or tempfile.mkdtemp(prefix="kernel-oracle-")
     os.makedirs(workdir, exist_ok=True)
-    # The traces must be valid for the reference first (it is the parser of record).
     replay = replay_binary(args)
     tdir = probe_dir
     if tdir is None:
@@ -402,6 +411,14 @@ def main(argv=None):
         for n, text in files:
             with open(os.path.join(tdir, n), "w") as f:
                 f.write(text)
+    # The reference first: its parser is the one of record, so an invalid
+    # trace stops here with its message instead of after a boot.
+    refs = {}
+    for cpus in cpu_list:
+        try:
+            refs[cpus] = results.run_reference(replay, tdir, [n for n, _ in files], args.profile, cpus)
+        except results.OracleError as e:
+            die(str(e))
 
     t0 = time.time()
     ko, nops = build_module(files, release, workdir)
@@ -418,12 +435,12 @@ def main(argv=None):
         try:
             fresh = results.parse_guest(text)
         except results.OracleError as e:
-            die("%d CPUs: %s (data in %s/data-cpus%d.txt, console log %s/console-cpus%d.log)"
-                % (cpus, e, workdir, cpus, workdir, cpus))
+            die("%s: %s (data in %s/data-cpus%d.txt, console log %s/console-cpus%d.log)"
+                % (cpu_word(cpus), e, workdir, cpus, workdir, cpus))
         fresh["header"].update(package="%s %s" % (image_pkg, package_version(image_pkg)),
                                qemu=qemu, profile=args.profile)
-        log("%d CPUs: guest ran in %.1f s (kernel %s, %d CPUs online); guest uptime at %s"
-            % (cpus, secs, fresh["header"].get("kernel"), fresh["header"].get("cpus"),
+        log("%s: guest ran in %.1f s (kernel %s, %d online); guest uptime at %s"
+            % (cpu_word(cpus), secs, fresh["header"].get("kernel"), fresh["header"].get("cpus"),
                ", ".join("%s %s s" % st for st in stages)))
         if fresh["header"].get("cpus") != cpus:
             die("the guest has %s CPUs online, expected %d" % (fresh["header"].get("cpus"), cpus))
@@ -434,7 +451,7 @@ def main(argv=None):
                 os.makedirs(args.golden, exist_ok=True)
                 with open(gpath, "w") as f:
                     f.write(results.format_golden(fresh))
-                log("wrote %s" % os.path.relpath(gpath, REPO))
+                log("wrote %s" % show(gpath))
             elif not os.path.exists(gpath):
                 log("no golden file %s: run with --update-golden" % gpath)
                 status = 1
@@ -446,24 +463,23 @@ def main(argv=None):
                 diff = results.diff_results(fresh, golden)
                 if diff:
                     status = 1
-                    log("%d CPUs: the kernel's fresh results differ from %s:"
-                        % (cpus, os.path.relpath(gpath, REPO)))
+                    log("%s: the kernel's fresh results differ from %s:"
+                        % (cpu_word(cpus), show(gpath)))
                     for line in diff[:200]:
                         print("  " + line)
                 else:
-                    log("%d CPUs: fresh results match %s" % (cpus, os.path.relpath(gpath, REPO)))
+                    log("%s: fresh results match %s" % (cpu_word(cpus), show(gpath)))
 
-        ref = results.run_reference(replay, tdir, [n for n, _ in files], args.profile, cpus)
+        ref = refs[cpus]
         fams, bad = results.compare(fresh, ref, tdir)
-        agree, total = results.report(fams, bad, "kernel %s vs reference %s, %d CPU%s"
-                                      % (fresh["header"].get("kernel"), args.profile, cpus,
-                                         "s" if cpus > 1 else ""), limit=args.show)
+        agree, total = results.report(fams, bad, "kernel %s vs reference %s, %s"
+                                      % (fresh["header"].get("kernel"), args.profile,
+                                         cpu_word(cpus)), limit=args.show)
         for name, finding in sorted(ref.get("findings", {}).items()):
             print("  reference finding in %s:\n    %s" % (name, finding.replace("\n", "\n    ")))
         if bad or ref.get("findings"):
             status = 1
-        summary.append("%d CPU%s: %d/%d agree, guest %.1f s" % (cpus, "s" if cpus > 1 else "", agree,
-                                                                  total, secs))
+        summary.append("%s: %d/%d agree, guest %.1f s" % (cpu_word(cpus), agree, total, secs))
     log("; ".join(summary) + "; whole run %.1f s" % (time.time() - t_start))
     if not args.work and status == 0:
         shutil.rmtree(workdir, ignore_errors=True)   # kept when something failed
