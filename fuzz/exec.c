@@ -423,6 +423,12 @@ static void json_num(struct exec *x, const char *key, unsigned long long v)
         fprintf(x->opt.json, ", \"%s\": %llu", key, v);
 }
 
+static void json_bool(struct exec *x, const char *key, bool v)
+{
+    if (x->opt.json)
+        fprintf(x->opt.json, ", \"%s\": %s", key, v ? "true" : "false");
+}
+
 static void json_end(struct exec *x)
 {
     if (!x->opt.json)
@@ -515,17 +521,22 @@ static void op_krealloc(struct exec *x, const struct kh_op *op, size_t n, size_t
         return;
     }
     size_t total = overflow ? 0 : n * size;
-    /* What must survive: the old object's patterned prefix. */
+    /* What must survive: the old object's patterned prefix (none when the
+     * caller wrote its own bytes into it). */
     size_t keep = 0;
     uint32_t old_id = 0;
     uintptr_t old_addr = (uintptr_t)old;
+    bool patterned = false;
     if (legal && ob && block_live(x, ob)) {
-        keep = ob->req < total ? ob->req : total;
+        const struct shadow_block *s = shadow_find(&x->shadow, old_addr);
+        patterned = s && s->patterned;
+        keep = !patterned ? 0 : ob->req < total ? ob->req : total;
         if (keep > PATTERN_CAP)
             keep = PATTERN_CAP;
         old_id = ob->id;
         /* Intact before the call, so a difference after it is krealloc's. */
-        verify_block(x, shadow_find(&x->shadow, old_addr), "before krealloc");
+        if (s)
+            verify_block(x, s, "before krealloc");
     }
     void *p = op->code == KH_OP_KREALLOC ? kh_krealloc(x->kh, old, total, gfp)
                                          : kh_krealloc_array(x->kh, old, n, size, gfp);
@@ -564,8 +575,9 @@ static void op_krealloc(struct exec *x, const struct kh_op *op, size_t n, size_t
     if (!p) {
         /* The old object must be intact and still live. */
         struct shadow_block *s = shadow_find(&x->shadow, old_addr);
-        if (s)
-            verify_block(x, s, "old object after a failed krealloc");
+        bool intact = !s || verify_block(x, s, "old object after a failed krealloc");
+        if (patterned)
+            json_bool(x, "preserved", intact);
         unsigned long pages;
         unsigned order;
         kmalloc_need(x, total, &pages, &order);
@@ -573,15 +585,19 @@ static void op_krealloc(struct exec *x, const struct kh_op *op, size_t n, size_t
         return;
     }
     json_num(x, "ksize", kh_ksize(x->kh, p));
+    json_bool(x, "same", p == old);
     if (x->opt.checks) {
         const uint8_t *np = p;
-        for (size_t i = 0; i < keep; i++) {
-            if (np[i] != shadow_pattern_byte(old_id, i)) {
-                finding(x, "krealloc lost data", "oracle",
-                        "byte %zu of the %zu-byte prefix differs after krealloc(%#" PRIxPTR ", %zu) -> %p",
-                        i, keep, old_addr, total, p);
-                return;
-            }
+        size_t i = 0;
+        while (i < keep && np[i] == shadow_pattern_byte(old_id, i))
+            i++;
+        if (patterned)
+            json_bool(x, "preserved", i == keep);
+        if (i < keep) {
+            finding(x, "krealloc lost data", "oracle",
+                    "byte %zu of the %zu-byte prefix differs after krealloc(%#" PRIxPTR ", %zu) -> %p",
+                    i, keep, old_addr, total, p);
+            return;
         }
     }
     if (p == old) {
@@ -1291,9 +1307,11 @@ static void dispatch(struct exec *x, const struct kh_op *op)
         json_num(x, "index", (unsigned long long)(long long)kh_kmalloc_index(x->kh, a[0].u));
         break;
     case KH_OP_GET_ORDER: {
-        int o = a[0].u ? kh_get_order(x->kh, a[0].u) : 0;
+        /* get_order(0) is "undefined" in the kernel's words, and 52 on
+         * x86_64 (fls64 of (0 - 1) >> PAGE_SHIFT): report what it gives. */
+        int o = kh_get_order(x->kh, a[0].u);
         json_num(x, "order", (unsigned long long)o);
-        if (x->opt.checks && a[0].u && o != oracle_get_order(x->lim.page_shift, a[0].u))
+        if (x->opt.checks && o != oracle_get_order(x->lim.page_shift, a[0].u))
             finding(x, "wrong result", "oracle", "get_order(%" PRIu64 ") = %d, expected %d", a[0].u, o,
                     oracle_get_order(x->lim.page_shift, a[0].u));
         break;
