@@ -119,17 +119,19 @@ int bb_fuzz_one(const struct bb_target *t, const uint8_t *data, size_t size)
     struct bb_finding f;
     if (bb_run(executor, &trace, &f)) {
         char *text = kh_trace_to_text(&trace, NULL);
-        char op[256] = "(after the last operation: end-of-trace checks)";
-        if (f.op_index < trace.n)
-            kh_trace_format_op(&trace, f.op_index, op, sizeof(op));
+        char op[300] = "after the last operation (end-of-trace checks and teardown)";
+        if (f.op_index < trace.n) {
+            int n = snprintf(op, sizeof(op), "operation %zu (line %d): ", f.op_index + 1, f.line);
+            kh_trace_format_op(&trace, f.op_index, op + n, sizeof(op) - (size_t)n);
+        }
         fprintf(stderr,
                 "\nkmem-harness finding: %s\n"
                 "allocator: %s (%s)  target: blackbox/%s  misuse policy: %s\n"
-                "operation %zu: %s\n%s\n"
+                "%s\n%s\n"
                 "---- trace (text form) ----\n"
                 "#! target=blackbox/%s allocator=%s\n%s----\n",
                 f.title, kh_adapter.name, kh_adapter.description ? kh_adapter.description : "",
-                t->name, t->misuse == BB_MISUSE_PROBE ? "probe" : "skip", f.op_index + 1, op,
+                t->name, t->misuse == BB_MISUSE_PROBE ? "probe" : "skip", op,
                 f.detail, t->name, kh_adapter.name, text ? text : "(out of memory)\n");
         free(text);
         fflush(stderr);

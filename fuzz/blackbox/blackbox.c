@@ -171,16 +171,16 @@ const char *bb_check_unavailable(const struct kh_adapter *a, enum bb_check c)
         return !has_page(a) ? "no page tier"
                : a->caps & KH_CAP_PAGE_ORDER_ALIGNED ? NULL : "KH_CAP_PAGE_ORDER_ALIGNED not declared";
     case BB_CHECK_USABLE_SIZE:
-        return a->object.usable_size ? NULL : "no object.usable_size hook";
+        return !has_obj(a) ? "no object tier" : a->object.usable_size ? NULL : "no object.usable_size hook";
     case BB_CHECK_CACHE_SIZE:
-        return has_cache(a) && a->cache.object_size ? NULL : "no cache.object_size hook";
+        return !has_cache(a) ? "no cache tier" : a->cache.object_size ? NULL : "no cache.object_size hook";
     case BB_CHECK_ZEROED:
         return a->caps & KH_CAP_ZERO ? NULL : "KH_CAP_ZERO not declared (the harness zeroes itself)";
     case BB_CHECK_ZERO_SIZE:
         return has_obj(a) ? NULL : "no object tier";
     case BB_CHECK_REALLOC_PREFIX:
     case BB_CHECK_REALLOC_FAIL_KEEPS:
-        return a->object.realloc ? NULL : "no object.realloc hook";
+        return !has_obj(a) ? "no object tier" : a->object.realloc ? NULL : "no object.realloc hook";
     case BB_CHECK_FREE_NULL:
         return a->caps & KH_CAP_FREE_NULL ? NULL : "KH_CAP_FREE_NULL not declared";
     case BB_CHECK_MAX_SIZE:
