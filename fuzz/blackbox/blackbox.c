@@ -141,7 +141,7 @@ static const char *const skip_names[BB_NR_SKIPS] = {
     [BB_SKIP_SIZE_CAP] = "request above the harness size cap",
     [BB_SKIP_BAD_ARGUMENT] = "argument outside what the interface passes (order > 63, align not a power of two, size 0)",
     [BB_SKIP_MISUSE] = "caller misuse (misuse policy skip, or a kind not probed)",
-    [BB_SKIP_UNDECLARED_MISUSE] = "misuse whose detection the adapter does not declare",
+    [BB_SKIP_UNDECLARED_MISUSE] = "misuse whose detection the adapter does not declare (probed for information only)",
     [BB_SKIP_DEAD_OPERAND] = "operand is NULL, failed or destroyed",
 };
 
@@ -796,13 +796,19 @@ static void misuse_free(struct bb *x, struct bbind *b, void *addr, enum tier tie
         return;
     }
     enum bb_check c = dbl ? BB_CHECK_DOUBLE_FREE : BB_CHECK_INVALID_FREE;
+    struct probe pr = { .tier = tier, .p = addr, .order = order, .size = size, .cache = cache };
+    char how[128];
     if (bb_check_unavailable(x->a, c)) {
+        /* Not promised, so not judged; what happens is still worth knowing. */
+        enum probe_result r = probe(x, &pr, how, sizeof(how));
+        x->st.undeclared_probes[!dbl]++;
+        x->st.undeclared_detected[!dbl] += r == PROBE_REPORTED || r == PROBE_SIGNAL || r == PROBE_EXITED;
+        if (x->opt.log)
+            fprintf(x->opt.log, " -> probed (not declared): the child %s", how);
         skip(x, BB_SKIP_UNDECLARED_MISUSE);
         return;
     }
     checked(x, c);
-    struct probe pr = { .tier = tier, .p = addr, .order = order, .size = size, .cache = cache };
-    char how[128];
     enum probe_result r = probe(x, &pr, how, sizeof(how));
     if (x->opt.log)
         fprintf(x->opt.log, " -> probed: the child %s", how);
@@ -1698,7 +1704,11 @@ void bb_print_summary(const struct bb *x, FILE *out)
     fprintf(out, "  checks:\n");
     for (int c = 0; c < BB_NR_CHECKS; c++) {
         const char *why = bb_check_unavailable(a, (enum bb_check)c);
-        if (why)
+        int u = c == BB_CHECK_DOUBLE_FREE ? 0 : c == BB_CHECK_INVALID_FREE ? 1 : -1;
+        if (why && u >= 0 && s->undeclared_probes[u])
+            fprintf(out, "    %-58s SKIPPED: %s (observed: %" PRIu64 " of %" PRIu64 " detected)\n",
+                    check_names[c], why, s->undeclared_detected[u], s->undeclared_probes[u]);
+        else if (why)
             fprintf(out, "    %-58s SKIPPED: %s\n", check_names[c], why);
         else if ((c == BB_CHECK_DOUBLE_FREE || c == BB_CHECK_INVALID_FREE) &&
                  x->opt.misuse != BB_MISUSE_PROBE)

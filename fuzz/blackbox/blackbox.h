@@ -113,6 +113,9 @@ struct bb_stats {
     uint64_t skipped[BB_NR_SKIPS];
     uint64_t checked[BB_NR_CHECKS];
     uint64_t probes, probes_detected;
+    /* Misuse probes of kinds the adapter does not declare it detects: run
+     * for information only ([0] double free, [1] interior free). */
+    uint64_t undeclared_probes[2], undeclared_detected[2];
 };
 
 struct bb_finding {
