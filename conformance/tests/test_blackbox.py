@@ -35,6 +35,10 @@ PATTERN_CAP = 4096   # bytes of each block whose content is modelled
 
 @pytest.fixture
 def ad():
+    lib = kmem.load()
+    if not lib.is_adapter:
+        pytest.skip(f"{lib.path} exports no kh_adapter: point KMEM_LIB at an adapter library "
+                    f"(bazel build //adapters:libkh_adapter_reference.so), as the py_tests do")
     a = kmem.load_adapter()
     yield a
     a.reset()
