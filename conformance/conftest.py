@@ -27,14 +27,39 @@ settings.register_profile(
     print_blob=True)
 settings.load_profile(os.environ.get("KMEM_HYPOTHESIS_PROFILE", "quick"))
 
-PROFILES = kmem.profile_names()
+# Without the reference's kh_ API (another allocator under test, selected
+# with --//fuzz:allocator) only the black-box tests run; see below.
+PROFILES = kmem.profile_names() if kmem.load().has("core") else ["no-kh-api"]
 
 
 def pytest_report_header(config):
     lib = kmem.load()
-    caps = ", ".join(sorted(lib.capabilities))
-    return [f"allocator library: {lib.path}", f"capabilities: {caps}",
-            f"profiles: {', '.join(PROFILES)}"]
+    caps = ", ".join(sorted(lib.capabilities)) or "none (adapter only)"
+    lines = [f"allocator library: {lib.path}", f"capabilities: {caps}",
+             f"profiles: {', '.join(PROFILES)}"]
+    if lib.is_adapter:
+        a = kmem.load_adapter()
+        lines.append(f"adapter: {a.name} ({a.description}); tiers: {', '.join(a.tiers)}")
+    return lines
+
+
+def pytest_configure(config):
+    config.addinivalue_line("markers", "blackbox: uses only the adapter interface (kh_adapter.h)")
+
+
+def pytest_collection_modifyitems(config, items):
+    """White-box tests need the reference's kh_ API; on another allocator
+    they are skipped with the reason, and only `blackbox` tests run."""
+    lib = kmem.load()
+    if lib.has("core"):
+        return
+    name = kmem.load_adapter().name
+    skip = pytest.mark.skip(reason=f"the allocator under test is adapter '{name}', which offers "
+                                   f"no kh_ API: this test is a white-box test of the reference "
+                                   f"(black-box subset: test_blackbox.py)")
+    for item in items:
+        if "blackbox" not in item.keywords:
+            item.add_marker(skip)
 
 
 def pytest_generate_tests(metafunc):
