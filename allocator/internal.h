@@ -184,6 +184,11 @@ int kh_page_alloc_reserve_range(struct kh *kh, unsigned long start, unsigned lon
 int kh_page_alloc_release_reserved(struct kh *kh, unsigned long pfn);
 void kh_page_alloc_scrub(struct kh *kh, unsigned long start, unsigned long end);
 
+/* Byte-scanning helpers (poison checks, patterns) run over whole objects and
+ * pages. Under libFuzzer every compare in them would be traced; they carry
+ * no interesting control flow, so they are left out of coverage. */
+#define KH_NO_COVERAGE __attribute__((no_sanitize("coverage")))
+
 /* ASan integration: no-ops without AddressSanitizer. */
 #if defined(__has_feature)
 #if __has_feature(address_sanitizer)

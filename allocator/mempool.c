@@ -177,7 +177,7 @@ static void poison_element(mempool_t *pool, void *element)
 
 /* Offset of the first byte that differs from the poison pattern, or size.
  * The caller has unpoisoned the element. */
-static size_t first_mismatch(const unsigned char *mem, size_t size)
+KH_NO_COVERAGE static size_t first_mismatch(const unsigned char *mem, size_t size)
 {
     for (size_t i = 0; i < size; i++)
         if (mem[i] != expected_byte(i, size))

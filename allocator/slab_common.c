@@ -30,20 +30,20 @@
 /* ---- unchecked metadata access ---- */
 
 #ifdef KH_ASAN
-__attribute__((no_sanitize("address"))) void kh_meta_fill(void *dst, int c, size_t n)
+KH_NO_COVERAGE __attribute__((no_sanitize("address"))) void kh_meta_fill(void *dst, int c, size_t n)
 {
     volatile unsigned char *d = dst;
     for (size_t i = 0; i < n; i++)
         d[i] = (unsigned char)c;
 }
-__attribute__((no_sanitize("address"))) void kh_meta_copy(void *dst, const void *src, size_t n)
+KH_NO_COVERAGE __attribute__((no_sanitize("address"))) void kh_meta_copy(void *dst, const void *src, size_t n)
 {
     volatile unsigned char *d = dst;
     const volatile unsigned char *s = src;
     for (size_t i = 0; i < n; i++)
         d[i] = s[i];
 }
-__attribute__((no_sanitize("address"))) const unsigned char *kh_meta_find_not(const void *p, int c,
+KH_NO_COVERAGE __attribute__((no_sanitize("address"))) const unsigned char *kh_meta_find_not(const void *p, int c,
                                                                              size_t n)
 {
     const volatile unsigned char *s = p;
@@ -63,7 +63,7 @@ __attribute__((no_sanitize("address"))) void kh_set_fp(const struct kmem_cache *
 #else
 void kh_meta_fill(void *dst, int c, size_t n) { memset(dst, c, n); }
 void kh_meta_copy(void *dst, const void *src, size_t n) { memcpy(dst, src, n); }
-const unsigned char *kh_meta_find_not(const void *p, int c, size_t n)
+KH_NO_COVERAGE const unsigned char *kh_meta_find_not(const void *p, int c, size_t n)
 {
     const unsigned char *s = p;
     for (size_t i = 0; i < n; i++)
