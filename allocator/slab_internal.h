@@ -294,9 +294,9 @@ void kh_slab_asan_alloc(const struct kmem_cache *s, void *obj, size_t req);
  * with s->fast set: the object comes from (or goes back to) the current
  * CPU's freelist, with the allocation bitmap and the in-use count kept
  * exactly as kh_slab_alloc / kh_slab_free keep them. Whatever they do not
- * handle (empty freelist, __GFP_ZERO, fault injection, an object of another
- * CPU's slab, any pointer that is not a live object of a fast cache) goes
- * to the out-of-line functions, which check and report as before.
+ * handle (empty freelist, __GFP_ZERO, fault injection, any pointer that is
+ * not a live object of a fast cache) goes to the out-of-line functions,
+ * which check and report as before.
  * s->fast implies a live cache: kmem_cache_destroy clears it.
  * Objects on a CPU freelist always belong to that CPU's slab (slub.c), so
  * the allocation side needs no struct page lookup. */
@@ -328,8 +328,10 @@ static inline void *kh_slab_alloc_fast(struct kh *kh, struct kmem_cache *s, gfp_
 }
 
 /* Frees p and returns true when p is an allocated object of a fast cache
- * (of `expect` when not NULL) in the current CPU's slab; otherwise changes
- * nothing and returns false, and the caller takes the full path. */
+ * (of `expect` when not NULL); otherwise changes nothing and returns false,
+ * and the caller takes the full path. An object of the current CPU's slab
+ * goes onto its freelist here; any other goes to the design's put_object,
+ * as kh_slab_free would send it. */
 static inline bool kh_slab_free_fast(struct kh *kh, const void *p, const struct kmem_cache *expect)
 {
     uintptr_t off = (uintptr_t)p - (uintptr_t)kh->arena;   /* wraps when below the arena */
@@ -340,8 +342,7 @@ static inline bool kh_slab_free_fast(struct kh *kh, const void *p, const struct 
         return false;
     struct slab *slab = page->private;
     struct kmem_cache *s = slab->cache;
-    struct kh_cpu_slab *c = &s->cpu[kh->current_cpu];
-    if (__builtin_expect(!s->fast || c->slab != slab || (expect && s != expect), 0))
+    if (__builtin_expect(!s->fast || (expect && s != expect), 0))
         return false;
     uint64_t o = (uint64_t)((const unsigned char *)p - slab->first);   /* wraps when below */
     unsigned idx = kh_obj_index_exact(s, o);
@@ -352,8 +353,13 @@ static inline bool kh_slab_free_fast(struct kh *kh, const void *p, const struct 
         return false;   /* already free */
     *word &= ~bit;
     slab->inuse--;
-    kh_set_fp(s, (void *)p, c->freelist);
-    c->freelist = (void *)p;
+    struct kh_cpu_slab *c = &s->cpu[kh->current_cpu];
+    if (__builtin_expect(c->slab == slab, 1)) {
+        kh_set_fp(s, (void *)p, c->freelist);
+        c->freelist = (void *)p;
+    } else {
+        s->ops->put_object(kh, s, slab, (void *)p);
+    }
     return true;
 }
 
