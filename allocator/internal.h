@@ -100,6 +100,7 @@ struct kh {
     int memfd;
     unsigned char *arena;
     unsigned long nr_pages;
+    uintptr_t arena_bytes;      /* nr_pages << page_shift: one compare tells an arena address */
     struct page *pages;
     size_t pages_bytes;
 

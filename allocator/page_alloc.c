@@ -257,6 +257,7 @@ static void zones_layout(struct kh *kh)
         pfn += n;
     }
     kh->nr_pages = pfn;
+    kh->arena_bytes = (uintptr_t)pfn << kh->page_shift;
 }
 
 static void reset_free_state(struct kh *kh)
@@ -850,8 +851,7 @@ void *kh_page_address(const struct kh *kh, const struct page *page)
 
 bool kh_addr_in_arena(const struct kh *kh, const void *addr)
 {
-    uintptr_t a = (uintptr_t)addr, base = (uintptr_t)kh->arena;
-    return a >= base && a - base < ((uintptr_t)kh->nr_pages << kh->page_shift);
+    return (uintptr_t)addr - (uintptr_t)kh->arena < kh->arena_bytes;   /* wraps below the arena */
 }
 
 struct page *kh_virt_to_page(const struct kh *kh, const void *addr)

@@ -398,7 +398,7 @@ void kh_slab_asan_alloc(const struct kmem_cache *s, void *obj, size_t req)
 
 struct slab *kh_slab_of(const struct kh *kh, const void *p)
 {
-    if (!kh_addr_in_arena(kh, p))
+    if (!kh_in_arena(kh, p))
         return NULL;
     const struct page *page = &kh->pages[((uintptr_t)p - (uintptr_t)kh->arena) >> kh->page_shift];
     if (!(page->flags & PG_slab))
@@ -613,7 +613,6 @@ static void cache_free(struct kh *kh, struct kmem_cache *s)
 {
     if (s->ops && s->ops->close)
         s->ops->close(kh, s);
-    free(s->cpu);
     free(s->name);
     free(s);
 }
@@ -623,12 +622,11 @@ struct kmem_cache *kh_cache_create_internal(struct kh *kh, const char *name, uns
                                             void (*ctor)(void *), bool is_kmalloc)
 {
     struct kh_slab_state *st = state(kh);
-    struct kmem_cache *s = calloc(1, sizeof(*s));
+    struct kmem_cache *s = calloc(1, sizeof(*s) + kh->cfg.nr_cpus * sizeof(s->cpu[0]));
     if (!s)
         return NULL;
     s->name = strdup(name);
-    s->cpu = calloc(kh->cfg.nr_cpus, sizeof(*s->cpu));
-    if (!s->name || !s->cpu) {
+    if (!s->name) {
         cache_free(kh, s);
         return NULL;
     }
@@ -658,6 +656,7 @@ struct kmem_cache *kh_cache_create_internal(struct kh *kh, const char *name, uns
     s->track_req = (is_kmalloc && (asan || (s->flags & KH_CACHE_KMALLOC_RZ))) ||
                    (is_kmalloc && kh->cfg.slab == KH_SLAB_SLOB);
     s->slow = asan || (s->flags & SLAB_DEBUG_FLAGS) || s->track_req || st->q_cap;
+    s->fast = !s->slow && s->ops == &kh_slub_ops;
     if (s->ops->open(kh, s) != 0) {
         cache_free(kh, s);
         return NULL;
@@ -871,10 +870,12 @@ void kh_kmem_cache_destroy(struct kh *kh, struct kmem_cache *s)
                   "WARNING: CPU: %u PID: 1 at mm/slab_common.c: kmem_cache_destroy\n",
                   s->name, (unsigned long)(uintptr_t)__builtin_return_address(0), kh->current_cpu);
         s->state = KH_CACHE_LEAKED;   /* stays on the chain, as in the kernel */
+        s->fast = false;
         return;
     }
     chain_del(st, s);
     s->state = KH_CACHE_DESTROYED;
+    s->fast = false;
     s->next = st->dead_head;
     st->dead_head = s;
 }
@@ -883,7 +884,7 @@ void kh_kmem_cache_destroy(struct kh *kh, struct kmem_cache *s)
 
 void *kh_kmem_cache_alloc(struct kh *kh, struct kmem_cache *s, gfp_t gfp)
 {
-    return kh_slab_alloc(kh, s, gfp, s->object_size, (uintptr_t)__builtin_return_address(0));
+    return kh_slab_alloc_fast(kh, s, gfp, s->object_size, (uintptr_t)__builtin_return_address(0));
 }
 
 void *kh_kmem_cache_zalloc(struct kh *kh, struct kmem_cache *s, gfp_t gfp)
@@ -895,10 +896,11 @@ void *kh_kmem_cache_zalloc(struct kh *kh, struct kmem_cache *s, gfp_t gfp)
 void *kh_kmem_cache_alloc_node(struct kh *kh, struct kmem_cache *s, gfp_t gfp, int node)
 {
     (void)node;   /* one node */
-    return kh_slab_alloc(kh, s, gfp, s->object_size, (uintptr_t)__builtin_return_address(0));
+    return kh_slab_alloc_fast(kh, s, gfp, s->object_size, (uintptr_t)__builtin_return_address(0));
 }
 
-static void cache_free_obj(struct kh *kh, struct kmem_cache *s, void *obj, uintptr_t caller)
+static __attribute__((noinline)) void cache_free_slow(struct kh *kh, struct kmem_cache *s, void *obj,
+                                                     uintptr_t caller)
 {
     if (!obj) {
         /* Unlike kfree, 6.1's kmem_cache_free has no NULL check: it looks
@@ -931,6 +933,14 @@ static void cache_free_obj(struct kh *kh, struct kmem_cache *s, void *obj, uintp
     kh_slab_free(kh, s, slab, obj, caller);
 }
 
+static inline __attribute__((always_inline)) void cache_free_obj(struct kh *kh, struct kmem_cache *s,
+                                                                 void *obj, uintptr_t caller)
+{
+    if (__builtin_expect(obj != NULL, 1) && __builtin_expect(kh_slab_free_fast(kh, obj, s), 1))
+        return;
+    cache_free_slow(kh, s, obj, caller);   /* NULL is reported there */
+}
+
 void kh_kmem_cache_free(struct kh *kh, struct kmem_cache *s, void *obj)
 {
     cache_free_obj(kh, s, obj, (uintptr_t)__builtin_return_address(0));
@@ -940,7 +950,7 @@ int kh_kmem_cache_alloc_bulk(struct kh *kh, struct kmem_cache *s, gfp_t gfp, siz
 {
     uintptr_t caller = (uintptr_t)__builtin_return_address(0);
     for (size_t i = 0; i < nr; i++) {
-        p[i] = kh_slab_alloc(kh, s, gfp, s->object_size, caller);
+        p[i] = kh_slab_alloc_fast(kh, s, gfp, s->object_size, caller);
         if (!p[i]) {
             for (size_t j = 0; j < i; j++)
                 cache_free_obj(kh, s, p[j], caller);
@@ -1041,7 +1051,7 @@ const char *kh_slab_init(struct kh *kh)
 static void cache_clear(struct kh *kh, struct kmem_cache *s)
 {
     free_all_slabs_host(s);
-    memset(s->cpu, 0, kh->cfg.nr_cpus * sizeof(*s->cpu));
+    memset(s->cpu, 0, kh->cfg.nr_cpus * sizeof(s->cpu[0]));
     memset(&s->partial, 0, sizeof(s->partial));
     memset(&s->full, 0, sizeof(s->full));
     memset(&s->free, 0, sizeof(s->free));
@@ -1050,6 +1060,7 @@ static void cache_clear(struct kh *kh, struct kmem_cache *s)
     s->colour_next = 0;
     s->free_objects = 0;
     s->state = KH_CACHE_LIVE;
+    s->fast = !s->slow && s->ops == &kh_slub_ops;
     s->refcount = 1;
 }
 
@@ -1460,7 +1471,7 @@ struct kmem_cache *kmem_cache_create(const char *name, unsigned int size, unsign
 void kmem_cache_destroy(struct kmem_cache *s) { kh_kmem_cache_destroy(kh_default(), s); }
 void *kmem_cache_alloc(struct kmem_cache *s, gfp_t gfp)
 {
-    return kh_slab_alloc(kh_default(), s, gfp, s->object_size,
+    return kh_slab_alloc_fast(kh_default(), s, gfp, s->object_size,
                          (uintptr_t)__builtin_return_address(0));
 }
 void *kmem_cache_zalloc(struct kmem_cache *s, gfp_t gfp)
@@ -1471,7 +1482,7 @@ void *kmem_cache_zalloc(struct kmem_cache *s, gfp_t gfp)
 void *kmem_cache_alloc_node(struct kmem_cache *s, gfp_t gfp, int node)
 {
     (void)node;
-    return kh_slab_alloc(kh_default(), s, gfp, s->object_size,
+    return kh_slab_alloc_fast(kh_default(), s, gfp, s->object_size,
                          (uintptr_t)__builtin_return_address(0));
 }
 void kmem_cache_free(struct kmem_cache *s, void *obj)

@@ -147,7 +147,8 @@ struct kmem_cache {
     unsigned min_partial;
     uint64_t recip;             /* 2^32 / size rounded up: fast index */
     bool is_kmalloc;
-    bool slow;                  /* debug, ctor or ASan: no lockless fast path */
+    bool slow;                  /* debug, tracked sizes, quarantine or ASan: every object takes the full path */
+    bool fast;                  /* SLUB and not slow: inline CPU-freelist path (kh_slab_alloc_fast) */
     bool track_req;             /* keep per-object requested sizes */
     unsigned refcount;
     gfp_t alloc_gfp;            /* zone bits for slab pages */
@@ -155,7 +156,6 @@ struct kmem_cache {
     struct kh *kh;
 
     struct kmem_cache *next, *prev;   /* cache chain (creation order) */
-    struct kh_cpu_slab *cpu;          /* nr_cpus entries */
     struct kh_slab_list partial, full, free;
     struct slab *all_head, *all_tail;
     unsigned long nr_slabs, nr_objects, nr_inuse;
@@ -163,6 +163,9 @@ struct kmem_cache {
     void *design;                     /* backend private state */
     unsigned colour_off, colour, colour_next; /* classic SLAB */
     unsigned long free_objects;       /* classic SLAB: free objects on the node lists */
+    /* nr_cpus entries, in the cache itself: the hot path reaches a CPU's
+     * freelist without one more dependent load. */
+    struct kh_cpu_slab cpu[];
 };
 
 struct kh_quarantine_entry { void *obj; struct slab *slab; };
@@ -175,6 +178,7 @@ struct kh_slab_state {
     unsigned shift_low, shift_high, shift_max;
     size_t min_size, max_cache_size, max_size;
     uint8_t size_index[24];                       /* (size - 1) / 8 -> index, sizes <= 192 */
+    struct kmem_cache *size_cache[24];            /* the same, straight to the KM_NORMAL cache */
     struct kmem_cache *kmalloc[KH_KMALLOC_TYPES][KH_KMALLOC_SHIFT_LIMIT];
     slab_flags_t debug_flags;                     /* from cfg.slub_debug */
     unsigned long errors;                         /* KUnit-style count */
@@ -203,6 +207,12 @@ static inline void kh_set_fp(const struct kmem_cache *s, void *obj, void *fp)
     __builtin_memcpy((unsigned char *)obj + s->offset, &fp, sizeof(fp));
 }
 #endif
+
+/* True when p lies in the instance's arena. */
+static inline bool kh_in_arena(const struct kh *kh, const void *p)
+{
+    return (uintptr_t)p - (uintptr_t)kh->arena < kh->arena_bytes;   /* wraps below the arena */
+}
 
 /* Slot index of an object pointer known to lie in the slab. */
 static inline unsigned kh_obj_index(const struct kmem_cache *s, const struct slab *slab,
@@ -278,6 +288,80 @@ unsigned kh_slab_req_size(const struct kmem_cache *s, const struct slab *slab, u
 void kh_slab_set_req_size(struct kmem_cache *s, struct slab *slab, unsigned idx, unsigned req);
 /* ASan view of an allocated object: exactly req bytes addressable. */
 void kh_slab_asan_alloc(const struct kmem_cache *s, void *obj, size_t req);
+
+/* ---- the hot path --------------------------------------------------------
+ * Inline fast paths for kmalloc/kfree and kmem_cache_alloc/free on a cache
+ * with s->fast set: the object comes from (or goes back to) the current
+ * CPU's freelist, with the allocation bitmap and the in-use count kept
+ * exactly as kh_slab_alloc / kh_slab_free keep them. Whatever they do not
+ * handle (empty freelist, __GFP_ZERO, fault injection, any pointer that is
+ * not a live object of a fast cache) goes to the out-of-line functions,
+ * which check and report as before.
+ * s->fast implies a live cache: kmem_cache_destroy clears it.
+ * Objects on a CPU freelist always belong to that CPU's slab (slub.c), so
+ * the allocation side needs no struct page lookup. */
+
+/* Slot index of an object start. For off = k * size, off * recip / 2^32 is
+ * exactly k (k * size < 2^32), so no correction is needed; for any other
+ * off the result times size differs from off, which is how the free path
+ * tells an object start from an interior pointer. */
+static inline unsigned kh_obj_index_exact(const struct kmem_cache *s, uint64_t off)
+{
+    return (unsigned)((off * s->recip) >> 32);
+}
+
+static inline void *kh_slab_alloc_fast(struct kh *kh, struct kmem_cache *s, gfp_t gfp, size_t req,
+                                       uintptr_t caller)
+{
+    struct kh_cpu_slab *c = &s->cpu[kh->current_cpu];
+    void *obj = c->freelist;
+    if (__builtin_expect(s->fast && obj && !(gfp & __GFP_ZERO) && kh->fault.cfg.mode == KH_FAULT_OFF,
+                         1)) {
+        struct slab *slab = c->slab;
+        c->freelist = kh_get_fp(s, obj);
+        unsigned idx = kh_obj_index_exact(s, (uint64_t)((unsigned char *)obj - slab->first));
+        kh_map_set(slab, idx);
+        slab->inuse++;
+        return obj;
+    }
+    return kh_slab_alloc(kh, s, gfp, req, caller);
+}
+
+/* Frees p and returns true when p is an allocated object of a fast cache
+ * (of `expect` when not NULL); otherwise changes nothing and returns false,
+ * and the caller takes the full path. An object of the current CPU's slab
+ * goes onto its freelist here; any other goes to the design's put_object,
+ * as kh_slab_free would send it. */
+static inline bool kh_slab_free_fast(struct kh *kh, const void *p, const struct kmem_cache *expect)
+{
+    uintptr_t off = (uintptr_t)p - (uintptr_t)kh->arena;   /* wraps when below the arena */
+    if (__builtin_expect(off >= kh->arena_bytes, 0))
+        return false;
+    const struct page *page = &kh->pages[off >> kh->page_shift];
+    if (__builtin_expect(!(page->flags & PG_slab), 0))
+        return false;
+    struct slab *slab = page->private;
+    struct kmem_cache *s = slab->cache;
+    if (__builtin_expect(!s->fast || (expect && s != expect), 0))
+        return false;
+    uint64_t o = (uint64_t)((const unsigned char *)p - slab->first);   /* wraps when below */
+    unsigned idx = kh_obj_index_exact(s, o);
+    if (__builtin_expect(idx >= slab->objects || (uint64_t)idx * s->size != o, 0))
+        return false;   /* not an object start */
+    uint64_t *word = &slab->map[idx >> 6], bit = 1ull << (idx & 63);
+    if (__builtin_expect(!(*word & bit), 0))
+        return false;   /* already free */
+    *word &= ~bit;
+    slab->inuse--;
+    struct kh_cpu_slab *c = &s->cpu[kh->current_cpu];
+    if (__builtin_expect(c->slab == slab, 1)) {
+        kh_set_fp(s, (void *)p, c->freelist);
+        c->freelist = (void *)p;
+    } else {
+        s->ops->put_object(kh, s, slab, (void *)p);
+    }
+    return true;
+}
 
 /* kmalloc.c */
 const char *kh_kmalloc_init(struct kh *kh);

@@ -70,6 +70,7 @@ struct exec {
     size_t op_i;
     bool misuse;           /* the current op is a caller misuse being run */
     bool tainted_operand;  /* the current op names a binding a misuse touched */
+    bool reused_operand;   /* it names a stale pointer into memory in use again */
     bool finding;
     uint64_t injected_before;  /* kh_fault_injected() when the op started */
     struct exec_finding *f;
@@ -239,6 +240,25 @@ static struct xbind *binding(struct exec *x, int32_t var)
 
 /* The binding a pointer operand names (NULL for NULL/ZERO_SIZE_PTR) and the
  * address it evaluates to. */
+/* Is the memory at p (a pointer that is no longer live) handed out again:
+ * an allocated slab object, allocated pages other than a slab's, or a
+ * block the model tracks? A free through such a stale pointer releases
+ * someone else's memory, which no allocator can tell from a legal free
+ * (the kernel cannot either; KASAN's quarantine only delays reuse). */
+static bool in_use_again(struct exec *x, const void *p)
+{
+    if (shadow_containing(&x->shadow, (uintptr_t)p))
+        return true;
+    struct kh_object_info info;
+    if (kh_slab_object_lookup(x->kh, p, &info, NULL) == 0)
+        return info.state == KH_OBJ_ALLOCATED;
+    struct page *pg = kh_virt_to_page(x->kh, p);
+    if (!pg)
+        return false;
+    enum kh_page_state st = kh_page_state(x->kh, kh_page_to_pfn(x->kh, pg), NULL, NULL);
+    return st == KH_PAGE_ALLOC_HEAD || st == KH_PAGE_ALLOC_INTERIOR;
+}
+
 static struct xbind *resolve_ptr(struct exec *x, const struct kh_operand *a, void **addr)
 {
     struct xbind *b = NULL;
@@ -264,6 +284,9 @@ static struct xbind *resolve_ptr(struct exec *x, const struct kh_operand *a, voi
     *addr = b && b->p ? (void *)((uintptr_t)b->p + (uintptr_t)a->offset) : NULL;
     if (b && b->tainted)
         x->tainted_operand = true;
+    if (b && b->type == KH_VAL_PTR && !ZERO_OR_NULL_PTR(*addr) && !block_live(x, b) &&
+        in_use_again(x, *addr))
+        x->reused_operand = true;
     return b;
 }
 
@@ -274,6 +297,12 @@ static bool legal_free(struct exec *x, const struct kh_operand *a, struct xbind 
         return true;  /* every free function ignores NULL */
     if (a->ptr_kind == KH_PTR_ZERO_SIZE)
         return api == API_KMALLOC || api == API_KVMALLOC;  /* only kfree/kvfree ignore it */
+    /* A variable holding NULL (its allocation failed) or ZERO_SIZE_PTR is
+     * that value: freeing it is as legal as freeing the literal. */
+    if (b && b->type == KH_VAL_PTR && a->offset == 0 && !b->tainted && !b->p)
+        return true;
+    if (b && b->type == KH_VAL_PTR && a->offset == 0 && !b->tainted && b->p == ZERO_SIZE_PTR)
+        return api == API_KMALLOC || api == API_KVMALLOC;
     return b && a->offset == 0 && block_live(x, b) && b->api == api;
 }
 
@@ -281,6 +310,12 @@ static bool legal_free(struct exec *x, const struct kh_operand *a, struct xbind 
 static bool admit(struct exec *x, bool legal)
 {
     if (x->tainted_operand && x->opt.misuse != EXEC_MISUSE_RUN) {
+        x->skipped++;
+        x->out[x->nout - 1].skipped = true;
+        return false;
+    }
+    /* Misuse nobody could detect (see in_use_again) is not run under EXPECT. */
+    if (!legal && x->reused_operand && x->opt.misuse == EXEC_MISUSE_EXPECT) {
         x->skipped++;
         x->out[x->nout - 1].skipped = true;
         return false;
@@ -524,21 +559,23 @@ static void op_krealloc(struct exec *x, const struct kh_op *op, size_t n, size_t
     /* What must survive: the old object's patterned prefix (none when the
      * caller wrote its own bytes into it). */
     size_t keep = 0;
-    uint32_t old_id = 0;
     uintptr_t old_addr = (uintptr_t)old;
+    /* The prefix as it is now (the fill pattern, or what `write` put
+     * there), so a difference after the call is krealloc's. */
+    static uint8_t before[PATTERN_CAP];
     bool patterned = false;
     if (legal && ob && block_live(x, ob)) {
         const struct shadow_block *s = shadow_find(&x->shadow, old_addr);
         patterned = s && s->patterned;
         /* the shadow block's size, not this binding's: a stale alias of a
          * block that krealloc shrank in place still names the old size */
-        keep = !patterned ? 0 : s->size < total ? s->size : total;
+        keep = !s ? 0 : s->size < total ? s->size : total;
         if (keep > PATTERN_CAP)
             keep = PATTERN_CAP;
-        old_id = ob->id;
         /* Intact before the call, so a difference after it is krealloc's. */
         if (s)
             verify_block(x, s, "before krealloc");
+        memcpy(before, old, keep);
     }
     void *p = op->code == KH_OP_KREALLOC ? kh_krealloc(x->kh, old, total, gfp)
                                          : kh_krealloc_array(x->kh, old, n, size, gfp);
@@ -591,7 +628,7 @@ static void op_krealloc(struct exec *x, const struct kh_op *op, size_t n, size_t
     if (x->opt.checks) {
         const uint8_t *np = p;
         size_t i = 0;
-        while (i < keep && np[i] == shadow_pattern_byte(old_id, i))
+        while (i < keep && np[i] == before[i])
             i++;
         if (patterned)
             json_bool(x, "preserved", i == keep);
@@ -613,7 +650,8 @@ static void op_krealloc(struct exec *x, const struct kh_op *op, size_t n, size_t
             size_t lim = total < PATTERN_CAP ? total : PATTERN_CAP;
             size_t keep_size = s->size;
             s->size = lim;
-            shadow_fill(s, keep);
+            /* A written block is patterned afresh from its start. */
+            shadow_fill(s, patterned ? keep : 0);
             s->size = keep_size;
         }
         *rb = *ob;
@@ -633,8 +671,8 @@ static void op_kfree(struct exec *x, const struct kh_op *op, bool sensitive)
         return;
     if (b && !x->misuse && block_live(x, b))
         untrack(x, b);
-    else
-        forget(x, b);
+    else if (x->misuse)
+        forget(x, b);   /* a variable holding NULL stays as it is */
     if (sensitive)
         kh_kfree_sensitive(x->kh, p);
     else
@@ -646,6 +684,7 @@ static void op_ksize(struct exec *x, const struct kh_op *op)
     void *p;
     struct xbind *b = resolve_ptr(x, &op->args[0], &p);
     bool legal = op->args[0].ptr_kind == KH_PTR_NULL || op->args[0].ptr_kind == KH_PTR_ZERO_SIZE ||
+                 (b && op->args[0].offset == 0 && !b->tainted && ZERO_OR_NULL_PTR(b->p)) ||
                  (b && op->args[0].offset == 0 && block_live(x, b) && b->api == API_KMALLOC);
     if (!admit(x, legal))
         return;
@@ -804,7 +843,7 @@ static void op_cache_destroy(struct exec *x, const struct kh_op *op)
         return;
     }
     struct xbind *c = binding(x, op->args[0].var);
-    bool legal = c && c->alive && c->live == 0 && c->users == 0;
+    bool legal = (c && !c->p && !c->tainted) || (c && c->alive && c->live == 0 && c->users == 0);
     if (!admit(x, legal) || !c)
         return;
     kh_kmem_cache_destroy(x->kh, c->p);
@@ -931,7 +970,7 @@ static void op_vfree(struct exec *x, const struct kh_op *op, enum api api)
         return;
     if (legal && b && p)
         untrack(x, b);
-    else
+    else if (!legal)
         forget(x, b);
     if (op->code == KH_OP_VFREE)
         kh_vfree(x->kh, p);
@@ -957,10 +996,12 @@ static void op_kvrealloc(struct exec *x, const struct kh_op *op)
         return;
     size_t newsize = op->args[2].u;
     gfp_t gfp = (gfp_t)op->args[3].u;
-    uint32_t old_id = legal && ob ? ob->id : 0;
-    size_t keep = legal && ob ? (ob->req < newsize ? ob->req : newsize) : 0;
+    size_t keep = legal && ob && block_live(x, ob) ? (ob->req < newsize ? ob->req : newsize) : 0;
     if (keep > PATTERN_CAP)
         keep = PATTERN_CAP;
+    static uint8_t before[PATTERN_CAP];   /* the prefix as it is (pattern or `write`s) */
+    if (keep)
+        memcpy(before, old, keep);
     void *p = kh_kvrealloc(x->kh, old, op->args[1].u, newsize, gfp);
     if (!legal) {
         forget(x, ob);
@@ -980,7 +1021,7 @@ static void op_kvrealloc(struct exec *x, const struct kh_op *op)
     if (x->opt.checks && p && p != ZERO_SIZE_PTR && keep) {
         const uint8_t *np = p;
         for (size_t i = 0; i < keep; i++)
-            if (np[i] != shadow_pattern_byte(old_id, i)) {
+            if (np[i] != before[i]) {
                 finding(x, "kvrealloc lost data", "oracle", "byte %zu of the prefix differs", i);
                 return;
             }
@@ -1158,7 +1199,9 @@ static void op_pool_free(struct exec *x, const struct kh_op *op)
     void *p;
     struct xbind *b = resolve_ptr(x, &op->args[0], &p);
     struct xbind *pb = binding(x, op->args[1].var);
+    /* mempool_free(NULL) is ignored, also when a variable holds the NULL. */
     bool legal = op->args[0].ptr_kind == KH_PTR_NULL ||
+                 (b && b->type == KH_VAL_PTR && !b->p && !b->tainted && op->args[0].offset == 0) ||
                  (pb && pb->alive && legal_free(x, &op->args[0], b, API_MEMPOOL) &&
                   b->owner == op->args[1].var);
     if (!admit(x, legal) || !pb)
@@ -1166,7 +1209,7 @@ static void op_pool_free(struct exec *x, const struct kh_op *op)
     if (legal && b && p) {
         untrack(x, b);
         pb->live--;
-    } else {
+    } else if (!legal) {
         forget(x, b);
     }
     if (p && is_page_pool(x, op->args[1].var) && p != ZERO_SIZE_PTR)
@@ -1191,7 +1234,7 @@ static void op_pool_destroy(struct exec *x, const struct kh_op *op)
         return;
     }
     struct xbind *pb = binding(x, op->args[0].var);
-    bool legal = pb && pb->alive && pb->live == 0;
+    bool legal = (pb && !pb->p && !pb->tainted) || (pb && pb->alive && pb->live == 0);
     if (!admit(x, legal) || !pb)
         return;
     kh_mempool_destroy(x->kh, pb->p);
@@ -1483,6 +1526,7 @@ bool exec_run(struct exec *x, const struct kh_trace *t, struct exec_finding *f)
         x->op_i = i;
         x->misuse = false;
         x->tainted_operand = false;
+        x->reused_operand = false;
         struct exec_outcome *o = &x->out[x->nout++];
         memset(o, 0, sizeof(*o));
         o->code = t->ops[i].code;
