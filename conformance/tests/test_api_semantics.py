@@ -293,7 +293,6 @@ def test_kstrdup_and_kmemdup(kh):
     kh.assert_valid()
 
 
-@pytest.mark.xfail(strict=True, reason="allocator bug: SLOB krealloc in place changes ksize")
 def test_slob_krealloc_in_place_keeps_ksize():
     """Linux 4.x SLOB keeps the size header of an object krealloc returns in
     place (ksize(p) >= new size), so ksize stays the old value."""

@@ -134,21 +134,13 @@ def test_default_profile_matches_observed_kernel(profile):
 
 # Configurations outside the shipped profiles, where SPEC 1's rule about a
 # larger ARCH_KMALLOC_MINALIGN decides KMALLOC_MIN_SIZE and which of the 96
-# and 192 caches exist.
-# Known deviation (reported to the lead, strict so a fix shows up as XPASS):
-# SLAB with ARCH_KMALLOC_MINALIGN 16 keeps KMALLOC_MIN_SIZE 32 / SHIFT_LOW 5,
-# where SPEC 1 (and the kernel, which sets KMALLOC_SHIFT_LOW from the arch
-# alignment) gives 16 / 4.
-SLAB_MINALIGN16 = pytest.mark.xfail(
-    strict=True, reason="allocator bug: SLAB keeps KMALLOC_MIN_SIZE 32 with minalign 16")
+# and 192 caches exist (for SLAB too: minalign 16 lowers its 32-byte minimum
+# to 16, as the kernel derives KMALLOC_SHIFT_LOW from the arch alignment).
 CUSTOM = [("linux-6.1-x86_64", 16), ("linux-6.1-x86_64", 32), ("linux-6.1-x86_64", 64),
           ("linux-6.1-x86_64", 256), ("linux-4.x-slab", 16), ("linux-4.x-slab", 64)]
 
 
-@pytest.mark.parametrize("base,minalign", [
-    pytest.param(b, m, id=f"{b}-minalign{m}",
-                 marks=[SLAB_MINALIGN16] if (b, m) == ("linux-4.x-slab", 16) else [])
-    for b, m in CUSTOM])
+@pytest.mark.parametrize("base,minalign", CUSTOM, ids=[f"{b}-minalign{m}" for b, m in CUSTOM])
 def test_custom_minalign(base, minalign):
     with Kh(base, arch_kmalloc_minalign=minalign) as kh:
         p = kh.profile

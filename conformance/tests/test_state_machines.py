@@ -115,8 +115,6 @@ class KmallocMachine(Machine):
             return
         self.check(addr != 0, f"{text} returned NULL")
         got = self.kh.ksize(addr)
-        if want_ksize and self.p.slab == spec.SLOB and got == spec.kmalloc_ksize(self.p, size):
-            want = got   # known SLOB deviation, see test_api_semantics.test_slob_krealloc_in_place
         self.check(got == want, f"{text}: ksize {got}, expected {want}")
         self.check(addr % spec.kmalloc_min_align(self.p, size) == 0, f"{text}: misaligned {addr:#x}")
         if zeroed or gfp & GFP_ZERO_BIT:
