@@ -14,7 +14,12 @@ from hypothesis import HealthCheck, settings
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 import kmem  # noqa: E402
-from kmem import spec  # noqa: E402
+from kmem import asan, spec  # noqa: E402
+
+# An ASan-built library under test needs the ASan runtime preloaded: run
+# again with it (run_pytest.py does this before pytest starts; this covers
+# `python3 -m pytest conformance/`).
+asan.reexec_if_needed(kmem.find_library())
 
 settings.register_profile(
     "quick", max_examples=20, stateful_step_count=25, deadline=None, database=None,
@@ -67,3 +72,19 @@ def kh(profile):
 @pytest.fixture
 def lib():
     return kmem.load()
+
+
+def pytest_terminal_summary(terminalreporter):
+    from kmem import misuse
+    if not misuse.RESULTS:
+        return
+    tr = terminalreporter
+    tr.section("misuse catalogue: bug class -> detected by")
+    for line in misuse.format_table(misuse.RESULTS).splitlines():
+        tr.write_line(line)
+    failed = sum(1 for r in misuse.RESULTS if r[3] != "pass")
+    tr.write_line(f"{len(misuse.RESULTS)} cases, {failed} failed")
+    out = os.environ.get("TEST_UNDECLARED_OUTPUTS_DIR")
+    if out:
+        with open(os.path.join(out, "misuse_table.txt"), "w") as f:
+            f.write(misuse.format_table(misuse.RESULTS) + "\n")
