@@ -294,6 +294,20 @@ class Kh:
     def read(addr, n):
         return ctypes.string_at(addr, n)
 
+    # Unchecked access, for bytes a test deliberately touches without owning
+    # them (past the requested size, after a free): element by element in
+    # ctypes, never through libc's memset/memcpy, which ASan intercepts when
+    # an ASan build is under test. The kernel's own tests disable KASAN for
+    # such peeks the same way.
+    @staticmethod
+    def fill_unchecked(addr, byte, n):
+        if n:
+            (ctypes.c_ubyte * n).from_address(addr)[:] = [byte] * n
+
+    @staticmethod
+    def read_unchecked(addr, n):
+        return bytes((ctypes.c_ubyte * n).from_address(addr)[:]) if n else b""
+
     def set_cpu(self, cpu):
         self.lib.kh_set_cpu(self.kh, cpu)
 

@@ -199,21 +199,17 @@ class Child:
             self._asan["__asan_storeN"](addr, n)
         self.poke(addr, bytes([byte]) * n)
 
-    # Unchecked accesses, element by element through ctypes (never through
-    # libc's memcpy, which ASan intercepts): the kernel's slub_kunit
+    # Unchecked accesses (Kh.fill_unchecked): the kernel's slub_kunit
     # disables KASAN for its scribbles the same way.
     @staticmethod
     def poke(addr, data):
         if isinstance(data, int):
             data = bytes([data])
-        arr = (ctypes.c_ubyte * len(data)).from_address(addr)
-        for i, b in enumerate(data):
-            arr[i] = b
+        (ctypes.c_ubyte * len(data)).from_address(addr)[:] = list(data)
 
     @staticmethod
     def peek(addr, n=1):
-        arr = (ctypes.c_ubyte * n).from_address(addr)
-        return bytes([arr[i] for i in range(n)])
+        return bytes((ctypes.c_ubyte * n).from_address(addr)[:])
 
     # ---- the allocator's view of an address ----
     def describe(self, addr):

@@ -140,9 +140,9 @@ def _kfree_sensitive_child(profile, size):
     with Kh(profile) as kh:
         p = kh.kmalloc(size)
         ks = kh.ksize(p)
-        kh.fill(p, 0xAB, ks)
+        kh.fill_unchecked(p, 0xAB, ks)     # all of ksize, past the requested size
         kh.kfree_sensitive(p)
-        data = kh.read(p, ks)
+        data = kh.read_unchecked(p, ks)    # after the free
         # A freed slab object holds the free pointer (one word) somewhere in it.
         leftover = [i for i, b in enumerate(data) if b == 0xAB]
         assert not leftover, f"kfree_sensitive left {len(leftover)} of {ks} bytes (first {leftover[:4]})"
