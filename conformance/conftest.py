@@ -16,10 +16,6 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import kmem  # noqa: E402
 from kmem import asan, spec  # noqa: E402
 
-# An ASan-built library under test needs the ASan runtime preloaded: run
-# again with it (run_pytest.py does this before pytest starts; this covers
-# `python3 -m pytest conformance/`).
-asan.reexec_if_needed(kmem.find_library())
 
 settings.register_profile(
     "quick", max_examples=20, stateful_step_count=25, deadline=None, database=None,
@@ -32,10 +28,21 @@ settings.register_profile(
     print_blob=True)
 settings.load_profile(os.environ.get("KMEM_HYPOTHESIS_PROFILE", "quick"))
 
-PROFILES = kmem.profile_names()
+def pytest_configure(config):
+    """An ASan-built library under test needs the ASan runtime preloaded:
+    run again with it. run_pytest.py (bazel test) does this before pytest
+    starts; this covers `python3 -m pytest conformance/`. Output capturing
+    is stopped first, or the new process would write into its files."""
+    lib = kmem.find_library()
+    if asan.needs_runtime(lib) and not asan.preloaded():
+        capman = config.pluginmanager.getplugin("capturemanager")
+        if capman:
+            capman.stop_global_capturing()
+        asan.reexec_if_needed(lib)
 
 
 def pytest_report_header(config):
+    PROFILES = kmem.profile_names()
     lib = kmem.load()
     caps = ", ".join(sorted(lib.capabilities))
     return [f"allocator library: {lib.path}", f"capabilities: {caps}",
@@ -44,7 +51,7 @@ def pytest_report_header(config):
 
 def pytest_generate_tests(metafunc):
     if "profile" in metafunc.fixturenames:
-        metafunc.parametrize("profile", PROFILES)
+        metafunc.parametrize("profile", kmem.profile_names())
 
 
 def require(lib_or_kh, *caps):

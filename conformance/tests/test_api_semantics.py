@@ -12,6 +12,7 @@ SIZE_MAX = (1 << 64) - 1
 
 
 def test_null_and_zero_size_ptr_frees_are_noops(kh):
+    pool = kh.mempool_create_kmalloc_pool(2, 64) if kh.has("mempool") else 0
     before = kh.footprint()
     kh.kfree(0)
     kh.kfree(Z)
@@ -24,9 +25,15 @@ def test_null_and_zero_size_ptr_frees_are_noops(kh):
         kh.kvfree(0)
     if kh.has("percpu"):
         kh.free_percpu(0)
+    if pool:
+        kh.mempool_free(0, pool)
+        kh.mempool_destroy(0)
+        assert kh.mempool_info(pool).curr_nr == 2, "mempool_free(NULL) changed the reserve"
     assert kh.reports() == [], kh.reports()
     assert kh.footprint() == before
     kh.assert_valid()
+    if pool:
+        kh.mempool_destroy(pool)
 
 
 def test_kmalloc_zero_is_zero_size_ptr(kh):
