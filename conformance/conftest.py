@@ -46,7 +46,8 @@ def pytest_report_header(config):
     lib = kmem.load()
     caps = ", ".join(sorted(lib.capabilities))
     return [f"allocator library: {lib.path}", f"capabilities: {caps}",
-            f"profiles: {', '.join(PROFILES)}"]
+            f"profiles: {', '.join(PROFILES)}",
+            f"hypothesis settings profile: {getattr(settings, '_current_profile', '?')}"]
 
 
 def pytest_generate_tests(metafunc):

@@ -106,10 +106,17 @@ def block_problems(kh):
                 out.append(f"block-zone: {kind} block pfn {b.pfn} order {b.order} outside zone {b.zone}")
             spans.append((b.pfn, 1 << b.order, f"{kind} block order {b.order}"))
     out += [p.replace("[", "pfns [") for p in overlap_problems(spans)]
-    managed = sum(z.end_pfn - z.start_pfn for z in zones.values())
+    # Every page is in a block, or PG_reserved boot memory memblock kept.
+    present = sum(z.end_pfn - z.start_pfn for z in zones.values())
+    reserved = kh.memblock_info()["reserved_pages"] if kh.has("memblock") else 0
     covered = sum(n for _, n, _ in spans)
-    if covered != managed:
-        out.append(f"page-accounting: blocks cover {covered} pages, zones hold {managed}")
+    if covered + reserved != present:
+        out.append(f"page-accounting: blocks cover {covered} pages and {reserved} are reserved, "
+                   f"zones hold {present}")
+    managed = sum(z.managed for z in zones.values())
+    if managed != present - reserved:
+        out.append(f"page-accounting: zones manage {managed} pages, {present} present less "
+                   f"{reserved} reserved is {present - reserved}")
     free_set = {(b.zone, b.order, b.pfn) for b in free}
     for z, order, pfn in free_set:
         if order < top and (z, order, pfn ^ (1 << order)) in free_set and pfn < pfn ^ (1 << order):

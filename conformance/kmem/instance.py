@@ -671,6 +671,13 @@ class Kh:
     def memblock_free(self, addr, size):
         self.lib.kh_memblock_free(self.kh, addr or None, size)
 
+    def memblock_info(self):
+        mi = L.KhMemblockInfo()
+        self.lib.kh_memblock_get_info(self.kh, byref(mi))
+        return dict(phase=BOOT_PHASES[mi.phase], limit=mi.limit, reserved_bytes=mi.reserved_bytes,
+                    nr_regions=mi.nr_regions, nr_allocs=mi.nr_allocs,
+                    reserved_pages=mi.reserved_pages, handed_over_pages=mi.handed_over_pages)
+
     def memblock_reserved(self):
         """Reserved regions as (phys base, size) in address order."""
         out = []
