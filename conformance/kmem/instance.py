@@ -267,9 +267,12 @@ class Kh:
         return out
 
     def assert_valid(self, context=""):
+        """kh_validate() finds nothing; the message starts with the first
+        violated invariant's name."""
         v = self.validate()
-        assert not v, (f"{context}: " if context else "") + "invariants violated:\n" + \
-            "\n".join(str(x) for x in v)
+        assert not v, (f"{context}: " if context else "") + f"kh_validate: {v[0]}" + \
+            (f" (and {len(v) - 1} more)" if len(v) > 1 else "") + "\n" + \
+            "\n".join(str(x) for x in v[1:20])
 
     # ---- fault injection ----
     def fault_set(self, mode, nth=1, domains=FAULT_ALL, percent=0, seed=0, min_order=0):

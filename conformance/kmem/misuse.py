@@ -465,8 +465,10 @@ def verdict(outcome):
 
 def explain(outcome, problems):
     """A failure message: the problems, then the child's evidence."""
-    lines = [f"misuse case {outcome.case.name} ({outcome.case.source}: {outcome.case.title}):"]
-    lines += [f"  - {p}" for p in problems]
+    c = outcome.case
+    lines = [f"misuse case {c.name}: {problems[0]}",
+             f"({c.source}: {c.title}; expected {expected_text(c.expect)})"]
+    lines += [f"  - {p}" for p in problems[1:]]
     lines.append(f"library: {outcome.lib}; child exit status {outcome.returncode}")
     for name, r in outcome.regions().items():
         lines.append(f"region {name}: [{r['start']:#x}, +{r['size']}) {r['what']}, {r['state']}")

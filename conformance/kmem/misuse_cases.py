@@ -574,7 +574,7 @@ def _(x):
 
 
 @case("test_krealloc_redzone_zeroing", K6, "krealloc red zone zeroing (48 -> 40 -> 56 -> 112)",
-      clean(), slub_debug="ZU")
+      clean(errors=0), slub_debug="ZU")
 def _(x):
     k = x.kh
     p = k.kmalloc(48)

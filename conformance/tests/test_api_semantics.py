@@ -37,12 +37,11 @@ def test_null_and_zero_size_ptr_frees_are_noops(kh):
 
 
 def test_kmalloc_zero_is_zero_size_ptr(kh):
-    assert kh.kmalloc(0) == Z
-    assert kh.kzalloc(0) == Z
-    assert kh.kcalloc(0, 8) == Z
-    assert kh.kcalloc(8, 0) == Z
-    assert kh.kmalloc_array(0, 0) == Z
-    assert kh.ksize(Z) == 0 and kh.ksize(0) == 0
+    for what, got in [("kmalloc(0)", kh.kmalloc(0)), ("kzalloc(0)", kh.kzalloc(0)),
+                      ("kcalloc(0, 8)", kh.kcalloc(0, 8)), ("kcalloc(8, 0)", kh.kcalloc(8, 0)),
+                      ("kmalloc_array(0, 0)", kh.kmalloc_array(0, 0))]:
+        assert got == Z, f"zero size (SPEC 2): {what} = {got:#x}, not ZERO_SIZE_PTR"
+    assert kh.ksize(Z) == 0 and kh.ksize(0) == 0, "ksize of ZERO_SIZE_PTR/NULL is not 0"
     p = kh.krealloc(Z, 40)
     assert p and p != Z and kh.ksize(p) >= 40
     kh.kfree(p)
@@ -70,7 +69,8 @@ def test_kmalloc_array_sizes(kh):
         assert kh.ksize(p) == spec.kmalloc_ksize(kh.profile, n * size)
         kh.kfree(p)
         p = kh.kcalloc(n, size)
-        assert kh.read(p, n * size) == bytes(n * size)
+        assert kh.read(p, n * size) == bytes(n * size), \
+            f"zeroing (SPEC 2): kcalloc({n}, {size}) not zeroed"
         kh.kfree(p)
     kh.assert_valid()
 
@@ -86,7 +86,8 @@ def dirty_then(kh, alloc, free, size, check_len):
     assert q, "zeroing allocation failed"
     data = kh.read(q, check_len)
     assert data == bytes(check_len), \
-        f"{size}: {sum(1 for b in data if b)} non-zero bytes, first at {next(i for i, b in enumerate(data) if b)}"
+        f"zeroing (SPEC 2/4): a zeroing allocation of {size} bytes on reused memory has " \
+        f"{sum(1 for b in data if b)} non-zero bytes, first at {next(i for i, b in enumerate(data) if b)}"
     free(q)
     return p == q
 
@@ -138,7 +139,8 @@ def check_vzalloc_and_percpu_zeroing(kh):
     kh.free_percpu(p)
     q = kh.alloc_percpu(48)
     for cpu in range(kh.nr_cpus()):
-        assert kh.read(kh.per_cpu_ptr(q, cpu), 48) == bytes(48), f"CPU {cpu}'s copy not zeroed"
+        assert kh.read(kh.per_cpu_ptr(q, cpu), 48) == bytes(48), \
+            f"per-CPU zeroing (SPEC 9): CPU {cpu}'s copy of alloc_percpu(48) not zeroed"
     kh.free_percpu(q)
     kh.assert_valid()
 
@@ -169,13 +171,14 @@ def test_krealloc_semantics(kh):
     kh.fill(p, 0x11, 50)
     ks = kh.ksize(p)
     q = kh.krealloc(p, ks)                       # within ksize: same pointer
-    assert q == p, "krealloc within ksize moved the object"
-    assert kh.read(q, 50) == b"\x11" * 50
+    assert q == p, "krealloc (SPEC 2): krealloc within ksize moved the object"
+    assert kh.read(q, 50) == b"\x11" * 50, "krealloc (SPEC 2): prefix lost within ksize"
     q = kh.krealloc(p, 20)                       # shrink: same pointer, prefix kept
-    assert q == p and kh.read(q, 20) == b"\x11" * 20
+    assert q == p, "krealloc (SPEC 2): shrinking moved the object"
+    assert kh.read(q, 20) == b"\x11" * 20, "krealloc (SPEC 2): shrinking lost the prefix"
     r = kh.krealloc(q, 5000)                     # grow: moves, prefix kept
     assert r and r != q
-    assert kh.read(r, 20) == b"\x11" * 20
+    assert kh.read(r, 20) == b"\x11" * 20, "krealloc (SPEC 2): growing lost the prefix"
     assert kh.ksize(r) == spec.kmalloc_ksize(kh.profile, 5000)
     assert kh.krealloc(r, 0) == Z                # n == 0 frees
     assert kh.reports() == []

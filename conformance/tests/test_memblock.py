@@ -59,7 +59,7 @@ def test_boot_allocations_and_hand_over(kh):
     states = {kh.page_state(pfn)[0] for pfn in pfns}
     assert states == {"reserved"}, f"pages of reserved regions in states {states}, not PG_reserved"
     problems = checks.block_problems(kh) + checks.buddyinfo_problems(kh)
-    assert not problems, "\n".join(problems)
+    assert not problems, "after mem_init: " + "\n".join(problems)
     kh.assert_valid("after mem_init")
 
     # The buddy allocator now owns everything else and never hands out a
@@ -76,7 +76,8 @@ def test_boot_allocations_and_hand_over(kh):
         assert kh.read(a, n) == bytes([pat]) * n, f"boot allocation at {a:#x} was overwritten"
     for a, order in got:
         kh.free_pages(a, order)
-    assert not checks.block_problems(kh)
+    problems = checks.block_problems(kh)
+    assert not problems, "after freeing: " + "\n".join(problems)
     kh.assert_valid()
 
 
@@ -85,7 +86,7 @@ def test_memblock_after_boot_falls_back_to_kzalloc(kh):
     require(kh, "memblock", "kmalloc")
     p = kh.memblock_alloc(100, 8)
     assert p, "memblock_alloc after boot returned NULL"
-    assert kh.read(p, 100) == bytes(100)
+    assert kh.read(p, 100) == bytes(100), "zeroing: memblock_alloc's kzalloc fallback not zeroed"
     assert kh.ksize(p) >= 100, "the fallback is not a kmalloc allocation"
     assert [r.severity for r in kh.reports()] == ["WARN"], kh.reports()
     kh.kfree(p)
