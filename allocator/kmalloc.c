@@ -72,13 +72,21 @@ unsigned kh_kmalloc_shift_low(const struct kh *kh) { return fls_l(kh->slab->min_
 unsigned kh_kmalloc_shift_high(const struct kh *kh) { return kh->slab->shift_high; }
 unsigned kh_kmalloc_shift_max(const struct kh *kh) { return kh->slab->shift_max; }
 
+/* Last size of the kernel's __kmalloc_index() table, which kmalloc_index()
+ * BUG()s beyond: 2 MiB (index 21) in 6.1, 64 MiB (26) in the 4.x era. The
+ * table outruns the caches: kmalloc_index(16384) is 14 with no cache 14. */
+static size_t index_table_end(const struct kh *kh)
+{
+    return kh->cfg.slab == KH_SLAB_SLUB ? (size_t)2 << 20 : (size_t)64 << 20;
+}
+
 int kh_kmalloc_index(const struct kh *kh, size_t size)
 {
     const struct kh_slab_state *st = kh->slab;
     if (size == 0)
         return 0;
     if (size > st->max_cache_size)
-        return -1;
+        return size <= index_table_end(kh) ? (int)fls_l(size - 1) : -1;
     if (size <= st->min_size)
         return (int)fls_l(st->min_size) - 1;
     if (st->min_size <= 32 && size > 64 && size <= 96)
@@ -388,16 +396,19 @@ void kh_kfree_sensitive(struct kh *kh, const void *p)
     do_kfree_sensitive(kh, p, (uintptr_t)__builtin_return_address(0));
 }
 
+/* As 6.1 (observed in the kernel oracle): above the caches, whole pages of
+ * get_order() even past KMALLOC_MAX_SIZE, where the shift wraps to 0 for
+ * sizes above 2^63; SIZE_MAX alone saturates. */
 size_t kh_kmalloc_size_roundup(struct kh *kh, size_t size)
 {
     struct kh_slab_state *st = kh->slab;
     if (size == 0)
         return 0;
+    if (size == SIZE_MAX)
+        return SIZE_MAX;
     if (size <= st->max_cache_size)
         return kh_kmalloc_index_size(kh, kh_kmalloc_index(kh, size));
-    if (size <= st->max_size)
-        return kh->page_size << kh_get_order(kh, size);
-    return size;
+    return kh->page_size << kh_get_order(kh, size);
 }
 
 /* ---- krealloc ---- */

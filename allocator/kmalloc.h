@@ -25,7 +25,9 @@ unsigned kh_kmalloc_shift_low(const struct kh *kh);
 unsigned kh_kmalloc_shift_high(const struct kh *kh);
 unsigned kh_kmalloc_shift_max(const struct kh *kh);
 /* kmalloc_index(): 0 for size 0, 1 for the 96 cache, 2 for 192, else
- * ceil(log2(size)) (at least KMALLOC_SHIFT_LOW). -1 above the cache range. */
+ * ceil(log2(size)) (at least KMALLOC_SHIFT_LOW), also above the caches up to
+ * the end of the kernel's table (2 MiB in 6.1, 64 MiB in 4.x); -1 beyond it,
+ * where the kernel's kmalloc_index() BUG()s. */
 int kh_kmalloc_index(const struct kh *kh, size_t size);
 /* Object size of cache index i (8 << ..., 96, 192); 0 if none. */
 size_t kh_kmalloc_index_size(const struct kh *kh, int index);

@@ -45,7 +45,7 @@ struct kh_config {
     unsigned arch_kmalloc_minalign;   /* ARCH_KMALLOC_MINALIGN, 8 on x86_64 */
     unsigned min_free_kbytes;         /* 0: derive as the kernel does from lowmem size */
     unsigned watermark_scale_factor;  /* kernel default 10 (0.1% of zone) */
-    bool slab_nomerge;                /* disable SLUB cache merging (default true: deterministic names) */
+    bool slab_nomerge;                /* no cache merging (SPEC 5); every profile boots as with slab_nomerge, like the oracle kernel, so caches keep their own names and identity */
     char slub_debug[32];              /* slub_debug letters applied to every cache ("" = off, "FZPU") */
     unsigned quarantine_objects;      /* freed objects held back before reuse (0 = none) */
 };

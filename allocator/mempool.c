@@ -71,6 +71,7 @@ struct kh_mempool_state {
 };
 
 #define SUBSYS "mempool"
+#define VALIDATE_HEAD 256   /* bytes of a reserve element kh_validate checks */
 
 /* ---- registry ---- */
 
@@ -642,11 +643,6 @@ static unsigned check_element(struct kh *kh, const mempool_t *pool, int i,
 {
     void *element = pool->elements[i];
     unsigned n = 0;
-    for (int j = 0; j < i; j++)
-        if (pool->elements[j] == element && !ZERO_OR_NULL_PTR(element))
-            n += violation(out, "mempool-duplicate", element,
-                           "pool %p: element %p at reserve slots %d and %d", (void *)pool,
-                           element, j, i);
     if (pool->kind == KH_MEMPOOL_CUSTOM)
         return n;
     if (!element_live(kh, pool, element))
@@ -662,9 +658,17 @@ static unsigned check_element(struct kh *kh, const mempool_t *pool, int i,
         n += violation(out, "mempool-asan", mem, "pool %p: reserve element %p is not poisoned",
                        (void *)pool, element);
 #endif
-    kh_unpoison(mem, pool->element_size);
-    size_t at = first_mismatch(mem, pool->element_size);
-    kh_poison(mem, pool->element_size);
+    /* Validation runs after every few fuzz operations: check the head and
+     * the POISON_END byte (writes after free land at the start, as a rule);
+     * remove_element checks every byte when the element leaves. */
+    size_t size = pool->element_size, at = size;
+    kh_unpoison(mem, size);
+    for (size_t b = 0; b < size && b < VALIDATE_HEAD && at == size; b++)
+        if (mem[b] != expected_byte(b, size))
+            at = b;
+    if (at == size && mem[size - 1] != POISON_END)
+        at = size - 1;
+    kh_poison(mem, size);
     if (at < pool->element_size)
         n += violation(out, "mempool-poison", mem + at,
                        "pool %p: reserve element %p modified at offset %zu", (void *)pool,
@@ -691,24 +695,51 @@ static unsigned check_pool(struct kh *kh, mempool_t *pool, struct kh_violations 
     return n;
 }
 
-/* An element in two pools' reserves at once (both would hand it out). */
-static unsigned check_cross_pool(struct kh *kh, struct kh_violations *out)
+struct reserve_slot { void *element; const mempool_t *pool; int slot; };
+
+static int slot_cmp(const void *a, const void *b)
+{
+    uintptr_t x = (uintptr_t)((const struct reserve_slot *)a)->element;
+    uintptr_t y = (uintptr_t)((const struct reserve_slot *)b)->element;
+    return x < y ? -1 : x > y;
+}
+
+/* An element twice in the reserves, of one pool or of two (both slots would
+ * hand it out): one sort over every reserve slot, so validation stays
+ * O(n log n) however large the reserves are. */
+static unsigned check_duplicates(struct kh *kh, struct kh_violations *out)
 {
     struct kh_mempool_state *st = kh->mempool;
-    unsigned n = 0;
+    size_t total = 0, k = 0;
+    for (unsigned a = 0; a < st->nr; a++)
+        if (counts_ok(st->pools[a]))
+            total += (size_t)st->pools[a]->curr_nr;
+    if (total < 2)
+        return 0;
+    struct reserve_slot *v = malloc(total * sizeof(*v));
+    if (!v)
+        return 0;   /* host out of memory: skip this check, not the others */
     for (unsigned a = 0; a < st->nr; a++) {
-        const mempool_t *pa = st->pools[a];
-        for (unsigned b = a + 1; counts_ok(pa) && b < st->nr; b++) {
-            const mempool_t *pb = st->pools[b];
-            for (int i = 0; counts_ok(pb) && i < pa->curr_nr; i++) {
-                void *e = pa->elements[i];
-                if (!ZERO_OR_NULL_PTR(e) && in_reserve(pb, e))
-                    n += violation(out, "mempool-duplicate", e,
-                                   "element %p is in the reserves of pools %p and %p", e,
-                                   (const void *)pa, (const void *)pb);
-            }
-        }
+        const mempool_t *pool = st->pools[a];
+        for (int i = 0; counts_ok(pool) && i < pool->curr_nr; i++)
+            if (!ZERO_OR_NULL_PTR(pool->elements[i]))
+                v[k++] = (struct reserve_slot){ pool->elements[i], pool, i };
     }
+    qsort(v, k, sizeof(*v), slot_cmp);
+    unsigned n = 0;
+    for (size_t i = 1; i < k; i++) {
+        if (v[i].element != v[i - 1].element)
+            continue;
+        if (v[i].pool == v[i - 1].pool)
+            n += violation(out, "mempool-duplicate", v[i].element,
+                           "pool %p: element %p at reserve slots %d and %d",
+                           (const void *)v[i].pool, v[i].element, v[i - 1].slot, v[i].slot);
+        else
+            n += violation(out, "mempool-duplicate", v[i].element,
+                           "element %p is in the reserves of pools %p and %p", v[i].element,
+                           (const void *)v[i - 1].pool, (const void *)v[i].pool);
+    }
+    free(v);
     return n;
 }
 
@@ -718,7 +749,7 @@ unsigned kh_mempool_validate(struct kh *kh, struct kh_violations *out)
     unsigned n = 0;
     for (unsigned i = 0; i < st->nr; i++)
         n += check_pool(kh, st->pools[i], out);
-    return n + check_cross_pool(kh, out);
+    return n + check_duplicates(kh, out);
 }
 
 #undef violation

@@ -667,6 +667,64 @@ struct kmem_cache *kh_cache_create_internal(struct kh *kh, const char *name, uns
     return s;
 }
 
+/* ---- merging (SLUB and SLAB; off with slab_nomerge) ---- */
+
+/* Flags that keep a cache to itself: debugging needs the cache's own slabs,
+ * RCU freeing and leak/fault tracing are per cache. */
+#define SLAB_NEVER_MERGE (SLAB_RED_ZONE | SLAB_POISON | SLAB_STORE_USER | KH_SLAB_TRACE | \
+                          SLAB_TYPESAFE_BY_RCU | KH_SLAB_NOLEAKTRACE)
+/* Flags whose memory or accounting differs: both sides must agree. */
+#define SLAB_MERGE_SAME (SLAB_RECLAIM_ACCOUNT | SLAB_CACHE_DMA | SLAB_CACHE_DMA32 | SLAB_ACCOUNT)
+
+static bool merging_enabled(const struct kh *kh)
+{
+#ifdef KH_ASAN
+    /* KASAN marks every cache SLAB_KASAN, which never merges: keep the
+     * ASan build's per-cache poisoning and quarantine exact the same way. */
+    (void)kh;
+    return false;
+#else
+    return !kh->cfg.slab_nomerge && kh->cfg.slab != KH_SLAB_SLOB;
+#endif
+}
+
+/* kmalloc caches are usercopy-whitelisted (usersize = size), which makes
+ * them unmergeable; a leaked cache is on its way out. */
+static bool cache_unmergeable(const struct kmem_cache *s)
+{
+    return (s->flags & SLAB_NEVER_MERGE) || s->ctor || s->is_kmalloc ||
+           s->state != KH_CACHE_LIVE;
+}
+
+/* The newest live cache a new (size, align, flags) cache can share: slot
+ * big enough, wasting less than a pointer, aligned compatibly. */
+static struct kmem_cache *find_mergeable(struct kh *kh, unsigned size, unsigned align,
+                                         slab_flags_t flags, void (*ctor)(void *))
+{
+    struct kh_slab_state *st = state(kh);
+    if (!merging_enabled(kh) || ctor)
+        return NULL;
+    flags |= st->debug_flags;   /* slub_debug= applies before the check */
+    if (flags & SLAB_NEVER_MERGE)
+        return NULL;
+    size = align_up(size, KH_PTR_SIZE);
+    align = kh_calculate_alignment(kh, flags, align, size);
+    size = align_up(size, align);
+    for (struct kmem_cache *s = st->chain_tail; s; s = s->prev) {
+        if (cache_unmergeable(s) || size > s->size)
+            continue;
+        if ((flags & SLAB_MERGE_SAME) != (s->flags & SLAB_MERGE_SAME))
+            continue;
+        if (s->size % align || s->size - size >= KH_PTR_SIZE)
+            continue;
+        /* classic SLAB also wants the alias's alignment to divide its own */
+        if (kh->cfg.slab == KH_SLAB_SLAB && (align > s->align || s->align % align))
+            continue;
+        return s;
+    }
+    return NULL;
+}
+
 static const char *create_error(struct kh *kh, const char *name, unsigned size, unsigned align,
                                 slab_flags_t flags)
 {
@@ -696,6 +754,17 @@ struct kmem_cache *kh_kmem_cache_create(struct kh *kh, const char *name, unsigne
         slab_flags_t keep = flags & (slab_flags_t)KH_CACHE_CREATE_MASK &
                             ~(slab_flags_t)(SLAB_KMALLOC | KH_SLAB_TRACE | KH_SLAB_NOLEAKTRACE |
                                             KH_SLAB_NO_USER_FLAGS);
+        s = find_mergeable(kh, size, align, keep, ctor);
+        if (s) {
+            /* An alias: the caller gets the existing cache, grown so that
+             * zeroing and kmem_cache_size cover the new object size. */
+            s->refcount++;
+            if (s->object_size < size)
+                s->object_size = size;
+            if (s->inuse < align_up(size, KH_PTR_SIZE))
+                s->inuse = align_up(size, KH_PTR_SIZE);
+            return s;
+        }
         s = kh_cache_create_internal(kh, name, size, align, keep, ctor, false);
     }
     if (!s) {
@@ -831,8 +900,15 @@ void *kh_kmem_cache_alloc_node(struct kh *kh, struct kmem_cache *s, gfp_t gfp, i
 
 static void cache_free_obj(struct kh *kh, struct kmem_cache *s, void *obj, uintptr_t caller)
 {
-    if (!obj)
+    if (!obj) {
+        /* Unlike kfree, 6.1's kmem_cache_free has no NULL check: it looks
+         * up the slab of address 0 (with SLAB_FREELIST_HARDENED, as distros
+         * build), which oopses or warns "Object is not a Slab page". */
+        kh_report(kh, KH_SEV_BUG, KH_R_SLAB, SUBSYS, "kmem_cache_free of NULL", 0,
+                  "BUG: kernel NULL pointer dereference in kmem_cache_free(%s, NULL)\n",
+                  s ? s->name : "(null)");
         return;
+    }
     if (s->state == KH_CACHE_DESTROYED) {
         report_dead_cache(kh, s, "kmem_cache_free");
         return;
@@ -878,6 +954,8 @@ void kh_kmem_cache_free_bulk(struct kh *kh, struct kmem_cache *s, size_t nr, voi
 {
     uintptr_t caller = (uintptr_t)__builtin_return_address(0);
     for (size_t i = 0; i < nr; i++) {
+        if (!p[i])
+            continue;   /* bulk frees skip NULL entries */
         if (s)
             cache_free_obj(kh, s, p[i], caller);
         else

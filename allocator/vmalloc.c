@@ -473,6 +473,15 @@ void *kh_kvrealloc(struct kh *kh, const void *p, size_t oldsize, size_t newsize,
 {
     if (oldsize >= newsize)
         return (void *)(uintptr_t)p;
+    if ((uintptr_t)p <= 16 && oldsize) {
+        /* the kernel copies oldsize bytes from p: an oops at the copy */
+        kh_report(kh, KH_SEV_BUG, KH_R_VMALLOC, "vmalloc", "kvrealloc of NULL with oldsize",
+                  (uintptr_t)p,
+                  "BUG: kernel NULL pointer dereference, address: %#lx\n"
+                  "kvrealloc(%p, %zu, %zu): nothing to copy %zu bytes from\n",
+                  (unsigned long)(uintptr_t)p, p, oldsize, newsize, oldsize);
+        return NULL;
+    }
     void *n = kh_kvmalloc(kh, newsize, gfp);
     if (!n)
         return NULL;

@@ -28,6 +28,13 @@ settings.register_profile(
     print_blob=True)
 settings.load_profile(os.environ.get("KMEM_HYPOTHESIS_PROFILE", "quick"))
 
+def profiles():
+    """Profiles every white-box test runs on. Without the reference's kh_ API
+    (another allocator under test, selected with --//fuzz:allocator) only
+    the black-box tests run; see pytest_collection_modifyitems."""
+    return kmem.profile_names() if kmem.load().has("core") else ["no-kh-api"]
+
+
 def pytest_configure(config):
     """An ASan-built library under test needs the ASan runtime preloaded:
     run again with it. run_pytest.py (bazel test) does this before pytest
@@ -39,20 +46,39 @@ def pytest_configure(config):
         if capman:
             capman.stop_global_capturing()
         asan.reexec_if_needed(lib)
+    config.addinivalue_line("markers", "blackbox: uses only the adapter interface (kh_adapter.h)")
 
 
 def pytest_report_header(config):
-    PROFILES = kmem.profile_names()
     lib = kmem.load()
-    caps = ", ".join(sorted(lib.capabilities))
-    return [f"allocator library: {lib.path}", f"capabilities: {caps}",
-            f"profiles: {', '.join(PROFILES)}",
-            f"hypothesis settings profile: {getattr(settings, '_current_profile', '?')}"]
+    caps = ", ".join(sorted(lib.capabilities)) or "none (adapter only)"
+    lines = [f"allocator library: {lib.path}", f"capabilities: {caps}",
+             f"profiles: {', '.join(profiles())}",
+             f"hypothesis settings profile: {getattr(settings, '_current_profile', '?')}"]
+    if lib.is_adapter:
+        a = kmem.load_adapter()
+        lines.append(f"adapter: {a.name} ({a.description}); tiers: {', '.join(a.tiers)}")
+    return lines
+
+
+def pytest_collection_modifyitems(config, items):
+    """White-box tests need the reference's kh_ API; on another allocator
+    they are skipped with the reason, and only `blackbox` tests run."""
+    lib = kmem.load()
+    if lib.has("core"):
+        return
+    name = kmem.load_adapter().name
+    skip = pytest.mark.skip(reason=f"the allocator under test is adapter '{name}', which offers "
+                                   f"no kh_ API: this test is a white-box test of the reference "
+                                   f"(black-box subset: test_blackbox.py)")
+    for item in items:
+        if "blackbox" not in item.keywords:
+            item.add_marker(skip)
 
 
 def pytest_generate_tests(metafunc):
     if "profile" in metafunc.fixturenames:
-        metafunc.parametrize("profile", kmem.profile_names())
+        metafunc.parametrize("profile", profiles())
 
 
 def require(lib_or_kh, *caps):

@@ -259,7 +259,9 @@ static struct xbind *resolve_ptr(struct exec *x, const struct kh_operand *a, voi
         break;
     }
     }
-    *addr = b && b->p ? (char *)b->p + a->offset : NULL;
+    /* integer arithmetic: p+off may point anywhere (it is the misuse under
+     * test), which pointer arithmetic would make undefined */
+    *addr = b && b->p ? (void *)((uintptr_t)b->p + (uintptr_t)a->offset) : NULL;
     if (b && b->tainted)
         x->tainted_operand = true;
     return b;
@@ -297,21 +299,61 @@ static bool admit(struct exec *x, bool legal)
  * honestly fail now, in the zones its gfp may use? Yes when their free memory
  * is near the watermarks (reserve = twice the HIGH marks) or when no free
  * block of that order is left (fragmentation). */
+/* Could an allocation of `pages` pages in blocks of `order` have failed
+ * legitimately? Only if the zones it may use cannot supply that many blocks
+ * while staying above their watermarks and the lowmem reserve against the
+ * requested zone (the allocator keeps some slack under the watermarks; 64
+ * pages cover it), counting only blocks that really exist at that order or
+ * above (no compaction here). */
 static bool memory_tight(struct exec *x, gfp_t gfp, unsigned long pages, unsigned order)
 {
-    unsigned long free = 0, reserve = 0;
-    bool block = false;
     int top = (gfp & __GFP_DMA) ? ZONE_DMA : (gfp & __GFP_DMA32) ? ZONE_DMA32 : MAX_NR_ZONES - 1;
+    while (top > 0) {   /* the highest zone that exists is the request's zone */
+        struct kh_zone_info zi;
+        if (kh_zone_info(x->kh, (enum zone_type)top, &zi) == 0 && zi.present)
+            break;
+        top--;
+    }
+    if (order >= KH_MAX_ORDER_LIMIT)
+        return true;
+    unsigned long block = 1ul << order, needed = (pages + block - 1) / block, usable = 0;
     for (int z = 0; z <= top; z++) {
         struct kh_zone_info zi;
         if (kh_zone_info(x->kh, (enum zone_type)z, &zi) != 0 || !zi.present)
             continue;
-        free += zi.free;
-        reserve += 2 * zi.wmark_high;
-        for (unsigned o = order; o < KH_MAX_ORDER_LIMIT && !block; o++)
-            block = zi.nr_free[o] > 0;
+        unsigned long blocks = 0, keep = 2 * zi.wmark_high + zi.lowmem_reserve[top] + 64;
+        for (unsigned o = order; o < KH_MAX_ORDER_LIMIT; o++)
+            blocks += zi.nr_free[o] << (o - order);
+        unsigned long spare = zi.free > keep ? (zi.free - keep) / block : 0;
+        usable += blocks < spare ? blocks : spare;
     }
-    return free < pages + reserve + 64 || !block;
+    return usable < needed;
+}
+
+/* Pages and order a kmalloc of `size` may need: the page allocator's block
+ * above the largest kmalloc cache, else at most an order-3 slab. */
+static void kmalloc_need(const struct exec *x, size_t size, unsigned long *pages, unsigned *order)
+{
+    if (size > x->lim.max_cache_size) {
+        *order = (unsigned)oracle_get_order(x->lim.page_shift, size);
+        *pages = 1ul << *order;
+    } else {
+        *order = 3;
+        *pages = 8;
+    }
+}
+
+/* A cache's own zone modifiers (SLAB_CACHE_DMA, ...) join the caller's gfp. */
+static gfp_t cache_gfp(struct exec *x, const struct xbind *c, gfp_t gfp)
+{
+    struct kh_cache_info ci;
+    if (kh_slab_cache_info(x->kh, c->p, &ci) == 0) {
+        if (ci.flags & SLAB_CACHE_DMA)
+            gfp |= __GFP_DMA;
+        if (ci.flags & SLAB_CACHE_DMA32)
+            gfp |= __GFP_DMA32;
+    }
+    return gfp;
 }
 
 /* Called when an allocation returned NULL. */
@@ -381,6 +423,12 @@ static void json_num(struct exec *x, const char *key, unsigned long long v)
         fprintf(x->opt.json, ", \"%s\": %llu", key, v);
 }
 
+static void json_bool(struct exec *x, const char *key, bool v)
+{
+    if (x->opt.json)
+        fprintf(x->opt.json, ", \"%s\": %s", key, v ? "true" : "false");
+}
+
 static void json_end(struct exec *x)
 {
     if (!x->opt.json)
@@ -434,9 +482,10 @@ static void after_kmalloc(struct exec *x, void *p, size_t size, gfp_t gfp, bool 
     if (!p) {
         if (x->opt.checks && size == 0 && !overflow)
             finding(x, "wrong result", "oracle", "NULL for kmalloc(0); expected ZERO_SIZE_PTR");
-        size_t pages = size > x->lim.max_cache_size ? (size >> x->lim.page_shift) + 1 : 8;
-        check_null(x, over, gfp, pages, size > x->lim.max_cache_size
-                   ? (unsigned)oracle_get_order(x->lim.page_shift, size) : 3);
+        unsigned long pages;
+        unsigned order;
+        kmalloc_need(x, size, &pages, &order);
+        check_null(x, over, gfp, pages, order);
         return;
     }
     if (x->opt.checks && over) {
@@ -472,17 +521,22 @@ static void op_krealloc(struct exec *x, const struct kh_op *op, size_t n, size_t
         return;
     }
     size_t total = overflow ? 0 : n * size;
-    /* What must survive: the old object's patterned prefix. */
+    /* What must survive: the old object's patterned prefix (none when the
+     * caller wrote its own bytes into it). */
     size_t keep = 0;
     uint32_t old_id = 0;
     uintptr_t old_addr = (uintptr_t)old;
+    bool patterned = false;
     if (legal && ob && block_live(x, ob)) {
-        keep = ob->req < total ? ob->req : total;
+        const struct shadow_block *s = shadow_find(&x->shadow, old_addr);
+        patterned = s && s->patterned;
+        keep = !patterned ? 0 : ob->req < total ? ob->req : total;
         if (keep > PATTERN_CAP)
             keep = PATTERN_CAP;
         old_id = ob->id;
         /* Intact before the call, so a difference after it is krealloc's. */
-        verify_block(x, shadow_find(&x->shadow, old_addr), "before krealloc");
+        if (s)
+            verify_block(x, s, "before krealloc");
     }
     void *p = op->code == KH_OP_KREALLOC ? kh_krealloc(x->kh, old, total, gfp)
                                          : kh_krealloc_array(x->kh, old, n, size, gfp);
@@ -501,8 +555,12 @@ static void op_krealloc(struct exec *x, const struct kh_op *op, size_t n, size_t
             track(x, rb, p, total, SHADOW_KMALLOC);
         } else {
             rb->p = p;
-            if (!p)
-                check_null(x, overflow || total > x->lim.max_size, gfp, 8, 3);
+            if (!p) {
+                unsigned long pages;
+                unsigned order;
+                kmalloc_need(x, total, &pages, &order);
+                check_null(x, overflow || total > x->lim.max_size, gfp, pages, order);
+            }
         }
         return;
     }
@@ -517,22 +575,29 @@ static void op_krealloc(struct exec *x, const struct kh_op *op, size_t n, size_t
     if (!p) {
         /* The old object must be intact and still live. */
         struct shadow_block *s = shadow_find(&x->shadow, old_addr);
-        if (s)
-            verify_block(x, s, "old object after a failed krealloc");
-        check_null(x, overflow || total > x->lim.max_size, gfp, (total >> x->lim.page_shift) + 8,
-                   total > x->lim.max_cache_size ? (unsigned)oracle_get_order(x->lim.page_shift, total) : 3);
+        bool intact = !s || verify_block(x, s, "old object after a failed krealloc");
+        if (patterned)
+            json_bool(x, "preserved", intact);
+        unsigned long pages;
+        unsigned order;
+        kmalloc_need(x, total, &pages, &order);
+        check_null(x, overflow || total > x->lim.max_size, gfp, pages, order);
         return;
     }
     json_num(x, "ksize", kh_ksize(x->kh, p));
+    json_bool(x, "same", p == old);
     if (x->opt.checks) {
         const uint8_t *np = p;
-        for (size_t i = 0; i < keep; i++) {
-            if (np[i] != shadow_pattern_byte(old_id, i)) {
-                finding(x, "krealloc lost data", "oracle",
-                        "byte %zu of the %zu-byte prefix differs after krealloc(%#" PRIxPTR ", %zu) -> %p",
-                        i, keep, old_addr, total, p);
-                return;
-            }
+        size_t i = 0;
+        while (i < keep && np[i] == shadow_pattern_byte(old_id, i))
+            i++;
+        if (patterned)
+            json_bool(x, "preserved", i == keep);
+        if (i < keep) {
+            finding(x, "krealloc lost data", "oracle",
+                    "byte %zu of the %zu-byte prefix differs after krealloc(%#" PRIxPTR ", %zu) -> %p",
+                    i, keep, old_addr, total, p);
+            return;
         }
     }
     if (p == old) {
@@ -629,7 +694,7 @@ static void after_cache_obj(struct exec *x, struct xbind *c, int32_t cvar, void 
     b->api = API_CACHE;
     b->owner = cvar;
     if (!p) {
-        check_null(x, false, gfp, 1ul << c->order, c->order);
+        check_null(x, false, cache_gfp(x, c, gfp), 1ul << c->order, c->order);
         return;
     }
     c->live++;
@@ -690,7 +755,7 @@ static void op_cache_bulk(struct exec *x, const struct kh_op *op)
         return;
     }
     if (got == 0 && n > 0)
-        check_null(x, false, gfp, n << c->order, c->order);
+        check_null(x, false, cache_gfp(x, c, gfp), n << c->order, c->order);
     b->elems = calloc(n ? n : 1, sizeof(*b->elems));
     if (!b->elems)
         abort();
@@ -800,8 +865,9 @@ static void op_pages_exact(struct exec *x, const struct kh_op *op)
     b->api = API_EXACT;
     if (!p) {
         bool over = size == 0 || (unsigned)oracle_get_order(x->lim.page_shift, size) >= kh_max_order(x->kh);
-        check_null(x, over, gfp, (size >> x->lim.page_shift) + 1,
-                   over ? 0 : (unsigned)oracle_get_order(x->lim.page_shift, size));
+        /* one block of get_order(size) pages, before the tail is returned */
+        unsigned order = over ? 0 : (unsigned)oracle_get_order(x->lim.page_shift, size);
+        check_null(x, over, gfp, 1ul << order, order);
         return;
     }
     check_align(x, p, kh_page_size(x->kh), "alloc_pages_exact result");
@@ -877,10 +943,14 @@ static void op_kvrealloc(struct exec *x, const struct kh_op *op)
 {
     void *old;
     struct xbind *ob = resolve_ptr(x, &op->args[0], &old);
-    bool legal = op->args[0].ptr_kind == KH_PTR_NULL ||
-                 ((legal_free(x, &op->args[0], ob, API_KVMALLOC) ||
-                   legal_free(x, &op->args[0], ob, API_KMALLOC) ||
-                   legal_free(x, &op->args[0], ob, API_VMALLOC)) && ob->req == op->args[1].u);
+    /* kvrealloc copies oldsize bytes from the old block: from NULL or
+     * ZERO_SIZE_PTR only an oldsize of 0 is legal */
+    bool no_block = op->args[0].ptr_kind == KH_PTR_NULL || op->args[0].ptr_kind == KH_PTR_ZERO_SIZE;
+    bool legal = no_block ? op->args[1].u == 0
+                          : ob && (legal_free(x, &op->args[0], ob, API_KVMALLOC) ||
+                                   legal_free(x, &op->args[0], ob, API_KMALLOC) ||
+                                   legal_free(x, &op->args[0], ob, API_VMALLOC)) &&
+                                ob->req == op->args[1].u;
     if (!admit(x, legal))
         return;
     size_t newsize = op->args[2].u;
@@ -1053,6 +1123,14 @@ static void op_pool_alloc(struct exec *x, const struct kh_op *op)
     b->owner = op->args[0].var;
     if (!p)
         return;  /* NULL is legitimate whenever reserve and allocator are both dry */
+    if (p == ZERO_SIZE_PTR) {
+        /* a kmalloc pool of 0-byte elements: nothing to track or free */
+        b->p = p;
+        if (x->opt.checks && pb->req)
+            finding(x, "wrong result", "oracle", "mempool_alloc returned ZERO_SIZE_PTR for %zu-byte elements",
+                    pb->req);
+        return;
+    }
     pb->live++;
     /* Page pools hand out struct page pointers: the model tracks (and
      * patterns) the memory, and op_pool_free converts back. */
@@ -1229,9 +1307,11 @@ static void dispatch(struct exec *x, const struct kh_op *op)
         json_num(x, "index", (unsigned long long)(long long)kh_kmalloc_index(x->kh, a[0].u));
         break;
     case KH_OP_GET_ORDER: {
-        int o = a[0].u ? kh_get_order(x->kh, a[0].u) : 0;
+        /* get_order(0) is "undefined" in the kernel's words, and 52 on
+         * x86_64 (fls64 of (0 - 1) >> PAGE_SHIFT): report what it gives. */
+        int o = kh_get_order(x->kh, a[0].u);
         json_num(x, "order", (unsigned long long)o);
-        if (x->opt.checks && a[0].u && o != oracle_get_order(x->lim.page_shift, a[0].u))
+        if (x->opt.checks && o != oracle_get_order(x->lim.page_shift, a[0].u))
             finding(x, "wrong result", "oracle", "get_order(%" PRIu64 ") = %d, expected %d", a[0].u, o,
                     oracle_get_order(x->lim.page_shift, a[0].u));
         break;
@@ -1299,14 +1379,17 @@ static void dispatch(struct exec *x, const struct kh_op *op)
         note_alloc(x, p);
         struct xbind *b = result(x);
         b->api = API_MEMBLOCK;
-        if (p)
+        if (p == ZERO_SIZE_PTR)
+            b->p = p;   /* after boot: kzalloc(0), nothing to track */
+        else if (p)
             track(x, b, p, a[0].u, SHADOW_BOOTMEM);
         break;
     }
     case KH_OP_WRITE: op_access(x, op, true); break;
     case KH_OP_READ: op_access(x, op, false); break;
     case KH_OP_SET_CPU:
-        if (admit(x, a[0].u < kh_get_config(x->kh)->nr_cpus))
+        /* a harness operation, not kernel API: any number picks a CPU */
+        if (admit(x, true))
             kh_set_cpu(x->kh, (unsigned)(a[0].u % kh_get_config(x->kh)->nr_cpus));
         break;
     case KH_OP_SHRINK_ALL: json_num(x, "released", shrink_everything(x)); break;

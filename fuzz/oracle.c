@@ -97,9 +97,10 @@ size_t oracle_kmalloc_size_roundup(const struct oracle_limits *l, size_t size)
 {
     if (size == 0)
         return 0;
+    if (size == SIZE_MAX)
+        return SIZE_MAX;
     if (size <= l->max_cache_size)
         return oracle_kmalloc_class(l, size);
-    if (size <= l->max_size)
-        return ((size_t)1 << l->page_shift) << oracle_get_order(l->page_shift, size);
-    return size;
+    /* whole pages past KMALLOC_MAX_SIZE too; the shift wraps above 2^63 */
+    return ((size_t)1 << l->page_shift) << oracle_get_order(l->page_shift, size);
 }

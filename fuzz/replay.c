@@ -2,7 +2,12 @@
  * reports the first finding.
  *
  *   replay [--profile NAME] [--cpus N] [--misuse skip|expect|run]
- *          [--slub-debug LETTERS] [--quarantine N] [--json] FILE...
+ *          [--slub-debug LETTERS] [--quarantine N] [--json [--caches]] FILE...
+ *
+ * --json prints one JSON object per operation; --caches adds, after each
+ * file, one object per slab cache alive at the end ({"cache": NAME,
+ * "object_size", "size", "align", "order", "objects"}), which is how the
+ * kernel oracle reads the kmalloc caches' geometry.
  *
  * Every invariant is validated after every operation. A text trace may carry
  * its own settings on "#!" lines (written by the fuzz targets and the
@@ -20,6 +25,7 @@
 
 #include "exec.h"
 #include "kmem.h"
+#include "slab.h"
 #include "trace.h"
 
 enum { EXIT_CLEAN = 0, EXIT_FINDING = 1, EXIT_INVALID = 2 };
@@ -36,7 +42,7 @@ struct settings {
 static void usage(FILE *f)
 {
     fputs("usage: replay [--profile NAME] [--cpus N] [--misuse skip|expect|run]\n"
-          "              [--slub-debug LETTERS] [--quarantine N] [--json] FILE...\n"
+          "              [--slub-debug LETTERS] [--quarantine N] [--json [--caches]] FILE...\n"
           "exit status: 0 no finding, 1 finding, 2 invalid input\n", f);
 }
 
@@ -171,7 +177,22 @@ static struct kh *make_instance(const struct settings *s, const char *path)
     return kh;
 }
 
-static int replay_file(const char *path, const struct settings *cli, int argc, char **argv, bool json)
+static int print_cache(void *ctx, const struct kh_cache_info *c)
+{
+    (void)ctx;
+    printf("{\"cache\": \"%s\", \"object_size\": %u, \"size\": %u, \"align\": %u, "
+           "\"order\": %u, \"objects\": %u}\n",
+           c->name, c->object_size, c->size, c->align, c->order, c->objects_per_slab);
+    return 0;
+}
+
+static bool is_flag(const char *arg)
+{
+    return !strcmp(arg, "--json") || !strcmp(arg, "--caches");
+}
+
+static int replay_file(const char *path, const struct settings *cli, int argc, char **argv, bool json,
+                       bool caches)
 {
     size_t len = 0;
     char *data = read_file(path, &len);
@@ -196,7 +217,7 @@ static int replay_file(const char *path, const struct settings *cli, int argc, c
     }
     /* command line last: it wins */
     for (int i = 1; i + 1 < argc; i++) {
-        if (!strncmp(argv[i], "--", 2) && strcmp(argv[i], "--json"))
+        if (!strncmp(argv[i], "--", 2) && !is_flag(argv[i]))
             apply_setting(&s, argv[i] + 2, argv[i + 1], "command line"), i++;
     }
     (void)cli;
@@ -234,6 +255,8 @@ static int replay_file(const char *path, const struct settings *cli, int argc, c
         printf("%s: %zu operations (%zu skipped by misuse policy '%s'), profile %s: no finding\n",
                path, t.n, exec_skipped(x), exec_misuse_name(s.misuse), s.profile);
     }
+    if (json && caches)
+        kh_for_each_cache(kh, print_cache, NULL);
     exec_free(x);
     kh_destroy(kh);
     kh_trace_free(&t);
@@ -243,7 +266,7 @@ static int replay_file(const char *path, const struct settings *cli, int argc, c
 
 int main(int argc, char **argv)
 {
-    bool json = false;
+    bool json = false, caches = false;
     int nfiles = 0, worst = EXIT_CLEAN;
     static const char *const valued[] = { "--profile", "--cpus", "--misuse", "--slub-debug",
                                           "--quarantine", NULL };
@@ -251,6 +274,10 @@ int main(int argc, char **argv)
     for (int i = 1; i < argc; i++) {
         if (!strcmp(argv[i], "--json")) {
             json = true;
+            continue;
+        }
+        if (!strcmp(argv[i], "--caches")) {
+            caches = true;
             continue;
         }
         if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help")) {
@@ -274,18 +301,22 @@ int main(int argc, char **argv)
         }
         nfiles++;
     }
+    if (caches && !json) {
+        fputs("replay: --caches needs --json\n", stderr);
+        return EXIT_INVALID;
+    }
     if (nfiles == 0) {
         usage(stderr);
         return EXIT_INVALID;
     }
     for (int i = 1; i < argc; i++) {
-        if (!strcmp(argv[i], "--json"))
+        if (is_flag(argv[i]))
             continue;
         if (!strncmp(argv[i], "--", 2)) {
             i++;
             continue;
         }
-        int rc = replay_file(argv[i], &check, argc, argv, json);
+        int rc = replay_file(argv[i], &check, argc, argv, json, caches);
         if (rc == EXIT_INVALID)
             worst = EXIT_INVALID;
         else if (rc == EXIT_FINDING && worst == EXIT_CLEAN)

@@ -5,7 +5,9 @@
  *
  * Without ASan the poisoning is compiled out: the test says so and passes.
  */
+#ifndef _GNU_SOURCE
 #define _GNU_SOURCE
+#endif
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>

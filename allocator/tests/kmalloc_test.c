@@ -205,7 +205,13 @@ static void test_zero_and_arrays(void)
     CHECK_EQ_U(kh_ksize(kh, NULL), 0);
     CHECK_EQ_U(kh_ksize(kh, ZERO_SIZE_PTR), 0);
     CHECK_EQ_U(kh_kmalloc_size_roundup(kh, 0), 0);
-    CHECK_EQ_U(kh_kmalloc_size_roundup(kh, 5000000), 5000000);
+    /* past KMALLOC_MAX_SIZE still whole pages of get_order (6.1, kernel oracle) */
+    CHECK_EQ_U(kh_kmalloc_size_roundup(kh, 5000000), 8u << 20);
+    CHECK_EQ_U(kh_kmalloc_size_roundup(kh, ((size_t)1 << 63) + 1), 0);
+    CHECK_EQ_U(kh_kmalloc_size_roundup(kh, SIZE_MAX), SIZE_MAX);
+    CHECK_EQ_U(kh_kmalloc_index(kh, 16384), 14);
+    CHECK_EQ_U(kh_kmalloc_index(kh, 2u << 20), 21);
+    CHECK_EQ_U(kh_kmalloc_index(kh, (2u << 20) + 1), (size_t)-1);
     CHECK_EQ_U(kh_kmalloc_size_roundup(kh, 10000), 16384);
     CHECK(kh_kmalloc_array(kh, SIZE_MAX / 2, 3, GFP_KERNEL) == NULL);
     CHECK(kh_kcalloc(kh, SIZE_MAX / 8, 16, GFP_KERNEL) == NULL);

@@ -3,6 +3,7 @@
  * destroy, /proc/slabinfo, the walk API, validation and reset.
  */
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -93,6 +94,68 @@ static void test_create_rules(void)
     kh_kmem_cache_destroy(kh, s);
     CHECK_EQ_STR(last_report(kh)->reason, "double destroy");
     CHECK_EQ_U(violations(kh), 0);
+    kh_destroy(kh);
+}
+
+static struct kh *make_merging(const char *profile, const char *slub_debug)
+{
+    struct kh_config cfg;
+    kh_profile_config(profile, &cfg);
+    cfg.slab_nomerge = false;
+    snprintf(cfg.slub_debug, sizeof(cfg.slub_debug), "%s", slub_debug);
+    struct kh *kh = kh_create(&cfg, NULL);
+    kh_set_report_mode(kh, KH_REPORT_RECORD);
+    kh_set_report_quiet(kh, true);
+    return kh;
+}
+
+/* SPEC 5 merging: without slab_nomerge a compatible cache is an alias. */
+static void test_merging(void)
+{
+    static const char *const profiles[] = { "linux-6.1-x86_64", "linux-4.x-slab" };
+    for (unsigned i = 0; i < 2; i++) {
+        struct kh *kh = make_merging(profiles[i], "");
+        struct kmem_cache *a = kh_kmem_cache_create(kh, "a", 100, 0, 0, NULL);
+        /* slot 104: 97..104 bytes waste less than a pointer */
+        struct kmem_cache *b = kh_kmem_cache_create(kh, "b", 97, 0, 0, NULL);
+        CHECK(a == b);
+        CHECK_EQ_U(info(kh, a).refcount, 2);
+        CHECK_EQ_U(kh_kmem_cache_size(kh, a), 100);
+        CHECK(kh_kmem_cache_create(kh, "c", 96, 0, 0, NULL) != a);        /* wastes 8 */
+        CHECK(kh_kmem_cache_create(kh, "d", 100, 0, SLAB_CACHE_DMA, NULL) != a);
+        CHECK(kh_kmem_cache_create(kh, "e", 100, 0, 0, ctor) != a);       /* ctor */
+        CHECK(kh_kmem_cache_create(kh, "f", 100, 0, SLAB_POISON, NULL) != a);
+        CHECK(kh_kmem_cache_create(kh, "g", 100, 64, 0, NULL) != a);      /* 104 % 64 */
+        /* a larger request never merges down, and kmalloc caches are never targets */
+        CHECK(kh_kmem_cache_create(kh, "h", 105, 0, 0, NULL) != a);
+        struct kmem_cache *k = kh_kmem_cache_create(kh, "k", 64, 0, 0, NULL);
+        CHECK(k != NULL && !info(kh, k).is_kmalloc);
+        /* the alias can free the other's objects; destroy drops a reference */
+        void *p = kh_kmem_cache_alloc(kh, b, GFP_KERNEL);
+        kh_kmem_cache_free(kh, a, p);
+        kh_kmem_cache_destroy(kh, b);
+        CHECK_EQ_U(info(kh, a).refcount, 1);
+        p = kh_kmem_cache_alloc(kh, a, GFP_KERNEL);
+        CHECK(p != NULL);
+        kh_kmem_cache_free(kh, a, p);
+        kh_kmem_cache_destroy(kh, a);
+        CHECK_EQ_U(reports(kh), 0);
+        CHECK_EQ_U(violations(kh), 0);
+        kh_destroy(kh);
+    }
+    /* slub_debug poisoning makes every cache unmergeable; SLOB never merges */
+    struct kh *kh = make_merging("linux-6.1-x86_64", "P");
+    CHECK(kh_kmem_cache_create(kh, "a", 100, 0, 0, NULL) !=
+          kh_kmem_cache_create(kh, "b", 100, 0, 0, NULL));
+    kh_destroy(kh);
+    kh = make_merging("linux-4.x-slob", "");
+    CHECK(kh_kmem_cache_create(kh, "a", 100, 0, 0, NULL) !=
+          kh_kmem_cache_create(kh, "b", 100, 0, 0, NULL));
+    kh_destroy(kh);
+    /* the default profiles boot as with slab_nomerge */
+    kh = make("linux-6.1-x86_64", 1);
+    CHECK(kh_kmem_cache_create(kh, "a", 100, 0, 0, NULL) !=
+          kh_kmem_cache_create(kh, "b", 100, 0, 0, NULL));
     kh_destroy(kh);
 }
 
@@ -399,6 +462,7 @@ static void stress(const char *profile, const char *debug, unsigned quarantine, 
 int main(void)
 {
     test_create_rules();
+    test_merging();
     test_ctor();
     test_bulk();
     test_partial_and_shrink();

@@ -3,6 +3,7 @@ models (spec), /proc parsers (procfs), trace recording (trace) and crash
 isolation (isolate). Standard library only."""
 from . import spec
 from .instance import Kh, profile_config, profile_names, profile_of
-from .lib import find_library, load
+from .lib import find_library, load, load_adapter
 
-__all__ = ["Kh", "find_library", "load", "profile_config", "profile_names", "profile_of", "spec"]
+__all__ = ["Kh", "find_library", "load", "load_adapter", "profile_config", "profile_names",
+           "profile_of", "spec"]

@@ -69,7 +69,7 @@ def env_for(lib_path, base=None):
     """Environment for a Python process that will load lib_path: the runtime
     preloaded when the library needs it, KMEM_LIB pointing at it."""
     env = dict(os.environ if base is None else base)
-    env["KMEM_LIB"] = str(lib_path)
+    env["KMEM_LIB"] = os.path.abspath(lib_path)   # the child may run elsewhere
     if needs_runtime(lib_path):
         pre = [p for p in env.get("LD_PRELOAD", "").split(":") if p and RUNTIME_NAME not in p]
         env["LD_PRELOAD"] = ":".join([runtime_path()] + pre)

@@ -425,7 +425,15 @@ class Library:
 
     def __init__(self, path):
         self.path = str(path)
-        self.dll = ctypes.CDLL(self.path)
+        try:
+            self.dll = ctypes.CDLL(self.path)
+        except OSError as e:
+            if "static TLS" not in str(e):
+                raise
+            # jemalloc and tcmalloc use initial-exec TLS, which a library
+            # loaded after start-up can only get from glibc's surplus.
+            raise OSError(f"{e}; start Python with GLIBC_TUNABLES="
+                          f"glibc.rtld.optional_static_tls=16384 (the Bazel py_tests do)") from None
         self.capabilities = set()
         self.missing = {}
         for cap, functions in CAPABILITIES.items():
@@ -442,8 +450,13 @@ class Library:
                 self.missing[cap] = absent
             else:
                 self.capabilities.add(cap)
-        if "core" not in self.capabilities:
-            raise OSError(f"{self.path} lacks the core instance API: {self.missing['core']}")
+        # An allocator under test other than the reference offers only the
+        # adapter (adapters/kh_adapter.h): the black-box tests run on it.
+        from .adapter import has_adapter
+        self.is_adapter = has_adapter(self.dll)
+        if "core" not in self.capabilities and not self.is_adapter:
+            raise OSError(f"{self.path} lacks the core instance API ({self.missing['core']}) "
+                          f"and exports no kh_adapter")
 
     def has(self, cap):
         return cap in self.capabilities
@@ -494,3 +507,17 @@ def load():
     if _LIB is None:
         _LIB = Library(find_library())
     return _LIB
+
+
+_ADAPTER = None
+
+
+def load_adapter():
+    """The library's kh_adapter, opened once per process (its `reset`
+    returns it to the opened state between tests)."""
+    global _ADAPTER
+    if _ADAPTER is None:
+        from .adapter import Adapter
+        lib = load()
+        _ADAPTER = Adapter(lib.dll, lib.path)
+    return _ADAPTER

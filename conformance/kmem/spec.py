@@ -108,6 +108,7 @@ POINTER_SIZE = 8
 ARCH_SLAB_MINALIGN = 8
 
 SLUB, SLAB, SLOB = 0, 1, 2
+SIZE_MAX = (1 << 64) - 1
 DESIGN_NAMES = {SLUB: "SLUB", SLAB: "SLAB", SLOB: "SLOB"}
 
 
@@ -177,12 +178,15 @@ def kmalloc_limits(p):
 
 
 def kmalloc_index(p, size):
-    """SPEC 1; -1 above KMALLOC_MAX_CACHE_SIZE (kmalloc.h's contract)."""
+    """SPEC 1; above KMALLOC_MAX_CACHE_SIZE the kernel's table goes on to
+    2 MiB in 6.1 (SLUB profiles), 64 MiB in 4.x; -1 beyond it, where
+    the kernel BUG()s (kmalloc.h's contract)."""
     lim = kmalloc_limits(p)
     if size == 0:
         return 0
     if size > lim.max_cache_size:
-        return -1
+        table_end = (2 if p.slab == SLUB else 64) << 20
+        return fls(size - 1) if size <= table_end else -1
     if size <= lim.min_size:
         return lim.shift_low
     if lim.min_size <= 32 and 64 < size <= 96:
@@ -199,7 +203,7 @@ def index_size(index):
 def kmalloc_bucket(p, size):
     """Object size of the kmalloc-N cache serving `size` (None if no cache)."""
     i = kmalloc_index(p, size)
-    if i <= 0:
+    if i <= 0 or size > kmalloc_limits(p).max_cache_size:
         return None
     return index_size(i)
 
@@ -236,14 +240,17 @@ def kmalloc_ksize(p, size):
 
 
 def kmalloc_size_roundup(p, size):
+    """6.1 (checked by the kernel oracle): whole pages of get_order above the
+    caches, past KMALLOC_MAX_SIZE too (wrapping to 0 above 2^63); SIZE_MAX
+    saturates."""
     lim = kmalloc_limits(p)
     if size == 0:
         return 0
+    if size == SIZE_MAX:
+        return SIZE_MAX
     if size <= lim.max_cache_size:
         return kmalloc_bucket(p, size)
-    if size <= lim.max_size:
-        return p.page_size << get_order(p, size)
-    return size
+    return (p.page_size << get_order(p, size)) & SIZE_MAX
 
 
 def kmalloc_min_align(p, size):

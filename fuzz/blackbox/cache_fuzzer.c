@@ -1,0 +1,4 @@
+/* cache_fuzzer.c - black-box target "cache" (bb_target.c) against the selected allocator. */
+#include "bb_target.h"
+
+KH_BB_MAIN("cache")

@@ -1,0 +1,4 @@
+/* mixed_fuzzer.c - black-box target "mixed" (bb_target.c) against the selected allocator. */
+#include "bb_target.h"
+
+KH_BB_MAIN("mixed")

@@ -1,0 +1,4 @@
+/* object_fuzzer.c - black-box target "object" (bb_target.c) against the selected allocator. */
+#include "bb_target.h"
+
+KH_BB_MAIN("object")

@@ -1,0 +1,4 @@
+/* page_fuzzer.c - black-box target "page" (bb_target.c) against the selected allocator. */
+#include "bb_target.h"
+
+KH_BB_MAIN("page")

@@ -1,0 +1,282 @@
+"""The probe set: trace files whose results are compared with the real kernel.
+
+Each family is a list of groups (operations that belong together, such as an
+allocation and its free); groups are packed into files of at most MAX_OPS
+operations (the trace language's limit per file), named <family>-NN.txt.
+
+    python3 tools/kernel_oracle/probes.py DIR    # (re)writes DIR/*.txt
+
+The files are committed (conformance/kernel/probes/); the golden files refer
+to them by file name and line.
+"""
+
+import os
+import sys
+
+MAX_OPS = 4000            # below KH_TRACE_MAX_OPS (4096), leaving room for a header
+PAGE_SIZE = 4096
+KMALLOC_MAX_CACHE_SIZE = 8192
+KMALLOC_MAX_SIZE = 4 << 20
+MAX_ORDER = 11            # 6.1's exclusive bound
+KMALLOC_INDEX_MAX = 2 << 20   # 6.1's __kmalloc_index() BUG()s above its table
+U64_MAX = (1 << 64) - 1
+NOWARN = "GFP_KERNEL|__GFP_NOWARN"
+
+
+def kmalloc_sizes():
+    """ksize / size class of every kmalloc size up to the largest cache."""
+    return [["p = kmalloc %d GFP_KERNEL" % n, "kfree p"] for n in range(KMALLOC_MAX_CACHE_SIZE + 1)]
+
+
+def size_functions():
+    """kmalloc_size_roundup, kmalloc_index and get_order for every small size."""
+    return [["kmalloc_size_roundup %d" % n, "kmalloc_index %d" % n, "get_order %d" % n]
+            for n in range(KMALLOC_MAX_CACHE_SIZE + 1)]
+
+
+def large_sizes():
+    """Around every power of two up to KMALLOC_MAX_SIZE and past it."""
+    sizes = set()
+    for k in range(3, 24):
+        sizes.update({(1 << k) - 1, 1 << k, (1 << k) + 1})
+    sizes.update({KMALLOC_MAX_SIZE - PAGE_SIZE, KMALLOC_MAX_SIZE - PAGE_SIZE + 1,
+                  3 * PAGE_SIZE, 3 * PAGE_SIZE + 1, 100000, 1 << 24})
+    groups = []
+    for n in sorted(sizes):
+        g = ["p = kmalloc %d %s" % (n, NOWARN), "kfree p",
+             "kmalloc_size_roundup %d" % n, "get_order %d" % n]
+        if n <= KMALLOC_INDEX_MAX:
+            g.append("kmalloc_index %d" % n)
+        groups.append(g)
+    for n in (1 << 32, (1 << 63) - 1, 1 << 63, U64_MAX - PAGE_SIZE, U64_MAX - 1, U64_MAX):
+        groups.append(["kmalloc_size_roundup %d" % n, "get_order %d" % n])
+    return groups
+
+
+def kmalloc_types():
+    """The same classes through the other kmalloc cache types and kzalloc."""
+    groups = []
+    for gfp in ("GFP_KERNEL_ACCOUNT", "GFP_DMA", "GFP_KERNEL|__GFP_RECLAIMABLE", "GFP_ATOMIC",
+                "GFP_NOWAIT", "GFP_KERNEL|__GFP_ZERO"):
+        for n in (1, 8, 9, 64, 65, 96, 97, 128, 129, 192, 193, 1000, 4096, 8192, 8193, 65536):
+            groups.append(["p = kmalloc %d %s" % (n, gfp), "kfree p"])
+    for n in (0, 1, 96, 192, 4097, 8193):
+        groups.append(["p = kzalloc %d GFP_KERNEL" % n, "kfree p"])
+    return groups
+
+
+def zero_size():
+    """ZERO_SIZE_PTR: where it comes from and what accepts it."""
+    return [[
+        "z = kmalloc 0 GFP_KERNEL", "ksize z", "kfree z",
+        "z = kzalloc 0 GFP_KERNEL", "kfree z",
+        "z = kcalloc 0 16 GFP_KERNEL", "kfree z",
+        "z = kcalloc 16 0 GFP_KERNEL", "kfree z",
+        "z = kmalloc_array 0 0 GFP_KERNEL", "kfree z",
+        "z = krealloc NULL 0 GFP_KERNEL", "kfree z",
+        "p = kmalloc 100 GFP_KERNEL", "z = krealloc p 0 GFP_KERNEL", "ksize z", "kfree z",
+        "z = krealloc ZERO_SIZE_PTR 0 GFP_KERNEL", "kfree z",
+        "z = krealloc ZERO_SIZE_PTR 40 GFP_KERNEL", "kfree z",
+        "ksize NULL", "ksize ZERO_SIZE_PTR", "kfree NULL", "kfree ZERO_SIZE_PTR",
+        "kfree_sensitive NULL", "kfree_sensitive ZERO_SIZE_PTR",
+        "z = kvmalloc 0 GFP_KERNEL", "kvfree z",
+        "z = kvzalloc 0 GFP_KERNEL", "kvfree z",
+        "kvfree NULL", "vfree NULL", "free_pages NULL 0", "kmem_cache_destroy NULL",
+    ]]
+
+
+def krealloc():
+    """Pointer stability and content preservation, growing and shrinking."""
+    sizes = [1, 8, 9, 24, 64, 96, 100, 128, 129, 192, 200, 256, 1000, 1024, 4096, 4097, 8192,
+             8193, 12288, 16384, 100000]
+    groups = []
+    for a in sizes:
+        for b in sizes:
+            groups.append(["p = kmalloc %d GFP_KERNEL" % a, "q = krealloc p %d GFP_KERNEL" % b,
+                           "kfree q"])
+    for a in (8, 100, 8193):
+        groups.append(["p = kmalloc %d GFP_KERNEL" % a,
+                       "q = krealloc p %d %s" % (KMALLOC_MAX_SIZE + 1, NOWARN),   # fails: p intact
+                       "ksize p", "kfree q", "kfree p"])
+        groups.append(["p = kmalloc %d GFP_KERNEL" % a,
+                       "q = krealloc_array p %d %d GFP_KERNEL" % (1 << 33, 1 << 33),  # overflow
+                       "ksize p", "kfree q", "kfree p"])
+        groups.append(["p = kmalloc %d GFP_KERNEL" % a, "q = krealloc_array p 3 100 GFP_KERNEL",
+                       "kfree q"])
+    for n in (1, 100, 5000, KMALLOC_MAX_SIZE):
+        groups.append(["q = krealloc NULL %d %s" % (n, NOWARN), "ksize q", "kfree q"])
+    # a chain: grow in steps, the content travels along
+    chain = ["p = kmalloc 10 GFP_KERNEL"]
+    for n in (16, 17, 120, 500, 3000, 9000, 70000, 40):
+        chain += ["p = krealloc p %d GFP_KERNEL" % n, "ksize p"]
+    groups.append(chain + ["kfree p"])
+    return groups
+
+
+def overflow():
+    """Array helpers: n * size overflow gives NULL, never a short block."""
+    pairs = [(1 << 32, 1 << 32), (1 << 63, 2), (2, 1 << 63), (U64_MAX, 2), (3, (U64_MAX // 3) + 1),
+             (U64_MAX, 1), (1 << 20, 1 << 20), (3, 100), (100, 3), (1, 0), (0, 1)]
+    groups = []
+    for n, s in pairs:
+        groups.append(["a = kmalloc_array %d %d %s" % (n, s, NOWARN), "kfree a"])
+        groups.append(["a = kcalloc %d %d %s" % (n, s, NOWARN), "kfree a"])
+        groups.append(["a = kvmalloc_array %d %d %s" % (n, s, NOWARN), "kvfree a"])
+        groups.append(["a = krealloc_array NULL %d %d %s" % (n, s, NOWARN), "kfree a"])
+    return groups
+
+
+def pages():
+    """Page orders up to the limit and past it; exact allocations."""
+    groups = []
+    for order in list(range(MAX_ORDER + 2)) + [20, 63, 64, 65]:
+        groups.append(["g = alloc_pages %d %s" % (order, NOWARN), "free_pages g %d" % order])
+        groups.append(["g = __get_free_pages %d %s" % (order, NOWARN), "free_pages g %d" % order])
+    groups.append(["g = get_zeroed_page GFP_KERNEL", "free_pages g 0"])
+    for n in (1, 4096, 4097, 10000, 65536, 1 << 20, (1 << 20) + 1, KMALLOC_MAX_SIZE):
+        groups.append(["x = alloc_pages_exact %d %s" % (n, NOWARN), "free_pages_exact x %d" % n])
+    # past the largest order it fails; free_pages_exact(NULL, n) is a bug, so no free
+    groups.append(["x = alloc_pages_exact %d %s" % (KMALLOC_MAX_SIZE + 1, NOWARN)])
+    return groups
+
+
+def vmalloc():
+    """vmalloc(0) is NULL; kvmalloc's limits."""
+    groups = []
+    for n in (0, 1, 4096, 4097, 100000, 1 << 22, 1 << 40):
+        groups.append(["v = vmalloc %d" % n, "vfree v"])
+        groups.append(["v = vzalloc %d" % n, "vfree v"])
+    for n in (0, 1, 4096, 4097, 100000, (1 << 31) - 1, 1 << 31, 1 << 40):
+        groups.append(["v = kvmalloc %d %s" % (n, NOWARN), "kvfree v"])
+        groups.append(["v = kvzalloc %d %s" % (n, NOWARN), "kvfree v"])
+    return groups
+
+
+def cache_geometry():
+    """kmem_cache_create geometry: every size to 256, steps to 8192 and
+    beyond, alignments 0..4096, with and without SLAB_HWCACHE_ALIGN."""
+    combos = []
+    for size in range(1, 257):
+        for align in (0, 8, 16, 32, 64, 128, 256):
+            combos.append((size, align))
+    steps = list(range(264, 1025, 8)) + list(range(1056, 8193, 32))
+    for size in steps:
+        for align in (0, 64):
+            combos.append((size, align))
+    for size in (300, 1000, 2000, 3000, 4000, 4096, 5000, 8192):
+        for align in (128, 256, 512, 1024, 2048, 4096):
+            combos.append((size, align))
+    for size in (8193, 10000, 16384, 32768, 65536, 131072, 262144, 1 << 20, KMALLOC_MAX_SIZE):
+        combos.append((size, 0))
+    groups = []
+    for size, align in combos:
+        for flags in ("0", "SLAB_HWCACHE_ALIGN"):
+            name = "ko-%d-a%d%s" % (size, align, "-hw" if flags != "0" else "")
+            groups.append(["c = kmem_cache_create %s %d %d %s" % (name, size, align, flags),
+                           "kmem_cache_destroy c"])
+    return groups
+
+
+def cache_geometry_flags():
+    """Layouts that move SLUB's free pointer or add debug metadata: a
+    constructor, RCU freeing, red zones, poisoning, user tracking."""
+    variants = ["0 ctor", "SLAB_HWCACHE_ALIGN ctor", "SLAB_TYPESAFE_BY_RCU", "SLAB_RED_ZONE",
+                "SLAB_HWCACHE_ALIGN|SLAB_RED_ZONE", "SLAB_POISON", "SLAB_STORE_USER",
+                "SLAB_RED_ZONE|SLAB_POISON|SLAB_STORE_USER", "SLAB_CONSISTENCY_CHECKS",
+                "SLAB_CACHE_DMA", "SLAB_ACCOUNT", "SLAB_RECLAIM_ACCOUNT"]
+    groups = []
+    for size in (1, 8, 16, 24, 60, 64, 100, 128, 192, 256, 1000, 4096, 8192):
+        for align in (0, 64):
+            for i, v in enumerate(variants):
+                name = "ko-flags-%d-a%d-v%d" % (size, align, i)
+                groups.append(["c = kmem_cache_create %s %d %d %s" % (name, size, align, v),
+                               "kmem_cache_destroy c"])
+    return groups
+
+
+def cache_ops():
+    """Objects come from a cache and go back; kmem_cache_size; shrink."""
+    groups = []
+    for size in (8, 100, 256, 4096):
+        name = "ko-ops-%d" % size
+        groups.append(["c = kmem_cache_create %s %d 0 SLAB_HWCACHE_ALIGN" % (name, size),
+                       "kmem_cache_size c", "o1 = kmem_cache_alloc c GFP_KERNEL",
+                       "o2 = kmem_cache_zalloc c GFP_KERNEL", "kmem_cache_free c o1",
+                       "kmem_cache_free c o2", "kmem_cache_shrink c", "kmem_cache_destroy c"])
+    return groups
+
+
+def other_apis():
+    """Per-CPU limits, caller writes before a krealloc, the sensitive frees,
+    page blocks written through."""
+    groups = []
+    for size, align in ((1, 1), (4, 4), (8, 8), (100, 64), (16, 3), (16, 4096), (32768, 8),
+                        (32769, 8), (0, 4), (16, 8192)):
+        groups.append(["a = alloc_percpu %d %d" % (size, align), "free_percpu a"])
+    groups.append(["p = kmalloc 100 GFP_KERNEL", "write p 0 10 0x41",
+                   "q = krealloc p 300 GFP_KERNEL", "kfree q"])
+    groups.append(["p = kmalloc 100 GFP_KERNEL", "read p 0 100", "q = krealloc p 50 GFP_KERNEL",
+                   "ksize q", "q = krealloc q 128 GFP_KERNEL", "q = krealloc q 129 GFP_KERNEL",
+                   "kfree_sensitive q"])
+    groups.append(["v = kvmalloc 100000 GFP_KERNEL", "write v 99990 10 0x7f",
+                   "kvfree_sensitive v 100000"])
+    groups.append(["v = alloc_pages_exact 12288 GFP_KERNEL|__GFP_ZERO", "write v 0 12288 0x1",
+                   "free_pages_exact v 12288"])
+    groups.append(["g = get_zeroed_page GFP_KERNEL", "write g 4000 96 0x2", "free_pages g 0"])
+    return groups
+
+
+FAMILIES = [
+    ("kmalloc-sizes", kmalloc_sizes),
+    ("size-functions", size_functions),
+    ("large-sizes", large_sizes),
+    ("kmalloc-types", kmalloc_types),
+    ("zero-size", zero_size),
+    ("krealloc", krealloc),
+    ("overflow", overflow),
+    ("pages", pages),
+    ("vmalloc", vmalloc),
+    ("cache-geometry", cache_geometry),
+    ("cache-geometry-flags", cache_geometry_flags),
+    ("cache-ops", cache_ops),
+    ("other-apis", other_apis),
+]
+
+
+def build():
+    """Returns [(file name, text)] for the whole probe set."""
+    files = []
+    for family, make in FAMILIES:
+        chunks, cur = [], []
+        for g in make():
+            if len(g) > MAX_OPS:
+                raise ValueError("a %s group has %d operations" % (family, len(g)))
+            if len(cur) + len(g) > MAX_OPS:
+                chunks.append(cur)
+                cur = []
+            cur += g
+        if cur:
+            chunks.append(cur)
+        for i, ops in enumerate(chunks):
+            head = ["# kernel oracle probe: %s (%d of %d), generated by "
+                    "tools/kernel_oracle/probes.py" % (family, i + 1, len(chunks))]
+            files.append(("%s-%02d.txt" % (family, i), "\n".join(head + ops) + "\n"))
+    return files
+
+
+def write(directory):
+    os.makedirs(directory, exist_ok=True)
+    wanted = dict(build())
+    for old in os.listdir(directory):
+        if old.endswith(".txt") and old not in wanted:
+            os.remove(os.path.join(directory, old))
+    for name, text in wanted.items():
+        with open(os.path.join(directory, name), "w") as f:
+            f.write(text)
+    return sorted(wanted)
+
+
+if __name__ == "__main__":
+    if len(sys.argv) != 2:
+        sys.exit("usage: probes.py DIR")
+    print("\n".join(write(sys.argv[1])))
