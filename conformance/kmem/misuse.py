@@ -316,13 +316,12 @@ class Detection:
     detail: str = ""
 
     def summary(self):
+        at = f" @{self.offset:+d}" if self.offset is not None else ""
         if self.by == "asan":
-            at = f"@{self.offset:+d}" if self.offset is not None else ""
             acc = f" {self.access[0]} {self.access[1]}" if self.access and self.access[0] else ""
-            return f"ASan {self.detail}{acc}{at}"
+            return f"ASan {self.kind}{at}:{acc} ({self.detail})"
         if self.by == "allocator":
-            at = f" @{self.offset:+d}" if self.offset is not None else ""
-            return f"allocator '{self.reason}'{at}"
+            return f"allocator {self.kind}{at}: '{self.reason}'"
         if self.by == "none":
             return "nothing (clean)"
         return f"{self.by}: {self.detail}"
