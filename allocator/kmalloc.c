@@ -73,9 +73,12 @@ static void set_limits(struct kh *kh, struct kh_slab_state *st)
         st->shift_low = 3;
         break;
     }
+    /* An arch whose DMA alignment is above 8 sets KMALLOC_MIN_SIZE to it and
+     * derives KMALLOC_SHIFT_LOW from it, for every allocator: SLAB's 32-byte
+     * minimum then drops to 16 with a 16-byte alignment (SPEC 1). */
+    if (kh->cfg.arch_kmalloc_minalign > 8)
+        st->shift_low = fls_l(kh->cfg.arch_kmalloc_minalign) - 1;
     st->min_size = (size_t)1 << st->shift_low;
-    if (kh->cfg.arch_kmalloc_minalign > 8 && kh->cfg.arch_kmalloc_minalign > st->min_size)
-        st->min_size = kh->cfg.arch_kmalloc_minalign;
     st->max_cache_size = (size_t)1 << st->shift_high;
     st->max_size = (size_t)1 << st->shift_max;
 }
@@ -455,7 +458,9 @@ static void resize_in_place(struct kh *kh, void *p, struct kptr *k, size_t ks, s
             kh_meta_fill((char *)p + new_size, 0, ks - new_size);
     }
     if (k->slab) {
-        if (k->slab->req) {
+        /* SLOB's size header is what ksize reads, and krealloc in place
+         * leaves it alone (4.x __do_krealloc): only the ASan view moves. */
+        if (k->slab->req && kh->cfg.slab != KH_SLAB_SLOB) {
             unsigned prev = k->slab->req[k->idx];
             k->slab->req[k->idx] = (unsigned)new_size;
             if (k->s->flags & KH_CACHE_KMALLOC_RZ)

@@ -14,7 +14,8 @@ from hypothesis import HealthCheck, settings
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 import kmem  # noqa: E402
-from kmem import spec  # noqa: E402
+from kmem import asan, spec  # noqa: E402
+
 
 settings.register_profile(
     "quick", max_examples=20, stateful_step_count=25, deadline=None, database=None,
@@ -27,24 +28,37 @@ settings.register_profile(
     print_blob=True)
 settings.load_profile(os.environ.get("KMEM_HYPOTHESIS_PROFILE", "quick"))
 
-# Without the reference's kh_ API (another allocator under test, selected
-# with --//fuzz:allocator) only the black-box tests run; see below.
-PROFILES = kmem.profile_names() if kmem.load().has("core") else ["no-kh-api"]
+def profiles():
+    """Profiles every white-box test runs on. Without the reference's kh_ API
+    (another allocator under test, selected with --//fuzz:allocator) only
+    the black-box tests run; see pytest_collection_modifyitems."""
+    return kmem.profile_names() if kmem.load().has("core") else ["no-kh-api"]
+
+
+def pytest_configure(config):
+    """An ASan-built library under test needs the ASan runtime preloaded:
+    run again with it. run_pytest.py (bazel test) does this before pytest
+    starts; this covers `python3 -m pytest conformance/`. Output capturing
+    is stopped first, or the new process would write into its files."""
+    lib = kmem.find_library()
+    if asan.needs_runtime(lib) and not asan.preloaded():
+        capman = config.pluginmanager.getplugin("capturemanager")
+        if capman:
+            capman.stop_global_capturing()
+        asan.reexec_if_needed(lib)
+    config.addinivalue_line("markers", "blackbox: uses only the adapter interface (kh_adapter.h)")
 
 
 def pytest_report_header(config):
     lib = kmem.load()
     caps = ", ".join(sorted(lib.capabilities)) or "none (adapter only)"
     lines = [f"allocator library: {lib.path}", f"capabilities: {caps}",
-             f"profiles: {', '.join(PROFILES)}"]
+             f"profiles: {', '.join(profiles())}",
+             f"hypothesis settings profile: {getattr(settings, '_current_profile', '?')}"]
     if lib.is_adapter:
         a = kmem.load_adapter()
         lines.append(f"adapter: {a.name} ({a.description}); tiers: {', '.join(a.tiers)}")
     return lines
-
-
-def pytest_configure(config):
-    config.addinivalue_line("markers", "blackbox: uses only the adapter interface (kh_adapter.h)")
 
 
 def pytest_collection_modifyitems(config, items):
@@ -64,7 +78,7 @@ def pytest_collection_modifyitems(config, items):
 
 def pytest_generate_tests(metafunc):
     if "profile" in metafunc.fixturenames:
-        metafunc.parametrize("profile", PROFILES)
+        metafunc.parametrize("profile", profiles())
 
 
 def require(lib_or_kh, *caps):
@@ -92,3 +106,19 @@ def kh(profile):
 @pytest.fixture
 def lib():
     return kmem.load()
+
+
+def pytest_terminal_summary(terminalreporter):
+    from kmem import misuse
+    if not misuse.RESULTS:
+        return
+    tr = terminalreporter
+    tr.section("misuse catalogue: bug class -> detected by")
+    for line in misuse.format_table(misuse.RESULTS).splitlines():
+        tr.write_line(line)
+    failed = sum(1 for r in misuse.RESULTS if r[3] != "pass")
+    tr.write_line(f"{len(misuse.RESULTS)} cases, {failed} failed")
+    out = os.environ.get("TEST_UNDECLARED_OUTPUTS_DIR")
+    if out:
+        with open(os.path.join(out, "misuse_table.txt"), "w") as f:
+            f.write(misuse.format_table(misuse.RESULTS) + "\n")

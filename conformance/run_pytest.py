@@ -14,6 +14,10 @@ def main(argv):
         print("usage: run_pytest.py TEST_FILE [pytest args...]", file=sys.stderr)
         return 2
     sys.path.insert(0, HERE)
+    # An ASan-built library (bazel test --config=asan) loads only into a
+    # process that has the ASan runtime: start again with it preloaded.
+    from kmem import asan, lib
+    asan.reexec_if_needed(lib.find_library())
     args = [argv[0], "-q", "-p", "no:cacheprovider", "-c", os.path.join(HERE, "pytest.ini"),
             "--rootdir", HERE, "-rs"] + argv[1:]
     xml = os.environ.get("XML_OUTPUT_FILE")

@@ -122,9 +122,10 @@ bad:
     return -1;
 }
 
-/* "#! key=value ..." lines of a text trace. Values are copied into a buffer
- * owned by the caller (they must outlive the run). */
-static int read_directives(char *text, size_t len, const char *path, struct settings *s)
+/* "#! key=value ..." lines of a text trace. The values are tokenized in
+ * `vals`, a copy of the text owned by the caller (they must outlive the
+ * run); in `text` the lines become plain comments for the parser. */
+static int read_directives(char *text, char *vals, size_t len, const char *path, struct settings *s)
 {
     int line = 1;
     for (size_t i = 0; i < len; line++) {
@@ -132,10 +133,9 @@ static int read_directives(char *text, size_t len, const char *path, struct sett
         while (end < len && text[end] != '\n')
             end++;
         if (end - i >= 2 && text[i] == '#' && text[i + 1] == '!') {
-            char saved = text[end];
-            text[end] = '\0';
+            vals[end] = '\0';
             char *save = NULL;
-            for (char *tok = strtok_r(text + i + 2, " \t", &save); tok; tok = strtok_r(NULL, " \t", &save)) {
+            for (char *tok = strtok_r(vals + i + 2, " \t", &save); tok; tok = strtok_r(NULL, " \t", &save)) {
                 char *eq = strchr(tok, '=');
                 char where[512];
                 snprintf(where, sizeof(where), "%s:%d", path, line);
@@ -144,14 +144,10 @@ static int read_directives(char *text, size_t len, const char *path, struct sett
                     return -1;
                 }
                 *eq = '\0';
-                if (apply_setting(s, tok, strdup(eq + 1), where))
+                if (apply_setting(s, tok, eq + 1, where))
                     return -1;
             }
-            text[end] = saved;
-            /* strtok_r wrote NULs inside the line; it is a comment to the
-             * parser, so blank it out entirely. */
-            memset(text + i, ' ', end - i);
-            text[i] = '#';
+            text[i + 1] = ' ';   /* "#!" -> "# " */
         }
         i = end + 1;
     }
@@ -207,7 +203,15 @@ static int replay_file(const char *path, const struct settings *cli, int argc, c
     struct settings s = { .profile = KH_DEFAULT_PROFILE, .cpus = -1, .quarantine = -1,
                           .misuse = EXEC_MISUSE_RUN };
     bool binary = kh_trace_is_binary((const uint8_t *)data, len);
-    if (!binary && read_directives(data, len, path, &s)) {
+    char *vals = malloc(len + 1);   /* the directives' values live here */
+    if (!vals) {
+        free(data);
+        fprintf(stderr, "%s: error: out of memory\n", path);
+        return EXIT_INVALID;
+    }
+    memcpy(vals, data, len + 1);
+    if (!binary && read_directives(data, vals, len, path, &s)) {
+        free(vals);
         free(data);
         return EXIT_INVALID;
     }
@@ -224,6 +228,7 @@ static int replay_file(const char *path, const struct settings *cli, int argc, c
     if (kh_trace_load((const uint8_t *)data, len, path, &t, &perr) != 0) {
         fprintf(stderr, "%s\n", perr.text);
         kh_trace_free(&t);
+        free(vals);
         free(data);
         return EXIT_INVALID;
     }
@@ -231,6 +236,7 @@ static int replay_file(const char *path, const struct settings *cli, int argc, c
     struct kh *kh = make_instance(&s, path);
     if (!kh) {
         kh_trace_free(&t);
+        free(vals);
         return EXIT_INVALID;
     }
     struct exec_options opt = { .misuse = s.misuse, .checks = true, .full_every = 1,
@@ -254,6 +260,7 @@ static int replay_file(const char *path, const struct settings *cli, int argc, c
     exec_free(x);
     kh_destroy(kh);
     kh_trace_free(&t);
+    free(vals);
     return rc;
 }
 

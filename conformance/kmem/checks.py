@@ -106,10 +106,17 @@ def block_problems(kh):
                 out.append(f"block-zone: {kind} block pfn {b.pfn} order {b.order} outside zone {b.zone}")
             spans.append((b.pfn, 1 << b.order, f"{kind} block order {b.order}"))
     out += [p.replace("[", "pfns [") for p in overlap_problems(spans)]
-    managed = sum(z.end_pfn - z.start_pfn for z in zones.values())
+    # Every page is in a block, or PG_reserved boot memory memblock kept.
+    present = sum(z.end_pfn - z.start_pfn for z in zones.values())
+    reserved = kh.memblock_info()["reserved_pages"] if kh.has("memblock") else 0
     covered = sum(n for _, n, _ in spans)
-    if covered != managed:
-        out.append(f"page-accounting: blocks cover {covered} pages, zones hold {managed}")
+    if covered + reserved != present:
+        out.append(f"page-accounting: blocks cover {covered} pages and {reserved} are reserved, "
+                   f"zones hold {present}")
+    managed = sum(z.managed for z in zones.values())
+    if managed != present - reserved:
+        out.append(f"page-accounting: zones manage {managed} pages, {present} present less "
+                   f"{reserved} reserved is {present - reserved}")
     free_set = {(b.zone, b.order, b.pfn) for b in free}
     for z, order, pfn in free_set:
         if order < top and (z, order, pfn ^ (1 << order)) in free_set and pfn < pfn ^ (1 << order):
@@ -175,11 +182,62 @@ def buddyinfo_problems(kh):
     return out
 
 
+# ---- mempool (SPEC 8) -----------------------------------------------------------
+
+def mempool_problems(kh, held=()):
+    """Every pool's reserve: at most min_nr elements, each element in one
+    reserve only, none of them also held by a caller (`held`: elements the
+    caller has from mempool_alloc), and each a live allocation of the pool's
+    backing allocator (a kmalloc/slab object in use, or an allocated page
+    block of the pool's order)."""
+    out = []
+    held = set(held)
+    seen = {}
+    for pool in kh.mempools():
+        tag = f"mempool {pool.index} ({pool.kind})"
+        if not 0 <= pool.curr_nr <= pool.min_nr:
+            out.append(f"mempool-counts: {tag}: curr_nr {pool.curr_nr} outside 0..{pool.min_nr}")
+        if len(pool.reserve) != pool.curr_nr:
+            out.append(f"mempool-counts: {tag}: curr_nr {pool.curr_nr} but the reserve holds "
+                       f"{len(pool.reserve)} elements")
+        for e in pool.reserve:
+            if e in seen:
+                out.append(f"mempool-duplicate: element {e:#x} in {tag} and in {seen[e]}")
+            seen[e] = tag
+            if e in held:
+                out.append(f"mempool-held: {tag}: reserve element {e:#x} is also held by the caller")
+            out += _backing_problems(kh, pool, e, tag)
+    return out
+
+
+def _backing_problems(kh, pool, e, tag):
+    if pool.kind == "page":
+        addr = kh.page_address(e)
+        state, head, order = kh.page_state(kh.pfn(addr))
+        want = kh.get_order(pool.element_size)
+        if state != "alloc-head" or order != want:
+            return [f"mempool-element: {tag}: reserve page {addr:#x} is {state} order {order}, "
+                    f"not an allocated order-{want} block"]
+        return []
+    if pool.kind in ("kmalloc", "slab"):
+        if pool.element_size > kh.kmalloc_limits().max_cache_size:
+            state, _, _ = kh.page_state(kh.pfn(e))
+            ok = state == "alloc-head"
+        else:
+            hit = kh.object_lookup(e)
+            ok = hit is not None and hit[1].addr == e and hit[1].state == "allocated"
+        if not ok:
+            return [f"mempool-element: {tag}: reserve element {e:#x} is not a live allocation"]
+    return []
+
+
 def all_problems(kh, live_intervals=()):
     """Everything above plus overlap of the caller's live allocations."""
     out = block_problems(kh) + buddyinfo_problems(kh)
     if kh.profile.slab != spec.SLOB:   # SLOB has neither slab lists nor /proc/slabinfo
         out += all_slab_list_problems(kh)
         out += slabinfo_problems(kh)
+    if kh.has("mempool"):
+        out += mempool_problems(kh)
     out += overlap_problems(live_intervals)
     return out

@@ -23,7 +23,11 @@ FAULT_PAGE, FAULT_SLAB, FAULT_VMALLOC, FAULT_PERCPU, FAULT_ALL = 1, 2, 4, 8, 15
 SLAB_LISTS = ["none", "cpu", "partial", "full", "free"]
 LIST_NONE, LIST_CPU, LIST_PARTIAL, LIST_FULL, LIST_FREE = range(5)
 OBJECT_STATES = ["free", "allocated", "quarantined"]
-PAGE_STATES = ["free-head", "free-interior", "alloc-head", "alloc-interior", "lazy", "invalid"]
+# enum kh_page_state; "reserved" is a PG_reserved page memblock kept at boot end.
+PAGE_STATES = ["free-head", "free-interior", "alloc-head", "alloc-interior", "lazy", "invalid",
+               "reserved"]
+MEMPOOL_KINDS = ["custom", "kmalloc", "slab", "page"]
+BOOT_PHASES = ["none", "early", "done"]
 
 
 @dataclass(frozen=True)
@@ -95,6 +99,7 @@ class Cache:
     nr_partial: int
     nr_full: int
     nr_free: int
+    offset: int = 0     # where a free object keeps its free pointer
 
 
 @dataclass(frozen=True)
@@ -119,6 +124,18 @@ class Object:
 
 
 @dataclass(frozen=True)
+class Mempool:
+    ptr: int
+    index: int
+    min_nr: int
+    curr_nr: int
+    kind: str           # MEMPOOL_KINDS name
+    element_size: int   # bytes per element (page pools: the block's bytes)
+    pool_data: int
+    reserve: tuple = ()  # reserve elements, bottom first (the last is handed out next)
+
+
+@dataclass(frozen=True)
 class VmArea:
     addr: int
     size: int
@@ -136,6 +153,11 @@ class PercpuAlloc:
     align: int
     unit_size: int
     nr_cpus: int
+
+
+def _report(r):
+    return Report("BUG" if r.severity == KH_SEV_BUG else "WARN", REPORT_CLASSES[r.cls],
+                  _s(r.subsystem), _s(r.reason), _s(r.text), r.addr)
 
 
 def _s(b):
@@ -187,6 +209,7 @@ class Kh:
         self.lib.kh_set_report_quiet(self.kh, True)
         self.profile = profile_of(self.cfg)
         self._ctors = []
+        self._hook = None
 
     def close(self):
         if self.kh:
@@ -212,11 +235,19 @@ class Kh:
             r = self.lib.kh_report_get(self.kh, i)
             if not r:
                 return out
-            r = r.contents
-            out.append(Report("BUG" if r.severity == KH_SEV_BUG else "WARN",
-                              REPORT_CLASSES[r.cls], _s(r.subsystem), _s(r.reason), _s(r.text),
-                              r.addr))
+            out.append(_report(r.contents))
             i += 1
+
+    def set_report_hook(self, fn):
+        """Calls fn(Report) for every report as it is made (before any abort),
+        e.g. to print it from a child process that may crash later; None
+        removes the hook."""
+        if fn is None:
+            self._hook = None
+            self.lib.kh_set_report_hook(self.kh, ctypes.cast(None, L.REPORT_FN), None)
+            return
+        self._hook = L.REPORT_FN(lambda _ctx, r: fn(_report(r.contents)))
+        self.lib.kh_set_report_hook(self.kh, self._hook, None)
 
     def clear_reports(self):
         self.lib.kh_reports_clear(self.kh)
@@ -236,9 +267,12 @@ class Kh:
         return out
 
     def assert_valid(self, context=""):
+        """kh_validate() finds nothing; the message starts with the first
+        violated invariant's name."""
         v = self.validate()
-        assert not v, (f"{context}: " if context else "") + "invariants violated:\n" + \
-            "\n".join(str(x) for x in v)
+        assert not v, (f"{context}: " if context else "") + f"kh_validate: {v[0]}" + \
+            (f" (and {len(v) - 1} more)" if len(v) > 1 else "") + "\n" + \
+            "\n".join(str(x) for x in v[1:20])
 
     # ---- fault injection ----
     def fault_set(self, mode, nth=1, domains=FAULT_ALL, percent=0, seed=0, min_order=0):
@@ -263,6 +297,20 @@ class Kh:
     def read(addr, n):
         return ctypes.string_at(addr, n)
 
+    # Unchecked access, for bytes a test deliberately touches without owning
+    # them (past the requested size, after a free): element by element in
+    # ctypes, never through libc's memset/memcpy, which ASan intercepts when
+    # an ASan build is under test. The kernel's own tests disable KASAN for
+    # such peeks the same way.
+    @staticmethod
+    def fill_unchecked(addr, byte, n):
+        if n:
+            (ctypes.c_ubyte * n).from_address(addr)[:] = [byte] * n
+
+    @staticmethod
+    def read_unchecked(addr, n):
+        return bytes((ctypes.c_ubyte * n).from_address(addr)[:]) if n else b""
+
     def set_cpu(self, cpu):
         self.lib.kh_set_cpu(self.kh, cpu)
 
@@ -275,6 +323,9 @@ class Kh:
 
     def kcalloc(self, n, size, gfp=spec.GFP_KERNEL):
         return self.lib.kh_kcalloc(self.kh, n, size, gfp) or 0
+
+    def kmalloc_node(self, size, gfp=spec.GFP_KERNEL, node=0):
+        return self.lib.kh_kmalloc_node(self.kh, size, gfp, node) or 0
 
     def kmalloc_array(self, n, size, gfp=spec.GFP_KERNEL):
         return self.lib.kh_kmalloc_array(self.kh, n, size, gfp) or 0
@@ -359,6 +410,18 @@ class Kh:
         self.shrink_all()
         return self.nr_free_pages(), tuple((c.name, c.nr_inuse) for c in self.caches())
 
+    def cache_validate(self, c):
+        """kmem_cache_validate (slub_debug): the number of errors found, each
+        report and each FIX counting one, as the kernel's slub_kunit counts."""
+        return self.lib.kh_kmem_cache_validate(self.kh, c)
+
+    def object_lookup(self, addr):
+        """(cache pointer, Object) of the slab object containing addr, or None."""
+        oi, cache = L.KhObjectInfo(), c_void_p()
+        if self.lib.kh_slab_object_lookup(self.kh, addr, byref(oi), byref(cache)) != 0:
+            return None
+        return cache.value or 0, Object(oi.addr, oi.index, OBJECT_STATES[oi.state], oi.requested)
+
     def find_cache(self, name):
         return self.lib.kh_slab_find_cache(self.kh, name.encode()) or 0
 
@@ -367,7 +430,7 @@ class Kh:
         return Cache(ci.cache or 0, _s(ci.name), _s(ci.design), ci.object_size, ci.size, ci.align,
                      ci.order, ci.objects_per_slab, ci.min_partial, ci.ksize, ci.flags,
                      ci.is_kmalloc, ci.dead, ci.refcount, ci.nr_slabs, ci.nr_objects, ci.nr_inuse,
-                     ci.nr_partial, ci.nr_full, ci.nr_free)
+                     ci.nr_partial, ci.nr_full, ci.nr_free, ci.offset)
 
     def cache_info(self, c):
         ci = L.KhCacheInfo()
@@ -427,6 +490,12 @@ class Kh:
         """Returns the block's address (0 on failure), like __get_free_pages."""
         page = self.lib.kh_alloc_pages(self.kh, gfp, order)
         return self.lib.kh_page_address(self.kh, page) if page else 0
+
+    def page_address(self, page):
+        return self.lib.kh_page_address(self.kh, page) or 0
+
+    def virt_to_page(self, addr):
+        return self.lib.kh_virt_to_page(self.kh, addr) or 0
 
     def free_pages(self, addr, order):
         self.lib.kh_free_pages(self.kh, addr, order)
@@ -538,3 +607,89 @@ class Kh:
         self.lib.kh_percpu_walk(self.kh, ctypes.cast(None, L.PCPU_CHUNK_FN), L.PCPU_ALLOC_FN(cb),
                                 None)
         return out
+
+    # ---- mempool (SPEC 8) ----
+    # Elements are what the pool hands out: object addresses for kmalloc and
+    # slab pools, struct page pointers for page pools (page_address() maps
+    # them to memory).
+    def mempool_create_kmalloc_pool(self, min_nr, size):
+        return self.lib.kh_mempool_create_kmalloc_pool(self.kh, min_nr, size) or 0
+
+    def mempool_create_slab_pool(self, min_nr, cache):
+        return self.lib.kh_mempool_create_slab_pool(self.kh, min_nr, cache) or 0
+
+    def mempool_create_page_pool(self, min_nr, order):
+        return self.lib.kh_mempool_create_page_pool(self.kh, min_nr, order) or 0
+
+    def mempool_alloc(self, pool, gfp=spec.GFP_KERNEL):
+        return self.lib.kh_mempool_alloc(self.kh, pool, gfp) or 0
+
+    def mempool_free(self, element, pool):
+        self.lib.kh_mempool_free(self.kh, element or None, pool)
+
+    def mempool_resize(self, pool, new_min_nr):
+        return self.lib.kh_mempool_resize(self.kh, pool, new_min_nr)
+
+    def mempool_destroy(self, pool):
+        self.lib.kh_mempool_destroy(self.kh, pool or None)
+
+    def mempools(self):
+        """Every live pool with its reserve, in creation order."""
+        pools, reserves = [], {}
+
+        def on_pool(_ctx, pi):
+            i = pi.contents
+            pools.append((i.pool, i.index, i.min_nr, i.curr_nr, MEMPOOL_KINDS[i.kind],
+                          i.element_size, i.pool_data or 0))
+            reserves[i.pool] = []
+            return 0
+
+        def on_element(_ctx, pi, _index, element):
+            reserves[pi.contents.pool].append(element or 0)
+            return 0
+        self.lib.kh_mempool_walk(self.kh, L.MEMPOOL_FN(on_pool), L.MEMPOOL_ELEMENT_FN(on_element),
+                                 None)
+        return [Mempool(*p, reserve=tuple(reserves[p[0]])) for p in pools]
+
+    def mempool_info(self, pool):
+        mi = L.KhMempoolInfo()
+        assert self.lib.kh_mempool_get_info(self.kh, pool, byref(mi)) == 0, \
+            f"{pool:#x} is not a live mempool"
+        return Mempool(mi.pool, mi.index, mi.min_nr, mi.curr_nr, MEMPOOL_KINDS[mi.kind],
+                       mi.element_size, mi.pool_data or 0)
+
+    # ---- memblock (boot-time allocator) ----
+    def boot_begin(self):
+        return self.lib.kh_boot_begin(self.kh)
+
+    def boot_end(self):
+        return self.lib.kh_boot_end(self.kh)
+
+    def boot_phase(self):
+        return BOOT_PHASES[self.lib.kh_boot_phase(self.kh)]
+
+    def memblock_alloc(self, size, align=0):
+        return self.lib.kh_memblock_alloc(self.kh, size, align) or 0
+
+    def memblock_free(self, addr, size):
+        self.lib.kh_memblock_free(self.kh, addr or None, size)
+
+    def memblock_info(self):
+        mi = L.KhMemblockInfo()
+        self.lib.kh_memblock_get_info(self.kh, byref(mi))
+        return dict(phase=BOOT_PHASES[mi.phase], limit=mi.limit, reserved_bytes=mi.reserved_bytes,
+                    nr_regions=mi.nr_regions, nr_allocs=mi.nr_allocs,
+                    reserved_pages=mi.reserved_pages, handed_over_pages=mi.handed_over_pages)
+
+    def memblock_reserved(self):
+        """Reserved regions as (phys base, size) in address order."""
+        out = []
+
+        def cb(_ctx, base, size):
+            out.append((base, size))
+            return 0
+        self.lib.kh_memblock_for_each_reserved(self.kh, L.MEMBLOCK_REGION_FN(cb), None)
+        return out
+
+    def virt_to_phys(self, addr):
+        return self.lib.kh_virt_to_phys(self.kh, addr)

@@ -216,6 +216,32 @@ class KhPercpuStats(Structure):
     ]
 
 
+class KhMempoolInfo(Structure):
+    _fields_ = [
+        ("pool", c_void_p),
+        ("index", c_uint),
+        ("min_nr", c_int),
+        ("curr_nr", c_int),
+        ("kind", c_int),
+        ("element_size", c_size_t),
+        ("pool_data", c_void_p),
+        ("threaded", c_bool),
+        ("waiters", c_uint),
+    ]
+
+
+class KhMemblockInfo(Structure):
+    _fields_ = [
+        ("phase", c_int),
+        ("limit", c_uint64),
+        ("reserved_bytes", c_uint64),
+        ("nr_regions", c_ulong),
+        ("nr_allocs", c_ulong),
+        ("reserved_pages", c_ulong),
+        ("handed_over_pages", c_ulong),
+    ]
+
+
 BLOCK_FN = CFUNCTYPE(c_int, c_void_p, POINTER(KhBlockInfo))
 CACHE_FN = CFUNCTYPE(c_int, c_void_p, POINTER(KhCacheInfo))
 SLAB_FN = CFUNCTYPE(c_int, c_void_p, POINTER(KhSlabInfo))
@@ -224,6 +250,10 @@ VM_WALK_FN = CFUNCTYPE(c_int, c_void_p, POINTER(KhVmAreaInfo))
 PCPU_CHUNK_FN = CFUNCTYPE(c_int, c_void_p, POINTER(KhPercpuChunkInfo))
 PCPU_ALLOC_FN = CFUNCTYPE(c_int, c_void_p, POINTER(KhPercpuAllocInfo))
 CTOR_FN = CFUNCTYPE(None, c_void_p)
+REPORT_FN = CFUNCTYPE(None, c_void_p, POINTER(KhReport))
+MEMPOOL_FN = CFUNCTYPE(c_int, c_void_p, POINTER(KhMempoolInfo))
+MEMPOOL_ELEMENT_FN = CFUNCTYPE(c_int, c_void_p, POINTER(KhMempoolInfo), c_int, c_void_p)
+MEMBLOCK_REGION_FN = CFUNCTYPE(c_int, c_void_p, c_uint64, c_uint64)
 
 P = c_void_p  # struct kh *, struct page *, struct kmem_cache *, object pointers
 
@@ -245,6 +275,9 @@ CAPABILITIES = {
         "kh_report_count_class": (c_uint, [P, c_int]),
         "kh_report_get": (POINTER(KhReport), [P, c_uint]),
         "kh_reports_clear": (None, [P]),
+    },
+    "report-hook": {
+        "kh_set_report_hook": (None, [P, REPORT_FN, c_void_p]),
     },
     "fault": {
         "kh_fault_set": (None, [P, POINTER(KhFaultConfig)]),
@@ -329,6 +362,37 @@ CAPABILITIES = {
         "kh_for_each_object": (c_int, [P, P, c_uintptr, OBJECT_FN, c_void_p]),
         "kh_slab_object_lookup": (c_int, [P, P, POINTER(KhObjectInfo), POINTER(c_void_p)]),
         "kh_slab_validate": (c_uint, [P, POINTER(KhViolations)]),
+    },
+    "slab-debug": {
+        "kh_kmem_cache_validate": (c_uint, [P, P]),
+    },
+    "mempool": {
+        "kh_mempool_create_kmalloc_pool": (P, [P, c_int, c_size_t]),
+        "kh_mempool_create_slab_pool": (P, [P, c_int, P]),
+        "kh_mempool_create_page_pool": (P, [P, c_int, c_int]),
+        "kh_mempool_alloc": (P, [P, P, c_uint]),
+        "kh_mempool_free": (None, [P, P, P]),
+        "kh_mempool_resize": (c_int, [P, P, c_int]),
+        "kh_mempool_destroy": (None, [P, P]),
+        "kh_mempool_get_info": (c_int, [P, P, POINTER(KhMempoolInfo)]),
+        "kh_mempool_walk": (c_int, [P, MEMPOOL_FN, MEMPOOL_ELEMENT_FN, c_void_p]),
+        "kh_mempool_count": (c_uint, [P]),
+        "kh_mempool_validate": (c_uint, [P, POINTER(KhViolations)]),
+    },
+    "memblock": {
+        "kh_boot_begin": (c_int, [P]),
+        "kh_boot_end": (c_int, [P]),
+        "kh_boot_phase": (c_int, [P]),
+        "kh_memblock_alloc": (P, [P, c_uint64, c_uint64]),
+        "kh_memblock_alloc_raw": (P, [P, c_uint64, c_uint64]),
+        "kh_memblock_phys_alloc": (c_uint64, [P, c_uint64, c_uint64]),
+        "kh_memblock_free": (None, [P, P, c_size_t]),
+        "kh_memblock_free_late": (None, [P, c_uint64, c_uint64]),
+        "kh_memblock_get_info": (None, [P, POINTER(KhMemblockInfo)]),
+        "kh_memblock_for_each_reserved": (c_int, [P, MEMBLOCK_REGION_FN, c_void_p]),
+        "kh_memblock_validate": (c_uint, [P, POINTER(KhViolations)]),
+        "kh_virt_to_phys": (c_uint64, [P, P]),
+        "kh_phys_to_virt": (P, [P, c_uint64]),
     },
     "vmalloc": {
         "kh_vmalloc": (P, [P, c_ulong]),

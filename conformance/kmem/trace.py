@@ -6,6 +6,11 @@ the failure can be replayed with bazel-bin/fuzz/replay (see fuzz/trace.h for
 the language). Variables are named by kind: p for kmalloc, o for cache
 objects, c for caches, g for page blocks.
 """
+import os
+import subprocess
+import tempfile
+from pathlib import Path
+
 from . import spec
 
 
@@ -45,3 +50,32 @@ class TraceRecorder:
 
     def text(self):
         return "\n".join(self.lines) + "\n"
+
+
+# ---- running traces through the fuzz tools --------------------------------------
+
+def find_tool(name):
+    """bazel-bin/fuzz/<name> (replay, trace): from the runfiles tree under
+    Bazel, else the repository's bazel-bin. None when not built."""
+    from .lib import WORKSPACE
+    candidates = [Path(os.environ[v]) / WORKSPACE / "fuzz" / name
+                  for v in ("RUNFILES_DIR", "TEST_SRCDIR") if os.environ.get(v)]
+    repo = Path(__file__).resolve().parents[2]
+    candidates += [repo / "bazel-bin" / "fuzz" / name,
+                   repo / "bazel-out" / "k8-fastbuild" / "bin" / "fuzz" / name]
+    return next((c for c in candidates if c.exists()), None)
+
+
+def run_tool(tool, args, text, timeout=300):
+    """Runs a fuzz tool on `text` saved to a file; (exit status, output)."""
+    with tempfile.NamedTemporaryFile("w", suffix=".txt", delete=False) as f:
+        f.write(text)
+        path = f.name
+    try:
+        env = dict(os.environ)
+        env.pop("LD_PRELOAD", None)   # the tools link their own sanitizer runtime
+        p = subprocess.run([str(tool)] + list(args) + [path], capture_output=True, text=True,
+                           timeout=timeout, env=env)
+        return p.returncode, p.stdout + p.stderr
+    finally:
+        os.unlink(path)

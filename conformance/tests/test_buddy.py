@@ -14,6 +14,14 @@ def free_lists(kh):
     return [(z.name, z.nr_free[:kh.profile.max_order]) for z in kh.zones() if z.present]
 
 
+def assert_same_free_lists(kh, initial, when):
+    now = free_lists(kh)
+    diff = [f"{z}: nr_free per order {tuple(a)}, initially {tuple(b)}"
+            for (z, a), (_, b) in zip(now, initial) if a != b]
+    assert not diff, f"coalescing (SPEC 4): free lists {when} differ from the initial ones: " + \
+        "; ".join(diff)
+
+
 def assert_blocks(kh, step):
     problems = checks.block_problems(kh) + checks.buddyinfo_problems(kh)
     assert not problems, f"after {step}:\n" + "\n".join(problems)
@@ -53,7 +61,7 @@ def test_coalescing_completeness(kh):
     rng.shuffle(live)
     for a, o in live:
         kh.free_pages(a, o)
-    assert free_lists(kh) == initial
+    assert_same_free_lists(kh, initial, "after freeing everything")
     assert_blocks(kh, "freeing everything")
     assert kh.reports() == []
     kh.assert_valid()
@@ -143,7 +151,7 @@ def test_watermarks_and_reserves_per_gfp(profile):
         kh.assert_valid()
         for a, o in held:
             kh.free_pages(a, o)
-        assert free_lists(kh) == initial
+        assert_same_free_lists(kh, initial, "after freeing every reserve page")
         kh.assert_valid()
 
 

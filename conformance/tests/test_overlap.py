@@ -1,12 +1,14 @@
 """No overlap among live memory handed out by any API: kmalloc (small and
-large), slab caches, pages, vmalloc and per-CPU, both as virtual ranges and
-as the physical pages behind them; live contents stay intact."""
+large), slab caches, pages, mempool elements (handed out and held in the
+reserves), vmalloc and per-CPU, both as virtual ranges and as the physical
+pages behind them; live contents stay intact."""
 import random
 
 from conftest import require
 
 from kmem import checks
-from kmem.spec import GFP_DMA, GFP_KERNEL
+from kmem.instance import FAULT_FROM, FAULT_PAGE, FAULT_SLAB
+from kmem.spec import GFP_ATOMIC, GFP_DMA, GFP_KERNEL, __GFP_NOWARN
 
 
 def physical_intervals(kh, held_pages):
@@ -21,8 +23,18 @@ def physical_intervals(kh, held_pages):
     return iv
 
 
+def reserve_intervals(kh):
+    """Elements sitting in mempool reserves: memory the pools own."""
+    iv = []
+    for pool in kh.mempools():
+        for e in pool.reserve:
+            a = kh.page_address(e) if pool.kind == "page" else e
+            iv.append((a, pool.element_size, f"reserve of {pool.kind} pool {pool.index}"))
+    return iv
+
+
 def test_no_overlap_across_allocators(kh):
-    require(kh, "vmalloc", "percpu")
+    require(kh, "vmalloc", "percpu", "mempool")
     rng = random.Random(11)
     ps = kh.page_size
     c = kh.cache_create("overlap", 72)
@@ -30,6 +42,10 @@ def test_no_overlap_across_allocators(kh):
     pages = {}
     cpus = kh.nr_cpus()
     unit = kh.lib.kh_percpu_unit_size(kh.kh)
+    pools = [(kh.mempool_create_kmalloc_pool(3, 100), 100, "kmalloc"),
+             (kh.mempool_create_slab_pool(3, c), 72, "slab"),
+             (kh.mempool_create_page_pool(3, 1), 2 * ps, "page")]
+    assert all(p for p, _, _ in pools), "mempool creation failed"
 
     def add(addr, length, label, free):
         assert addr, label
@@ -45,7 +61,7 @@ def test_no_overlap_across_allocators(kh):
             free(addr)
             pages.pop(addr, None)
             continue
-        kind = rng.randrange(6)
+        kind = rng.randrange(7)
         if kind == 0:
             n = rng.choice([1, 13, 96, 500, 2048, 3 * ps])
             add(kh.kmalloc(n, rng.choice([GFP_KERNEL, GFP_DMA])), n, f"kmalloc {n}", kh.kfree)
@@ -66,16 +82,36 @@ def test_no_overlap_across_allocators(kh):
             for cpu in range(1, cpus):   # the other CPUs' copies are live memory too
                 live[p + cpu * unit] = (n, f"percpu {n} cpu {cpu}", lambda _: None, 0)
                 kh.fill(p + cpu * unit, 0, n)
-        else:
+        elif kind == 5:
             n = rng.choice([10, 3 * ps])
             add(kh.kvmalloc(n), n, f"kvmalloc {n}", kh.kvfree)
-        problems = checks.overlap_problems([(a, v[0], v[1]) for a, v in live.items()])
-        problems += checks.overlap_problems(physical_intervals(kh, pages.items()))
+        else:
+            pool, n, what = rng.choice(pools)
+            dry = rng.random() < 0.4   # the allocator fails: the reserve serves
+            if dry:
+                kh.fault_set(FAULT_FROM, nth=1, domains=FAULT_SLAB | FAULT_PAGE)
+            e = kh.mempool_alloc(pool, GFP_ATOMIC | __GFP_NOWARN)
+            kh.fault_clear()
+            if not e:
+                assert dry and kh.mempool_info(pool).curr_nr == 0, "mempool_alloc failed"
+                continue
+            a = kh.page_address(e) if what == "page" else e
+            add(a, n, f"mempool {what} element", lambda _, e=e, pool=pool: kh.mempool_free(e, pool))
+            if what == "page":
+                pages[a] = 1
+        problems = checks.overlap_problems([(a, v[0], v[1]) for a, v in live.items()]
+                                           + reserve_intervals(kh))
+        held = list(pages.items()) + [(kh.page_address(e), 1) for e in
+                                      next(p for p in kh.mempools() if p.kind == "page").reserve]
+        problems += checks.overlap_problems(physical_intervals(kh, held))
+        problems += checks.mempool_problems(kh)
         assert not problems, f"step {step}:\n" + "\n".join(problems)
     for addr, (length, label, free, pat) in list(live.items()):
         assert kh.read(addr, length) == bytes([pat]) * length, f"{label} corrupted"
     for addr, (length, label, free, pat) in live.items():
         free(addr)
+    for pool, _, _ in pools:
+        kh.mempool_destroy(pool)
     kh.cache_destroy(c)
     assert kh.reports() == []
     kh.assert_valid()

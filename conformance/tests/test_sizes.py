@@ -9,7 +9,7 @@ from kmem import Kh, spec
 from kmem.spec import GFP_KERNEL, __GFP_NOWARN
 
 
-def mismatches(pairs, limit=8):
+def mismatches(pairs, limit=4):
     bad = [(x, got, want) for x, got, want in pairs if got != want]
     return "" if not bad else (f"{len(bad)} mismatches, first: " +
                                "; ".join(f"{x}: got {g}, expected {w}" for x, g, w in bad[:limit]))
@@ -26,7 +26,8 @@ def sizes_around_powers(p):
 
 
 def test_limits(kh):
-    assert kh.kmalloc_limits() == spec.kmalloc_limits(kh.profile)
+    got, want = kh.kmalloc_limits(), spec.kmalloc_limits(kh.profile)
+    assert got == want, f"kmalloc limits (SPEC 1): got {got}, expected {want}"
 
 
 def test_max_size_succeeds_and_one_more_fails(kh):
@@ -62,8 +63,8 @@ def check_sizes(kh, sizes):
         a = spec.kmalloc_min_align(p, n)
         align.append((n, ptr % a, 0))
         kh.kfree(ptr)
-    assert not mismatches(ksz), "ksize(kmalloc(n)): " + mismatches(ksz)
-    assert not mismatches(align), "alignment (ptr % required): " + mismatches(align)
+    assert not mismatches(ksz), "size class (SPEC 0/1): ksize(kmalloc(n)): " + mismatches(ksz)
+    assert not mismatches(align), "kmalloc alignment (ptr % required): " + mismatches(align)
     assert kh.reports() == []
     kh.assert_valid()
 
@@ -90,14 +91,14 @@ def test_cache_names(kh):
         if n % 1000 == 1:
             dma = kh.cache_info(kh.kmalloc_cache(n, spec.GFP_DMA)).name
             got.append((f"{n} GFP_DMA", dma, spec.kmalloc_cache_name(p, n, "dma-kmalloc-")))
-    assert not mismatches(got), mismatches(got)
+    assert not mismatches(got), "kmalloc cache serving n (SPEC 1 names): " + mismatches(got)
 
 
 def test_kmalloc_index(kh):
     p = kh.profile
     sizes = list(range(0, 2 * p.page_size + 1)) + sizes_around_powers(p)
     got = [(n, kh.kmalloc_index(n), spec.kmalloc_index(p, n)) for n in sizes]
-    assert not mismatches(got), mismatches(got)
+    assert not mismatches(got), "kmalloc_index (SPEC 1): " + mismatches(got)
 
 
 def test_kmalloc_size_roundup(kh):
@@ -106,13 +107,14 @@ def test_kmalloc_size_roundup(kh):
     sizes = list(range(0, 2 * p.page_size + 1)) + sizes_around_powers(p) + \
         [lim.max_size * 2, lim.max_size * 3 + 5]
     got = [(n, kh.kmalloc_size_roundup(n), spec.kmalloc_size_roundup(p, n)) for n in sizes]
-    assert not mismatches(got), mismatches(got)
+    assert not mismatches(got), "kmalloc_size_roundup (SPEC 1): " + mismatches(got)
     if p.slab != spec.SLOB:
         # kmalloc_size_roundup(n) is what ksize(kmalloc(n)) reports
         for n in sizes_around_powers(p)[:40]:
             ptr = kh.kmalloc(n)
             if n and ptr:
-                assert kh.ksize(ptr) == kh.kmalloc_size_roundup(n), n
+                assert kh.ksize(ptr) == kh.kmalloc_size_roundup(n), \
+                    f"ksize(kmalloc({n})) differs from kmalloc_size_roundup({n})"
                 kh.kfree(ptr)
 
 
@@ -122,37 +124,34 @@ def test_default_profile_matches_observed_kernel(profile):
         pytest.skip("SPEC 0 observations are for the default profile")
     with Kh(profile) as kh:
         lim = kh.kmalloc_limits()
-        assert (lim.max_size, lim.max_cache_size, lim.shift_low) == (4194304, 8192, 3)
-        assert kh.kmalloc(0) == 16
+        assert (lim.max_size, lim.max_cache_size, lim.shift_low) == (4194304, 8192, 3), \
+            f"SPEC 0 limits: {lim}"
+        assert kh.kmalloc(0) == 16, "SPEC 0: kmalloc(0) is ZERO_SIZE_PTR (0x10)"
         table = {1: 8, 8: 8, 9: 16, 16: 16, 17: 32, 33: 64, 65: 96, 96: 96, 97: 128, 129: 192,
                  192: 192, 193: 256, 257: 512, 4097: 8192, 8192: 8192, 8193: 16384, 16384: 16384}
         for n, want in table.items():
             ptr = kh.kmalloc(n)
-            assert kh.ksize(ptr) == want, n
+            got = kh.ksize(ptr)
+            assert got == want, f"SPEC 0 observed size class: ksize(kmalloc({n})) = {got}, " \
+                f"the 6.1 kernel gives {want}"
             kh.kfree(ptr)
 
 
 # Configurations outside the shipped profiles, where SPEC 1's rule about a
 # larger ARCH_KMALLOC_MINALIGN decides KMALLOC_MIN_SIZE and which of the 96
-# and 192 caches exist.
-# Known deviation (reported to the lead, strict so a fix shows up as XPASS):
-# SLAB with ARCH_KMALLOC_MINALIGN 16 keeps KMALLOC_MIN_SIZE 32 / SHIFT_LOW 5,
-# where SPEC 1 (and the kernel, which sets KMALLOC_SHIFT_LOW from the arch
-# alignment) gives 16 / 4.
-SLAB_MINALIGN16 = pytest.mark.xfail(
-    strict=True, reason="allocator bug: SLAB keeps KMALLOC_MIN_SIZE 32 with minalign 16")
+# and 192 caches exist (for SLAB too: minalign 16 lowers its 32-byte minimum
+# to 16, as the kernel derives KMALLOC_SHIFT_LOW from the arch alignment).
 CUSTOM = [("linux-6.1-x86_64", 16), ("linux-6.1-x86_64", 32), ("linux-6.1-x86_64", 64),
           ("linux-6.1-x86_64", 256), ("linux-4.x-slab", 16), ("linux-4.x-slab", 64)]
 
 
-@pytest.mark.parametrize("base,minalign", [
-    pytest.param(b, m, id=f"{b}-minalign{m}",
-                 marks=[SLAB_MINALIGN16] if (b, m) == ("linux-4.x-slab", 16) else [])
-    for b, m in CUSTOM])
+@pytest.mark.parametrize("base,minalign", CUSTOM, ids=[f"{b}-minalign{m}" for b, m in CUSTOM])
 def test_custom_minalign(base, minalign):
     with Kh(base, arch_kmalloc_minalign=minalign) as kh:
         p = kh.profile
-        assert kh.kmalloc_limits() == spec.kmalloc_limits(p)
+        got, want = kh.kmalloc_limits(), spec.kmalloc_limits(p)
+        assert got == want, f"kmalloc limits (SPEC 1) with minalign {minalign}: got {got}, " \
+            f"expected {want}"
         got = [(n, kh.kmalloc_index(n), spec.kmalloc_index(p, n)) for n in range(0, 1025)]
-        assert not mismatches(got), "kmalloc_index: " + mismatches(got)
+        assert not mismatches(got), "kmalloc_index (SPEC 1): " + mismatches(got)
         check_sizes(kh, range(0, 1025, 3))
