@@ -642,11 +642,6 @@ static unsigned check_element(struct kh *kh, const mempool_t *pool, int i,
 {
     void *element = pool->elements[i];
     unsigned n = 0;
-    for (int j = 0; j < i; j++)
-        if (pool->elements[j] == element && !ZERO_OR_NULL_PTR(element))
-            n += violation(out, "mempool-duplicate", element,
-                           "pool %p: element %p at reserve slots %d and %d", (void *)pool,
-                           element, j, i);
     if (pool->kind == KH_MEMPOOL_CUSTOM)
         return n;
     if (!element_live(kh, pool, element))
@@ -691,24 +686,61 @@ static unsigned check_pool(struct kh *kh, mempool_t *pool, struct kh_violations 
     return n;
 }
 
-/* An element in two pools' reserves at once (both would hand it out). */
-static unsigned check_cross_pool(struct kh *kh, struct kh_violations *out)
+/* An element twice in the reserves, of one pool (handed out twice) or of two
+ * pools. Sorting every reserve slot by address keeps this O(n log n): pools
+ * with thousands of elements are routine under fuzzing. */
+struct reserve_slot {
+    uintptr_t element;
+    const mempool_t *pool;
+    int slot;
+};
+
+static int cmp_slot(const void *a, const void *b)
+{
+    const struct reserve_slot *x = a, *y = b;
+    if (x->element != y->element)
+        return x->element < y->element ? -1 : 1;
+    return (x->pool != y->pool) ? ((uintptr_t)x->pool < (uintptr_t)y->pool ? -1 : 1)
+                                : (x->slot > y->slot) - (x->slot < y->slot);
+}
+
+static unsigned check_duplicates(struct kh *kh, struct kh_violations *out)
 {
     struct kh_mempool_state *st = kh->mempool;
-    unsigned n = 0;
+    size_t total = 0;
+    for (unsigned a = 0; a < st->nr; a++)
+        if (counts_ok(st->pools[a]))
+            total += (size_t)st->pools[a]->curr_nr;
+    if (total < 2)
+        return 0;
+    struct reserve_slot *v = malloc(total * sizeof(*v));
+    if (!v)
+        return violation(out, "mempool-validate", NULL,
+                         "out of host memory checking %zu reserve elements", total);
+    size_t k = 0;
     for (unsigned a = 0; a < st->nr; a++) {
-        const mempool_t *pa = st->pools[a];
-        for (unsigned b = a + 1; counts_ok(pa) && b < st->nr; b++) {
-            const mempool_t *pb = st->pools[b];
-            for (int i = 0; counts_ok(pb) && i < pa->curr_nr; i++) {
-                void *e = pa->elements[i];
-                if (!ZERO_OR_NULL_PTR(e) && in_reserve(pb, e))
-                    n += violation(out, "mempool-duplicate", e,
-                                   "element %p is in the reserves of pools %p and %p", e,
-                                   (const void *)pa, (const void *)pb);
-            }
-        }
+        const mempool_t *pool = st->pools[a];
+        for (int i = 0; counts_ok(pool) && i < pool->curr_nr; i++)
+            if (!ZERO_OR_NULL_PTR(pool->elements[i]))
+                v[k++] = (struct reserve_slot){ (uintptr_t)pool->elements[i], pool, i };
     }
+    qsort(v, k, sizeof(*v), cmp_slot);
+    unsigned n = 0;
+    for (size_t i = 1; i < k; i++) {
+        const struct reserve_slot *p = &v[i - 1], *q = &v[i];
+        if (p->element != q->element)
+            continue;
+        void *e = (void *)p->element;
+        if (p->pool == q->pool)
+            n += violation(out, "mempool-duplicate", e,
+                           "pool %p: element %p at reserve slots %d and %d", (const void *)p->pool,
+                           e, p->slot, q->slot);
+        else
+            n += violation(out, "mempool-duplicate", e,
+                           "element %p is in the reserves of pools %p and %p", e,
+                           (const void *)p->pool, (const void *)q->pool);
+    }
+    free(v);
     return n;
 }
 
@@ -718,7 +750,7 @@ unsigned kh_mempool_validate(struct kh *kh, struct kh_violations *out)
     unsigned n = 0;
     for (unsigned i = 0; i < st->nr; i++)
         n += check_pool(kh, st->pools[i], out);
-    return n + check_cross_pool(kh, out);
+    return n + check_duplicates(kh, out);
 }
 
 #undef violation

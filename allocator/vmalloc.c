@@ -473,6 +473,14 @@ void *kh_kvrealloc(struct kh *kh, const void *p, size_t oldsize, size_t newsize,
 {
     if (oldsize >= newsize)
         return (void *)(uintptr_t)p;
+    if (oldsize && ZERO_OR_NULL_PTR(p)) {
+        /* The kernel's memcpy from p would oops; say so instead. */
+        kh_report(kh, KH_SEV_BUG, KH_R_VMALLOC, "vmalloc", "kvrealloc from NULL", (uintptr_t)p,
+                  "BUG: kernel NULL pointer dereference, address: %016lx "
+                  "(kvrealloc copying %zu bytes from %p)\n",
+                  (unsigned long)(uintptr_t)p, oldsize, p);
+        return NULL;
+    }
     void *n = kh_kvmalloc(kh, newsize, gfp);
     if (!n)
         return NULL;

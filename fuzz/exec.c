@@ -12,6 +12,7 @@
 #include "exec.h"
 
 #include <inttypes.h>
+#include <limits.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
@@ -259,7 +260,9 @@ static struct xbind *resolve_ptr(struct exec *x, const struct kh_operand *a, voi
         break;
     }
     }
-    *addr = b && b->p ? (char *)b->p + a->offset : NULL;
+    /* Integer arithmetic: an offset may point anywhere (that is the misuse
+     * being tested), which C pointer arithmetic does not allow. */
+    *addr = b && b->p ? (void *)((uintptr_t)b->p + (uintptr_t)(intptr_t)a->offset) : NULL;
     if (b && b->tainted)
         x->tainted_operand = true;
     return b;
@@ -294,24 +297,28 @@ static bool admit(struct exec *x, bool legal)
 /* ---- NULL legitimacy ---- */
 
 /* Could an allocation needing `pages` (largest contiguous piece of `order`)
- * honestly fail now, in the zones its gfp may use? Yes when their free memory
- * is near the watermarks (reserve = twice the HIGH marks) or when no free
- * block of that order is left (fragmentation). */
+ * honestly fail now? The page allocator decides zone by zone (fallback order
+ * from the gfp's zone down): a zone serves it only when its own free memory
+ * stays above its watermark plus lowmem_reserve for the requesting zone, and
+ * it still has a free block of that order. So the NULL is honest unless some
+ * allowed zone clears that bar with room to spare (reserve = twice the HIGH
+ * mark, plus slack for the allocator's own metadata pages). */
 static bool memory_tight(struct exec *x, gfp_t gfp, unsigned long pages, unsigned order)
 {
-    unsigned long free = 0, reserve = 0;
-    bool block = false;
-    int top = (gfp & __GFP_DMA) ? ZONE_DMA : (gfp & __GFP_DMA32) ? ZONE_DMA32 : MAX_NR_ZONES - 1;
-    for (int z = 0; z <= top; z++) {
+    int classzone = (gfp & __GFP_DMA) ? ZONE_DMA : (gfp & __GFP_DMA32) ? ZONE_DMA32
+                    : (gfp & __GFP_HIGHMEM) ? ZONE_HIGHMEM : ZONE_NORMAL;
+    for (int z = 0; z <= classzone; z++) {
         struct kh_zone_info zi;
         if (kh_zone_info(x->kh, (enum zone_type)z, &zi) != 0 || !zi.present)
             continue;
-        free += zi.free;
-        reserve += 2 * zi.wmark_high;
+        bool block = false;
         for (unsigned o = order; o < KH_MAX_ORDER_LIMIT && !block; o++)
             block = zi.nr_free[o] > 0;
+        unsigned long need = pages + 2 * zi.wmark_high + zi.lowmem_reserve[classzone] + 64;
+        if (block && zi.free >= need)
+            return false;
     }
-    return free < pages + reserve + 64 || !block;
+    return true;
 }
 
 /* Called when an allocation returned NULL. */
@@ -877,10 +884,12 @@ static void op_kvrealloc(struct exec *x, const struct kh_op *op)
 {
     void *old;
     struct xbind *ob = resolve_ptr(x, &op->args[0], &old);
-    bool legal = op->args[0].ptr_kind == KH_PTR_NULL ||
-                 ((legal_free(x, &op->args[0], ob, API_KVMALLOC) ||
-                   legal_free(x, &op->args[0], ob, API_KMALLOC) ||
-                   legal_free(x, &op->args[0], ob, API_VMALLOC)) && ob->req == op->args[1].u);
+    /* kvrealloc copies oldsize bytes from p: NULL and ZERO_SIZE_PTR (no
+     * binding) are only legal with oldsize 0, a block only with its size. */
+    bool legal = (legal_free(x, &op->args[0], ob, API_KVMALLOC) ||
+                  legal_free(x, &op->args[0], ob, API_KMALLOC) ||
+                  legal_free(x, &op->args[0], ob, API_VMALLOC)) &&
+                 (ob ? ob->req : 0) == op->args[1].u;
     if (!admit(x, legal))
         return;
     size_t newsize = op->args[2].u;
@@ -1306,8 +1315,10 @@ static void dispatch(struct exec *x, const struct kh_op *op)
     case KH_OP_WRITE: op_access(x, op, true); break;
     case KH_OP_READ: op_access(x, op, false); break;
     case KH_OP_SET_CPU:
+        /* An out-of-range CPU is misuse the allocator must report (it
+         * clamps), so it gets the value as written. */
         if (admit(x, a[0].u < kh_get_config(x->kh)->nr_cpus))
-            kh_set_cpu(x->kh, (unsigned)(a[0].u % kh_get_config(x->kh)->nr_cpus));
+            kh_set_cpu(x->kh, a[0].u > UINT_MAX ? UINT_MAX : (unsigned)a[0].u);
         break;
     case KH_OP_SHRINK_ALL: json_num(x, "released", shrink_everything(x)); break;
     case KH_OP_FAIL_NTH:
