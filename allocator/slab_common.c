@@ -831,8 +831,14 @@ void *kh_kmem_cache_alloc_node(struct kh *kh, struct kmem_cache *s, gfp_t gfp, i
 
 static void cache_free_obj(struct kh *kh, struct kmem_cache *s, void *obj, uintptr_t caller)
 {
-    if (!obj)
+    if (!obj) {
+        /* Unlike kfree, 6.1's kmem_cache_free has no NULL check: it looks up
+         * the slab of address 0 and oopses. Report it the kernel's way. */
+        kh_report(kh, KH_SEV_BUG, KH_R_SLAB, SUBSYS, "kmem_cache_free of NULL", 0,
+                  "BUG: kernel NULL pointer dereference, address: 0000000000000000 "
+                  "(kmem_cache_free(%s, NULL))\n", s ? s->name : "NULL");
         return;
+    }
     if (s->state == KH_CACHE_DESTROYED) {
         report_dead_cache(kh, s, "kmem_cache_free");
         return;
@@ -878,6 +884,8 @@ void kh_kmem_cache_free_bulk(struct kh *kh, struct kmem_cache *s, size_t nr, voi
 {
     uintptr_t caller = (uintptr_t)__builtin_return_address(0);
     for (size_t i = 0; i < nr; i++) {
+        if (!p[i])
+            continue;  /* the bulk path skips NULL entries (build_detached_freelist) */
         if (s)
             cache_free_obj(kh, s, p[i], caller);
         else
