@@ -268,12 +268,29 @@ static struct xbind *resolve_ptr(struct exec *x, const struct kh_operand *a, voi
     return b;
 }
 
+/* The operand as the callee sees it: a variable holding NULL (a failed
+ * allocation) or ZERO_SIZE_PTR (kmalloc(0)) is the same as writing NULL or
+ * ZERO_SIZE_PTR; the legality rules for those apply to it. */
+static enum kh_ptr_kind ptr_kind_of(struct exec *x, const struct kh_operand *a)
+{
+    if (a->ptr_kind != KH_PTR_VAR && a->ptr_kind != KH_PTR_ELEM)
+        return a->ptr_kind;
+    void *addr;
+    struct xbind *b = resolve_ptr(x, a, &addr);
+    if (b && !b->p)
+        return KH_PTR_NULL;  /* resolve_ptr passes NULL whatever the offset */
+    if (b && b->p == ZERO_SIZE_PTR && a->offset == 0)
+        return KH_PTR_ZERO_SIZE;
+    return a->ptr_kind;
+}
+
 /* Is freeing operand `a` through `api` legal? */
 static bool legal_free(struct exec *x, const struct kh_operand *a, struct xbind *b, enum api api)
 {
-    if (a->ptr_kind == KH_PTR_NULL)
+    enum kh_ptr_kind kind = ptr_kind_of(x, a);
+    if (kind == KH_PTR_NULL)
         return true;  /* every free function ignores NULL */
-    if (a->ptr_kind == KH_PTR_ZERO_SIZE)
+    if (kind == KH_PTR_ZERO_SIZE)
         return api == API_KMALLOC || api == API_KVMALLOC;  /* only kfree/kvfree ignore it */
     return b && a->offset == 0 && block_live(x, b) && b->api == api;
 }
@@ -473,7 +490,7 @@ static void op_krealloc(struct exec *x, const struct kh_op *op, size_t n, size_t
 {
     void *old;
     struct xbind *ob = resolve_ptr(x, &op->args[0], &old);
-    bool legal = op->args[0].ptr_kind == KH_PTR_NULL || legal_free(x, &op->args[0], ob, API_KMALLOC);
+    bool legal = ptr_kind_of(x, &op->args[0]) == KH_PTR_NULL || legal_free(x, &op->args[0], ob, API_KMALLOC);
     if (!admit(x, legal)) {
         json_ptr(x, NULL);
         return;
@@ -585,7 +602,7 @@ static void op_ksize(struct exec *x, const struct kh_op *op)
 {
     void *p;
     struct xbind *b = resolve_ptr(x, &op->args[0], &p);
-    bool legal = op->args[0].ptr_kind == KH_PTR_NULL || op->args[0].ptr_kind == KH_PTR_ZERO_SIZE ||
+    bool legal = ptr_kind_of(x, &op->args[0]) == KH_PTR_NULL || ptr_kind_of(x, &op->args[0]) == KH_PTR_ZERO_SIZE ||
                  (b && op->args[0].offset == 0 && block_live(x, b) && b->api == API_KMALLOC);
     if (!admit(x, legal))
         return;
@@ -786,7 +803,7 @@ static void op_free_pages(struct exec *x, const struct kh_op *op)
 {
     void *p;
     struct xbind *b = resolve_ptr(x, &op->args[0], &p);
-    bool legal = op->args[0].ptr_kind == KH_PTR_NULL ||
+    bool legal = ptr_kind_of(x, &op->args[0]) == KH_PTR_NULL ||
                  (legal_free(x, &op->args[0], b, API_PAGES) && b && b->order == op->args[1].u);
     if (!admit(x, legal))
         return;
@@ -823,7 +840,7 @@ static void op_free_pages_exact(struct exec *x, const struct kh_op *op)
     struct xbind *b = resolve_ptr(x, &op->args[0], &p);
     /* 6.1 frees page by page through free_pages, which ignores address 0:
      * NULL is a silent no-op while the range stays within one page. */
-    bool null_noop = op->args[0].ptr_kind == KH_PTR_NULL && op->args[1].u <= (1ull << x->lim.page_shift);
+    bool null_noop = ptr_kind_of(x, &op->args[0]) == KH_PTR_NULL && op->args[1].u <= (1ull << x->lim.page_shift);
     bool legal = null_noop || (legal_free(x, &op->args[0], b, API_EXACT) && p && b->req == op->args[1].u);
     if (!admit(x, legal))
         return;
@@ -863,7 +880,7 @@ static void op_vfree(struct exec *x, const struct kh_op *op, enum api api)
 {
     void *p;
     struct xbind *b = resolve_ptr(x, &op->args[0], &p);
-    bool legal = op->args[0].ptr_kind == KH_PTR_NULL ||
+    bool legal = ptr_kind_of(x, &op->args[0]) == KH_PTR_NULL ||
                  (legal_free(x, &op->args[0], b, api) ||
                   (api == API_KVMALLOC && legal_free(x, &op->args[0], b, API_KMALLOC)) ||
                   (api == API_KVMALLOC && legal_free(x, &op->args[0], b, API_VMALLOC)));
@@ -1079,7 +1096,7 @@ static void op_pool_free(struct exec *x, const struct kh_op *op)
     void *p;
     struct xbind *b = resolve_ptr(x, &op->args[0], &p);
     struct xbind *pb = binding(x, op->args[1].var);
-    bool legal = op->args[0].ptr_kind == KH_PTR_NULL ||
+    bool legal = ptr_kind_of(x, &op->args[0]) == KH_PTR_NULL ||
                  (pb && pb->alive && legal_free(x, &op->args[0], b, API_MEMPOOL) &&
                   b->owner == op->args[1].var);
     if (!admit(x, legal) || !pb)
