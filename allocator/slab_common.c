@@ -831,12 +831,14 @@ void *kh_kmem_cache_alloc_node(struct kh *kh, struct kmem_cache *s, gfp_t gfp, i
 
 static void cache_free_obj(struct kh *kh, struct kmem_cache *s, void *obj, uintptr_t caller)
 {
-    if (!obj) {
-        /* Unlike kfree, 6.1's kmem_cache_free has no NULL check: it looks up
-         * the slab of address 0 and oopses. Report it the kernel's way. */
-        kh_report(kh, KH_SEV_BUG, KH_R_SLAB, SUBSYS, "kmem_cache_free of NULL", 0,
+    if (!obj || !s) {
+        /* Unlike kfree, 6.1's kmem_cache_free has no NULL checks: it looks
+         * up the slab of address 0, or reads the NULL cache, and oopses.
+         * Report it the kernel's way. */
+        kh_report(kh, KH_SEV_BUG, KH_R_SLAB, SUBSYS,
+                  obj ? "kmem_cache_free to a NULL cache" : "kmem_cache_free of NULL", (uintptr_t)obj,
                   "BUG: kernel NULL pointer dereference, address: 0000000000000000 "
-                  "(kmem_cache_free(%s, NULL))\n", s ? s->name : "NULL");
+                  "(kmem_cache_free(%s, %p))\n", s ? s->name : "NULL", obj);
         return;
     }
     if (s->state == KH_CACHE_DESTROYED) {

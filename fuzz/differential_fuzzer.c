@@ -3,7 +3,10 @@
  * 4 MiB and ample memory, and no fault injection is driven, so the spec
  * defines the same outcome for every operation on both: success or NULL,
  * ZERO_SIZE_PTR, and which calls are misuse. Sizes, geometry and addresses
- * may differ and are not compared. Each run is also checked on its own. */
+ * may differ and are not compared. Each run is also checked on its own.
+ * (A binary trace with the KHT header decodes with every operation, fault
+ * injection included; outcomes are compared up to the first injected
+ * failure.) */
 #include <stdio.h>
 #include <stdlib.h>
 
@@ -73,6 +76,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     }
     for (size_t k = 0; k < n[0] && k < n[1]; k++) {
         const struct exec_outcome *a = &out[0][k], *b = &out[1][k];
+        /* Inputs with the full-trace header reach fault injection too. The
+         * designs make different numbers of allocation attempts, so from the
+         * first injected failure on either side the outcomes may differ. */
+        if (a->fault_injected || b->fault_injected)
+            break;
         if (a->ok != b->ok || a->zero_size_ptr != b->zero_size_ptr || a->skipped != b->skipped) {
             char detail[256];
             snprintf(detail, sizeof(detail), "%s: ok %d/%d, ZERO_SIZE_PTR %d/%d, skipped %d/%d",

@@ -53,6 +53,7 @@ struct xbind {
     struct xbind *elems;
     uint32_t count;
     bool tainted;          /* touched by a misuse: state unknown, ops on it skipped */
+    bool held;             /* a ZERO_SIZE_PTR mempool element not yet freed (no shadow block) */
 };
 
 struct exec {
@@ -331,7 +332,11 @@ static bool memory_tight(struct exec *x, gfp_t gfp, unsigned long pages, unsigne
         bool block = false;
         for (unsigned o = order; o < KH_MAX_ORDER_LIMIT && !block; o++)
             block = zi.nr_free[o] > 0;
-        unsigned long need = pages + 2 * zi.wmark_high + zi.lowmem_reserve[classzone] + 64;
+        /* The zone must hold the whole 2^order block, even when fewer pages
+         * are kept (alloc_pages_exact trims the tail afterwards). */
+        unsigned long block_pages = 1ul << order;
+        unsigned long need = (pages > block_pages ? pages : block_pages) + 2 * zi.wmark_high +
+                             zi.lowmem_reserve[classzone] + 64;
         if (block && zi.free >= need)
             return false;
     }
@@ -1083,6 +1088,12 @@ static void op_pool_alloc(struct exec *x, const struct kh_op *op)
     if (!p)
         return;  /* NULL is legitimate whenever reserve and allocator are both dry */
     pb->live++;
+    if (p == ZERO_SIZE_PTR) {
+        /* A kmalloc pool of 0-byte elements: every element is ZERO_SIZE_PTR,
+         * no memory to model. */
+        b->held = true;
+        return;
+    }
     /* Page pools hand out struct page pointers: the model tracks (and
      * patterns) the memory, and op_pool_free converts back. */
     if (is_page_pool(x, op->args[0].var))
@@ -1096,13 +1107,15 @@ static void op_pool_free(struct exec *x, const struct kh_op *op)
     void *p;
     struct xbind *b = resolve_ptr(x, &op->args[0], &p);
     struct xbind *pb = binding(x, op->args[1].var);
+    bool zero_element = b && b->held && b->api == API_MEMPOOL && op->args[0].offset == 0;
     bool legal = ptr_kind_of(x, &op->args[0]) == KH_PTR_NULL ||
-                 (pb && pb->alive && legal_free(x, &op->args[0], b, API_MEMPOOL) &&
+                 (pb && pb->alive && (zero_element || legal_free(x, &op->args[0], b, API_MEMPOOL)) &&
                   b->owner == op->args[1].var);
     if (!admit(x, legal) || !pb)
         return;
     if (legal && b && p) {
         untrack(x, b);
+        b->held = false;
         pb->live--;
     } else {
         forget(x, b);
