@@ -500,13 +500,21 @@ static void quarantine_put(struct kh *kh, struct kmem_cache *s, struct slab *sla
 
 static void report_dead_cache(struct kh *kh, struct kmem_cache *s, const char *what)
 {
+    if (!s) {
+        /* e.g. the NULL a failed kmem_cache_create returned: the kernel
+         * reads the cache and oopses. */
+        kh_report(kh, KH_SEV_BUG, KH_R_SLAB, SUBSYS, "NULL cache", 0,
+                  "BUG: kernel NULL pointer dereference, address: 0000000000000000 (%s(NULL))\n",
+                  what);
+        return;
+    }
     kh_report(kh, KH_SEV_BUG, KH_R_SLAB, SUBSYS, "use of a destroyed cache", (uintptr_t)s,
               "BUG: %s on cache %s after kmem_cache_destroy\n", what, s->name);
 }
 
 void *kh_slab_alloc(struct kh *kh, struct kmem_cache *s, gfp_t gfp, size_t req, uintptr_t caller)
 {
-    if (__builtin_expect(s->state != KH_CACHE_LIVE, 0)) {
+    if (__builtin_expect(!s || s->state != KH_CACHE_LIVE, 0)) {
         report_dead_cache(kh, s, "kmem_cache_alloc");
         return NULL;
     }
@@ -814,19 +822,19 @@ void kh_kmem_cache_destroy(struct kh *kh, struct kmem_cache *s)
 
 void *kh_kmem_cache_alloc(struct kh *kh, struct kmem_cache *s, gfp_t gfp)
 {
-    return kh_slab_alloc(kh, s, gfp, s->object_size, (uintptr_t)__builtin_return_address(0));
+    return kh_slab_alloc(kh, s, gfp, s ? s->object_size : 0, (uintptr_t)__builtin_return_address(0));
 }
 
 void *kh_kmem_cache_zalloc(struct kh *kh, struct kmem_cache *s, gfp_t gfp)
 {
-    return kh_slab_alloc(kh, s, gfp | __GFP_ZERO, s->object_size,
+    return kh_slab_alloc(kh, s, gfp | __GFP_ZERO, s ? s->object_size : 0,
                          (uintptr_t)__builtin_return_address(0));
 }
 
 void *kh_kmem_cache_alloc_node(struct kh *kh, struct kmem_cache *s, gfp_t gfp, int node)
 {
     (void)node;   /* one node */
-    return kh_slab_alloc(kh, s, gfp, s->object_size, (uintptr_t)__builtin_return_address(0));
+    return kh_slab_alloc(kh, s, gfp, s ? s->object_size : 0, (uintptr_t)__builtin_return_address(0));
 }
 
 static void cache_free_obj(struct kh *kh, struct kmem_cache *s, void *obj, uintptr_t caller)

@@ -81,11 +81,17 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
          * first injected failure on either side the outcomes may differ. */
         if (a->fault_injected || b->fault_injected)
             break;
-        if (a->ok != b->ok || a->zero_size_ptr != b->zero_size_ptr || a->skipped != b->skipped) {
+        /* krealloc may move on one design and stay in place on the other (the
+         * size classes differ), so the old pointer can be dead on one side
+         * only: where the misuse policy skipped an operation on one side, the
+         * two models part and nothing after it is comparable. */
+        if (a->skipped != b->skipped)
+            break;
+        if (a->ok != b->ok || a->zero_size_ptr != b->zero_size_ptr) {
             char detail[256];
-            snprintf(detail, sizeof(detail), "%s: ok %d/%d, ZERO_SIZE_PTR %d/%d, skipped %d/%d",
+            snprintf(detail, sizeof(detail), "%s: ok %d/%d, ZERO_SIZE_PTR %d/%d",
                      kh_op_desc((enum kh_opcode)a->code)->name, a->ok, b->ok, a->zero_size_ptr,
-                     b->zero_size_ptr, a->skipped, b->skipped);
+                     b->zero_size_ptr);
             char title[160];
             snprintf(title, sizeof(title), "SLUB/SLAB disagree in %s (differential)",
                      kh_op_desc((enum kh_opcode)a->code)->name);

@@ -674,9 +674,19 @@ static void after_cache_obj(struct exec *x, struct xbind *c, int32_t cvar, void 
 static void op_cache_alloc(struct exec *x, const struct kh_op *op, bool zero)
 {
     struct xbind *c = live_cache(x, &op->args[0]);
-    if (!admit(x, c != NULL) || !c)
+    if (!admit(x, c != NULL))
         return;
     gfp_t gfp = (gfp_t)op->args[1].u;
+    if (!c) {
+        /* Misuse being run: a destroyed cache, or the NULL a failed create
+         * returned. The allocator must report it; nothing is tracked. */
+        struct xbind *cb = binding(x, op->args[0].var);
+        void *cache = cb && cb->type == KH_VAL_CACHE ? cb->p : NULL;
+        note_alloc(x, zero ? kh_kmem_cache_zalloc(x->kh, cache, gfp)
+                           : kh_kmem_cache_alloc(x->kh, cache, gfp));
+        forget(x, result(x));
+        return;
+    }
     void *p = zero ? kh_kmem_cache_zalloc(x->kh, c->p, gfp) : kh_kmem_cache_alloc(x->kh, c->p, gfp);
     after_cache_obj(x, c, op->args[0].var, p, gfp, zero || (gfp & __GFP_ZERO));
 }
@@ -1341,7 +1351,8 @@ static void dispatch(struct exec *x, const struct kh_op *op)
         note_alloc(x, p);
         struct xbind *b = result(x);
         b->api = API_MEMBLOCK;
-        if (p)
+        /* After boot memblock_alloc is kzalloc: 0 bytes give ZERO_SIZE_PTR. */
+        if (p && p != ZERO_SIZE_PTR)
             track(x, b, p, a[0].u, SHADOW_BOOTMEM);
         break;
     }
