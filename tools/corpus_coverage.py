@@ -194,7 +194,9 @@ def main(argv=None):
                     help="campaign working corpora, <work>/<target>/corpus (default .fuzz-work)")
     ap.add_argument("--seeds-only", action="store_true", help="only the committed corpora")
     ap.add_argument("--targets", help="comma-separated (default: every fuzz/*_fuzzer.c)")
-    ap.add_argument("--out", default=os.path.join(ROOT, "artifacts", "coverage"))
+    # Under `bazel test` the report lands with the test's outputs.
+    ap.add_argument("--out", default=os.path.join(os.environ.get("TEST_UNDECLARED_OUTPUTS_DIR") or
+                                                  os.path.join(ROOT, "artifacts"), "coverage"))
     ap.add_argument("--no-html", action="store_true")
     ap.add_argument("--line-floor", type=float, help="fail below this line coverage of allocator/ (%%)")
     ap.add_argument("--branch-floor", type=float, help="fail below this branch coverage of allocator/ (%%)")
