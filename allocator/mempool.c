@@ -365,6 +365,14 @@ mempool_t *kh_mempool_create_kmalloc_pool(struct kh *kh, int min_nr, size_t size
 
 mempool_t *kh_mempool_create_slab_pool(struct kh *kh, int min_nr, struct kmem_cache *cache)
 {
+    if (!cache) {
+        /* 6.1 oopses at the first kmem_cache_alloc(NULL): at once when
+         * min_nr > 0, else at the first mempool_alloc. Say so now. */
+        kh_report(kh, KH_SEV_BUG, KH_R_MEMPOOL, SUBSYS, "mempool on a NULL cache", 0,
+                  "BUG: kernel NULL pointer dereference, address: 0000000000000000 "
+                  "(mempool_create_slab_pool(%d, NULL))\n", min_nr);
+        return NULL;
+    }
     return kh_mempool_create(kh, min_nr, mempool_alloc_slab, mempool_free_slab, cache);
 }
 

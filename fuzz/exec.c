@@ -531,7 +531,9 @@ static void op_krealloc(struct exec *x, const struct kh_op *op, size_t n, size_t
         } else {
             rb->p = p;
             if (!p)
-                check_null(x, overflow || total > x->lim.max_size, gfp, 8, 3);
+                check_null(x, overflow || total > x->lim.max_size, gfp, (total >> x->lim.page_shift) + 8,
+                           total > x->lim.max_cache_size
+                               ? (unsigned)oracle_get_order(x->lim.page_shift, total) : 3);
         }
         return;
     }
@@ -1046,8 +1048,16 @@ static void op_pool_create(struct exec *x, const struct kh_op *op)
     case KH_OP_MEMPOOL_CREATE_SLAB_POOL:
         cache = live_cache(x, &op->args[1]);
         legal = cache != NULL;
-        if (!admit(x, legal) || !cache)
+        if (!admit(x, legal))
             return;
+        if (!cache) {
+            /* Misuse being run: a destroyed cache or a failed create's NULL. */
+            struct xbind *cb = binding(x, op->args[1].var);
+            note_alloc(x, kh_mempool_create_slab_pool(x->kh, (int)min_nr,
+                                                      cb && cb->type == KH_VAL_CACHE ? cb->p : NULL));
+            forget(x, result(x));
+            return;
+        }
         elem = cache->req;
         pool = kh_mempool_create_slab_pool(x->kh, (int)min_nr, cache->p);
         break;
