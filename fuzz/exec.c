@@ -1030,6 +1030,15 @@ static void op_per_cpu_ptr(struct exec *x, const struct kh_op *op)
                 p, op->args[1].u, c);
 }
 
+/* Every reserve element is allocated and poisoned at creation, so the
+ * reserve's bytes are what an input costs: at most 64 MiB (a 16 MiB profile
+ * still runs out of memory, a 1 GiB one no longer memsets all of it). */
+static uint64_t cap_reserve(uint64_t min_nr, size_t elem)
+{
+    uint64_t most = elem ? (64ull << 20) / elem : min_nr;
+    return min_nr > most ? (most ? most : 1) : min_nr;
+}
+
 static void op_pool_create(struct exec *x, const struct kh_op *op)
 {
     uint64_t min_nr = op->args[0].u;
@@ -1043,7 +1052,7 @@ static void op_pool_create(struct exec *x, const struct kh_op *op)
     case KH_OP_MEMPOOL_CREATE_KMALLOC_POOL:
         elem = op->args[1].u;
         if (elem <= x->lim.max_size)
-            pool = kh_mempool_create_kmalloc_pool(x->kh, (int)min_nr, elem);
+            pool = kh_mempool_create_kmalloc_pool(x->kh, (int)cap_reserve(min_nr, elem), elem);
         break;
     case KH_OP_MEMPOOL_CREATE_SLAB_POOL:
         cache = live_cache(x, &op->args[1]);
@@ -1059,12 +1068,13 @@ static void op_pool_create(struct exec *x, const struct kh_op *op)
             return;
         }
         elem = cache->req;
-        pool = kh_mempool_create_slab_pool(x->kh, (int)min_nr, cache->p);
+        pool = kh_mempool_create_slab_pool(x->kh, (int)cap_reserve(min_nr, elem), cache->p);
         break;
     default:
         if (op->args[1].u < kh_max_order(x->kh)) {
             elem = kh_page_size(x->kh) << op->args[1].u;
-            pool = kh_mempool_create_page_pool(x->kh, (int)min_nr, (int)op->args[1].u);
+            pool = kh_mempool_create_page_pool(x->kh, (int)cap_reserve(min_nr, elem),
+                                               (int)op->args[1].u);
         }
         break;
     }
