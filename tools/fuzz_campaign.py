@@ -77,7 +77,8 @@ class SetupError(Exception):
 FRAME = re.compile(r"#\d+ 0x[0-9a-f]+ in (\S+) (\S+)")
 # Frames that are on every stack and say nothing about the bug.
 GENERIC_FRAMES = re.compile(r"^(__|LLVMFuzzerTestOneInput$|kh_fuzz_one$|exec_run$|abort$|raise$|"
-                            r"fuzzer::|main$|_start$|malloc$|calloc$|realloc$|free$|mem|str)")
+                            r"fuzzer::|main$|_start$|malloc$|calloc$|realloc$|free$|"
+                            r"mem(cpy|set|move|cmp)$|str(len|cmp|ncmp|cpy|dup)$)")
 
 
 def frame_after(output, pos):
@@ -87,7 +88,8 @@ def frame_after(output, pos):
     for where in ("/allocator/", "/fuzz/"):
         for func, loc in frames:
             if where in "/" + loc and not GENERIC_FRAMES.match(func):
-                return "%s (%s)" % (func, loc.split("/proc/self/cwd/")[-1].rsplit(":", 1)[0])
+                # The file, not the line: a title must survive unrelated edits.
+                return "%s (%s)" % (func, loc.split("/proc/self/cwd/")[-1].split(":")[0])
     for func, loc in frames:
         if not GENERIC_FRAMES.match(func):
             return func
@@ -413,12 +415,17 @@ def replay_check(replay_tool, trace):
     """Does the text trace reproduce the finding through bazel-bin/fuzz/replay?"""
     if not replay_tool:
         return "replay: not checked (bazel-bin/fuzz/replay missing)"
+    env = sanitizer_env()
+    # Only the replay of the trace is in question here, not leaks of the tool.
+    env["ASAN_OPTIONS"] = ":".join(x for x in (env.get("ASAN_OPTIONS"), "detect_leaks=0") if x)
     p = subprocess.run([replay_tool, trace], capture_output=True, text=True, errors="replace",
-                       env=sanitizer_env(), timeout=300)
-    if p.returncode == 1:
-        return "replay: `bazel-bin/fuzz/replay trace.txt` reproduces it (exit 1)"
-    return ("replay: `bazel-bin/fuzz/replay trace.txt` exits %d: this finding needs the target's "
-            "own check (fuzz target binary on regression.input reproduces it)" % p.returncode)
+                       env=env, timeout=300)
+    out = p.stdout + p.stderr
+    if p.returncode != 0 and any(m in out for m in (": finding: ", "ERROR: AddressSanitizer",
+                                                     "runtime error:")):
+        return "replay: `bazel-bin/fuzz/replay trace.txt` reproduces it (exit %d)" % p.returncode
+    return ("replay: `bazel-bin/fuzz/replay trace.txt` exits %d without this finding: it needs the "
+            "target's own check (the target binary on regression.input reproduces it)" % p.returncode)
 
 
 def write_finding(title, hits, artifacts, tools, minimize_seconds):
