@@ -1367,12 +1367,18 @@ static void dispatch(struct exec *x, const struct kh_op *op)
     case KH_OP_FREE_PERCPU: op_free_percpu(x, op); break;
     case KH_OP_PER_CPU_PTR: op_per_cpu_ptr(x, op); break;
     case KH_OP_MEMBLOCK_ALLOC: {
+        bool late = !kh_boot_in_progress(x->kh);
         void *p = kh_memblock_alloc(x->kh, a[0].u, a[1].u);
+        if (late) {
+            /* After boot the kernel falls back to kzalloc(size, GFP_NOWAIT):
+             * the result is a kmalloc object in every respect. */
+            after_kmalloc(x, p, a[0].u > SIZE_MAX ? SIZE_MAX : (size_t)a[0].u, GFP_NOWAIT, true, false);
+            break;
+        }
         note_alloc(x, p);
         struct xbind *b = result(x);
         b->api = API_MEMBLOCK;
-        /* After boot memblock_alloc is kzalloc: 0 bytes give ZERO_SIZE_PTR. */
-        if (p && p != ZERO_SIZE_PTR)
+        if (p)
             track(x, b, p, a[0].u, SHADOW_BOOTMEM);
         break;
     }

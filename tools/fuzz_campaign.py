@@ -534,6 +534,20 @@ def merge(t):
     t.stats["coverage_after"] = int(m.group(3))
 
 
+def promote(t):
+    """Adds to the committed corpus (fuzz/corpus/<target>/) the working-corpus
+    inputs that cover edges it does not: libFuzzer's merge into the seed
+    directory, counting edges only (-use_counters=0), which keeps the
+    committed corpus a small edge cover. Returns the number of files added."""
+    before = count_files(t.seeds)
+    p = subprocess.run([t.binary] + t.limit_flags() + ["-merge=1", "-use_counters=0", t.seeds, t.corpus],
+                       capture_output=True, text=True, errors="replace", timeout=1800, env=sanitizer_env())
+    added = count_files(t.seeds) - before
+    say("[%-14s] promoted %d input(s) to %s%s" % (t.name, added, os.path.relpath(t.seeds, ROOT),
+                                                 "" if p.returncode == 0 else " (merge failed)"))
+    return added
+
+
 # ---- summary -----------------------------------------------------------------
 
 def write_summary(c, targets, findings, unconfirmed, cov, artifacts, build_flags, elapsed, phases):
@@ -633,6 +647,9 @@ def main():
     ap.add_argument("--minimize-seconds", type=int, default=20, help="per unique finding (default 20)")
     ap.add_argument("--no-merge", action="store_true", help="skip corpus minimization")
     ap.add_argument("--no-coverage", action="store_true", help="skip the coverage report")
+    ap.add_argument("--promote", action="store_true",
+                    help="afterwards add to fuzz/corpus/<target>/ the inputs that cover new edges "
+                         "(targets without findings only); commit them to keep the coverage")
     a = ap.parse_args()
 
     known = coverage.list_targets(ROOT)
@@ -686,6 +703,13 @@ def main():
         with concurrent.futures.ThreadPoolExecutor(max_workers=a.jobs) as pool:
             list(pool.map(merge, targets))
         phases["merge"] = round(time.time() - mark, 1)
+    if a.promote:
+        if flags:
+            say("--promote ignored: this build has extra flags (%s)" % " ".join(flags))
+        else:
+            for t in targets:
+                if not t.stats["findings"]:
+                    promote(t)
     cov = None
     if not a.no_coverage:
         say("measuring coverage of allocator/ ...")
