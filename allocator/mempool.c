@@ -71,7 +71,6 @@ struct kh_mempool_state {
 };
 
 #define SUBSYS "mempool"
-#define VALIDATE_HEAD 256   /* bytes of a reserve element kh_validate checks */
 
 /* ---- registry ---- */
 
@@ -177,9 +176,20 @@ static void poison_element(mempool_t *pool, void *element)
 
 /* Offset of the first byte that differs from the poison pattern, or size.
  * The caller has unpoisoned the element. */
-KH_NO_COVERAGE static size_t first_mismatch(const unsigned char *mem, size_t size)
+static size_t first_mismatch(const unsigned char *mem, size_t size)
 {
-    for (size_t i = 0; i < size; i++)
+    /* Validation scans every reserve byte (page pools hold megabytes), so
+     * compare a block at a time and only look at single bytes in a block
+     * that differs. */
+    static const unsigned char free_block[512] = { [0 ... 511] = POISON_FREE };
+    size_t i = 0;
+    while (i + 1 < size) {
+        size_t n = size - 1 - i < sizeof(free_block) ? size - 1 - i : sizeof(free_block);
+        if (memcmp(mem + i, free_block, n) != 0)
+            break;
+        i += n;
+    }
+    for (; i < size; i++)
         if (mem[i] != expected_byte(i, size))
             return i;
     return size;
@@ -355,6 +365,14 @@ mempool_t *kh_mempool_create_kmalloc_pool(struct kh *kh, int min_nr, size_t size
 
 mempool_t *kh_mempool_create_slab_pool(struct kh *kh, int min_nr, struct kmem_cache *cache)
 {
+    if (!cache) {
+        /* 6.1 oopses at the first kmem_cache_alloc(NULL): at once when
+         * min_nr > 0, else at the first mempool_alloc. Say so now. */
+        kh_report(kh, KH_SEV_BUG, KH_R_MEMPOOL, SUBSYS, "mempool on a NULL cache", 0,
+                  "BUG: kernel NULL pointer dereference, address: 0000000000000000 "
+                  "(mempool_create_slab_pool(%d, NULL))\n", min_nr);
+        return NULL;
+    }
     return kh_mempool_create(kh, min_nr, mempool_alloc_slab, mempool_free_slab, cache);
 }
 
@@ -658,17 +676,9 @@ static unsigned check_element(struct kh *kh, const mempool_t *pool, int i,
         n += violation(out, "mempool-asan", mem, "pool %p: reserve element %p is not poisoned",
                        (void *)pool, element);
 #endif
-    /* Validation runs after every few fuzz operations: check the head and
-     * the POISON_END byte (writes after free land at the start, as a rule);
-     * remove_element checks every byte when the element leaves. */
-    size_t size = pool->element_size, at = size;
-    kh_unpoison(mem, size);
-    for (size_t b = 0; b < size && b < VALIDATE_HEAD && at == size; b++)
-        if (mem[b] != expected_byte(b, size))
-            at = b;
-    if (at == size && mem[size - 1] != POISON_END)
-        at = size - 1;
-    kh_poison(mem, size);
+    kh_unpoison(mem, pool->element_size);
+    size_t at = first_mismatch(mem, pool->element_size);
+    kh_poison(mem, pool->element_size);
     if (at < pool->element_size)
         n += violation(out, "mempool-poison", mem + at,
                        "pool %p: reserve element %p modified at offset %zu", (void *)pool,
@@ -695,22 +705,28 @@ static unsigned check_pool(struct kh *kh, mempool_t *pool, struct kh_violations 
     return n;
 }
 
-struct reserve_slot { void *element; const mempool_t *pool; int slot; };
+/* An element twice in the reserves, of one pool (handed out twice) or of two
+ * pools. Sorting every reserve slot by address keeps this O(n log n): pools
+ * with thousands of elements are routine under fuzzing. */
+struct reserve_slot {
+    uintptr_t element;
+    const mempool_t *pool;
+    int slot;
+};
 
-static int slot_cmp(const void *a, const void *b)
+static int cmp_slot(const void *a, const void *b)
 {
-    uintptr_t x = (uintptr_t)((const struct reserve_slot *)a)->element;
-    uintptr_t y = (uintptr_t)((const struct reserve_slot *)b)->element;
-    return x < y ? -1 : x > y;
+    const struct reserve_slot *x = a, *y = b;
+    if (x->element != y->element)
+        return x->element < y->element ? -1 : 1;
+    return (x->pool != y->pool) ? ((uintptr_t)x->pool < (uintptr_t)y->pool ? -1 : 1)
+                                : (x->slot > y->slot) - (x->slot < y->slot);
 }
 
-/* An element twice in the reserves, of one pool or of two (both slots would
- * hand it out): one sort over every reserve slot, so validation stays
- * O(n log n) however large the reserves are. */
 static unsigned check_duplicates(struct kh *kh, struct kh_violations *out)
 {
     struct kh_mempool_state *st = kh->mempool;
-    size_t total = 0, k = 0;
+    size_t total = 0;
     for (unsigned a = 0; a < st->nr; a++)
         if (counts_ok(st->pools[a]))
             total += (size_t)st->pools[a]->curr_nr;
@@ -718,26 +734,30 @@ static unsigned check_duplicates(struct kh *kh, struct kh_violations *out)
         return 0;
     struct reserve_slot *v = malloc(total * sizeof(*v));
     if (!v)
-        return 0;   /* host out of memory: skip this check, not the others */
+        return violation(out, "mempool-validate", NULL,
+                         "out of host memory checking %zu reserve elements", total);
+    size_t k = 0;
     for (unsigned a = 0; a < st->nr; a++) {
         const mempool_t *pool = st->pools[a];
         for (int i = 0; counts_ok(pool) && i < pool->curr_nr; i++)
             if (!ZERO_OR_NULL_PTR(pool->elements[i]))
-                v[k++] = (struct reserve_slot){ pool->elements[i], pool, i };
+                v[k++] = (struct reserve_slot){ (uintptr_t)pool->elements[i], pool, i };
     }
-    qsort(v, k, sizeof(*v), slot_cmp);
+    qsort(v, k, sizeof(*v), cmp_slot);
     unsigned n = 0;
     for (size_t i = 1; i < k; i++) {
-        if (v[i].element != v[i - 1].element)
+        const struct reserve_slot *p = &v[i - 1], *q = &v[i];
+        if (p->element != q->element)
             continue;
-        if (v[i].pool == v[i - 1].pool)
-            n += violation(out, "mempool-duplicate", v[i].element,
-                           "pool %p: element %p at reserve slots %d and %d",
-                           (const void *)v[i].pool, v[i].element, v[i - 1].slot, v[i].slot);
+        void *e = (void *)p->element;
+        if (p->pool == q->pool)
+            n += violation(out, "mempool-duplicate", e,
+                           "pool %p: element %p at reserve slots %d and %d", (const void *)p->pool,
+                           e, p->slot, q->slot);
         else
-            n += violation(out, "mempool-duplicate", v[i].element,
-                           "element %p is in the reserves of pools %p and %p", v[i].element,
-                           (const void *)v[i - 1].pool, (const void *)v[i].pool);
+            n += violation(out, "mempool-duplicate", e,
+                           "element %p is in the reserves of pools %p and %p", e,
+                           (const void *)p->pool, (const void *)q->pool);
     }
     free(v);
     return n;

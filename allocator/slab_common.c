@@ -500,13 +500,21 @@ static void quarantine_put(struct kh *kh, struct kmem_cache *s, struct slab *sla
 
 static void report_dead_cache(struct kh *kh, struct kmem_cache *s, const char *what)
 {
+    if (!s) {
+        /* e.g. the NULL a failed kmem_cache_create returned: the kernel
+         * reads the cache and oopses. */
+        kh_report(kh, KH_SEV_BUG, KH_R_SLAB, SUBSYS, "NULL cache", 0,
+                  "BUG: kernel NULL pointer dereference, address: 0000000000000000 (%s(NULL))\n",
+                  what);
+        return;
+    }
     kh_report(kh, KH_SEV_BUG, KH_R_SLAB, SUBSYS, "use of a destroyed cache", (uintptr_t)s,
               "BUG: %s on cache %s after kmem_cache_destroy\n", what, s->name);
 }
 
 void *kh_slab_alloc(struct kh *kh, struct kmem_cache *s, gfp_t gfp, size_t req, uintptr_t caller)
 {
-    if (__builtin_expect(s->state != KH_CACHE_LIVE, 0)) {
+    if (__builtin_expect(!s || s->state != KH_CACHE_LIVE, 0)) {
         report_dead_cache(kh, s, "kmem_cache_alloc");
         return NULL;
     }
@@ -884,31 +892,34 @@ void kh_kmem_cache_destroy(struct kh *kh, struct kmem_cache *s)
 
 void *kh_kmem_cache_alloc(struct kh *kh, struct kmem_cache *s, gfp_t gfp)
 {
-    return kh_slab_alloc_fast(kh, s, gfp, s->object_size, (uintptr_t)__builtin_return_address(0));
+    return s ? kh_slab_alloc_fast(kh, s, gfp, s->object_size, (uintptr_t)__builtin_return_address(0))
+             : kh_slab_alloc(kh, s, gfp, 0, (uintptr_t)__builtin_return_address(0));
 }
 
 void *kh_kmem_cache_zalloc(struct kh *kh, struct kmem_cache *s, gfp_t gfp)
 {
-    return kh_slab_alloc(kh, s, gfp | __GFP_ZERO, s->object_size,
+    return kh_slab_alloc(kh, s, gfp | __GFP_ZERO, s ? s->object_size : 0,
                          (uintptr_t)__builtin_return_address(0));
 }
 
 void *kh_kmem_cache_alloc_node(struct kh *kh, struct kmem_cache *s, gfp_t gfp, int node)
 {
     (void)node;   /* one node */
-    return kh_slab_alloc_fast(kh, s, gfp, s->object_size, (uintptr_t)__builtin_return_address(0));
+    return s ? kh_slab_alloc_fast(kh, s, gfp, s->object_size, (uintptr_t)__builtin_return_address(0))
+             : kh_slab_alloc(kh, s, gfp, 0, (uintptr_t)__builtin_return_address(0));
 }
 
 static __attribute__((noinline)) void cache_free_slow(struct kh *kh, struct kmem_cache *s, void *obj,
                                                      uintptr_t caller)
 {
-    if (!obj) {
-        /* Unlike kfree, 6.1's kmem_cache_free has no NULL check: it looks
-         * up the slab of address 0 (with SLAB_FREELIST_HARDENED, as distros
-         * build), which oopses or warns "Object is not a Slab page". */
-        kh_report(kh, KH_SEV_BUG, KH_R_SLAB, SUBSYS, "kmem_cache_free of NULL", 0,
-                  "BUG: kernel NULL pointer dereference in kmem_cache_free(%s, NULL)\n",
-                  s ? s->name : "(null)");
+    if (!obj || !s) {
+        /* Unlike kfree, 6.1's kmem_cache_free has no NULL checks: it looks
+         * up the slab of address 0, or reads the NULL cache, and oopses.
+         * Report it the kernel's way. */
+        kh_report(kh, KH_SEV_BUG, KH_R_SLAB, SUBSYS,
+                  obj ? "kmem_cache_free to a NULL cache" : "kmem_cache_free of NULL", (uintptr_t)obj,
+                  "BUG: kernel NULL pointer dereference, address: 0000000000000000 "
+                  "(kmem_cache_free(%s, %p))\n", s ? s->name : "NULL", obj);
         return;
     }
     if (s->state == KH_CACHE_DESTROYED) {
@@ -936,9 +947,9 @@ static __attribute__((noinline)) void cache_free_slow(struct kh *kh, struct kmem
 static inline __attribute__((always_inline)) void cache_free_obj(struct kh *kh, struct kmem_cache *s,
                                                                  void *obj, uintptr_t caller)
 {
-    if (__builtin_expect(obj != NULL, 1) && __builtin_expect(kh_slab_free_fast(kh, obj, s), 1))
+    if (__builtin_expect(obj && s, 1) && __builtin_expect(kh_slab_free_fast(kh, obj, s), 1))
         return;
-    cache_free_slow(kh, s, obj, caller);   /* NULL is reported there */
+    cache_free_slow(kh, s, obj, caller);   /* NULLs are reported there */
 }
 
 void kh_kmem_cache_free(struct kh *kh, struct kmem_cache *s, void *obj)
@@ -965,7 +976,7 @@ void kh_kmem_cache_free_bulk(struct kh *kh, struct kmem_cache *s, size_t nr, voi
     uintptr_t caller = (uintptr_t)__builtin_return_address(0);
     for (size_t i = 0; i < nr; i++) {
         if (!p[i])
-            continue;   /* bulk frees skip NULL entries */
+            continue;  /* the bulk path skips NULL entries (build_detached_freelist) */
         if (s)
             cache_free_obj(kh, s, p[i], caller);
         else

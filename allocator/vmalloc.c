@@ -473,13 +473,12 @@ void *kh_kvrealloc(struct kh *kh, const void *p, size_t oldsize, size_t newsize,
 {
     if (oldsize >= newsize)
         return (void *)(uintptr_t)p;
-    if ((uintptr_t)p <= 16 && oldsize) {
-        /* the kernel copies oldsize bytes from p: an oops at the copy */
-        kh_report(kh, KH_SEV_BUG, KH_R_VMALLOC, "vmalloc", "kvrealloc of NULL with oldsize",
-                  (uintptr_t)p,
-                  "BUG: kernel NULL pointer dereference, address: %#lx\n"
-                  "kvrealloc(%p, %zu, %zu): nothing to copy %zu bytes from\n",
-                  (unsigned long)(uintptr_t)p, p, oldsize, newsize, oldsize);
+    if (oldsize && ZERO_OR_NULL_PTR(p)) {
+        /* The kernel's memcpy from p would oops; say so instead. */
+        kh_report(kh, KH_SEV_BUG, KH_R_VMALLOC, "vmalloc", "kvrealloc from NULL", (uintptr_t)p,
+                  "BUG: kernel NULL pointer dereference, address: %016lx "
+                  "(kvrealloc copying %zu bytes from %p)\n",
+                  (unsigned long)(uintptr_t)p, oldsize, p);
         return NULL;
     }
     void *n = kh_kvmalloc(kh, newsize, gfp);

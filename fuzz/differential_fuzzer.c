@@ -3,7 +3,10 @@
  * 4 MiB and ample memory, and no fault injection is driven, so the spec
  * defines the same outcome for every operation on both: success or NULL,
  * ZERO_SIZE_PTR, and which calls are misuse. Sizes, geometry and addresses
- * may differ and are not compared. Each run is also checked on its own. */
+ * may differ and are not compared. Each run is also checked on its own.
+ * (A binary trace with the KHT header decodes with every operation, fault
+ * injection included; outcomes are compared up to the first injected
+ * failure.) */
 #include <stdio.h>
 #include <stdlib.h>
 
@@ -35,8 +38,12 @@ static void setup(void)
     }
 }
 
+/* Prints the finding and aborts, unless $KMEM_FUZZ_TITLE asks for another
+ * one: then the input passes. */
 static void fail(const struct kh_trace *t, size_t op, const char *title, const char *detail)
 {
+    if (!kh_fuzz_title_wanted(title))
+        return;
     char *text = kh_trace_to_text(t, NULL);
     fprintf(stderr, "\nkmem-harness finding: %s\ntarget: differential\noperation %zu\n%s\n"
             "---- trace (text form) ----\n%s----\n", title, op + 1, detail, text ? text : "");
@@ -62,20 +69,34 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             char title[256];
             snprintf(title, sizeof(title), "%s [%s]", f.title, profiles[i]);
             fail(&t, f.op_index, title, f.detail);
+            kh_trace_free(&t);
+            return 0;
         }
         out[i] = exec_outcomes(ex[i], &n[i]);
     }
     for (size_t k = 0; k < n[0] && k < n[1]; k++) {
         const struct exec_outcome *a = &out[0][k], *b = &out[1][k];
-        if (a->ok != b->ok || a->zero_size_ptr != b->zero_size_ptr || a->skipped != b->skipped) {
+        /* Inputs with the full-trace header reach fault injection too. The
+         * designs make different numbers of allocation attempts, so from the
+         * first injected failure on either side the outcomes may differ. */
+        if (a->fault_injected || b->fault_injected)
+            break;
+        /* krealloc may move on one design and stay in place on the other (the
+         * size classes differ), so the old pointer can be dead on one side
+         * only: where the misuse policy skipped an operation on one side, the
+         * two models part and nothing after it is comparable. */
+        if (a->skipped != b->skipped)
+            break;
+        if (a->ok != b->ok || a->zero_size_ptr != b->zero_size_ptr) {
             char detail[256];
-            snprintf(detail, sizeof(detail), "%s: ok %d/%d, ZERO_SIZE_PTR %d/%d, skipped %d/%d",
+            snprintf(detail, sizeof(detail), "%s: ok %d/%d, ZERO_SIZE_PTR %d/%d",
                      kh_op_desc((enum kh_opcode)a->code)->name, a->ok, b->ok, a->zero_size_ptr,
-                     b->zero_size_ptr, a->skipped, b->skipped);
+                     b->zero_size_ptr);
             char title[160];
             snprintf(title, sizeof(title), "SLUB/SLAB disagree in %s (differential)",
                      kh_op_desc((enum kh_opcode)a->code)->name);
             fail(&t, k, title, detail);
+            break;
         }
     }
     kh_trace_free(&t);

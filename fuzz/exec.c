@@ -12,6 +12,7 @@
 #include "exec.h"
 
 #include <inttypes.h>
+#include <limits.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
@@ -52,6 +53,7 @@ struct xbind {
     struct xbind *elems;
     uint32_t count;
     bool tainted;          /* touched by a misuse: state unknown, ops on it skipped */
+    bool held;             /* a ZERO_SIZE_PTR mempool element not yet freed (no shadow block) */
 };
 
 struct exec {
@@ -279,9 +281,9 @@ static struct xbind *resolve_ptr(struct exec *x, const struct kh_operand *a, voi
         break;
     }
     }
-    /* integer arithmetic: p+off may point anywhere (it is the misuse under
-     * test), which pointer arithmetic would make undefined */
-    *addr = b && b->p ? (void *)((uintptr_t)b->p + (uintptr_t)a->offset) : NULL;
+    /* Integer arithmetic: an offset may point anywhere (that is the misuse
+     * being tested), which C pointer arithmetic does not allow. */
+    *addr = b && b->p ? (void *)((uintptr_t)b->p + (uintptr_t)(intptr_t)a->offset) : NULL;
     if (b && b->tainted)
         x->tainted_operand = true;
     if (b && b->type == KH_VAL_PTR && !ZERO_OR_NULL_PTR(*addr) && !block_live(x, b) &&
@@ -290,12 +292,29 @@ static struct xbind *resolve_ptr(struct exec *x, const struct kh_operand *a, voi
     return b;
 }
 
+/* The operand as the callee sees it: a variable holding NULL (a failed
+ * allocation) or ZERO_SIZE_PTR (kmalloc(0)) is the same as writing NULL or
+ * ZERO_SIZE_PTR; the legality rules for those apply to it. */
+static enum kh_ptr_kind ptr_kind_of(struct exec *x, const struct kh_operand *a)
+{
+    if (a->ptr_kind != KH_PTR_VAR && a->ptr_kind != KH_PTR_ELEM)
+        return a->ptr_kind;
+    void *addr;
+    struct xbind *b = resolve_ptr(x, a, &addr);
+    if (b && !b->p)
+        return KH_PTR_NULL;  /* resolve_ptr passes NULL whatever the offset */
+    if (b && b->p == ZERO_SIZE_PTR && a->offset == 0)
+        return KH_PTR_ZERO_SIZE;
+    return a->ptr_kind;
+}
+
 /* Is freeing operand `a` through `api` legal? */
 static bool legal_free(struct exec *x, const struct kh_operand *a, struct xbind *b, enum api api)
 {
-    if (a->ptr_kind == KH_PTR_NULL)
+    enum kh_ptr_kind kind = ptr_kind_of(x, a);
+    if (kind == KH_PTR_NULL)
         return true;  /* every free function ignores NULL */
-    if (a->ptr_kind == KH_PTR_ZERO_SIZE)
+    if (kind == KH_PTR_ZERO_SIZE)
         return api == API_KMALLOC || api == API_KVMALLOC;  /* only kfree/kvfree ignore it */
     /* A variable holding NULL (its allocation failed) or ZERO_SIZE_PTR is
      * that value: freeing it is as legal as freeing the literal. */
@@ -330,10 +349,6 @@ static bool admit(struct exec *x, bool legal)
 
 /* ---- NULL legitimacy ---- */
 
-/* Could an allocation needing `pages` (largest contiguous piece of `order`)
- * honestly fail now, in the zones its gfp may use? Yes when their free memory
- * is near the watermarks (reserve = twice the HIGH marks) or when no free
- * block of that order is left (fragmentation). */
 /* Could an allocation of `pages` pages in blocks of `order` have failed
  * legitimately? Only if the zones it may use cannot supply that many blocks
  * while staying above their watermarks and the lowmem reserve against the
@@ -550,7 +565,7 @@ static void op_krealloc(struct exec *x, const struct kh_op *op, size_t n, size_t
 {
     void *old;
     struct xbind *ob = resolve_ptr(x, &op->args[0], &old);
-    bool legal = op->args[0].ptr_kind == KH_PTR_NULL || legal_free(x, &op->args[0], ob, API_KMALLOC);
+    bool legal = ptr_kind_of(x, &op->args[0]) == KH_PTR_NULL || legal_free(x, &op->args[0], ob, API_KMALLOC);
     if (!admit(x, legal)) {
         json_ptr(x, NULL);
         return;
@@ -683,8 +698,7 @@ static void op_ksize(struct exec *x, const struct kh_op *op)
 {
     void *p;
     struct xbind *b = resolve_ptr(x, &op->args[0], &p);
-    bool legal = op->args[0].ptr_kind == KH_PTR_NULL || op->args[0].ptr_kind == KH_PTR_ZERO_SIZE ||
-                 (b && op->args[0].offset == 0 && !b->tainted && ZERO_OR_NULL_PTR(b->p)) ||
+    bool legal = ptr_kind_of(x, &op->args[0]) == KH_PTR_NULL || ptr_kind_of(x, &op->args[0]) == KH_PTR_ZERO_SIZE ||
                  (b && op->args[0].offset == 0 && block_live(x, b) && b->api == API_KMALLOC);
     if (!admit(x, legal))
         return;
@@ -751,9 +765,19 @@ static void after_cache_obj(struct exec *x, struct xbind *c, int32_t cvar, void 
 static void op_cache_alloc(struct exec *x, const struct kh_op *op, bool zero)
 {
     struct xbind *c = live_cache(x, &op->args[0]);
-    if (!admit(x, c != NULL) || !c)
+    if (!admit(x, c != NULL))
         return;
     gfp_t gfp = (gfp_t)op->args[1].u;
+    if (!c) {
+        /* Misuse being run: a destroyed cache, or the NULL a failed create
+         * returned. The allocator must report it; nothing is tracked. */
+        struct xbind *cb = binding(x, op->args[0].var);
+        void *cache = cb && cb->type == KH_VAL_CACHE ? cb->p : NULL;
+        note_alloc(x, zero ? kh_kmem_cache_zalloc(x->kh, cache, gfp)
+                           : kh_kmem_cache_alloc(x->kh, cache, gfp));
+        forget(x, result(x));
+        return;
+    }
     void *p = zero ? kh_kmem_cache_zalloc(x->kh, c->p, gfp) : kh_kmem_cache_alloc(x->kh, c->p, gfp);
     after_cache_obj(x, c, op->args[0].var, p, gfp, zero || (gfp & __GFP_ZERO));
 }
@@ -885,7 +909,7 @@ static void op_free_pages(struct exec *x, const struct kh_op *op)
 {
     void *p;
     struct xbind *b = resolve_ptr(x, &op->args[0], &p);
-    bool legal = op->args[0].ptr_kind == KH_PTR_NULL ||
+    bool legal = ptr_kind_of(x, &op->args[0]) == KH_PTR_NULL ||
                  (legal_free(x, &op->args[0], b, API_PAGES) && b && b->order == op->args[1].u);
     if (!admit(x, legal))
         return;
@@ -921,10 +945,13 @@ static void op_free_pages_exact(struct exec *x, const struct kh_op *op)
 {
     void *p;
     struct xbind *b = resolve_ptr(x, &op->args[0], &p);
-    bool legal = legal_free(x, &op->args[0], b, API_EXACT) && p && b->req == op->args[1].u;
+    /* 6.1 frees page by page through free_pages, which ignores address 0:
+     * NULL is a silent no-op while the range stays within one page. */
+    bool null_noop = ptr_kind_of(x, &op->args[0]) == KH_PTR_NULL && op->args[1].u <= (1ull << x->lim.page_shift);
+    bool legal = null_noop || (legal_free(x, &op->args[0], b, API_EXACT) && p && b->req == op->args[1].u);
     if (!admit(x, legal))
         return;
-    if (legal)
+    if (legal && b)
         untrack(x, b);
     else
         forget(x, b);
@@ -960,7 +987,7 @@ static void op_vfree(struct exec *x, const struct kh_op *op, enum api api)
 {
     void *p;
     struct xbind *b = resolve_ptr(x, &op->args[0], &p);
-    bool legal = op->args[0].ptr_kind == KH_PTR_NULL ||
+    bool legal = ptr_kind_of(x, &op->args[0]) == KH_PTR_NULL ||
                  (legal_free(x, &op->args[0], b, api) ||
                   (api == API_KVMALLOC && legal_free(x, &op->args[0], b, API_KMALLOC)) ||
                   (api == API_KVMALLOC && legal_free(x, &op->args[0], b, API_VMALLOC)));
@@ -984,14 +1011,12 @@ static void op_kvrealloc(struct exec *x, const struct kh_op *op)
 {
     void *old;
     struct xbind *ob = resolve_ptr(x, &op->args[0], &old);
-    /* kvrealloc copies oldsize bytes from the old block: from NULL or
-     * ZERO_SIZE_PTR only an oldsize of 0 is legal */
-    bool no_block = op->args[0].ptr_kind == KH_PTR_NULL || op->args[0].ptr_kind == KH_PTR_ZERO_SIZE;
-    bool legal = no_block ? op->args[1].u == 0
-                          : ob && (legal_free(x, &op->args[0], ob, API_KVMALLOC) ||
-                                   legal_free(x, &op->args[0], ob, API_KMALLOC) ||
-                                   legal_free(x, &op->args[0], ob, API_VMALLOC)) &&
-                                ob->req == op->args[1].u;
+    /* kvrealloc copies oldsize bytes from p: NULL and ZERO_SIZE_PTR (no
+     * binding) are only legal with oldsize 0, a block only with its size. */
+    bool legal = (legal_free(x, &op->args[0], ob, API_KVMALLOC) ||
+                  legal_free(x, &op->args[0], ob, API_KMALLOC) ||
+                  legal_free(x, &op->args[0], ob, API_VMALLOC)) &&
+                 (ob ? ob->req : 0) == op->args[1].u;
     if (!admit(x, legal))
         return;
     size_t newsize = op->args[2].u;
@@ -1126,8 +1151,16 @@ static void op_pool_create(struct exec *x, const struct kh_op *op)
     case KH_OP_MEMPOOL_CREATE_SLAB_POOL:
         cache = live_cache(x, &op->args[1]);
         legal = cache != NULL;
-        if (!admit(x, legal) || !cache)
+        if (!admit(x, legal))
             return;
+        if (!cache) {
+            /* Misuse being run: a destroyed cache or a failed create's NULL. */
+            struct xbind *cb = binding(x, op->args[1].var);
+            note_alloc(x, kh_mempool_create_slab_pool(x->kh, (int)min_nr,
+                                                      cb && cb->type == KH_VAL_CACHE ? cb->p : NULL));
+            forget(x, result(x));
+            return;
+        }
         elem = cache->req;
         pool = kh_mempool_create_slab_pool(x->kh, reserve_cap(min_nr, elem), cache->p);
         break;
@@ -1177,15 +1210,16 @@ static void op_pool_alloc(struct exec *x, const struct kh_op *op)
     b->owner = op->args[0].var;
     if (!p)
         return;  /* NULL is legitimate whenever reserve and allocator are both dry */
+    pb->live++;
     if (p == ZERO_SIZE_PTR) {
-        /* a kmalloc pool of 0-byte elements: nothing to track or free */
-        b->p = p;
+        /* A kmalloc pool of 0-byte elements: every element is ZERO_SIZE_PTR,
+         * no memory to model. */
+        b->held = true;
         if (x->opt.checks && pb->req)
             finding(x, "wrong result", "oracle", "mempool_alloc returned ZERO_SIZE_PTR for %zu-byte elements",
                     pb->req);
         return;
     }
-    pb->live++;
     /* Page pools hand out struct page pointers: the model tracks (and
      * patterns) the memory, and op_pool_free converts back. */
     if (is_page_pool(x, op->args[0].var))
@@ -1199,15 +1233,15 @@ static void op_pool_free(struct exec *x, const struct kh_op *op)
     void *p;
     struct xbind *b = resolve_ptr(x, &op->args[0], &p);
     struct xbind *pb = binding(x, op->args[1].var);
-    /* mempool_free(NULL) is ignored, also when a variable holds the NULL. */
-    bool legal = op->args[0].ptr_kind == KH_PTR_NULL ||
-                 (b && b->type == KH_VAL_PTR && !b->p && !b->tainted && op->args[0].offset == 0) ||
-                 (pb && pb->alive && legal_free(x, &op->args[0], b, API_MEMPOOL) &&
+    bool zero_element = b && b->held && b->api == API_MEMPOOL && op->args[0].offset == 0;
+    bool legal = ptr_kind_of(x, &op->args[0]) == KH_PTR_NULL ||
+                 (pb && pb->alive && (zero_element || legal_free(x, &op->args[0], b, API_MEMPOOL)) &&
                   b->owner == op->args[1].var);
     if (!admit(x, legal) || !pb)
         return;
     if (legal && b && p) {
         untrack(x, b);
+        b->held = false;
         pb->live--;
     } else if (!legal) {
         forget(x, b);
@@ -1431,7 +1465,14 @@ static void dispatch(struct exec *x, const struct kh_op *op)
     case KH_OP_FREE_PERCPU: op_free_percpu(x, op); break;
     case KH_OP_PER_CPU_PTR: op_per_cpu_ptr(x, op); break;
     case KH_OP_MEMBLOCK_ALLOC: {
+        bool late = !kh_boot_in_progress(x->kh);
         void *p = kh_memblock_alloc(x->kh, a[0].u, a[1].u);
+        if (late) {
+            /* After boot the kernel falls back to kzalloc(size, GFP_NOWAIT):
+             * the result is a kmalloc object in every respect. */
+            after_kmalloc(x, p, a[0].u > SIZE_MAX ? SIZE_MAX : (size_t)a[0].u, GFP_NOWAIT, true, false);
+            break;
+        }
         note_alloc(x, p);
         struct xbind *b = result(x);
         b->api = API_MEMBLOCK;
@@ -1444,9 +1485,10 @@ static void dispatch(struct exec *x, const struct kh_op *op)
     case KH_OP_WRITE: op_access(x, op, true); break;
     case KH_OP_READ: op_access(x, op, false); break;
     case KH_OP_SET_CPU:
-        /* a harness operation, not kernel API: any number picks a CPU */
-        if (admit(x, true))
-            kh_set_cpu(x->kh, (unsigned)(a[0].u % kh_get_config(x->kh)->nr_cpus));
+        /* An out-of-range CPU is misuse the allocator must report (it
+         * clamps), so it gets the value as written. */
+        if (admit(x, a[0].u < kh_get_config(x->kh)->nr_cpus))
+            kh_set_cpu(x->kh, a[0].u > UINT_MAX ? UINT_MAX : (unsigned)a[0].u);
         break;
     case KH_OP_SHRINK_ALL: json_num(x, "released", shrink_everything(x)); break;
     case KH_OP_FAIL_NTH:

@@ -10,6 +10,10 @@ For a target `foo` (source foo_fuzzer.c) it defines:
                          fuzz/corpus/foo/ and every committed reproducer in
                          fuzz/crashes/foo/ through the same entry point,
                          without libFuzzer, failing on any finding
+  foo_cov                the same entry point over files (no libFuzzer, no
+                         sanitizers) with the allocator built for clang
+                         source-based coverage: tools/corpus_coverage.py runs the
+                         corpora through it
 """
 
 SAN_COPTS = [
@@ -40,6 +44,15 @@ def kh_fuzz_target(name, srcs, deps = []):
         data = native.glob(["corpus/" + name + "/**", "crashes/" + name + "/**"]),
         args = ["fuzz/corpus/" + name, "fuzz/crashes/" + name],
         size = "medium",
+    )
+    native.cc_binary(
+        name = name + "_cov",
+        srcs = srcs,
+        deps = [
+            "//fuzz:harness_cov",
+            "//fuzz:standalone_main",
+            "//fuzz:coverage_dump",
+        ] + deps,
     )
     native.sh_binary(
         name = name + "_run",

@@ -46,6 +46,17 @@ static void setup(const struct kh_fuzz_target *t)
         abort();
 }
 
+bool kh_fuzz_title_wanted(const char *title)
+{
+    static const char *only;
+    static bool read;
+    if (!read) {
+        only = getenv("KMEM_FUZZ_TITLE");
+        read = true;
+    }
+    return !only || !*only || strcmp(only, title) == 0;
+}
+
 int kh_fuzz_decode(const struct kh_fuzz_target *t, const uint8_t *data, size_t size,
                    struct kh_trace *out)
 {
@@ -64,7 +75,7 @@ int kh_fuzz_one(const struct kh_fuzz_target *t, const uint8_t *data, size_t size
     if (kh_fuzz_decode(t, data, size, &trace) != 0)
         abort();  /* host out of memory */
     struct exec_finding f;
-    if (exec_run(executor, &trace, &f)) {
+    if (exec_run(executor, &trace, &f) && kh_fuzz_title_wanted(f.title)) {
         char *text = kh_trace_to_text(&trace, NULL);
         char op[256];
         kh_trace_format_op(&trace, f.op_index, op, sizeof(op));

@@ -4,6 +4,7 @@
 #ifndef KH_FUZZ_TARGET_H
 #define KH_FUZZ_TARGET_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -26,6 +27,11 @@ struct kh_fuzz_target {
  * "kmem-harness finding: TITLE", the detail and the trace, then aborts so
  * libFuzzer (or the regression test) records it. */
 int kh_fuzz_one(const struct kh_fuzz_target *t, const uint8_t *data, size_t size);
+
+/* $KMEM_FUZZ_TITLE, when set, names the only finding that counts; inputs
+ * that fail any other way pass. Crash minimization sets it so the input it
+ * shrinks keeps failing the same way instead of drifting to another bug. */
+bool kh_fuzz_title_wanted(const char *title);
 
 /* The table in targets.c. */
 const struct kh_fuzz_target *kh_fuzz_target_find(const char *name);
