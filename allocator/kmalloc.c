@@ -13,12 +13,12 @@
  * SLAB/SLOB (4.x) profiles have only kmalloc-N and dma-kmalloc-N.
  *
  * Fast path: a table maps sizes up to 192 to the cache (kmalloc-96 and
- * kmalloc-192 make these irregular), fls()
- * does the rest; then the cache's per-CPU freelist, inline
- * (kh_slab_alloc_fast / kh_slab_free_fast in slab_internal.h). Pointers given to
- * kfree/ksize/krealloc are resolved through struct page (PG_slab ->
- * struct slab, PG_large_kmalloc on a block head) and checked against
- * the slab geometry before anything is touched.
+ * kmalloc-192 make these irregular), fls() does the rest; then the
+ * cache's per-CPU freelist, inline (kh_slab_alloc_fast / kh_slab_free_fast
+ * in slab_internal.h). Pointers given to kfree/ksize/krealloc are
+ * resolved through struct page (PG_slab -> struct slab, PG_large_kmalloc
+ * on a block head) and checked against the slab geometry before anything
+ * is touched.
  *
  * Report reasons (class KH_R_KFREE unless noted): "Not a kmalloc
  * allocation" (warning), "invalid free" (interior pointer), "double free"
