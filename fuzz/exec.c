@@ -1011,12 +1011,15 @@ static void op_kvrealloc(struct exec *x, const struct kh_op *op)
 {
     void *old;
     struct xbind *ob = resolve_ptr(x, &op->args[0], &old);
-    /* kvrealloc copies oldsize bytes from p: NULL and ZERO_SIZE_PTR (no
-     * binding) are only legal with oldsize 0, a block only with its size. */
+    /* kvrealloc copies oldsize bytes from p, but only when it grows: with
+     * oldsize >= newsize it returns p untouched, whatever p and oldsize are.
+     * Otherwise NULL and ZERO_SIZE_PTR (no binding) need oldsize 0, and a
+     * block its own size. */
+    bool no_copy = op->args[1].u >= op->args[2].u;
     bool legal = (legal_free(x, &op->args[0], ob, API_KVMALLOC) ||
                   legal_free(x, &op->args[0], ob, API_KMALLOC) ||
                   legal_free(x, &op->args[0], ob, API_VMALLOC)) &&
-                 (ob ? ob->req : 0) == op->args[1].u;
+                 (no_copy || (ob ? ob->req : 0) == op->args[1].u);
     if (!admit(x, legal))
         return;
     size_t newsize = op->args[2].u;
