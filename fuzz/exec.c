@@ -65,6 +65,9 @@ struct exec {
     size_t nout, out_cap;
     size_t skipped;
     struct kh_violations viol;
+    /* What krealloc/kvrealloc must preserve: the old block's first bytes,
+     * copied before the call (its pattern, or what the caller wrote). */
+    uint8_t snap[PATTERN_CAP];
     /* per-operation scratch */
     const struct kh_trace *t;
     size_t op_i;
@@ -284,8 +287,10 @@ static bool admit(struct exec *x, bool legal)
         return false;
     }
     x->misuse = !legal;
-    if (legal || x->opt.misuse == EXEC_MISUSE_RUN || x->opt.misuse == EXEC_MISUSE_EXPECT)
+    if (legal || x->opt.misuse == EXEC_MISUSE_RUN || x->opt.misuse == EXEC_MISUSE_EXPECT) {
+        x->out[x->nout - 1].misuse = !legal;
         return true;
+    }
     x->skipped++;
     x->out[x->nout - 1].skipped = true;
     return false;
@@ -474,15 +479,17 @@ static void op_krealloc(struct exec *x, const struct kh_op *op, size_t n, size_t
     size_t total = overflow ? 0 : n * size;
     /* What must survive: the old object's patterned prefix. */
     size_t keep = 0;
-    uint32_t old_id = 0;
+    bool was_patterned = false;
     uintptr_t old_addr = (uintptr_t)old;
     if (legal && ob && block_live(x, ob)) {
         keep = ob->req < total ? ob->req : total;
         if (keep > PATTERN_CAP)
             keep = PATTERN_CAP;
-        old_id = ob->id;
+        struct shadow_block *s = shadow_find(&x->shadow, old_addr);
         /* Intact before the call, so a difference after it is krealloc's. */
-        verify_block(x, shadow_find(&x->shadow, old_addr), "before krealloc");
+        verify_block(x, s, "before krealloc");
+        was_patterned = s->patterned;
+        memcpy(x->snap, old, keep);
     }
     void *p = op->code == KH_OP_KREALLOC ? kh_krealloc(x->kh, old, total, gfp)
                                          : kh_krealloc_array(x->kh, old, n, size, gfp);
@@ -527,7 +534,7 @@ static void op_krealloc(struct exec *x, const struct kh_op *op, size_t n, size_t
     if (x->opt.checks) {
         const uint8_t *np = p;
         for (size_t i = 0; i < keep; i++) {
-            if (np[i] != shadow_pattern_byte(old_id, i)) {
+            if (np[i] != x->snap[i]) {
                 finding(x, "krealloc lost data", "oracle",
                         "byte %zu of the %zu-byte prefix differs after krealloc(%#" PRIxPTR ", %zu) -> %p",
                         i, keep, old_addr, total, p);
@@ -542,7 +549,8 @@ static void op_krealloc(struct exec *x, const struct kh_op *op, size_t n, size_t
         if (hit)
             finding(x, "overlap", "shadow", "krealloc grew %p to %zu bytes over a live block at %#" PRIxPTR,
                     p, total, hit->start);
-        if (s && x->opt.checks) {
+        if (s && x->opt.checks && was_patterned) {
+            /* Pattern the grown tail; caller-written contents stay unpatterned. */
             size_t lim = total < PATTERN_CAP ? total : PATTERN_CAP;
             size_t keep_size = s->size;
             s->size = lim;
@@ -885,10 +893,11 @@ static void op_kvrealloc(struct exec *x, const struct kh_op *op)
         return;
     size_t newsize = op->args[2].u;
     gfp_t gfp = (gfp_t)op->args[3].u;
-    uint32_t old_id = legal && ob ? ob->id : 0;
-    size_t keep = legal && ob ? (ob->req < newsize ? ob->req : newsize) : 0;
+    size_t keep = legal && ob && block_live(x, ob) ? (ob->req < newsize ? ob->req : newsize) : 0;
     if (keep > PATTERN_CAP)
         keep = PATTERN_CAP;
+    if (keep)
+        memcpy(x->snap, old, keep);
     void *p = kh_kvrealloc(x->kh, old, op->args[1].u, newsize, gfp);
     if (!legal) {
         forget(x, ob);
@@ -908,7 +917,7 @@ static void op_kvrealloc(struct exec *x, const struct kh_op *op)
     if (x->opt.checks && p && p != ZERO_SIZE_PTR && keep) {
         const uint8_t *np = p;
         for (size_t i = 0; i < keep; i++)
-            if (np[i] != shadow_pattern_byte(old_id, i)) {
+            if (np[i] != x->snap[i]) {
                 finding(x, "kvrealloc lost data", "oracle", "byte %zu of the prefix differs", i);
                 return;
             }

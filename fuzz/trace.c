@@ -241,6 +241,17 @@ const char *kh_trace_var_name(const struct kh_trace *t, int32_t var)
     return kh_trace_str(t, t->vars[var].name);
 }
 
+int kh_trace_rename_var(struct kh_trace *t, int32_t var, const char *name)
+{
+    if (var < 0 || (size_t)var >= t->nvars)
+        return -1;
+    int64_t off = pool_add(t, name, strlen(name));
+    if (off < 0)
+        return -1;
+    t->vars[var].name = (uint32_t)off;
+    return 0;
+}
+
 static struct kh_op *push_op(struct kh_trace *t)
 {
     if (grow((void **)&t->ops, &t->cap, t->n + 1, sizeof(*t->ops)))
@@ -900,6 +911,15 @@ static void print_arg(struct out *o, const struct kh_trace *t, uint8_t kind,
         out_str(o, kh_trace_var_name(t, a->var));
         break;
     }
+}
+
+int kh_trace_format_slab_flags(uint32_t flags, char *buf, size_t cap)
+{
+    struct out o = { buf, cap, 0 };
+    if (cap)
+        buf[0] = '\0';
+    out_flags(&o, flags, slab_names, NR_SLAB_NAMES, "0");
+    return (int)o.len;
 }
 
 int kh_trace_format_op(const struct kh_trace *t, size_t i, char *buf, size_t cap)
