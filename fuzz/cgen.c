@@ -21,7 +21,6 @@ static const char runtime_text[] =
     ;
 
 #define VERIFY_ALL_EVERY 64u   /* as exec.c */
-#define MEMPOOL_MAX_MIN_NR 4096u
 
 struct gen {
     FILE *f;
@@ -445,32 +444,40 @@ static void emit_op(struct gen *g, size_t i, bool misuse)
     case KH_OP_MEMPOOL_CREATE_KMALLOC_POOL:
     case KH_OP_MEMPOOL_CREATE_SLAB_POOL:
     case KH_OP_MEMPOOL_CREATE_PAGE_POOL: {
-        uint64_t min_nr = a[0].u > MEMPOOL_MAX_MIN_NR ? MEMPOOL_MAX_MIN_NR : a[0].u;
-        char elem[200];
+        /* the element size first: the reserve is clamped by it */
+        const char *e = op->result_var >= 0 ? NULL : "elem";
+        char ev[200];
+        snprintf(ev, sizeof(ev), "%s_elem", r);
+        if (!e)
+            e = ev;
+        num(s0, sizeof(s0), a[0].u);
+        if (op->code == KH_OP_MEMPOOL_CREATE_SLAB_POOL && misuse) {
+            fprintf(f, "    /* the cache is gone: the fuzzer makes no call */\n");
+            break;
+        }
+        fprintf(f, "    {\n");
+        if (op->result_var < 0)
+            fprintf(f, "        size_t elem;\n");
         if (op->code == KH_OP_MEMPOOL_CREATE_KMALLOC_POOL) {
             num(s1, sizeof(s1), a[1].u);
-            snprintf(elem, sizeof(elem), "%s", s1);
+            fprintf(f, "        %s = %s;\n", e, s1);
             if (a[1].u <= g->lim.max_size)
-                fprintf(f, "    %s = kh_mempool_create_kmalloc_pool(kh, %" PRIu64 ", %s);\n", r, min_nr, s1);
+                fprintf(f, "        %s = kh_mempool_create_kmalloc_pool(kh, pool_min_nr(%s, %s), %s);\n", r, s0, e,
+                        e);
             else
-                fprintf(f, "    %s = NULL;  /* above KMALLOC_MAX_SIZE: not called */\n", r);
+                fprintf(f, "        %s = NULL;  /* above KMALLOC_MAX_SIZE: not called */\n", r);
         } else if (op->code == KH_OP_MEMPOOL_CREATE_SLAB_POOL) {
-            if (misuse) {
-                fprintf(f, "    /* the cache is gone: the fuzzer makes no call */\n");
-                break;
-            }
-            snprintf(elem, sizeof(elem), "object_size(%s)", ref(g, &a[1]));
-            fprintf(f, "    %s = kh_mempool_create_slab_pool(kh, %" PRIu64 ", %s);\n", r, min_nr, ref(g, &a[1]));
+            fprintf(f, "        %s = object_size(%s);\n", e, ref(g, &a[1]));
+            fprintf(f, "        %s = kh_mempool_create_slab_pool(kh, pool_min_nr(%s, %s), %s);\n", r, s0, e,
+                    ref(g, &a[1]));
+        } else if (a[1].u < g->cfg.max_order) {
+            fprintf(f, "        %s = (size_t)%lu << %" PRIu64 ";\n", e, 1ul << g->cfg.page_shift, a[1].u);
+            fprintf(f, "        %s = kh_mempool_create_page_pool(kh, pool_min_nr(%s, %s), %" PRIu64 ");\n", r, s0,
+                    e, a[1].u);
         } else {
-            snprintf(elem, sizeof(elem), "(size_t)%lu << %" PRIu64, 1ul << g->cfg.page_shift, a[1].u);
-            if (a[1].u < g->cfg.max_order)
-                fprintf(f, "    %s = kh_mempool_create_page_pool(kh, %" PRIu64 ", %" PRIu64 ");\n", r, min_nr,
-                        a[1].u);
-            else
-                fprintf(f, "    %s = NULL;  /* order beyond the maximum: not called */\n", r);
+            fprintf(f, "        %s = 0;\n        %s = NULL;  /* order beyond the maximum: not called */\n", e, r);
         }
-        if (op->result_var >= 0)
-            fprintf(f, "    %s_elem = %s;\n", r, elem);
+        fprintf(f, "    }\n");
         break;
     }
     case KH_OP_MEMPOOL_ALLOC: {
@@ -494,8 +501,11 @@ static void emit_op(struct gen *g, size_t i, bool misuse)
         break;
     }
     case KH_OP_MEMPOOL_RESIZE: {
-        uint64_t n = a[1].u > 4096 ? 4096 : a[1].u ? a[1].u : 1;
-        fprintf(f, "    kh_mempool_resize(kh, %s, %" PRIu64 ");\n", ref(g, &a[0]), n);
+        num(s1, sizeof(s1), a[1].u);
+        if (a[1].u)
+            fprintf(f, "    kh_mempool_resize(kh, %s, pool_min_nr(%s, %s_elem));\n", ref(g, &a[0]), s1, ref(g, &a[0]));
+        else
+            fprintf(f, "    kh_mempool_resize(kh, %s, 1);\n", ref(g, &a[0]));
         break;
     }
     case KH_OP_MEMPOOL_DESTROY:

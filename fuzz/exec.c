@@ -268,13 +268,17 @@ static struct xbind *resolve_ptr(struct exec *x, const struct kh_operand *a, voi
     return b;
 }
 
-/* Is freeing operand `a` through `api` legal? */
-static bool legal_free(struct exec *x, const struct kh_operand *a, struct xbind *b, enum api api)
+/* Is freeing operand `a`, which evaluates to addr, through `api` legal?
+ * What the call receives decides: NULL (written as NULL, or held by a
+ * binding whose allocation failed) is ignored by every free function, and
+ * ZERO_SIZE_PTR (literal, or what kmalloc(0) returned) by kfree/kvfree. */
+static bool legal_free(struct exec *x, const struct kh_operand *a, struct xbind *b, enum api api,
+                       const void *addr)
 {
-    if (a->ptr_kind == KH_PTR_NULL)
-        return true;  /* every free function ignores NULL */
-    if (a->ptr_kind == KH_PTR_ZERO_SIZE)
-        return api == API_KMALLOC || api == API_KVMALLOC;  /* only kfree/kvfree ignore it */
+    if (!addr)
+        return true;
+    if (addr == ZERO_SIZE_PTR)
+        return api == API_KMALLOC || api == API_KVMALLOC;
     return b && a->offset == 0 && block_live(x, b) && b->api == api;
 }
 
@@ -471,7 +475,7 @@ static void op_krealloc(struct exec *x, const struct kh_op *op, size_t n, size_t
 {
     void *old;
     struct xbind *ob = resolve_ptr(x, &op->args[0], &old);
-    bool legal = op->args[0].ptr_kind == KH_PTR_NULL || legal_free(x, &op->args[0], ob, API_KMALLOC);
+    bool legal = op->args[0].ptr_kind == KH_PTR_NULL || legal_free(x, &op->args[0], ob, API_KMALLOC, old);
     if (!admit(x, legal)) {
         json_ptr(x, NULL);
         return;
@@ -570,7 +574,7 @@ static void op_kfree(struct exec *x, const struct kh_op *op, bool sensitive)
 {
     void *p;
     struct xbind *b = resolve_ptr(x, &op->args[0], &p);
-    if (!admit(x, legal_free(x, &op->args[0], b, API_KMALLOC)))
+    if (!admit(x, legal_free(x, &op->args[0], b, API_KMALLOC, p)))
         return;
     if (b && !x->misuse && block_live(x, b))
         untrack(x, b);
@@ -665,7 +669,7 @@ static void op_cache_free(struct exec *x, const struct kh_op *op)
     struct xbind *c = binding(x, op->args[0].var);
     void *p;
     struct xbind *b = resolve_ptr(x, &op->args[1], &p);
-    bool legal = c && c->alive && legal_free(x, &op->args[1], b, API_CACHE) && p &&
+    bool legal = c && c->alive && legal_free(x, &op->args[1], b, API_CACHE, p) && p &&
                  p != ZERO_SIZE_PTR && b->owner == op->args[0].var;
     if (!admit(x, legal) || !c)
         return;
@@ -787,8 +791,7 @@ static void op_free_pages(struct exec *x, const struct kh_op *op)
 {
     void *p;
     struct xbind *b = resolve_ptr(x, &op->args[0], &p);
-    bool legal = op->args[0].ptr_kind == KH_PTR_NULL ||
-                 (legal_free(x, &op->args[0], b, API_PAGES) && b && b->order == op->args[1].u);
+    bool legal = !p || (legal_free(x, &op->args[0], b, API_PAGES, p) && b && b->order == op->args[1].u);
     if (!admit(x, legal))
         return;
     if (legal && b)
@@ -822,7 +825,7 @@ static void op_free_pages_exact(struct exec *x, const struct kh_op *op)
 {
     void *p;
     struct xbind *b = resolve_ptr(x, &op->args[0], &p);
-    bool legal = legal_free(x, &op->args[0], b, API_EXACT) && p && b->req == op->args[1].u;
+    bool legal = legal_free(x, &op->args[0], b, API_EXACT, p) && p && b->req == op->args[1].u;
     if (!admit(x, legal))
         return;
     if (legal)
@@ -861,12 +864,11 @@ static void op_vfree(struct exec *x, const struct kh_op *op, enum api api)
 {
     void *p;
     struct xbind *b = resolve_ptr(x, &op->args[0], &p);
-    bool legal = op->args[0].ptr_kind == KH_PTR_NULL ||
-                 (legal_free(x, &op->args[0], b, api) ||
-                  (api == API_KVMALLOC && legal_free(x, &op->args[0], b, API_KMALLOC)) ||
-                  (api == API_KVMALLOC && legal_free(x, &op->args[0], b, API_VMALLOC)));
+    bool legal = legal_free(x, &op->args[0], b, api, p) ||
+                 (api == API_KVMALLOC && legal_free(x, &op->args[0], b, API_KMALLOC, p)) ||
+                 (api == API_KVMALLOC && legal_free(x, &op->args[0], b, API_VMALLOC, p));
     if (op->code == KH_OP_KVFREE_SENSITIVE)
-        legal = legal && (!b || b->req == op->args[1].u);
+        legal = legal && (ZERO_OR_NULL_PTR(p) || !b || b->req == op->args[1].u);
     if (!admit(x, legal))
         return;
     if (legal && b && p)
@@ -886,9 +888,9 @@ static void op_kvrealloc(struct exec *x, const struct kh_op *op)
     void *old;
     struct xbind *ob = resolve_ptr(x, &op->args[0], &old);
     bool legal = op->args[0].ptr_kind == KH_PTR_NULL ||
-                 ((legal_free(x, &op->args[0], ob, API_KVMALLOC) ||
-                   legal_free(x, &op->args[0], ob, API_KMALLOC) ||
-                   legal_free(x, &op->args[0], ob, API_VMALLOC)) && ob->req == op->args[1].u);
+                 ((legal_free(x, &op->args[0], ob, API_KVMALLOC, old) ||
+                   legal_free(x, &op->args[0], ob, API_KMALLOC, old) ||
+                   legal_free(x, &op->args[0], ob, API_VMALLOC, old)) && ob && ob->req == op->args[1].u);
     if (!admit(x, legal))
         return;
     size_t newsize = op->args[2].u;
@@ -963,7 +965,7 @@ static void op_free_percpu(struct exec *x, const struct kh_op *op)
 {
     void *p;
     struct xbind *b = resolve_ptr(x, &op->args[0], &p);
-    if (!admit(x, legal_free(x, &op->args[0], b, API_PERCPU)))
+    if (!admit(x, legal_free(x, &op->args[0], b, API_PERCPU, p)))
         return;
     if (b && p && block_live(x, b)) {
         unsigned cpus = kh_nr_cpus(x->kh);
@@ -993,6 +995,21 @@ static void op_per_cpu_ptr(struct exec *x, const struct kh_op *op)
                 p, op->args[1].u, c);
 }
 
+/* A reserve is allocated when the pool is made and each element is
+ * poison-checked when it leaves: at most POOL_MAX_MIN_NR elements and
+ * POOL_MAX_RESERVE_BYTES, so that one operation stays cheap (a 4096 x 4 MiB
+ * page pool would take seconds to fail). Reproducers clamp the same way. */
+#define POOL_MAX_MIN_NR 4096u
+#define POOL_MAX_RESERVE_BYTES (16ul << 20)
+
+static uint64_t pool_min_nr(uint64_t n, size_t elem)
+{
+    uint64_t cap = POOL_MAX_MIN_NR;
+    if (elem && POOL_MAX_RESERVE_BYTES / elem < cap)
+        cap = POOL_MAX_RESERVE_BYTES / elem ? POOL_MAX_RESERVE_BYTES / elem : 1;
+    return n > cap ? cap : n;
+}
+
 static void op_pool_create(struct exec *x, const struct kh_op *op)
 {
     uint64_t min_nr = op->args[0].u;
@@ -1000,13 +1017,11 @@ static void op_pool_create(struct exec *x, const struct kh_op *op)
     struct xbind *cache = NULL;
     size_t elem = 0;
     bool legal = true;
-    if (min_nr > 4096)
-        min_nr = 4096;  /* the reserve is preallocated: keep inputs cheap */
     switch (op->code) {
     case KH_OP_MEMPOOL_CREATE_KMALLOC_POOL:
         elem = op->args[1].u;
         if (elem <= x->lim.max_size)
-            pool = kh_mempool_create_kmalloc_pool(x->kh, (int)min_nr, elem);
+            pool = kh_mempool_create_kmalloc_pool(x->kh, (int)pool_min_nr(min_nr, elem), elem);
         break;
     case KH_OP_MEMPOOL_CREATE_SLAB_POOL:
         cache = live_cache(x, &op->args[1]);
@@ -1014,12 +1029,12 @@ static void op_pool_create(struct exec *x, const struct kh_op *op)
         if (!admit(x, legal) || !cache)
             return;
         elem = cache->req;
-        pool = kh_mempool_create_slab_pool(x->kh, (int)min_nr, cache->p);
+        pool = kh_mempool_create_slab_pool(x->kh, (int)pool_min_nr(min_nr, elem), cache->p);
         break;
     default:
         if (op->args[1].u < kh_max_order(x->kh)) {
             elem = kh_page_size(x->kh) << op->args[1].u;
-            pool = kh_mempool_create_page_pool(x->kh, (int)min_nr, (int)op->args[1].u);
+            pool = kh_mempool_create_page_pool(x->kh, (int)pool_min_nr(min_nr, elem), (int)op->args[1].u);
         }
         break;
     }
@@ -1076,9 +1091,8 @@ static void op_pool_free(struct exec *x, const struct kh_op *op)
     void *p;
     struct xbind *b = resolve_ptr(x, &op->args[0], &p);
     struct xbind *pb = binding(x, op->args[1].var);
-    bool legal = op->args[0].ptr_kind == KH_PTR_NULL ||
-                 (pb && pb->alive && legal_free(x, &op->args[0], b, API_MEMPOOL) &&
-                  b->owner == op->args[1].var);
+    bool legal = !p || (pb && pb->alive && legal_free(x, &op->args[0], b, API_MEMPOOL, p) &&
+                        b->owner == op->args[1].var);
     if (!admit(x, legal) || !pb)
         return;
     if (legal && b && p) {
@@ -1098,7 +1112,7 @@ static void op_pool_resize(struct exec *x, const struct kh_op *op)
     if (!admit(x, pb && pb->alive) || !pb)
         return;
     uint64_t n = op->args[1].u;
-    int rc = kh_mempool_resize(x->kh, pb->p, (int)(n > 4096 ? 4096 : n ? n : 1));
+    int rc = kh_mempool_resize(x->kh, pb->p, (int)(n ? pool_min_nr(n, pb->req) : 1));
     json_num(x, "rc", (unsigned long long)(rc < 0 ? 1 : 0));
 }
 

@@ -550,6 +550,15 @@ static void *check_pool_alloc(void *p, size_t elem_size, bool page_pool)
     return p;
 }
 
+/* The fuzzer keeps reserves to 4096 elements and 16 MiB (exec.c). */
+static int pool_min_nr(unsigned long long n, size_t elem)
+{
+    unsigned long long cap = 4096, bytes = 16ull << 20;
+    if (elem && bytes / elem < cap)
+        cap = bytes / elem ? bytes / elem : 1;
+    return (int)(n > cap ? cap : n);
+}
+
 static size_t object_size(struct kmem_cache *c) { return c ? cache_info(c).object_size : 0; }
 
 /* A page pool's elements go back as struct page pointers. */

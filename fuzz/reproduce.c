@@ -1,8 +1,8 @@
 /* reproduce.c - turns a crash into what a developer needs to fix it.
  *
  *   reproduce [--target NAME] [--binary] [--profile P] [--misuse M] ...
- *             [--minimize] [-o DIR] [--name NAME] [--crashes DIR | --no-regression]
- *             [--always] [-q] CRASH
+ *             [--minimize] [-o DIR] [--name NAME]
+ *             [--crashes DIR | --regression FILE | --no-regression] [--always] [-q] CRASH
  *
  * From a crash (raw fuzzer input, binary or text trace) it writes:
  *   DIR/NAME.txt  the readable text trace, with its settings on a "#!" line
@@ -41,6 +41,7 @@ static void usage(FILE *f)
           "  --name NAME          base name of the files (default: from the finding's title)\n"
           "  --crashes DIR        regression root: DIR/<target>/NAME.kht (default: fuzz/crashes\n"
           "                       of the workspace)\n"
+          "  --regression FILE    write the regression input to FILE instead\n"
           "  --no-regression      do not write the regression input\n"
           "  --always             write even when the input gives no finding on this build\n"
           "  -q                   quiet\n"
@@ -103,7 +104,7 @@ int main(int argc, char **argv)
 {
     struct tool_options t;
     tool_options_init(&t);
-    const char *out_dir = ".", *name = NULL, *crashes = NULL;
+    const char *out_dir = ".", *name = NULL, *crashes = NULL, *regression_file = NULL;
     bool minimize = false, no_regression = false, always = false, quiet = false;
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
@@ -131,6 +132,8 @@ int main(int argc, char **argv)
             name = argv[++i];
         } else if (!strcmp(a, "--crashes") && i + 1 < argc) {
             crashes = argv[++i];
+        } else if (!strcmp(a, "--regression") && i + 1 < argc) {
+            regression_file = argv[++i];
         } else if (a[0] == '-' && a[1]) {
             fprintf(stderr, "reproduce: unknown option or missing value: '%s'\n", a);
             usage(stderr);
@@ -264,12 +267,23 @@ int main(int argc, char **argv)
     else if (crash_settings_use_target(&target_settings, written.settings.target) ||
              !same_settings(&target_settings, &written.settings))
         why_not = "the settings differ from the target's, and its regression test runs with the target's";
-    else if (!crashes && !(crashes = default_crashes(crash_root, sizeof(crash_root))))
+    else if (!regression_file && !crashes && !(crashes = default_crashes(crash_root, sizeof(crash_root))))
         why_not = "no workspace here (run from the repository root, or give --crashes DIR)";
     if (!why_not) {
         char dir[4096];
-        snprintf(dir, sizeof(dir), "%s/%s", crashes, written.settings.target);
-        snprintf(regression, sizeof(regression), "%s/%s.kht", dir, name);
+        if (regression_file) {
+            snprintf(regression, sizeof(regression), "%s", regression_file);
+            const char *slash = strrchr(regression_file, '/');
+            if (!slash)
+                snprintf(dir, sizeof(dir), ".");
+            else if (slash == regression_file)
+                snprintf(dir, sizeof(dir), "/");
+            else
+                snprintf(dir, sizeof(dir), "%.*s", (int)(slash - regression_file), regression_file);
+        } else {
+            snprintf(dir, sizeof(dir), "%s/%s", crashes, written.settings.target);
+            snprintf(regression, sizeof(regression), "%s/%s.kht", dir, name);
+        }
         uint8_t *bin = NULL;
         size_t blen = 0;
         struct kh_trace back;

@@ -5,8 +5,9 @@ Runs each libFuzzer target within a share of a total time budget, on all
 cores (one target per core at a time; time an early finisher leaves is passed
 on), starting from the committed seed corpus plus a persistent working corpus
 in .fuzz-work/<target>/corpus. Findings are reproduced several times,
-deduplicated by title, minimized, and written with their text trace and
-regression input to the artifacts directory. At the end each working corpus
+deduplicated by title, minimized to the fewest operations (//fuzz:reproduce
+--minimize: text trace, C reproducer, regression input) and written to the
+artifacts directory. At the end each working corpus
 is merged into a minimal one that keeps coverage, and a summary is written in
 Markdown and JSON. Exit status: 0 nothing found, 1 findings, 2 setup error.
 
@@ -24,14 +25,17 @@ import sys
 import threading
 import time
 
+import finding_title
+
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 TARGETS = ["kmalloc", "slab", "page_alloc", "vmalloc", "percpu", "mempool",
            "whole_system", "misuse", "differential", "trace_parse"]
 REPRODUCE_RUNS = 3
 PULSE = re.compile(r"#(\d+)\s+(?:pulse|NEW|REDUCE|INITED|DONE)\s+cov: (\d+) ft: (\d+) corp: (\d+)/\S+.*?exec/s: (\d+)")
-FINDING = re.compile(r"kmem-harness finding: (.+)")
-ASAN = re.compile(r"ERROR: (AddressSanitizer|UndefinedBehaviorSanitizer|LeakSanitizer): (\S+)")
-ASAN_FRAME = re.compile(r"#\d+ 0x[0-9a-f]+ in (\w+) (\S*/(?:allocator|fuzz)/[^:]+)")
+# Targets whose inputs the crash tools run (the shared executor's targets);
+# the differential and parser targets keep libFuzzer's byte-level minimizer.
+TOOL_TARGETS = {"kmalloc", "slab", "page_alloc", "vmalloc", "percpu", "mempool", "whole_system", "misuse"}
+REPRODUCE = os.path.join(ROOT, "bazel-bin", "fuzz", "reproduce")
 print_lock = threading.Lock()
 
 
@@ -117,17 +121,7 @@ def run_target(t, seconds):
 
 
 def title_of(output):
-    m = FINDING.search(output)
-    if m:
-        return m.group(1).strip()
-    m = ASAN.search(output)
-    if m:
-        frame = ASAN_FRAME.search(output[m.end():])
-        where = frame.group(1) if frame else "unknown frame"
-        return "%s in %s (%s)" % (m.group(2), where, m.group(1))
-    if "deadly signal" in output or "Sanitizer" in output:
-        return "crash (unclassified)"
-    return None
+    return finding_title.title(output)
 
 
 def reproduce(t, path):
@@ -173,12 +167,22 @@ def triage(t, artifacts, seen):
         os.makedirs(d, exist_ok=True)
         shutil.copyfile(path, os.path.join(d, "original-" + name))
         regression = os.path.join(d, "regression.input")
-        minimize(t, path, regression)
-        _, out = reproduce(t, regression)
-        trace = re.search(r"---- trace \(text form\) ----\n(.*?)----\n", out, re.S)
-        with open(os.path.join(d, "trace.txt"), "w") as f:
-            f.write("# %s\n" % title)
-            f.write(trace.group(1) if trace else "# (no text trace: the finding happened outside the harness)\n")
+        tools = None
+        if t.name in TOOL_TARGETS and os.path.exists(REPRODUCE):
+            # fewest operations and smallest arguments, a C program, and the
+            # regression input in binary trace form
+            tools = subprocess.run([REPRODUCE, "--minimize", "-q", "--target", t.name, "-o", d, "--name",
+                                    "trace", "--regression", regression, path],
+                                   capture_output=True, text=True, errors="replace", timeout=900)
+        if tools is None or tools.returncode:
+            minimize(t, path, regression)
+            _, out = reproduce(t, regression)
+            trace = re.search(r"---- trace \(text form\) ----\n(.*?)----\n", out, re.S)
+            with open(os.path.join(d, "trace.txt"), "w") as f:
+                f.write("# %s\n" % title)
+                f.write(trace.group(1) if trace else "# (no text trace: the finding happened outside the harness)\n")
+        else:
+            out += "\n---- reproduce --minimize ----\n" + tools.stdout + tools.stderr
         with open(os.path.join(d, "report.txt"), "w") as f:
             f.write(out)
         say("[%-12s] FINDING: %s -> %s" % (t.name, title, d))
@@ -237,7 +241,7 @@ def main():
         return 2
     if not a.no_build:
         say("building %d fuzz targets ..." % len(names))
-        b = subprocess.run(["bazel", "build"] + ["//fuzz:" + n for n in names], cwd=ROOT)
+        b = subprocess.run(["bazel", "build", "//fuzz:reproduce"] + ["//fuzz:" + n for n in names], cwd=ROOT)
         if b.returncode:
             return 2
     shutil.rmtree(a.artifacts, ignore_errors=True)
