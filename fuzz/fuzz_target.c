@@ -1,8 +1,8 @@
 /* fuzz_target.c - decode, run, check: the body every fuzz target shares.
  *
- * One instance per process, reset before every input (reset cost follows
- * what the previous input touched), so an input's behaviour never depends
- * on the inputs before it.
+ * One instance per process, reset after every input (reset cost follows
+ * what the input touched), so an input's behaviour never depends on the
+ * inputs before it.
  */
 #include "fuzz_target.h"
 
@@ -109,8 +109,6 @@ int kh_fuzz_one(const struct kh_fuzz_target *t, const uint8_t *data, size_t size
 {
     if (!instance)
         setup(t);
-    else
-        kh_reset(instance);
 
     struct kh_trace trace;
     if (kh_fuzz_decode(t, data, size, &trace) != 0)
@@ -136,5 +134,9 @@ int kh_fuzz_one(const struct kh_fuzz_target *t, const uint8_t *data, size_t size
         abort();
     }
     kh_trace_free(&trace);
+    /* Reset now rather than before the next input, so that what this input
+     * made the allocator malloc is freed within its own run (libFuzzer
+     * re-runs an input to look for leaks when it is not). */
+    kh_reset(instance);
     return 0;
 }

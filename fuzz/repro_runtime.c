@@ -23,6 +23,13 @@
 #include "slab.h"
 #include "vmalloc.h"
 
+#if defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#include <sanitizer/asan_interface.h>
+#define REPRO_ASAN 1
+#endif
+#endif
+
 /* Each program uses only the helpers its operations need. */
 #pragma GCC diagnostic ignored "-Wunused-function"
 
@@ -550,10 +557,10 @@ static void *check_pool_alloc(void *p, size_t elem_size, bool page_pool)
     return p;
 }
 
-/* The fuzzer keeps reserves to 4096 elements and 16 MiB (exec.c). */
+/* The fuzzer keeps reserves to 256 elements and 1 MiB (exec.c). */
 static int pool_min_nr(unsigned long long n, size_t elem)
 {
-    unsigned long long cap = 4096, bytes = 16ull << 20;
+    unsigned long long cap = 256, bytes = 1ull << 20;
     if (elem && bytes / elem < cap)
         cap = bytes / elem ? bytes / elem : 1;
     return (int)(n > cap ? cap : n);
@@ -625,6 +632,33 @@ static void end_op(bool misuse, bool periodic)
     kh_reports_clear(kh);
 }
 
+#ifdef REPRO_ASAN
+/* An AddressSanitizer error ends the program inside an operation: name it
+ * as the fuzz tools do, "<error> in <operation> (<first allocator frame>)"
+ * (or AddressSanitizer when no allocator code is on the stack), before
+ * ASan's report. No allocation here: ASan is reporting. */
+static void on_asan_report(const char *report)
+{
+    char kind[64] = "?", where[128] = "AddressSanitizer";
+    const char *e = strstr(report, "ERROR: AddressSanitizer: ");
+    if (e)
+        sscanf(e + strlen("ERROR: AddressSanitizer: "), "%63s", kind);
+    for (const char *l = e ? e : report; l && *l;) {
+        const char *eol = strchr(l, '\n'), *in = strstr(l, " in ");
+        const char *p = l + strspn(l, " ");
+        char fn[128], file[512];
+        if (*p == '#' && in && (!eol || in < eol) && sscanf(in, " in %127s %511s", fn, file) == 2 &&
+            (!strncmp(file, "allocator/", 10) || strstr(file, "/allocator/"))) {
+            snprintf(where, sizeof(where), "%s", fn);
+            break;
+        }
+        l = eol ? eol + 1 : NULL;
+    }
+    printf("finding: %s in %s (%s)\n  line %d: %s\n", kind, op_name, where, op_line, op_text);
+    fflush(stdout);
+}
+#endif
+
 static void repro_ctor(void *obj) { memset(obj, 0x3c, 1); }
 
 static void start(struct kh_config *cfg, enum misuse_policy p, size_t max_size, size_t max_cache_size)
@@ -640,6 +674,9 @@ static void start(struct kh_config *cfg, enum misuse_policy p, size_t max_size, 
         exit(2);
     }
     policy = p;
+#ifdef REPRO_ASAN
+    __asan_set_error_report_callback(on_asan_report);
+#endif
     kh_set_report_mode(kh, KH_REPORT_RECORD);
     kh_set_report_quiet(kh, true);
 }

@@ -294,6 +294,13 @@ int kh_trace_load(const uint8_t *data, size_t len, const char *filename, struct 
 
 /* Binary encoding into a malloc'd buffer. Returns 0, -1 on OOM. */
 int kh_trace_encode(const struct kh_trace *t, uint8_t **out, size_t *len);
+/* Headerless encoding in a target's own opcode space (opcode byte = position
+ * in ops[]), which kh_trace_decode_subset with the same ops decodes back.
+ * Seed corpora use it, so that what libFuzzer mutates stays among the
+ * target's operations. Returns 0, -1 on OOM, 1 when an operation of t is
+ * not in ops. */
+int kh_trace_encode_subset(const struct kh_trace *t, const uint8_t *ops, unsigned nops, uint8_t **out,
+                           size_t *len);
 
 /* SLAB_* names joined by '|' (unnamed bits as one hex number; "0" for
  * none): valid C with slab.h. snprintf contract. */

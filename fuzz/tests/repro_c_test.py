@@ -108,6 +108,8 @@ def check_case(case, reproduce, allocator, tmp, objects):
         if rc == 0 or "ERROR: AddressSanitizer: " + exp["sanitizer"] not in out:
             raise Failure("%s: the program exited %d without AddressSanitizer's %s:\n%s"
                           % (name, rc, exp["sanitizer"], out))
+        if title != seen:
+            raise Failure("%s: the program titled it %r, reproduce %r" % (name, title, seen))
     elif rc != 0 or "no finding" not in out:
         raise Failure("%s: on the reference the program exited %d:\n%s" % (name, rc, out))
     for plant, want in exp["planted"]:
