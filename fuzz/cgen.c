@@ -670,7 +670,8 @@ int cgen_write(FILE *f, const struct cgen_input *in)
             "// Settings: %s\n"
             "//\n"
             "// Build and run from the repository root:\n"
-            "//   clang -std=c11 -D_GNU_SOURCE -g -fsanitize=address,undefined -Iallocator \\\n"
+            "//   clang -std=c11 -D_GNU_SOURCE -g -fsanitize=address,undefined \\\n"
+            "//       -fno-sanitize-recover=undefined -Iallocator \\\n"
             "//       %s.c allocator/*.c -lpthread -o %s && ./%s\n"
             "// While the bug is there it prints \"finding: %s\"\n"
             "// and exits 1; once it is fixed it prints \"no finding\" and exits 0.\n\n",

@@ -169,7 +169,7 @@ static void verify_all(void)
 }
 
 /* p + off, or NULL when p is (as the fuzzer evaluates pointer operands). */
-static void *at(void *p, long long off) { return p ? (char *)p + off : NULL; }
+static void *at(void *p, long long off) { return p ? (void *)((uintptr_t)p + (uintptr_t)off) : NULL; }
 
 /* ---- the spec's expectations ---- */
 

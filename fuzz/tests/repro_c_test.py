@@ -30,7 +30,7 @@ import sys
 import tempfile
 
 CFLAGS = ["-std=c11", "-D_GNU_SOURCE", "-g", "-O0", "-fsanitize=address,undefined",
-          "-fno-omit-frame-pointer", "-Wall", "-Wextra", "-Werror"]
+          "-fno-sanitize-recover=undefined", "-fno-omit-frame-pointer", "-Wall", "-Wextra", "-Werror"]
 ALLOCATOR_CFLAGS = ["-std=c11", "-D_GNU_SOURCE", "-g", "-O0", "-fsanitize=address,undefined",
                     "-fno-omit-frame-pointer"]
 
