@@ -209,6 +209,8 @@ static bool verify_block(struct exec *x, const struct shadow_block *s, const cha
 
 static void untrack(struct exec *x, struct xbind *b)
 {
+    if (!b)
+        return;  /* a legal free of NULL */
     struct shadow_block *s = shadow_find(&x->shadow, (uintptr_t)b->p);
     if (s) {
         verify_block(x, s, "before free");
@@ -821,12 +823,15 @@ static void op_free_pages_exact(struct exec *x, const struct kh_op *op)
 {
     void *p;
     struct xbind *b = resolve_ptr(x, &op->args[0], &p);
-    bool legal = legal_free(x, &op->args[0], b, API_EXACT, p) && p && b->req == op->args[1].u;
+    /* free_pages_exact(NULL, size) frees each page of [0, size): page 0 is
+     * free_pages' no-op NULL, any further one is a bad free */
+    bool legal = p ? legal_free(x, &op->args[0], b, API_EXACT, p) && b->req == op->args[1].u
+                   : op->args[1].u <= kh_page_size(x->kh);
     if (!admit(x, legal))
         return;
-    if (legal)
+    if (legal && p)
         untrack(x, b);
-    else
+    else if (!legal)
         forget(x, b);
     kh_free_pages_exact(x->kh, p, op->args[1].u);
 }
