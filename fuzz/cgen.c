@@ -437,6 +437,11 @@ static void emit_op(struct gen *g, size_t i, bool misuse)
     case KH_OP_FREE_PAGES_EXACT: {
         char call[200];
         num(s0, sizeof(s0), a[1].u);
+        if (a[1].u == 0) {  /* frees nothing */
+            ptr_expr(g, &a[0], pe, sizeof(pe));
+            fprintf(f, "    kh_free_pages_exact(kh, %s, 0);\n", pe);
+            break;
+        }
         snprintf(call, sizeof(call), "kh_free_pages_exact(kh, %%s, %s)", s0);
         emit_free(g, &a[0], misuse, call);
         break;
@@ -444,40 +449,40 @@ static void emit_op(struct gen *g, size_t i, bool misuse)
     case KH_OP_MEMPOOL_CREATE_KMALLOC_POOL:
     case KH_OP_MEMPOOL_CREATE_SLAB_POOL:
     case KH_OP_MEMPOOL_CREATE_PAGE_POOL: {
-        /* the element size first: the reserve is clamped by it */
-        const char *e = op->result_var >= 0 ? NULL : "elem";
-        char ev[200];
-        snprintf(ev, sizeof(ev), "%s_elem", r);
-        if (!e)
-            e = ev;
+        /* the element size first: the reserve is clamped by it (an
+         * unbound pool gets a scope of its own for it) */
+        bool scoped = op->result_var < 0;
+        const char *in = scoped ? "        " : "    ";
+        char e[200];
+        snprintf(e, sizeof(e), scoped ? "elem" : "%s_elem", r);
         num(s0, sizeof(s0), a[0].u);
         if (op->code == KH_OP_MEMPOOL_CREATE_SLAB_POOL && misuse) {
             fprintf(f, "    /* the cache is gone: the fuzzer makes no call */\n");
             break;
         }
-        fprintf(f, "    {\n");
-        if (op->result_var < 0)
-            fprintf(f, "        size_t elem;\n");
+        if (scoped)
+            fprintf(f, "    {\n        size_t elem;\n");
         if (op->code == KH_OP_MEMPOOL_CREATE_KMALLOC_POOL) {
             num(s1, sizeof(s1), a[1].u);
-            fprintf(f, "        %s = %s;\n", e, s1);
+            fprintf(f, "%s%s = %s;\n", in, e, s1);
             if (a[1].u <= g->lim.max_size)
-                fprintf(f, "        %s = kh_mempool_create_kmalloc_pool(kh, pool_min_nr(%s, %s), %s);\n", r, s0, e,
-                        e);
+                fprintf(f, "%s%s = kh_mempool_create_kmalloc_pool(kh, pool_min_nr(%s, %s), %s);\n", in, r, s0,
+                        e, e);
             else
-                fprintf(f, "        %s = NULL;  /* above KMALLOC_MAX_SIZE: not called */\n", r);
+                fprintf(f, "%s%s = NULL;  /* above KMALLOC_MAX_SIZE: not called */\n", in, r);
         } else if (op->code == KH_OP_MEMPOOL_CREATE_SLAB_POOL) {
-            fprintf(f, "        %s = object_size(%s);\n", e, ref(g, &a[1]));
-            fprintf(f, "        %s = kh_mempool_create_slab_pool(kh, pool_min_nr(%s, %s), %s);\n", r, s0, e,
+            fprintf(f, "%s%s = object_size(%s);\n", in, e, ref(g, &a[1]));
+            fprintf(f, "%s%s = kh_mempool_create_slab_pool(kh, pool_min_nr(%s, %s), %s);\n", in, r, s0, e,
                     ref(g, &a[1]));
         } else if (a[1].u < g->cfg.max_order) {
-            fprintf(f, "        %s = (size_t)%lu << %" PRIu64 ";\n", e, 1ul << g->cfg.page_shift, a[1].u);
-            fprintf(f, "        %s = kh_mempool_create_page_pool(kh, pool_min_nr(%s, %s), %" PRIu64 ");\n", r, s0,
-                    e, a[1].u);
+            fprintf(f, "%s%s = (size_t)%lu << %" PRIu64 ";\n", in, e, 1ul << g->cfg.page_shift, a[1].u);
+            fprintf(f, "%s%s = kh_mempool_create_page_pool(kh, pool_min_nr(%s, %s), %" PRIu64 ");\n", in, r,
+                    s0, e, a[1].u);
         } else {
-            fprintf(f, "        %s = 0;\n        %s = NULL;  /* order beyond the maximum: not called */\n", e, r);
+            fprintf(f, "%s%s = 0;\n%s%s = NULL;  /* order beyond the maximum: not called */\n", in, e, in, r);
         }
-        fprintf(f, "    }\n");
+        if (scoped)
+            fprintf(f, "    }\n");
         break;
     }
     case KH_OP_MEMPOOL_ALLOC: {

@@ -28,6 +28,9 @@
 #include "vmalloc.h"
 
 #define PATTERN_CAP 4096u
+/* The id of a name whose object moved on (krealloc or kvrealloc returned
+ * the same address under a new name): the old name may not be used. */
+#define STALE_ID UINT32_MAX
 #define ZERO_CHECK_CAP 65536u
 #define VERIFY_ALL_EVERY 64u
 
@@ -73,6 +76,7 @@ struct exec {
     size_t op_i;
     bool misuse;           /* the current op is a caller misuse being run */
     bool tainted_operand;  /* the current op names a binding a misuse touched */
+    bool stale_alias;      /* ... or a dead name whose address is live again */
     bool finding;
     uint64_t injected_before;  /* kh_fault_injected() when the op started */
     struct exec_finding *f;
@@ -268,6 +272,11 @@ static struct xbind *resolve_ptr(struct exec *x, const struct kh_operand *a, voi
     *addr = b && b->p ? (void *)((uintptr_t)b->p + (uintptr_t)a->offset) : NULL;
     if (b && b->tainted)
         x->tainted_operand = true;
+    /* A freed (or moved-on) name whose address is a live block again: using
+     * it is a bug no allocator can see, since the pointer is valid. */
+    if (b && *addr && !ZERO_OR_NULL_PTR(*addr) && !block_live(x, b) &&
+        shadow_find(&x->shadow, (uintptr_t)*addr))
+        x->stale_alias = true;
     return b;
 }
 
@@ -280,14 +289,19 @@ static bool legal_free(struct exec *x, const struct kh_operand *a, struct xbind 
 {
     if (!addr)
         return true;
-    if (addr == ZERO_SIZE_PTR)
-        return api == API_KMALLOC || api == API_KVMALLOC;
+    if (addr == ZERO_SIZE_PTR)  /* mempool: a size-0 kmalloc pool's element */
+        return api == API_KMALLOC || api == API_KVMALLOC || api == API_MEMPOOL;
     return b && a->offset == 0 && block_live(x, b) && b->api == api;
 }
 
 /* Applies the misuse policy. Returns true when the op should run. */
 static bool admit(struct exec *x, bool legal)
 {
+    if (!legal && x->stale_alias && x->opt.misuse == EXEC_MISUSE_EXPECT) {
+        x->skipped++;  /* undetectable: nothing to expect a report of */
+        x->out[x->nout - 1].skipped = true;
+        return false;
+    }
     if (x->tainted_operand && x->opt.misuse != EXEC_MISUSE_RUN) {
         x->skipped++;
         x->out[x->nout - 1].skipped = true;
@@ -306,13 +320,15 @@ static bool admit(struct exec *x, bool legal)
 /* ---- NULL legitimacy ---- */
 
 /* Could an allocation needing `pages` (largest contiguous piece of `order`)
- * honestly fail now, in the zones its gfp may use? Yes when their free memory
- * is near the watermarks (reserve = twice the HIGH marks) or when no free
- * block of that order is left (fragmentation). */
+ * honestly fail now, in the zones its gfp may use? Pieces of order > 0: yes
+ * unless one zone holds a free block that large and stays well above its
+ * watermarks (twice HIGH) and lowmem reserve after giving the pages. Single
+ * pages: yes when the zones' free memory together is near their watermarks
+ * or no page is free at all. */
 static bool memory_tight(struct exec *x, gfp_t gfp, unsigned long pages, unsigned order)
 {
     unsigned long free = 0, reserve = 0;
-    bool block = false;
+    bool block = false, zone_can = false;
     int top = (gfp & __GFP_DMA) ? ZONE_DMA : (gfp & __GFP_DMA32) ? ZONE_DMA32 : MAX_NR_ZONES - 1;
     for (int z = 0; z <= top; z++) {
         struct kh_zone_info zi;
@@ -320,10 +336,18 @@ static bool memory_tight(struct exec *x, gfp_t gfp, unsigned long pages, unsigne
             continue;
         free += zi.free;
         reserve += 2 * zi.wmark_high;
-        for (unsigned o = order; o < KH_MAX_ORDER_LIMIT && !block; o++)
-            block = zi.nr_free[o] > 0;
+        bool here = false;
+        for (unsigned o = order; o < KH_MAX_ORDER_LIMIT && !here; o++)
+            here = zi.nr_free[o] > 0;
+        block |= here;
+        /* a block comes from one zone, which must stay above its watermarks
+         * and the reserve it keeps from allocations that could go higher */
+        unsigned long need = pages > (1ul << order) ? pages : 1ul << order;
+        zone_can |= here && zi.free >= need + 2 * zi.wmark_high + zi.lowmem_reserve[top] + 64;
     }
-    return free < pages + reserve + 64 || !block;
+    if (order > 0)
+        return !zone_can;
+    return free < pages + reserve + 64 || !block;  /* single pages may come from every zone */
 }
 
 /* Called when an allocation returned NULL. */
@@ -561,7 +585,7 @@ static void op_krealloc(struct exec *x, const struct kh_op *op, size_t n, size_t
         }
         *rb = *ob;
         rb->req = total;
-        ob->req = total;
+        ob->id = STALE_ID;
         return;
     }
     shadow_remove(&x->shadow, old_addr);
@@ -632,6 +656,20 @@ static struct xbind *live_cache(struct exec *x, const struct kh_operand *a)
     return c && c->type == KH_VAL_CACHE && c->alive ? c : NULL;
 }
 
+/* The zone a cache's slabs come from is the cache's choice (SLAB_CACHE_DMA,
+ * SLAB_CACHE_DMA32), whatever the caller's gfp says. */
+static gfp_t cache_gfp(struct exec *x, const struct xbind *c, gfp_t gfp)
+{
+    struct kh_cache_info ci;
+    if (kh_slab_cache_info(x->kh, c->p, &ci) == 0) {
+        if (ci.flags & SLAB_CACHE_DMA)
+            gfp |= __GFP_DMA;
+        else if (ci.flags & SLAB_CACHE_DMA32)
+            gfp |= __GFP_DMA32;
+    }
+    return gfp;
+}
+
 static void after_cache_obj(struct exec *x, struct xbind *c, int32_t cvar, void *p, gfp_t gfp, bool zeroing)
 {
     note_alloc(x, p);
@@ -639,7 +677,7 @@ static void after_cache_obj(struct exec *x, struct xbind *c, int32_t cvar, void 
     b->api = API_CACHE;
     b->owner = cvar;
     if (!p) {
-        check_null(x, false, gfp, 1ul << c->order, c->order);
+        check_null(x, false, cache_gfp(x, c, gfp), 1ul << c->order, c->order);
         return;
     }
     c->live++;
@@ -667,14 +705,21 @@ static void op_cache_free(struct exec *x, const struct kh_op *op)
     struct xbind *c = binding(x, op->args[0].var);
     void *p;
     struct xbind *b = resolve_ptr(x, &op->args[1], &p);
-    bool legal = c && c->alive && legal_free(x, &op->args[1], b, API_CACHE, p) && p &&
-                 p != ZERO_SIZE_PTR && b->owner == op->args[0].var;
+    if (c && !c->p && x->opt.misuse == EXEC_MISUSE_EXPECT) {
+        /* a NULL cache (its creation failed) faults: nothing to report */
+        x->skipped++;
+        x->out[x->nout - 1].skipped = true;
+        return;
+    }
+    bool legal = c && c->alive &&
+                 (!p || (legal_free(x, &op->args[1], b, API_CACHE, p) && p != ZERO_SIZE_PTR &&
+                         b->owner == op->args[0].var));
     if (!admit(x, legal) || !c)
         return;
-    if (legal) {
+    if (legal && p) {
         untrack(x, b);
         c->live--;
-    } else {
+    } else if (!legal) {
         forget(x, b);
     }
     kh_kmem_cache_free(x->kh, c->p, p);
@@ -700,7 +745,7 @@ static void op_cache_bulk(struct exec *x, const struct kh_op *op)
         return;
     }
     if (got == 0 && n > 0)
-        check_null(x, false, gfp, n << c->order, c->order);
+        check_null(x, false, cache_gfp(x, c, gfp), n << c->order, c->order);
     b->elems = calloc(n ? n : 1, sizeof(*b->elems));
     if (!b->elems)
         abort();
@@ -721,6 +766,11 @@ static void op_cache_free_bulk(struct exec *x, const struct kh_op *op)
 {
     struct xbind *c = binding(x, op->args[0].var);
     struct xbind *a = binding(x, op->args[1].var);
+    if (c && !c->p && x->opt.misuse == EXEC_MISUSE_EXPECT) {
+        x->skipped++;  /* a NULL cache: the objects would go to kfree, unchecked */
+        x->out[x->nout - 1].skipped = true;
+        return;
+    }
     bool legal = c && c->alive && a && a->elems && a->owner == op->args[0].var;
     for (uint32_t i = 0; legal && i < a->count; i++)
         legal = block_live(x, &a->elems[i]);
@@ -742,11 +792,11 @@ static void op_cache_free_bulk(struct exec *x, const struct kh_op *op)
 
 static void op_cache_destroy(struct exec *x, const struct kh_op *op)
 {
-    if (op->args[0].var < 0) {
-        kh_kmem_cache_destroy(x->kh, NULL);
+    struct xbind *c = binding(x, op->args[0].var);
+    if (!c || !c->p) {
+        kh_kmem_cache_destroy(x->kh, NULL);  /* NULL, or a name whose creation failed */
         return;
     }
-    struct xbind *c = binding(x, op->args[0].var);
     bool legal = c && c->alive && c->live == 0 && c->users == 0;
     if (!admit(x, legal) || !c)
         return;
@@ -823,13 +873,15 @@ static void op_free_pages_exact(struct exec *x, const struct kh_op *op)
 {
     void *p;
     struct xbind *b = resolve_ptr(x, &op->args[0], &p);
-    /* free_pages_exact(NULL, size) frees each page of [0, size): page 0 is
-     * free_pages' no-op NULL, any further one is a bad free */
-    bool legal = p ? legal_free(x, &op->args[0], b, API_EXACT, p) && b->req == op->args[1].u
-                   : op->args[1].u <= kh_page_size(x->kh);
+    /* free_pages_exact frees each page of [p, p + PAGE_ALIGN(size)): none
+     * for size 0, whatever p is; for NULL only page 0, free_pages' no-op */
+    uint64_t size = op->args[1].u;
+    bool legal = size == 0 ? true
+                 : p       ? legal_free(x, &op->args[0], b, API_EXACT, p) && b->req == size
+                           : size <= kh_page_size(x->kh);
     if (!admit(x, legal))
         return;
-    if (legal && p)
+    if (legal && p && size)
         untrack(x, b);
     else if (!legal)
         forget(x, b);
@@ -923,8 +975,10 @@ static void op_kvrealloc(struct exec *x, const struct kh_op *op)
         if (x->opt.checks && p != old)
             finding(x, "wrong result", "oracle", "kvrealloc(%p, %" PRIu64 ", %zu) returned %p, not p",
                     old, op->args[1].u, newsize, p);
-        else if (ob)
+        else if (ob) {
             *rb = *ob;
+            ob->id = STALE_ID;
+        }
         return;
     }
     if (x->opt.checks && p && p != ZERO_SIZE_PTR && keep) {
@@ -940,6 +994,7 @@ static void op_kvrealloc(struct exec *x, const struct kh_op *op)
         note_alloc(x, p);
         struct xbind *rb = result(x);
         *rb = *ob;
+        ob->id = STALE_ID;
         return;
     }
     after_vm(x, p, newsize, gfp, false, API_KVMALLOC);
@@ -1088,6 +1143,10 @@ static void op_pool_alloc(struct exec *x, const struct kh_op *op)
     b->owner = op->args[0].var;
     if (!p)
         return;  /* NULL is legitimate whenever reserve and allocator are both dry */
+    if (p == ZERO_SIZE_PTR) {
+        b->p = p;  /* a size-0 kmalloc pool's element: nothing to track */
+        return;
+    }
     pb->live++;
     /* Page pools hand out struct page pointers: the model tracks (and
      * patterns) the memory, and op_pool_free converts back. */
@@ -1106,7 +1165,7 @@ static void op_pool_free(struct exec *x, const struct kh_op *op)
                         b->owner == op->args[1].var);
     if (!admit(x, legal) || !pb)
         return;
-    if (legal && b && p) {
+    if (legal && b && p && p != ZERO_SIZE_PTR) {
         untrack(x, b);
         pb->live--;
     } else {
@@ -1427,6 +1486,7 @@ bool exec_run(struct exec *x, const struct kh_trace *t, struct exec_finding *f)
         x->op_i = i;
         x->misuse = false;
         x->tainted_operand = false;
+        x->stale_alias = false;
         struct exec_outcome *o = &x->out[x->nout++];
         memset(o, 0, sizeof(*o));
         o->code = t->ops[i].code;

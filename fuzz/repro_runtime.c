@@ -174,12 +174,12 @@ static void *at(void *p, long long off) { return p ? (void *)((uintptr_t)p + (ui
 /* ---- the spec's expectations ---- */
 
 /* Could an allocation of `pages` (largest piece of `order`) honestly fail
- * now? Yes when the zones gfp may use are near their watermarks or have no
- * free block of that order left. */
+ * now? Pieces of order > 0 come from one zone, which must keep its
+ * watermarks and lowmem reserve; single pages from all of them (exec.c). */
 static bool memory_tight(gfp_t gfp, unsigned long pages, unsigned order)
 {
     unsigned long free = 0, reserve = 0;
-    bool block = false;
+    bool block = false, zone_can = false;
     int top = (gfp & __GFP_DMA) ? ZONE_DMA : (gfp & __GFP_DMA32) ? ZONE_DMA32 : MAX_NR_ZONES - 1;
     for (int z = 0; z <= top; z++) {
         struct kh_zone_info zi;
@@ -187,9 +187,15 @@ static bool memory_tight(gfp_t gfp, unsigned long pages, unsigned order)
             continue;
         free += zi.free;
         reserve += 2 * zi.wmark_high;
-        for (unsigned o = order; o < KH_MAX_ORDER_LIMIT && !block; o++)
-            block = zi.nr_free[o] > 0;
+        bool here = false;
+        for (unsigned o = order; o < KH_MAX_ORDER_LIMIT && !here; o++)
+            here = zi.nr_free[o] > 0;
+        block |= here;
+        unsigned long need = pages > (1ul << order) ? pages : 1ul << order;
+        zone_can |= here && zi.free >= need + 2 * zi.wmark_high + zi.lowmem_reserve[top] + 64;
     }
+    if (order > 0)
+        return !zone_can;
     return free < pages + reserve + 64 || !block;
 }
 
@@ -434,11 +440,21 @@ static struct kh_cache_info cache_info(struct kmem_cache *c)
     return ci;
 }
 
+/* A cache's slabs come from the zone its flags choose. */
+static gfp_t cache_gfp(const struct kh_cache_info *ci, gfp_t gfp)
+{
+    if (ci->flags & SLAB_CACHE_DMA)
+        return gfp | __GFP_DMA;
+    if (ci->flags & SLAB_CACHE_DMA32)
+        return gfp | __GFP_DMA32;
+    return gfp;
+}
+
 static void check_cache_obj(struct kmem_cache *c, void *p, gfp_t gfp, bool zeroing)
 {
     struct kh_cache_info ci = cache_info(c);
     if (!p) {
-        check_null(false, gfp, 1ul << ci.order, ci.order);
+        check_null(false, cache_gfp(&ci, gfp), 1ul << ci.order, ci.order);
         return;
     }
     check_align(p, ci.align, "cache object");
@@ -454,7 +470,7 @@ static int check_bulk(struct kmem_cache *c, void **objs, int got, size_t n, gfp_
     if (got != 0 && (size_t)got != n)
         finding("bulk not all-or-nothing", "oracle", "kmem_cache_alloc_bulk(%zu) returned %d", n, got);
     if (got == 0 && n > 0) {
-        check_null(false, gfp, n << ci.order, ci.order);
+        check_null(false, cache_gfp(&ci, gfp), n << ci.order, ci.order);
         memset(objs, 0, n * sizeof(*objs));
         return 0;
     }
@@ -549,8 +565,8 @@ static void check_per_cpu_ptr(void *p, unsigned cpu)
 /* Page pools hand out struct page pointers; the model holds the memory. */
 static void *check_pool_alloc(void *p, size_t elem_size, bool page_pool)
 {
-    if (!p)
-        return NULL;
+    if (!p || p == ZERO_SIZE_PTR)
+        return p;  /* none, or a size-0 kmalloc pool's element */
     if (page_pool)
         p = kh_page_address(kh, p);
     track(p, elem_size > PATTERN_CAP ? PATTERN_CAP : elem_size);
