@@ -348,13 +348,13 @@ static void emit_op(struct gen *g, size_t i, bool misuse)
     }
     case KH_OP_KMEM_CACHE_ALLOC:
     case KH_OP_KMEM_CACHE_ZALLOC: {
-        if (misuse) {
-            fprintf(f, "    /* the cache is gone: the fuzzer makes no call */\n");
-            break;
-        }
         bool z = op->code == KH_OP_KMEM_CACHE_ZALLOC;
         gfp_text((gfp_t)a[1].u, gt, sizeof(gt));
         fprintf(f, "    %s = kh_kmem_cache_%s(kh, %s, %s);\n", r, z ? "zalloc" : "alloc", ref(g, &a[0]), gt);
+        if (misuse) {
+            fprintf(f, "    /* a destroyed cache: the allocator must report it */\n");
+            break;
+        }
         fprintf(f, "    check_cache_obj(%s, %s, %s, %s);\n", ref(g, &a[0]), r, gt,
                 z || (a[1].u & __GFP_ZERO) ? "true" : "false");
         break;
@@ -366,12 +366,14 @@ static void emit_op(struct gen *g, size_t i, bool misuse)
         break;
     }
     case KH_OP_KMEM_CACHE_ALLOC_BULK: {
-        if (misuse) {
-            fprintf(f, "    /* the cache is gone: the fuzzer makes no call */\n");
-            break;
-        }
         gfp_text((gfp_t)a[2].u, gt, sizeof(gt));
         const char *c = ref(g, &a[0]);
+        if (misuse) {  /* a destroyed cache: reported; the objects are nobody's */
+            fprintf(f, "    {\n        void *objs[%" PRIu64 "] = { 0 };\n", a[1].u ? a[1].u : 1);
+            fprintf(f, "        (void)kh_kmem_cache_alloc_bulk(kh, %s, %s, %" PRIu64 ", objs);\n    }\n", c, gt,
+                    a[1].u);
+            break;
+        }
         if (op->result_var >= 0) {
             fprintf(f, "    %s_n = kh_kmem_cache_alloc_bulk(kh, %s, %s, %" PRIu64 ", %s);\n", r, c, gt, a[1].u, r);
             fprintf(f, "    %s_n = check_bulk(%s, %s, %s_n, %" PRIu64 ", %s);\n", r, c, r, r, a[1].u, gt);
@@ -390,16 +392,10 @@ static void emit_op(struct gen *g, size_t i, bool misuse)
         break;
     }
     case KH_OP_KMEM_CACHE_SHRINK:
-        if (misuse)
-            fprintf(f, "    /* the cache is gone: the fuzzer makes no call */\n");
-        else
-            fprintf(f, "    kh_kmem_cache_shrink(kh, %s);\n", ref(g, &a[0]));
+        fprintf(f, "    kh_kmem_cache_shrink(kh, %s);\n", ref(g, &a[0]));
         break;
     case KH_OP_KMEM_CACHE_SIZE:
-        if (misuse)
-            fprintf(f, "    /* the cache is gone: the fuzzer makes no call */\n");
-        else
-            fprintf(f, "    (void)kh_kmem_cache_size(kh, %s);\n", ref(g, &a[0]));
+        fprintf(f, "    (void)kh_kmem_cache_size(kh, %s);\n", ref(g, &a[0]));
         break;
     case KH_OP_KMEM_CACHE_DESTROY:
         fprintf(f, "    kh_kmem_cache_destroy(kh, %s);\n", ref(g, &a[0]));
@@ -456,10 +452,6 @@ static void emit_op(struct gen *g, size_t i, bool misuse)
         char e[200];
         snprintf(e, sizeof(e), scoped ? "elem" : "%s_elem", r);
         num(s0, sizeof(s0), a[0].u);
-        if (op->code == KH_OP_MEMPOOL_CREATE_SLAB_POOL && misuse) {
-            fprintf(f, "    /* the cache is gone: the fuzzer makes no call */\n");
-            break;
-        }
         if (scoped)
             fprintf(f, "    {\n        size_t elem;\n");
         if (op->code == KH_OP_MEMPOOL_CREATE_KMALLOC_POOL) {
@@ -595,8 +587,8 @@ static void emit_op(struct gen *g, size_t i, bool misuse)
     case KH_OP_MEMBLOCK_ALLOC:
         num(s0, sizeof(s0), a[0].u);
         num(s1, sizeof(s1), a[1].u);
-        fprintf(f, "    %s = kh_memblock_alloc(kh, %s, %s);\n    if (%s)\n        track(%s, %s);\n", r, s0, s1, r, r,
-                s0);
+        fprintf(f, "    %s = kh_memblock_alloc(kh, %s, %s);\n    if (%s && %s != ZERO_SIZE_PTR)\n        track(%s, %s);\n",
+                r, s0, s1, r, r, r, s0);
         break;
     case KH_OP_WRITE:
         ptr_expr(g, &a[0], pe, sizeof(pe));

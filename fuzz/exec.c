@@ -650,12 +650,6 @@ static void op_cache_create(struct exec *x, const struct kh_op *op)
     }
 }
 
-static struct xbind *live_cache(struct exec *x, const struct kh_operand *a)
-{
-    struct xbind *c = binding(x, a->var);
-    return c && c->type == KH_VAL_CACHE && c->alive ? c : NULL;
-}
-
 /* The zone a cache's slabs come from is the cache's choice (SLAB_CACHE_DMA,
  * SLAB_CACHE_DMA32), whatever the caller's gfp says. */
 static gfp_t cache_gfp(struct exec *x, const struct xbind *c, gfp_t gfp)
@@ -690,12 +684,38 @@ static void after_cache_obj(struct exec *x, struct xbind *c, int32_t cvar, void 
     track(x, b, p, c->req, SHADOW_CACHE_OBJ);
 }
 
+/* The cache an operation works on, or NULL when it is not to run: a cache
+ * whose creation failed is NULL (the call would fault, in the kernel too,
+ * and nothing could report it), and a destroyed one is a misuse that runs
+ * only if the policy says so and, when `reported`, only if the allocator
+ * can notice (it keeps destroyed caches as tombstones). */
+static struct xbind *cache_operand(struct exec *x, const struct kh_operand *a, bool reported)
+{
+    struct xbind *c = binding(x, a->var);
+    bool legal = c && c->type == KH_VAL_CACHE && c->alive;
+    if (!legal && (!c || !c->p || (!reported && x->opt.misuse == EXEC_MISUSE_EXPECT))) {
+        x->skipped++;
+        x->out[x->nout - 1].skipped = true;
+        return NULL;
+    }
+    return admit(x, legal) ? c : NULL;
+}
+
 static void op_cache_alloc(struct exec *x, const struct kh_op *op, bool zero)
 {
-    struct xbind *c = live_cache(x, &op->args[0]);
-    if (!admit(x, c != NULL) || !c)
+    struct xbind *c = cache_operand(x, &op->args[0], true);
+    if (!c)
         return;
     gfp_t gfp = (gfp_t)op->args[1].u;
+    if (x->misuse) {
+        /* a destroyed cache: the allocator must say so; its result is no block */
+        void *p = zero ? kh_kmem_cache_zalloc(x->kh, c->p, gfp) : kh_kmem_cache_alloc(x->kh, c->p, gfp);
+        note_alloc(x, p);
+        struct xbind *b = result(x);
+        b->p = p;
+        b->tainted = true;
+        return;
+    }
     void *p = zero ? kh_kmem_cache_zalloc(x->kh, c->p, gfp) : kh_kmem_cache_alloc(x->kh, c->p, gfp);
     after_cache_obj(x, c, op->args[0].var, p, gfp, zero || (gfp & __GFP_ZERO));
 }
@@ -727,12 +747,19 @@ static void op_cache_free(struct exec *x, const struct kh_op *op)
 
 static void op_cache_bulk(struct exec *x, const struct kh_op *op)
 {
-    struct xbind *c = live_cache(x, &op->args[0]);
-    if (!admit(x, c != NULL) || !c)
+    struct xbind *c = cache_operand(x, &op->args[0], true);
+    if (!c)
         return;
     size_t n = op->args[1].u;
     gfp_t gfp = (gfp_t)op->args[2].u;
     void **objs = calloc(n ? n : 1, sizeof(void *));
+    if (objs && x->misuse) {
+        /* a destroyed cache: reported, and what comes back is not the caller's */
+        kh_kmem_cache_alloc_bulk(x->kh, c->p, gfp, n, objs);
+        free(objs);
+        result(x)->tainted = true;
+        return;
+    }
     if (!objs)
         abort();
     int got = kh_kmem_cache_alloc_bulk(x->kh, c->p, gfp, n, objs);
@@ -1082,7 +1109,6 @@ static void op_pool_create(struct exec *x, const struct kh_op *op)
     mempool_t *pool = NULL;
     struct xbind *cache = NULL;
     size_t elem = 0;
-    bool legal = true;
     switch (op->code) {
     case KH_OP_MEMPOOL_CREATE_KMALLOC_POOL:
         elem = op->args[1].u;
@@ -1090,9 +1116,8 @@ static void op_pool_create(struct exec *x, const struct kh_op *op)
             pool = kh_mempool_create_kmalloc_pool(x->kh, (int)pool_min_nr(min_nr, elem), elem);
         break;
     case KH_OP_MEMPOOL_CREATE_SLAB_POOL:
-        cache = live_cache(x, &op->args[1]);
-        legal = cache != NULL;
-        if (!admit(x, legal) || !cache)
+        cache = cache_operand(x, &op->args[1], false);
+        if (!cache)
             return;
         elem = cache->req;
         pool = kh_mempool_create_slab_pool(x->kh, (int)pool_min_nr(min_nr, elem), cache->p);
@@ -1161,7 +1186,7 @@ static void op_pool_free(struct exec *x, const struct kh_op *op)
     void *p;
     struct xbind *b = resolve_ptr(x, &op->args[0], &p);
     struct xbind *pb = binding(x, op->args[1].var);
-    bool legal = !p || (pb && pb->alive && legal_free(x, &op->args[0], b, API_MEMPOOL, p) &&
+    bool legal = !p || (pb && pb->alive && legal_free(x, &op->args[0], b, API_MEMPOOL, p) && b &&
                         b->owner == op->args[1].var);
     if (!admit(x, legal) || !pb)
         return;
@@ -1342,15 +1367,16 @@ static void dispatch(struct exec *x, const struct kh_op *op)
     case KH_OP_KMEM_CACHE_ALLOC_BULK: op_cache_bulk(x, op); break;
     case KH_OP_KMEM_CACHE_FREE_BULK: op_cache_free_bulk(x, op); break;
     case KH_OP_KMEM_CACHE_SHRINK: {
-        struct xbind *c = live_cache(x, &a[0]);
-        if (admit(x, c != NULL) && c)
+        /* a destroyed cache is a use after free nothing reports */
+        struct xbind *c = cache_operand(x, &a[0], false);
+        if (c)
             kh_kmem_cache_shrink(x->kh, c->p);
         break;
     }
     case KH_OP_KMEM_CACHE_DESTROY: op_cache_destroy(x, op); break;
     case KH_OP_KMEM_CACHE_SIZE: {
-        struct xbind *c = live_cache(x, &a[0]);
-        if (admit(x, c != NULL) && c)
+        struct xbind *c = cache_operand(x, &a[0], false);
+        if (c)
             json_num(x, "size", kh_kmem_cache_size(x->kh, c->p));
         break;
     }
@@ -1398,8 +1424,11 @@ static void dispatch(struct exec *x, const struct kh_op *op)
         note_alloc(x, p);
         struct xbind *b = result(x);
         b->api = API_MEMBLOCK;
-        if (p)
+        /* after boot memblock_alloc is kzalloc: 0 bytes give ZERO_SIZE_PTR */
+        if (p && p != ZERO_SIZE_PTR)
             track(x, b, p, a[0].u, SHADOW_BOOTMEM);
+        else
+            b->p = p;
         break;
     }
     case KH_OP_WRITE: op_access(x, op, true); break;
