@@ -200,13 +200,14 @@ static void declare(struct gen *g)
         }
     }
     fprintf(f, "    (void)tmp;");
-    for (size_t v = 0; used && v < t->nvars; v++)
+    for (size_t v = 0; used && v < t->nvars; v++) {
         if (!used[v] && t->vars[v].type == KH_VAL_PTR)
             fprintf(f, " (void)%s;", g->names[v]);
         else if (!used[v] && t->vars[v].type == KH_VAL_ARRAY)
             fprintf(f, " (void)%s; (void)%s_n;", g->names[v], g->names[v]);
         if (t->vars[v].type == KH_VAL_POOL)
             fprintf(f, " (void)%s_elem;", g->names[v]);
+    }
     fprintf(f, "\n");
     free(used);
 }
