@@ -458,7 +458,11 @@ void *kh_mempool_alloc(struct kh *kh, mempool_t *pool, gfp_t gfp_mask)
             return element;
         pthread_mutex_lock(&pool->lock);
         if (pool->curr_nr) {
+#ifdef KH_PLANT_MEMPOOL_RESERVE
+            element = pool->elements[pool->curr_nr - 1];  /* planted bug: peeks, the reserve keeps it */
+#else
             element = remove_element(pool);
+#endif
             pthread_mutex_unlock(&pool->lock);
             return element;
         }

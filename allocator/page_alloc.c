@@ -436,8 +436,13 @@ static unsigned long rmqueue_smallest(struct kh *kh, struct zone *zone, unsigned
             continue;
         }
         while (o > order) {   /* upper halves back to the lower lists */
+#ifdef KH_PLANT_SPLIT_ORDER
+            list_add(kh, zone, pfn + (1ul << (o - 1)), o);  /* planted bug: the half keeps its parent's order */
+            o--;
+#else
             o--;
             list_add(kh, zone, pfn + (1ul << o), o);
+#endif
         }
         struct page *page = &kh->pages[pfn];
         page->flags = PG_head | PG_touched;

@@ -563,7 +563,11 @@ struct slab *kh_slab_check_free_ptr(struct kh *kh, const void *p, const char *wh
         report_invalid(kh, s, slab, p, who, caller);
         return NULL;
     }
+#ifdef KH_PLANT_DOUBLE_FREE_UNDETECTED
+    if (!kh_map_test(slab, (unsigned)idx)) {  /* planted bug: a double free inside the quarantine passes */
+#else
     if (!kh_map_test(slab, (unsigned)idx) || kh_slab_quarantined(slab, (unsigned)idx)) {
+#endif
         report_double_free(kh, s, slab, (void *)p, caller);
         return NULL;
     }
@@ -986,8 +990,10 @@ void kh_kmem_cache_free_bulk(struct kh *kh, struct kmem_cache *s, size_t nr, voi
 
 int kh_kmem_cache_shrink(struct kh *kh, struct kmem_cache *s)
 {
-    if (!s || s->state == KH_CACHE_DESTROYED)
+    if (!s || s->state == KH_CACHE_DESTROYED) {
+        report_dead_cache(kh, s, "kmem_cache_shrink");
         return 0;
+    }
     quarantine_flush(kh, s);
     s->ops->flush(kh, s);
     s->ops->shrink(kh, s);
@@ -996,7 +1002,10 @@ int kh_kmem_cache_shrink(struct kh *kh, struct kmem_cache *s)
 
 unsigned int kh_kmem_cache_size(struct kh *kh, struct kmem_cache *s)
 {
-    (void)kh;
+    if (!s || s->state == KH_CACHE_DESTROYED) {
+        report_dead_cache(kh, s, "kmem_cache_size");
+        return 0;
+    }
     return s->object_size;
 }
 

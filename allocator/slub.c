@@ -104,6 +104,10 @@ static void settle(struct kh *kh, struct kmem_cache *s, struct slab *slab)
         return;
     }
     if (slab->freelist) {
+#ifdef KH_PLANT_SLAB_WRONG_LIST
+        if (slab->list == KH_SLAB_LIST_NONE)
+            return;  /* planted bug: a full slab that gains a free object stays on no list */
+#endif
         if (slab->list == KH_SLAB_LIST_FULL)
             kh_slab_list_del(&s->full, slab);
         if (slab->list != KH_SLAB_LIST_PARTIAL)

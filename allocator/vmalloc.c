@@ -162,7 +162,11 @@ static bool find_va(const struct kh_vmalloc_state *vm, unsigned long need,
         const struct vm_area *a = vm->areas[i];
         if (a->first >= candidate && a->first - candidate >= need)
             break;
+#ifdef KH_PLANT_VMALLOC_GUARD
+        candidate = a->first + a->nr_pages;  /* planted bug: no guard page after an area */
+#else
         candidate = a->first + a->nr_pages + 1;
+#endif
     }
     if (candidate > vm->va_pages || vm->va_pages - candidate < need)
         return false;

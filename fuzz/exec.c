@@ -340,8 +340,10 @@ static bool admit(struct exec *x, bool legal)
         return false;
     }
     x->misuse = !legal;
-    if (legal || x->opt.misuse == EXEC_MISUSE_RUN || x->opt.misuse == EXEC_MISUSE_EXPECT)
+    if (legal || x->opt.misuse == EXEC_MISUSE_RUN || x->opt.misuse == EXEC_MISUSE_EXPECT) {
+        x->out[x->nout - 1].misuse = !legal;   /* the C reproducer marks it */
         return true;
+    }
     x->skipped++;
     x->out[x->nout - 1].skipped = true;
     return false;
@@ -762,6 +764,15 @@ static void after_cache_obj(struct exec *x, struct xbind *c, int32_t cvar, void 
     track(x, b, p, c->req, SHADOW_CACHE_OBJ);
 }
 
+/* The cache a cache operand names even when it is destroyed, or the NULL a
+ * failed create returned: what a misuse run passes to the allocator, which
+ * must report it. */
+static struct kmem_cache *any_cache(struct exec *x, const struct kh_operand *a)
+{
+    struct xbind *cb = binding(x, a->var);
+    return cb && cb->type == KH_VAL_CACHE ? cb->p : NULL;
+}
+
 static void op_cache_alloc(struct exec *x, const struct kh_op *op, bool zero)
 {
     struct xbind *c = live_cache(x, &op->args[0]);
@@ -803,10 +814,18 @@ static void op_cache_free(struct exec *x, const struct kh_op *op)
 static void op_cache_bulk(struct exec *x, const struct kh_op *op)
 {
     struct xbind *c = live_cache(x, &op->args[0]);
-    if (!admit(x, c != NULL) || !c)
+    if (!admit(x, c != NULL))
         return;
     size_t n = op->args[1].u;
     gfp_t gfp = (gfp_t)op->args[2].u;
+    if (!c) {
+        /* misuse being run on a dead or NULL cache: nothing to track */
+        void *one[1];
+        note_alloc(x, kh_kmem_cache_alloc_bulk(x->kh, any_cache(x, &op->args[0]), gfp, n ? 1 : 0, one) > 0
+                          ? (void *)one : NULL);
+        forget(x, result(x));
+        return;
+    }
     void **objs = calloc(n ? n : 1, sizeof(void *));
     if (!objs)
         abort();
@@ -948,6 +967,12 @@ static void op_free_pages_exact(struct exec *x, const struct kh_op *op)
     /* 6.1 frees page by page through free_pages, which ignores address 0:
      * NULL is a silent no-op while the range stays within one page. */
     bool null_noop = ptr_kind_of(x, &op->args[0]) == KH_PTR_NULL && op->args[1].u <= (1ull << x->lim.page_shift);
+    /* a size of 0 covers no page at all: nothing is freed, whatever p is */
+    if (op->args[1].u == 0) {
+        if (admit(x, true))
+            kh_free_pages_exact(x->kh, p, 0);
+        return;
+    }
     bool legal = null_noop || (legal_free(x, &op->args[0], b, API_EXACT) && p && b->req == op->args[1].u);
     if (!admit(x, legal))
         return;
@@ -1417,15 +1442,15 @@ static void dispatch(struct exec *x, const struct kh_op *op)
     case KH_OP_KMEM_CACHE_FREE_BULK: op_cache_free_bulk(x, op); break;
     case KH_OP_KMEM_CACHE_SHRINK: {
         struct xbind *c = live_cache(x, &a[0]);
-        if (admit(x, c != NULL) && c)
-            kh_kmem_cache_shrink(x->kh, c->p);
+        if (admit(x, c != NULL))
+            kh_kmem_cache_shrink(x->kh, c ? c->p : any_cache(x, &a[0]));
         break;
     }
     case KH_OP_KMEM_CACHE_DESTROY: op_cache_destroy(x, op); break;
     case KH_OP_KMEM_CACHE_SIZE: {
         struct xbind *c = live_cache(x, &a[0]);
-        if (admit(x, c != NULL) && c)
-            json_num(x, "size", kh_kmem_cache_size(x->kh, c->p));
+        if (admit(x, c != NULL))
+            json_num(x, "size", kh_kmem_cache_size(x->kh, c ? c->p : any_cache(x, &a[0])));
         break;
     }
     case KH_OP_ALLOC_PAGES:

@@ -56,6 +56,7 @@ struct exec_outcome {
     int8_t ok;              /* -1 not an allocation, 0 returned NULL, 1 returned memory */
     bool zero_size_ptr;
     bool skipped;
+    bool misuse;            /* ran although it is a caller misuse (EXPECT/RUN) */
     bool fault_injected;    /* an injected failure happened during the op */
 };
 

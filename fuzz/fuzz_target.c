@@ -1,8 +1,8 @@
 /* fuzz_target.c - decode, run, check: the body every fuzz target shares.
  *
- * One instance per process, reset before every input (reset cost follows
- * what the previous input touched), so an input's behaviour never depends
- * on the inputs before it.
+ * One instance per process, reset after every input (reset cost follows
+ * what the input touched), so an input's behaviour never depends on the
+ * inputs before it.
  */
 #include "fuzz_target.h"
 
@@ -12,8 +12,56 @@
 
 #include "kmem.h"
 
+#if defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#include <sanitizer/asan_interface.h>
+#define HAVE_ASAN 1
+#endif
+#endif
+
 static struct kh *instance;
 static struct exec *executor;
+static const struct kh_fuzz_target *current_target;
+static const struct kh_trace *current_trace;
+
+/* The trace's settings line, as replay and the crash tools read it. */
+static void print_settings(const struct kh_fuzz_target *t)
+{
+    fprintf(stderr, "#! target=%s profile=%s misuse=%s cpus=%u quarantine=%u%s%s\n", t->name,
+            kh_get_config(instance)->profile, exec_misuse_name(t->misuse),
+            kh_get_config(instance)->nr_cpus, t->quarantine,
+            t->slub_debug && *t->slub_debug ? " slub_debug=" : "",
+            t->slub_debug && *t->slub_debug ? t->slub_debug : "");
+}
+
+/* An AddressSanitizer error ends the process inside an operation: name it
+ * and print the trace, so a raw crash file comes with its readable form.
+ * The title ("<error> in <operation> (<first allocator frame>)") is made
+ * from this and the report by the tools (crash.c, tools/finding_title.py).
+ * This is ASan's report callback, not the death callback, which libFuzzer
+ * needs for writing the crash file. No allocation here: ASan is reporting. */
+#ifdef HAVE_ASAN
+static void on_asan_report(const char *report)
+{
+    size_t n = 0;
+    (void)report;
+    if (!executor || !current_trace)
+        return;
+    exec_outcomes(executor, &n);
+    if (!n || n > current_trace->n)
+        return;
+    char op[512];
+    kh_trace_format_op(current_trace, n - 1, op, sizeof(op));
+    fprintf(stderr, "kmem-harness: the sanitizer stopped operation %zu: %s\n"
+            "---- trace (text form) ----\n", n, op);
+    print_settings(current_target);
+    for (size_t i = 0; i < current_trace->n; i++) {
+        kh_trace_format_op(current_trace, i, op, sizeof(op));
+        fprintf(stderr, "%s\n", op);
+    }
+    fprintf(stderr, "----\n");
+}
+#endif
 
 static void setup(const struct kh_fuzz_target *t)
 {
@@ -44,6 +92,10 @@ static void setup(const struct kh_fuzz_target *t)
     executor = exec_new(instance, &opt);
     if (!executor)
         abort();
+    current_target = t;
+#ifdef HAVE_ASAN
+    __asan_set_error_report_callback(on_asan_report);
+#endif
 }
 
 bool kh_fuzz_title_wanted(const char *title)
@@ -68,14 +120,15 @@ int kh_fuzz_one(const struct kh_fuzz_target *t, const uint8_t *data, size_t size
 {
     if (!instance)
         setup(t);
-    else
-        kh_reset(instance);
 
     struct kh_trace trace;
     if (kh_fuzz_decode(t, data, size, &trace) != 0)
         abort();  /* host out of memory */
     struct exec_finding f;
-    if (exec_run(executor, &trace, &f) && kh_fuzz_title_wanted(f.title)) {
+    current_trace = &trace;
+    bool found = exec_run(executor, &trace, &f) && kh_fuzz_title_wanted(f.title);
+    current_trace = NULL;
+    if (found) {
         char *text = kh_trace_to_text(&trace, NULL);
         char op[256];
         kh_trace_format_op(&trace, f.op_index, op, sizeof(op));
@@ -83,17 +136,18 @@ int kh_fuzz_one(const struct kh_fuzz_target *t, const uint8_t *data, size_t size
                 "\nkmem-harness finding: %s\n"
                 "target: %s  misuse policy: %s\n"
                 "operation %zu: %s\n%s\n"
-                "---- trace (text form) ----\n"
-                "#! target=%s profile=%s misuse=%s cpus=%u quarantine=%u%s%s\n%s----\n",
-                f.title, t->name, exec_misuse_name(t->misuse), f.op_index + 1, op, f.detail,
-                t->name, kh_get_config(instance)->profile, exec_misuse_name(t->misuse),
-                kh_get_config(instance)->nr_cpus, t->quarantine,
-                t->slub_debug && *t->slub_debug ? " slub_debug=" : "",
-                t->slub_debug && *t->slub_debug ? t->slub_debug : "", text ? text : "(out of memory)\n");
+                "---- trace (text form) ----\n",
+                f.title, t->name, exec_misuse_name(t->misuse), f.op_index + 1, op, f.detail);
+        print_settings(t);
+        fprintf(stderr, "%s----\n", text ? text : "(out of memory)\n");
         free(text);
         fflush(stderr);
         abort();
     }
     kh_trace_free(&trace);
+    /* Reset now rather than before the next input, so that what this input
+     * made the allocator malloc is freed within its own run (libFuzzer
+     * re-runs an input to look for leaks when it is not). */
+    kh_reset(instance);
     return 0;
 }

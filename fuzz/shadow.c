@@ -119,7 +119,7 @@ const struct shadow_block *shadow_resize(struct shadow *s, struct shadow_block *
     return hit;
 }
 
-uint8_t shadow_pattern_byte(uint32_t id, size_t i)
+KH_NO_COVERAGE uint8_t shadow_pattern_byte(uint32_t id, size_t i)
 {
     /* Cheap, id-dependent and position-dependent, never constant across a
      * block, so a shifted or foreign copy does not verify by accident. */
@@ -127,7 +127,7 @@ uint8_t shadow_pattern_byte(uint32_t id, size_t i)
     return (uint8_t)(x >> 24 ^ x >> 11 ^ 0x5c);
 }
 
-__attribute__((no_sanitize("coverage"))) void shadow_fill(struct shadow_block *b, size_t from)
+KH_NO_COVERAGE void shadow_fill(struct shadow_block *b, size_t from)
 {
     uint8_t *p = (uint8_t *)b->start;
     for (size_t i = from; i < b->size; i++)
@@ -135,7 +135,27 @@ __attribute__((no_sanitize("coverage"))) void shadow_fill(struct shadow_block *b
     b->patterned = true;
 }
 
-__attribute__((no_sanitize("coverage"))) bool shadow_verify(const struct shadow_block *b, size_t limit, size_t *bad_off)
+KH_NO_COVERAGE size_t shadow_first_difference(const uint8_t *p, const uint8_t *want, size_t n)
+{
+    size_t i = 0;
+    if (!want) {
+        /* a word at a time while the bytes are zero */
+        for (; i + sizeof(uint64_t) <= n; i += sizeof(uint64_t)) {
+            uint64_t w;
+            memcpy(&w, p + i, sizeof(w));
+            if (w)
+                break;
+        }
+        for (; i < n && !p[i]; i++)
+            ;
+        return i;
+    }
+    for (; i < n && p[i] == want[i]; i++)
+        ;
+    return i;
+}
+
+KH_NO_COVERAGE bool shadow_verify(const struct shadow_block *b, size_t limit, size_t *bad_off)
 {
     if (!b->patterned)
         return true;

@@ -69,6 +69,7 @@ static const uint8_t mempool_ops[] = {
     KH_OP_MEMPOOL_RESIZE,
     KH_OP_MEMPOOL_DESTROY,
     KH_OP_KMEM_CACHE_CREATE,
+    KH_OP_KMEM_CACHE_DESTROY,
     KH_OP_WRITE,
     KH_OP_READ,
     KH_OP_FAIL_NTH,

@@ -241,6 +241,17 @@ const char *kh_trace_var_name(const struct kh_trace *t, int32_t var)
     return kh_trace_str(t, t->vars[var].name);
 }
 
+int kh_trace_rename_var(struct kh_trace *t, int32_t var, const char *name)
+{
+    if (var < 0 || (size_t)var >= t->nvars)
+        return -1;
+    int64_t off = pool_add(t, name, strlen(name));
+    if (off < 0)
+        return -1;
+    t->vars[var].name = (uint32_t)off;
+    return 0;
+}
+
 static struct kh_op *push_op(struct kh_trace *t)
 {
     if (grow((void **)&t->ops, &t->cap, t->n + 1, sizeof(*t->ops)))
@@ -902,6 +913,15 @@ static void print_arg(struct out *o, const struct kh_trace *t, uint8_t kind,
     }
 }
 
+int kh_trace_format_slab_flags(uint32_t flags, char *buf, size_t cap)
+{
+    struct out o = { buf, cap, 0 };
+    if (cap)
+        buf[0] = '\0';
+    out_flags(&o, flags, slab_names, NR_SLAB_NAMES, "0");
+    return (int)o.len;
+}
+
 int kh_trace_format_op(const struct kh_trace *t, size_t i, char *buf, size_t cap)
 {
     struct out o = { buf, cap, 0 };
@@ -1440,8 +1460,20 @@ static void enc_arg(struct writer *w, const struct kh_trace *t, const struct ord
     }
 }
 
-int kh_trace_encode(const struct kh_trace *t, uint8_t **out, size_t *len)
+/* With a subset: headerless, opcode bytes are positions in ops[]. */
+static int encode(const struct kh_trace *t, const uint8_t *ops, unsigned nops, uint8_t **out,
+                  size_t *len)
 {
+    uint8_t pos[KH_OP_COUNT];
+    if (ops) {
+        memset(pos, 0xFF, sizeof(pos));
+        for (unsigned k = nops; k-- > 0;)
+            if (ops[k] < KH_OP_COUNT)
+                pos[ops[k]] = (uint8_t)k;
+        for (size_t i = 0; i < t->n; i++)
+            if (pos[t->ops[i].code] == 0xFF)
+                return 1;
+    }
     struct writer w = { NULL, 0, 0, 0 };
     struct ordinals o = { NULL, NULL };
     if (ordinals_build(t, &o)) {
@@ -1449,14 +1481,16 @@ int kh_trace_encode(const struct kh_trace *t, uint8_t **out, size_t *len)
         free(o.nonempty);
         return -1;
     }
-    for (const char *m = KH_TRACE_MAGIC; *m; m++)
-        wr_byte(&w, (uint8_t)*m);
-    wr_byte(&w, KH_TRACE_VERSION);
+    if (!ops) {
+        for (const char *m = KH_TRACE_MAGIC; *m; m++)
+            wr_byte(&w, (uint8_t)*m);
+        wr_byte(&w, KH_TRACE_VERSION);
+    }
     for (size_t i = 0; i < t->n; i++) {
         const struct kh_op *op = &t->ops[i];
         const struct kh_op_desc *d = &op_descs[op->code];
         int unbound = d->result != KH_VAL_NONE && op->result_var < 0;
-        wr_byte(&w, (uint8_t)(op->code | (unbound ? 0x80 : 0)));
+        wr_byte(&w, (uint8_t)((ops ? pos[op->code] : op->code) | (unbound ? 0x80 : 0)));
         for (unsigned k = 0; k < kh_op_nargs(d); k++)
             enc_arg(&w, t, &o, d->args[k].kind, &op->args[k]);
     }
@@ -1476,6 +1510,19 @@ int kh_trace_encode(const struct kh_trace *t, uint8_t **out, size_t *len)
     *out = w.buf;
     *len = w.len;
     return 0;
+}
+
+int kh_trace_encode(const struct kh_trace *t, uint8_t **out, size_t *len)
+{
+    return encode(t, NULL, 0, out, len);
+}
+
+int kh_trace_encode_subset(const struct kh_trace *t, const uint8_t *ops, unsigned nops, uint8_t **out,
+                           size_t *len)
+{
+    if (!ops || !nops || nops > 0x7F)
+        return 1;
+    return encode(t, ops, nops, out, len);
 }
 
 /* ---- loading and comparing ---- */

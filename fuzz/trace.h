@@ -264,6 +264,9 @@ void kh_trace_init(struct kh_trace *t);
 void kh_trace_free(struct kh_trace *t);
 
 const char *kh_trace_var_name(const struct kh_trace *t, int32_t var);
+/* Renames binding var (the caller keeps names valid and unambiguous).
+ * Returns 0, -1 on OOM or a bad index. */
+int kh_trace_rename_var(struct kh_trace *t, int32_t var, const char *name);
 const char *kh_trace_str(const struct kh_trace *t, uint64_t off);
 
 /* Parses text; returns 0, or -1 with *err filled (t then holds the
@@ -291,6 +294,17 @@ int kh_trace_load(const uint8_t *data, size_t len, const char *filename, struct 
 
 /* Binary encoding into a malloc'd buffer. Returns 0, -1 on OOM. */
 int kh_trace_encode(const struct kh_trace *t, uint8_t **out, size_t *len);
+/* Headerless encoding in a target's own opcode space (opcode byte = position
+ * in ops[]), which kh_trace_decode_subset with the same ops decodes back.
+ * Seed corpora use it, so that what libFuzzer mutates stays among the
+ * target's operations. Returns 0, -1 on OOM, 1 when an operation of t is
+ * not in ops. */
+int kh_trace_encode_subset(const struct kh_trace *t, const uint8_t *ops, unsigned nops, uint8_t **out,
+                           size_t *len);
+
+/* SLAB_* names joined by '|' (unnamed bits as one hex number; "0" for
+ * none): valid C with slab.h. snprintf contract. */
+int kh_trace_format_slab_flags(uint32_t flags, char *buf, size_t cap);
 
 /* Canonical text of one operation, without newline; snprintf contract. */
 int kh_trace_format_op(const struct kh_trace *t, size_t i, char *buf, size_t cap);

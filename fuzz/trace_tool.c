@@ -8,7 +8,10 @@
  *
  * Input form is detected (kh_trace_is_binary); --binary before the command
  * forces binary decoding, for headerless fuzzer inputs that happen to be
- * printable. FILE may be "-" for standard input. Exit status: 0 success, 1 invalid
+ * printable. --target NAME (before the command) decodes headerless input as
+ * that fuzz target does, and makes to-bin write the target's own headerless
+ * encoding (what the seed corpora use: mutations stay among the target's
+ * operations). FILE may be "-" for standard input. Exit status: 0 success, 1 invalid
  * input (the message names file:line:column), 2 usage or I/O error.
  */
 #include <errno.h>
@@ -16,6 +19,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "fuzz_target.h"
 #include "trace.h"
 
 enum { EXIT_INVALID = 1, EXIT_USAGE = 2 };
@@ -23,10 +27,10 @@ enum { EXIT_INVALID = 1, EXIT_USAGE = 2 };
 static int usage(void)
 {
     fprintf(stderr,
-            "usage: trace [--binary] fmt FILE\n"
-            "       trace [--binary] to-bin IN OUT\n"
-            "       trace [--binary] to-text IN\n"
-            "       trace [--binary] check FILE...\n");
+            "usage: trace [--binary] [--target NAME] fmt FILE\n"
+            "       trace [--binary] [--target NAME] to-bin IN OUT\n"
+            "       trace [--binary] [--target NAME] to-text IN\n"
+            "       trace [--binary] [--target NAME] check FILE...\n");
     return EXIT_USAGE;
 }
 
@@ -67,6 +71,7 @@ static int read_all(const char *path, uint8_t **out, size_t *len)
 }
 
 static int force_binary;
+static const struct kh_fuzz_target *target;
 
 /* Loads a trace; returns 0, EXIT_INVALID or EXIT_USAGE (I/O). */
 static int load(const char *path, struct kh_trace *t)
@@ -78,7 +83,10 @@ static int load(const char *path, struct kh_trace *t)
         return EXIT_USAGE;
     kh_trace_init(t);
     int rc;
-    if (force_binary) {
+    if (target && (force_binary || kh_trace_is_binary(data, len))) {
+        rc = kh_fuzz_decode(target, data, len, t);
+        snprintf(err.text, sizeof(err.text), "%s: error: out of memory", path);
+    } else if (force_binary) {
         rc = kh_trace_decode(data, len, t);
         snprintf(err.text, sizeof(err.text), "%s: error: out of memory", path);
     } else {
@@ -119,8 +127,13 @@ static int cmd_to_bin(const char *in, const char *out)
         return rc;
     uint8_t *bin;
     size_t len;
-    rc = kh_trace_encode(&t, &bin, &len);
+    rc = target ? kh_trace_encode_subset(&t, target->ops, target->nops, &bin, &len)
+                : kh_trace_encode(&t, &bin, &len);
     kh_trace_free(&t);
+    if (rc > 0) {
+        fprintf(stderr, "%s: error: an operation is not among target %s's operations\n", in, target->name);
+        return EXIT_INVALID;
+    }
     if (rc) {
         fprintf(stderr, "trace: out of memory\n");
         return EXIT_USAGE;
@@ -159,10 +172,22 @@ static int cmd_check(int n, char **paths)
 
 int main(int argc, char **argv)
 {
-    if (argc >= 2 && strcmp(argv[1], "--binary") == 0) {
-        force_binary = 1;
-        argv++;
-        argc--;
+    for (;;) {
+        if (argc >= 2 && strcmp(argv[1], "--binary") == 0) {
+            force_binary = 1;
+            argv++;
+            argc--;
+        } else if (argc >= 3 && strcmp(argv[1], "--target") == 0) {
+            target = kh_fuzz_target_find(argv[2]);
+            if (!target || !target->ops) {
+                fprintf(stderr, "trace: '%s' is not a fuzz target with its own operation set\n", argv[2]);
+                return EXIT_USAGE;
+            }
+            argv += 2;
+            argc -= 2;
+        } else {
+            break;
+        }
     }
     if (argc < 2)
         return usage();

@@ -400,8 +400,12 @@ def c_reproducer(reproduce_tool, t, regression, dest_dir):
     other outputs it writes there are ignored). Returns a line for report.txt."""
     if not reproduce_tool:
         return "C reproducer: not generated (bazel-bin/fuzz/reproduce is not part of this tree)"
+    if t.name in ("differential", "trace_parse"):
+        return "C reproducer: not available for the %s target (it runs no single trace)" % t.name
     with tempfile.TemporaryDirectory(prefix="kh-repro-") as tmp:
-        p = subprocess.run([reproduce_tool, "--target", t.name, "--out", tmp, regression],
+        # --no-regression: a campaign never writes into the source tree
+        p = subprocess.run([reproduce_tool, "--target", t.name, "--out", tmp, "--no-regression",
+                            "-q", regression],
                            capture_output=True, text=True, errors="replace", timeout=300)
         sources = sorted(f for f in os.listdir(tmp) if f.endswith(".c"))
         if p.returncode != 0 or not sources:
