@@ -963,6 +963,10 @@ void kh_kmem_cache_free(struct kh *kh, struct kmem_cache *s, void *obj)
 
 int kh_kmem_cache_alloc_bulk(struct kh *kh, struct kmem_cache *s, gfp_t gfp, size_t nr, void **p)
 {
+    if (!s || s->state != KH_CACHE_LIVE) {
+        report_dead_cache(kh, s, "kmem_cache_alloc_bulk");
+        return 0;
+    }
     uintptr_t caller = (uintptr_t)__builtin_return_address(0);
     for (size_t i = 0; i < nr; i++) {
         p[i] = kh_slab_alloc_fast(kh, s, gfp, s->object_size, caller);

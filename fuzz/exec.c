@@ -322,7 +322,30 @@ static bool legal_free(struct exec *x, const struct kh_operand *a, struct xbind 
         return true;
     if (b && b->type == KH_VAL_PTR && a->offset == 0 && !b->tainted && b->p == ZERO_SIZE_PTR)
         return api == API_KMALLOC || api == API_KVMALLOC;
-    return b && a->offset == 0 && block_live(x, b) && b->api == api;
+    /* ZERO_SIZE_PTR-1 and the like: kfree/kvfree see ZERO_OR_NULL_PTR and
+     * return, so nothing could report it */
+    if (b && b->type == KH_VAL_PTR && !b->tainted && (uintptr_t)b->p + (uintptr_t)a->offset <= 16)
+        return api == API_KMALLOC || api == API_KVMALLOC;
+    if (!b || a->offset != 0 || !block_live(x, b))
+        return false;
+    if (b->api == api)
+        return true;
+    /* kvmalloc hands out a kmalloc object or a vmalloc area, and the kernel
+     * cannot tell a kvmalloc'd one from a direct one: kfree/ksize/krealloc
+     * take the kmalloc-backed ones, vfree the vmalloc-backed ones, and
+     * kvfree any of the three. */
+    bool vm = kh_is_vmalloc_addr(x->kh, b->p);
+    if (b->api == API_KVMALLOC)
+        return (api == API_KMALLOC && !vm) || (api == API_VMALLOC && vm);
+    return api == API_KVMALLOC && (b->api == API_KMALLOC || b->api == API_VMALLOC);
+}
+
+/* A large kmalloc is a compound page block: free_pages with its order frees
+ * it as the kernel would, with nothing to detect. */
+static bool large_kmalloc_block(struct exec *x, const struct kh_operand *a, struct xbind *b, uint64_t order)
+{
+    return b && a->offset == 0 && block_live(x, b) && b->api == API_KMALLOC &&
+           b->req > x->lim.max_cache_size && order == (uint64_t)oracle_get_order(x->lim.page_shift, b->req);
 }
 
 /* Applies the misuse policy. Returns true when the op should run. */
@@ -567,7 +590,10 @@ static void op_krealloc(struct exec *x, const struct kh_op *op, size_t n, size_t
 {
     void *old;
     struct xbind *ob = resolve_ptr(x, &op->args[0], &old);
-    bool legal = ptr_kind_of(x, &op->args[0]) == KH_PTR_NULL || legal_free(x, &op->args[0], ob, API_KMALLOC);
+    /* krealloc_array checks n * size first: on overflow it returns NULL
+     * without looking at p */
+    bool legal = ptr_kind_of(x, &op->args[0]) == KH_PTR_NULL || legal_free(x, &op->args[0], ob, API_KMALLOC) ||
+                 (overflow && op->code == KH_OP_KREALLOC_ARRAY);
     if (!admit(x, legal)) {
         json_ptr(x, NULL);
         return;
@@ -701,7 +727,7 @@ static void op_ksize(struct exec *x, const struct kh_op *op)
     void *p;
     struct xbind *b = resolve_ptr(x, &op->args[0], &p);
     bool legal = ptr_kind_of(x, &op->args[0]) == KH_PTR_NULL || ptr_kind_of(x, &op->args[0]) == KH_PTR_ZERO_SIZE ||
-                 (b && op->args[0].offset == 0 && block_live(x, b) && b->api == API_KMALLOC);
+                 legal_free(x, &op->args[0], b, API_KMALLOC);
     if (!admit(x, legal))
         return;
     size_t ks = kh_ksize(x->kh, p);
@@ -861,6 +887,10 @@ static void op_cache_free_bulk(struct exec *x, const struct kh_op *op)
     struct xbind *c = binding(x, op->args[0].var);
     struct xbind *a = binding(x, op->args[1].var);
     bool legal = c && c->alive && a && a->elems && a->owner == op->args[0].var;
+    if (a && a->type == KH_VAL_ARRAY && a->count == 0 && !a->tainted)
+        legal = true;   /* nothing to free: the kernel never looks at the cache */
+    if (a && a->tainted)
+        x->tainted_operand = true;   /* what a misuse produced: unknown state */
     for (uint32_t i = 0; legal && i < a->count; i++)
         legal = block_live(x, &a->elems[i]);
     if (!admit(x, legal) || !c || !a)
@@ -929,7 +959,8 @@ static void op_free_pages(struct exec *x, const struct kh_op *op)
     void *p;
     struct xbind *b = resolve_ptr(x, &op->args[0], &p);
     bool legal = ptr_kind_of(x, &op->args[0]) == KH_PTR_NULL ||
-                 (legal_free(x, &op->args[0], b, API_PAGES) && b && b->order == op->args[1].u);
+                 (legal_free(x, &op->args[0], b, API_PAGES) && b && b->order == op->args[1].u) ||
+                 large_kmalloc_block(x, &op->args[0], b, op->args[1].u);
     if (!admit(x, legal))
         return;
     if (legal && b)
@@ -1017,7 +1048,15 @@ static void op_vfree(struct exec *x, const struct kh_op *op, enum api api)
                   (api == API_KVMALLOC && legal_free(x, &op->args[0], b, API_KMALLOC)) ||
                   (api == API_KVMALLOC && legal_free(x, &op->args[0], b, API_VMALLOC)));
     if (op->code == KH_OP_KVFREE_SENSITIVE)
-        legal = legal && (!b || b->req == op->args[1].u);
+        legal = legal && (!b || ZERO_OR_NULL_PTR(b->p) || op->args[1].u <= b->req);  /* clears len bytes */
+    if (!legal && op->code == KH_OP_KVFREE_SENSITIVE && x->opt.misuse == EXEC_MISUSE_EXPECT && b &&
+        !ZERO_OR_NULL_PTR(b->p) && op->args[1].u > b->req) {
+        /* clearing past the block is ASan's to catch, not a report the
+         * allocator could make: not run where a report is required */
+        x->skipped++;
+        x->out[x->nout - 1].skipped = true;
+        return;
+    }
     if (!admit(x, legal))
         return;
     if (legal && b && p)
@@ -1044,12 +1083,15 @@ static void op_kvrealloc(struct exec *x, const struct kh_op *op)
     bool legal = (legal_free(x, &op->args[0], ob, API_KVMALLOC) ||
                   legal_free(x, &op->args[0], ob, API_KMALLOC) ||
                   legal_free(x, &op->args[0], ob, API_VMALLOC)) &&
-                 (no_copy || (ob ? ob->req : 0) == op->args[1].u);
+                 (no_copy || op->args[1].u <= (ob ? ob->req : 0));   /* copying less is harmless */
     if (!admit(x, legal))
         return;
     size_t newsize = op->args[2].u;
     gfp_t gfp = (gfp_t)op->args[3].u;
+    /* what kvrealloc copies: oldsize bytes (it may be below the block's size) */
     size_t keep = legal && ob && block_live(x, ob) ? (ob->req < newsize ? ob->req : newsize) : 0;
+    if (keep > op->args[1].u)
+        keep = op->args[1].u;
     if (keep > PATTERN_CAP)
         keep = PATTERN_CAP;
     static uint8_t before[PATTERN_CAP];   /* the prefix as it is (pattern or `write`s) */
@@ -1274,7 +1316,7 @@ static void op_pool_free(struct exec *x, const struct kh_op *op)
     } else if (!legal) {
         forget(x, b);
     }
-    if (p && is_page_pool(x, op->args[1].var) && p != ZERO_SIZE_PTR)
+    if (p && is_page_pool(x, op->args[1].var) && kh_addr_in_arena(x->kh, p))
         p = kh_virt_to_page(x->kh, p);
     kh_mempool_free(x->kh, p, pb->p);
 }
@@ -1296,7 +1338,9 @@ static void op_pool_destroy(struct exec *x, const struct kh_op *op)
         return;
     }
     struct xbind *pb = binding(x, op->args[0].var);
-    bool legal = (pb && !pb->p && !pb->tainted) || (pb && pb->alive && pb->live == 0);
+    /* Elements still out are the caller's leak, which the kernel cannot
+     * see either (a pool does not track what it handed out). */
+    bool legal = (pb && !pb->p && !pb->tainted) || (pb && pb->alive);
     if (!admit(x, legal) || !pb)
         return;
     kh_mempool_destroy(x->kh, pb->p);
