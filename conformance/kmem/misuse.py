@@ -399,7 +399,8 @@ def detect(outcome):
         r = _region_of(outcome, rep.addr, e.region)
         if r is None:
             return Detection("asan", kind="wild", access=(rep.access, rep.size),
-                             detail=f"{rep.error} at {rep.addr:#x}, outside every named region")
+                             detail=f"{rep.error} at {rep.addr:#x}, before the case named its "
+                                    "region or outside it")
         off = rep.addr - r["start"]
         if r["state"] in FREED_STATES:
             kind = "use-after-free"
@@ -438,7 +439,7 @@ def verdict(outcome):
         problems.append(f"detected by {d.by} ({d.summary()}), expected {e.by}")
     else:
         if e.kind and d.kind != e.kind:
-            problems.append(f"kind {d.kind}, expected {e.kind}")
+            problems.append(f"kind {d.kind} ({d.summary()}), expected {e.kind}")
         if e.offset is not None and d.offset != e.offset:
             problems.append(f"offset {d.offset} from {e.region}, expected {e.offset}")
         if e.access and (d.access is None or any(

@@ -24,7 +24,7 @@ def assert_same_free_lists(kh, initial, when):
 
 def assert_blocks(kh, step):
     problems = checks.block_problems(kh) + checks.buddyinfo_problems(kh)
-    assert not problems, f"after {step}:\n" + "\n".join(problems)
+    assert not problems, f"after {step}: " + "\n".join(problems)
 
 
 def test_get_order(kh):
