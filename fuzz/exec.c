@@ -322,10 +322,6 @@ static bool legal_free(struct exec *x, const struct kh_operand *a, struct xbind 
         return true;
     if (b && b->type == KH_VAL_PTR && a->offset == 0 && !b->tainted && b->p == ZERO_SIZE_PTR)
         return api == API_KMALLOC || api == API_KVMALLOC;
-    /* ZERO_SIZE_PTR-1 and the like: kfree/kvfree see ZERO_OR_NULL_PTR and
-     * return, so nothing could report it */
-    if (b && b->type == KH_VAL_PTR && !b->tainted && (uintptr_t)b->p + (uintptr_t)a->offset <= 16)
-        return api == API_KMALLOC || api == API_KVMALLOC;
     if (!b || a->offset != 0 || !block_live(x, b))
         return false;
     if (b->api == api)
@@ -1347,7 +1343,8 @@ static void op_pool_destroy(struct exec *x, const struct kh_op *op)
     if (legal) {
         pb->alive = false;
         struct xbind *cache = binding(x, pb->owner);
-        if (cache && cache->users)
+        /* elements still out are objects of the cache: it stays in use */
+        if (cache && cache->users && pb->live == 0)
             cache->users--;
     }
 }
