@@ -581,6 +581,21 @@ static void after_kmalloc(struct exec *x, void *p, size_t size, gfp_t gfp, bool 
     track(x, b, p, size, SHADOW_KMALLOC);
 }
 
+/* A block resized in place may have several names (p2 = krealloc p1 ...
+ * in place leaves p1 naming it too): every one of them now covers the new
+ * size, or a later access through a stale name would overrun it. */
+static void resize_aliases(struct exec *x, uint32_t id, size_t req)
+{
+    for (size_t i = 0; i < x->nb; i++) {
+        struct xbind *b = &x->b[i];
+        if (b->type == KH_VAL_PTR && b->id == id && b->p)
+            b->req = req;
+        for (uint32_t j = 0; b->elems && j < b->count; j++)
+            if (b->elems[j].type == KH_VAL_PTR && b->elems[j].id == id && b->elems[j].p)
+                b->elems[j].req = req;
+    }
+}
+
 static void op_krealloc(struct exec *x, const struct kh_op *op, size_t n, size_t size, gfp_t gfp,
                         bool overflow)
 {
@@ -694,8 +709,7 @@ static void op_krealloc(struct exec *x, const struct kh_op *op, size_t n, size_t
             s->size = keep_size;
         }
         *rb = *ob;
-        rb->req = total;
-        ob->req = total;
+        resize_aliases(x, ob->id, total);
         return;
     }
     shadow_remove(&x->shadow, old_addr);
