@@ -310,7 +310,7 @@ static void emit_op(struct gen *g, size_t i, bool misuse)
     }
     case KH_OP_KSIZE:
         ptr_expr(g, &a[0], pe, sizeof(pe));
-        if (misuse || a[0].ptr_kind == KH_PTR_NULL || a[0].ptr_kind == KH_PTR_ZERO_SIZE)
+        if (misuse || a[0].ptr_kind == KH_PTR_NULL || a[0].ptr_kind == KH_PTR_ZERO_SIZE)  /* no block */
             fprintf(f, "    (void)kh_ksize(kh, %s);\n", pe);
         else
             fprintf(f, "    check_ksize(%s, kh_ksize(kh, %s));\n", pe, pe);

@@ -536,8 +536,12 @@ static void op_krealloc(struct exec *x, const struct kh_op *op, size_t n, size_t
             track(x, rb, p, total, SHADOW_KMALLOC);
         } else {
             rb->p = p;
-            if (!p)
-                check_null(x, overflow || total > x->lim.max_size, gfp, 8, 3);
+            if (!p) {
+                bool large = total > x->lim.max_cache_size;
+                check_null(x, overflow || total > x->lim.max_size, gfp,
+                           large ? (total >> x->lim.page_shift) + 1 : 8,
+                           large ? (unsigned)oracle_get_order(x->lim.page_shift, total) : 3);
+            }
         }
         return;
     }
@@ -612,7 +616,8 @@ static void op_ksize(struct exec *x, const struct kh_op *op)
 {
     void *p;
     struct xbind *b = resolve_ptr(x, &op->args[0], &p);
-    bool legal = op->args[0].ptr_kind == KH_PTR_NULL || op->args[0].ptr_kind == KH_PTR_ZERO_SIZE ||
+    /* ksize of NULL or ZERO_SIZE_PTR (however it was obtained) is 0 */
+    bool legal = ZERO_OR_NULL_PTR(p) ||
                  (b && op->args[0].offset == 0 && block_live(x, b) && b->api == API_KMALLOC);
     if (!admit(x, legal))
         return;
