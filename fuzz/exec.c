@@ -280,6 +280,17 @@ static struct xbind *resolve_ptr(struct exec *x, const struct kh_operand *a, voi
     return b;
 }
 
+/* Does a block made through b->api count as `api` memory? kvmalloc memory
+ * is kmalloc or vmalloc memory, and kfree/vfree/ksize take it as such. */
+static bool api_matches(struct exec *x, const struct xbind *b, enum api api, const void *addr)
+{
+    if (b->api == api)
+        return true;
+    if (b->api == API_KVMALLOC && (api == API_KMALLOC || api == API_VMALLOC))
+        return api == (kh_is_vmalloc_addr(x->kh, addr) ? API_VMALLOC : API_KMALLOC);
+    return false;
+}
+
 /* Is freeing operand `a`, which evaluates to addr, through `api` legal?
  * What the call receives decides: NULL (written as NULL, or held by a
  * binding whose allocation failed) is ignored by every free function, and
@@ -291,7 +302,7 @@ static bool legal_free(struct exec *x, const struct kh_operand *a, struct xbind 
         return true;
     if (addr == ZERO_SIZE_PTR)  /* mempool: a size-0 kmalloc pool's element */
         return api == API_KMALLOC || api == API_KVMALLOC || api == API_MEMPOOL;
-    return b && a->offset == 0 && block_live(x, b) && b->api == api;
+    return b && a->offset == 0 && block_live(x, b) && api_matches(x, b, api, addr);
 }
 
 /* Applies the misuse policy. Returns true when the op should run. */
@@ -618,7 +629,7 @@ static void op_ksize(struct exec *x, const struct kh_op *op)
     struct xbind *b = resolve_ptr(x, &op->args[0], &p);
     /* ksize of NULL or ZERO_SIZE_PTR (however it was obtained) is 0 */
     bool legal = ZERO_OR_NULL_PTR(p) ||
-                 (b && op->args[0].offset == 0 && block_live(x, b) && b->api == API_KMALLOC);
+                 (b && op->args[0].offset == 0 && block_live(x, b) && api_matches(x, b, API_KMALLOC, p));
     if (!admit(x, legal))
         return;
     size_t ks = kh_ksize(x->kh, p);
