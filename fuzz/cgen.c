@@ -672,11 +672,12 @@ int cgen_write(FILE *f, const struct cgen_input *in)
             "// Build and run from the repository root:\n"
             "//   clang -std=c11 -D_GNU_SOURCE -g -fsanitize=address,undefined \\\n"
             "//       -fno-sanitize-recover=undefined -Iallocator \\\n"
-            "//       %s.c allocator/*.c -lpthread -o %s && ./%s\n"
+            "//       %s allocator/*.c -lpthread -o %s && ./%s\n"
             "// While the bug is there it prints \"finding: %s\"\n"
             "// and exits 1; once it is fixed it prints \"no finding\" and exits 0.\n\n",
             in->name, in->title ? in->title : "(no finding on the build that wrote it)", in->source,
-            text_base, settings + 3, in->name, in->name, in->name, in->title ? in->title : "...");
+            text_base, settings + 3, in->c_path ? in->c_path : in->name, in->name, in->name,
+            in->title ? in->title : "...");
     fputs(runtime_text, f);
 
     fprintf(f, "\nint main(void)\n{\n    struct kh_config cfg;\n");
