@@ -563,7 +563,9 @@ static void emit_op(struct gen *g, size_t i, bool misuse)
                 fprintf(f, "    forget(%s);\n", base);
             break;
         }
-        fprintf(f, "    {\n        struct old_block *ob = before_realloc(%s, %s, NULL);\n", pe, s1);
+        /* what must survive: the oldsize bytes it copies */
+        num(s2, sizeof(s2), a[1].u < a[2].u ? a[1].u : a[2].u);
+        fprintf(f, "    {\n        struct old_block *ob = before_realloc(%s, %s, NULL);\n", pe, s2);
         fprintf(f, "        %s = kh_kvrealloc(kh, %s, %s, %s, %s);\n", r, pe, s0, s1, gt);
         fprintf(f, "        check_kvrealloc(%s, ob, %s, %s, %s);\n    }\n", r, s0, s1, gt);
         break;

@@ -983,16 +983,19 @@ static void op_kvrealloc(struct exec *x, const struct kh_op *op)
 {
     void *old;
     struct xbind *ob = resolve_ptr(x, &op->args[0], &old);
-    /* kvrealloc copies oldsize bytes from p when it grows: from NULL (or
-     * ZERO_SIZE_PTR) only nothing may be copied. */
-    bool legal = ZERO_OR_NULL_PTR(old)
-                     ? op->args[1].u == 0 || op->args[1].u >= op->args[2].u
-                     : (legal_free(x, &op->args[0], ob, API_KVMALLOC, old) ||
-                        legal_free(x, &op->args[0], ob, API_KMALLOC, old) ||
-                        legal_free(x, &op->args[0], ob, API_VMALLOC, old)) &&
-                           ob && ob->req == op->args[1].u;
-    if (!legal && ZERO_OR_NULL_PTR(old) && x->opt.misuse == EXEC_MISUSE_EXPECT) {
-        /* that copy faults (in the kernel too): a crash, not a report */
+    /* kvrealloc(p, oldsize, newsize) returns p untouched unless it grows;
+     * growing, it copies oldsize bytes from p and kvfrees p: p must be live
+     * and hold oldsize bytes (none from NULL or ZERO_SIZE_PTR). */
+    uint64_t oldsize = op->args[1].u;
+    bool legal = oldsize >= op->args[2].u ||
+                 (ZERO_OR_NULL_PTR(old)
+                      ? oldsize == 0
+                      : (legal_free(x, &op->args[0], ob, API_KVMALLOC, old) ||
+                         legal_free(x, &op->args[0], ob, API_KMALLOC, old) ||
+                         legal_free(x, &op->args[0], ob, API_VMALLOC, old)) &&
+                            ob && oldsize <= ob->req);
+    if (!legal && x->opt.misuse == EXEC_MISUSE_EXPECT) {
+        /* that copy reads what is not there first: a crash, not a report */
         x->skipped++;
         x->out[x->nout - 1].skipped = true;
         return;
@@ -1001,7 +1004,7 @@ static void op_kvrealloc(struct exec *x, const struct kh_op *op)
         return;
     size_t newsize = op->args[2].u;
     gfp_t gfp = (gfp_t)op->args[3].u;
-    size_t keep = legal && ob && block_live(x, ob) ? (ob->req < newsize ? ob->req : newsize) : 0;
+    size_t keep = legal && ob && block_live(x, ob) ? (oldsize < newsize ? oldsize : newsize) : 0;
     if (keep > PATTERN_CAP)
         keep = PATTERN_CAP;
     if (keep)
