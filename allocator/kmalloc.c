@@ -475,7 +475,7 @@ static void resize_in_place(struct kh *kh, void *p, struct kptr *k, size_t ks, s
 
 static void *do_krealloc(struct kh *kh, const void *p, size_t new_size, gfp_t gfp, uintptr_t caller)
 {
-    if (!p || p == ZERO_SIZE_PTR)
+    if (ZERO_OR_NULL_PTR(p))   /* krealloc takes every address up to ZERO_SIZE_PTR as it */
         return do_kmalloc(kh, new_size, gfp, caller);
     struct kptr k;
     if (!resolve(kh, p, "krealloc", caller, &k))

@@ -310,7 +310,7 @@ static void emit_op(struct gen *g, size_t i, bool misuse)
     }
     case KH_OP_KSIZE:
         ptr_expr(g, &a[0], pe, sizeof(pe));
-        if (misuse || a[0].ptr_kind == KH_PTR_NULL || a[0].ptr_kind == KH_PTR_ZERO_SIZE)
+        if (misuse || a[0].ptr_kind == KH_PTR_NULL || a[0].ptr_kind == KH_PTR_ZERO_SIZE)  /* no block */
             fprintf(f, "    (void)kh_ksize(kh, %s);\n", pe);
         else
             fprintf(f, "    check_ksize(%s, kh_ksize(kh, %s));\n", pe, pe);
@@ -563,7 +563,9 @@ static void emit_op(struct gen *g, size_t i, bool misuse)
                 fprintf(f, "    forget(%s);\n", base);
             break;
         }
-        fprintf(f, "    {\n        struct old_block *ob = before_realloc(%s, %s, NULL);\n", pe, s1);
+        /* what must survive: the oldsize bytes it copies */
+        num(s2, sizeof(s2), a[1].u < a[2].u ? a[1].u : a[2].u);
+        fprintf(f, "    {\n        struct old_block *ob = before_realloc(%s, %s, NULL);\n", pe, s2);
         fprintf(f, "        %s = kh_kvrealloc(kh, %s, %s, %s, %s);\n", r, pe, s0, s1, gt);
         fprintf(f, "        check_kvrealloc(%s, ob, %s, %s, %s);\n    }\n", r, s0, s1, gt);
         break;
@@ -672,11 +674,12 @@ int cgen_write(FILE *f, const struct cgen_input *in)
             "// Build and run from the repository root:\n"
             "//   clang -std=c11 -D_GNU_SOURCE -g -fsanitize=address,undefined \\\n"
             "//       -fno-sanitize-recover=undefined -Iallocator \\\n"
-            "//       %s.c allocator/*.c -lpthread -o %s && ./%s\n"
+            "//       %s allocator/*.c -lpthread -o %s && ./%s\n"
             "// While the bug is there it prints \"finding: %s\"\n"
             "// and exits 1; once it is fixed it prints \"no finding\" and exits 0.\n\n",
             in->name, in->title ? in->title : "(no finding on the build that wrote it)", in->source,
-            text_base, settings + 3, in->name, in->name, in->name, in->title ? in->title : "...");
+            text_base, settings + 3, in->c_path ? in->c_path : in->name, in->name, in->name,
+            in->title ? in->title : "...");
     fputs(runtime_text, f);
 
     fprintf(f, "\nint main(void)\n{\n    struct kh_config cfg;\n");

@@ -29,6 +29,7 @@ struct cgen_input {
     long last_op;                            /* last operation to emit; -1: all */
     const char *source;                      /* the crash input, for the header */
     const char *name;                        /* program base name */
+    const char *c_path;                      /* where the program is written */
     const char *text_name;                   /* the text trace written next to it */
 };
 

@@ -61,6 +61,16 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     kh_trace_init(&t);
     if (kh_trace_decode_subset(data, size, target_ops, sizeof(target_ops), &t) != 0)
         abort();
+    /* An input with the "KHT" header decodes with every operation; injected
+     * faults count allocation attempts, which the designs make differently,
+     * so such inputs compare nothing the spec fixes: keep them out. */
+    for (size_t i = 0; i < t.n; i++) {
+        uint8_t c = t.ops[i].code;
+        if (c == KH_OP_FAIL_NTH || c == KH_OP_FAIL_FROM || c == KH_OP_FAIL_RANDOM) {
+            kh_trace_free(&t);
+            return -1;
+        }
+    }
     const struct exec_outcome *out[2];
     size_t n[2];
     for (int i = 0; i < 2; i++) {

@@ -73,6 +73,7 @@ struct exec {
     bool misuse;           /* the current op is a caller misuse being run */
     bool tainted_operand;  /* the current op names a binding a misuse touched */
     bool reused_operand;   /* it names a stale pointer into memory in use again */
+    bool undetectable;     /* its misuse is one nothing could report (not run under EXPECT) */
     bool finding;
     uint64_t injected_before;  /* kh_fault_injected() when the op started */
     struct exec_finding *f;
@@ -216,6 +217,19 @@ static void untrack(struct exec *x, struct xbind *b)
     }
 }
 
+/* A legal free of b: a cache object freed through kfree/kvfree leaves its
+ * cache with one object fewer. */
+static struct xbind *binding(struct exec *x, int32_t var);
+static void release(struct exec *x, struct xbind *b)
+{
+    if (b->api == API_CACHE && block_live(x, b)) {
+        struct xbind *c = binding(x, b->owner);
+        if (c && c->live)
+            c->live--;
+    }
+    untrack(x, b);
+}
+
 /* After a misuse ran (EXPECT/RUN), whatever it touched is in an unknown
  * state: drop it from the model so no later operation counts as legal use. */
 static void forget(struct exec *x, struct xbind *b)
@@ -303,8 +317,10 @@ static enum kh_ptr_kind ptr_kind_of(struct exec *x, const struct kh_operand *a)
     struct xbind *b = resolve_ptr(x, a, &addr);
     if (b && !b->p)
         return KH_PTR_NULL;  /* resolve_ptr passes NULL whatever the offset */
-    if (b && b->p == ZERO_SIZE_PTR && a->offset == 0)
-        return KH_PTR_ZERO_SIZE;
+    /* ZERO_OR_NULL_PTR: the kernel takes every address up to ZERO_SIZE_PTR
+     * (kmalloc(0)'s result minus a few bytes) as ZERO_SIZE_PTR. */
+    if (b && (uintptr_t)addr <= (uintptr_t)ZERO_SIZE_PTR)
+        return addr ? KH_PTR_ZERO_SIZE : KH_PTR_NULL;
     return a->ptr_kind;
 }
 
@@ -331,9 +347,23 @@ static bool legal_free(struct exec *x, const struct kh_operand *a, struct xbind 
      * take the kmalloc-backed ones, vfree the vmalloc-backed ones, and
      * kvfree any of the three. */
     bool vm = kh_is_vmalloc_addr(x->kh, b->p);
+    /* kfree/kvfree/ksize find a cache object's cache from its slab (SLUB and
+     * SLAB; real SLOB would misread it, silently). */
+    if (b->api == API_CACHE && (api == API_KMALLOC || api == API_KVMALLOC)) {
+        if (kh_get_config(x->kh)->slab != KH_SLAB_SLOB)
+            return true;
+        x->undetectable = true;
+        return false;
+    }
     if (b->api == API_KVMALLOC)
         return (api == API_KMALLOC && !vm) || (api == API_VMALLOC && vm);
     return api == API_KVMALLOC && (b->api == API_KMALLOC || b->api == API_VMALLOC);
+}
+
+/* Is operand `a` (binding b) a live kmem_cache object? */
+static bool cache_object(struct exec *x, const struct kh_operand *a, struct xbind *b)
+{
+    return b && a->offset == 0 && b->api == API_CACHE && block_live(x, b);
 }
 
 /* A large kmalloc is a compound page block: free_pages with its order frees
@@ -353,7 +383,7 @@ static bool admit(struct exec *x, bool legal)
         return false;
     }
     /* Misuse nobody could detect (see in_use_again) is not run under EXPECT. */
-    if (!legal && x->reused_operand && x->opt.misuse == EXEC_MISUSE_EXPECT) {
+    if (!legal && (x->reused_operand || x->undetectable) && x->opt.misuse == EXEC_MISUSE_EXPECT) {
         x->skipped++;
         x->out[x->nout - 1].skipped = true;
         return false;
@@ -605,6 +635,8 @@ static void op_krealloc(struct exec *x, const struct kh_op *op, size_t n, size_t
      * without looking at p */
     bool legal = ptr_kind_of(x, &op->args[0]) == KH_PTR_NULL || legal_free(x, &op->args[0], ob, API_KMALLOC) ||
                  (overflow && op->code == KH_OP_KREALLOC_ARRAY);
+    if (legal && cache_object(x, &op->args[0], ob))
+        legal = !(x->undetectable = true);  /* legal in 6.1, but its cache bookkeeping is not modelled */
     if (!admit(x, legal)) {
         json_ptr(x, NULL);
         return;
@@ -640,7 +672,7 @@ static void op_krealloc(struct exec *x, const struct kh_op *op, size_t n, size_t
     note_alloc(x, p);
     struct xbind *rb = result(x);
     rb->api = API_KMALLOC;
-    if (!ob || !old || old == ZERO_SIZE_PTR) {
+    if (!ob || ZERO_OR_NULL_PTR(old)) {
         /* krealloc(NULL, n) is kmalloc(n) */
         x->out[x->nout - 1].ok = p != NULL;
         if (p && p != ZERO_SIZE_PTR) {
@@ -723,7 +755,7 @@ static void op_kfree(struct exec *x, const struct kh_op *op, bool sensitive)
     if (!admit(x, legal_free(x, &op->args[0], b, API_KMALLOC)))
         return;
     if (b && !x->misuse && block_live(x, b))
-        untrack(x, b);
+        release(x, b);
     else if (x->misuse)
         forget(x, b);   /* a variable holding NULL stays as it is */
     if (sensitive)
@@ -1014,7 +1046,11 @@ static void op_free_pages_exact(struct exec *x, const struct kh_op *op)
             kh_free_pages_exact(x->kh, p, 0);
         return;
     }
-    bool legal = null_noop || (legal_free(x, &op->args[0], b, API_EXACT) && p && b->req == op->args[1].u);
+    /* it frees PAGE_ALIGN(size) bytes page by page: any size of the same
+     * page count is the allocation's own */
+    size_t page = (size_t)1 << x->lim.page_shift;
+    bool legal = null_noop || (legal_free(x, &op->args[0], b, API_EXACT) && p &&
+                               (b->req + page - 1) / page == (op->args[1].u + page - 1) / page);
     if (!admit(x, legal))
         return;
     if (legal && b)
@@ -1057,20 +1093,19 @@ static void op_vfree(struct exec *x, const struct kh_op *op, enum api api)
                  (legal_free(x, &op->args[0], b, api) ||
                   (api == API_KVMALLOC && legal_free(x, &op->args[0], b, API_KMALLOC)) ||
                   (api == API_KVMALLOC && legal_free(x, &op->args[0], b, API_VMALLOC)));
-    if (op->code == KH_OP_KVFREE_SENSITIVE)
-        legal = legal && (!b || ZERO_OR_NULL_PTR(b->p) || op->args[1].u <= b->req);  /* clears len bytes */
-    if (!legal && op->code == KH_OP_KVFREE_SENSITIVE && x->opt.misuse == EXEC_MISUSE_EXPECT && b &&
-        !ZERO_OR_NULL_PTR(b->p) && op->args[1].u > b->req) {
-        /* clearing past the block is ASan's to catch, not a report the
-         * allocator could make: not run where a report is required */
-        x->skipped++;
-        x->out[x->nout - 1].skipped = true;
-        return;
+    if (op->code == KH_OP_KVFREE_SENSITIVE) {
+        /* it clears len bytes at p before freeing */
+        legal = legal && (ZERO_OR_NULL_PTR(p) || (b && op->args[1].u <= b->req));
+        /* Clearing memory that is not the block's is ASan's to catch, before
+         * the allocator could report anything: not run where a report is
+         * required. */
+        if (!legal && !ZERO_OR_NULL_PTR(p) && op->args[1].u > 0)
+            x->undetectable = true;
     }
     if (!admit(x, legal))
         return;
     if (legal && b && p)
-        untrack(x, b);
+        release(x, b);
     else if (!legal)
         forget(x, b);
     if (op->code == KH_OP_VFREE)
@@ -1087,13 +1122,16 @@ static void op_kvrealloc(struct exec *x, const struct kh_op *op)
     struct xbind *ob = resolve_ptr(x, &op->args[0], &old);
     /* kvrealloc copies oldsize bytes from p, but only when it grows: with
      * oldsize >= newsize it returns p untouched, whatever p and oldsize are.
-     * Otherwise NULL and ZERO_SIZE_PTR (no binding) need oldsize 0, and a
-     * block its own size. */
+     * Otherwise NULL and ZERO_SIZE_PTR need oldsize 0, and a block at most
+     * its own size (copying less is harmless). */
     bool no_copy = op->args[1].u >= op->args[2].u;
-    bool legal = (legal_free(x, &op->args[0], ob, API_KVMALLOC) ||
-                  legal_free(x, &op->args[0], ob, API_KMALLOC) ||
-                  legal_free(x, &op->args[0], ob, API_VMALLOC)) &&
-                 (no_copy || op->args[1].u <= (ob ? ob->req : 0));   /* copying less is harmless */
+    bool legal = no_copy ||
+                 ((legal_free(x, &op->args[0], ob, API_KVMALLOC) ||
+                   legal_free(x, &op->args[0], ob, API_KMALLOC) ||
+                   legal_free(x, &op->args[0], ob, API_VMALLOC)) &&
+                  op->args[1].u <= (ob && block_live(x, ob) ? ob->req : 0));
+    if (legal && !no_copy && cache_object(x, &op->args[0], ob))
+        legal = !(x->undetectable = true);  /* legal in 6.1; its cache bookkeeping is not modelled */
     if (!admit(x, legal))
         return;
     size_t newsize = op->args[2].u;
@@ -1119,8 +1157,13 @@ static void op_kvrealloc(struct exec *x, const struct kh_op *op)
         if (x->opt.checks && p != old)
             finding(x, "wrong result", "oracle", "kvrealloc(%p, %" PRIu64 ", %zu) returned %p, not p",
                     old, op->args[1].u, newsize, p);
-        else if (ob)
+        else if (ob && op->args[0].offset == 0 && (block_live(x, ob) || ZERO_OR_NULL_PTR(ob->p)))
             *rb = *ob;
+        else {
+            rb->p = p;
+            rb->api = API_KVMALLOC;
+            rb->tainted = !ZERO_OR_NULL_PTR(p);  /* handed back as it was: a wild or stale pointer */
+        }
         return;
     }
     if (x->opt.checks && p && p != ZERO_SIZE_PTR && keep) {
@@ -1317,9 +1360,21 @@ static void op_pool_free(struct exec *x, const struct kh_op *op)
     bool legal = ptr_kind_of(x, &op->args[0]) == KH_PTR_NULL ||
                  (pb && pb->alive && (zero_element || legal_free(x, &op->args[0], b, API_MEMPOOL)) &&
                   b->owner == op->args[1].var);
+    if (p == ZERO_SIZE_PTR && !legal) {
+        /* ZERO_SIZE_PTR is what a 0-byte kmalloc pool hands out, so any
+         * copy of it may go back to one. Given to another pool it joins the
+         * reserve while there is room, which nothing can notice: not run
+         * where a report is required. */
+        legal = pb && pb->alive && pb->req == 0;
+        if (!legal && x->opt.misuse == EXEC_MISUSE_EXPECT) {
+            x->skipped++;
+            x->out[x->nout - 1].skipped = true;
+            return;
+        }
+    }
     if (!admit(x, legal) || !pb)
         return;
-    if (legal && b && p) {
+    if (legal && b && p && b->owner == op->args[1].var) {
         untrack(x, b);
         b->held = false;
         pb->live--;
@@ -1652,6 +1707,7 @@ bool exec_run(struct exec *x, const struct kh_trace *t, struct exec_finding *f)
         x->misuse = false;
         x->tainted_operand = false;
         x->reused_operand = false;
+        x->undetectable = false;
         struct exec_outcome *o = &x->out[x->nout++];
         memset(o, 0, sizeof(*o));
         o->code = t->ops[i].code;

@@ -324,10 +324,12 @@ static void check_krealloc(void *p, const struct old_block *ob, size_t size, gfp
     const void *old = ob->p;
     if (ZERO_OR_NULL_PTR(old)) {
         /* krealloc(NULL, n) is kmalloc(n) */
+        bool large = size > kmalloc_max_cache_size;
         if (p && p != ZERO_SIZE_PTR)
             track(p, size);
         else if (!p)
-            check_null(overflow || size > kmalloc_max_size, gfp, 8, 3);
+            check_null(overflow || size > kmalloc_max_size, gfp,
+                       large ? (size >> kh_config_page_shift) + 1 : 8, large ? (unsigned)order_of(size) : 3);
         return;
     }
     if (size == 0 && !overflow) {

@@ -247,6 +247,7 @@ int main(int argc, char **argv)
         .last_op = res2.found ? res2.op_index : -1,
         .source = t.input,
         .name = name,
+        .c_path = path_c,
         .text_name = path_txt,
     };
     FILE *cf = fopen(path_c, "w");
