@@ -618,10 +618,12 @@ static void resize_aliases(struct exec *x, uint32_t id, size_t req)
 {
     for (size_t i = 0; i < x->nb; i++) {
         struct xbind *b = &x->b[i];
-        if (b->type == KH_VAL_PTR && b->id == id && b->p)
+        /* block_live too: a binding with no block (NULL, ZERO_SIZE_PTR)
+         * keeps id 0, which is also the first block's */
+        if (b->type == KH_VAL_PTR && b->id == id && block_live(x, b))
             b->req = req;
         for (uint32_t j = 0; b->elems && j < b->count; j++)
-            if (b->elems[j].type == KH_VAL_PTR && b->elems[j].id == id && b->elems[j].p)
+            if (b->elems[j].type == KH_VAL_PTR && b->elems[j].id == id && block_live(x, &b->elems[j]))
                 b->elems[j].req = req;
     }
 }
@@ -1137,7 +1139,8 @@ static void op_kvrealloc(struct exec *x, const struct kh_op *op)
     size_t newsize = op->args[2].u;
     gfp_t gfp = (gfp_t)op->args[3].u;
     /* what kvrealloc copies: oldsize bytes (it may be below the block's size) */
-    size_t keep = legal && ob && block_live(x, ob) ? (ob->req < newsize ? ob->req : newsize) : 0;
+    size_t keep = legal && !no_copy && ob && op->args[0].offset == 0 && block_live(x, ob)
+                      ? (ob->req < newsize ? ob->req : newsize) : 0;
     if (keep > op->args[1].u)
         keep = op->args[1].u;
     if (keep > PATTERN_CAP)
