@@ -66,6 +66,9 @@ struct zone {
 
 struct kh_shrinker { kh_shrink_fn fn; void *ctx; };
 
+/* Reports kept in the log between clears; later ones are only counted. */
+#define KH_REPORT_LOG_MAX 1024
+
 struct kh_report_state {
     enum kh_report_mode mode;
     bool quiet;

@@ -1150,8 +1150,14 @@ void kh_free_pages_exact(struct kh *kh, void *virt, size_t size)
 {
     unsigned long addr = (unsigned long)virt;
     unsigned long end = addr + ((size + kh->page_size - 1) & ~(kh->page_size - 1));
-    for (; addr < end; addr += kh->page_size)
+    for (; addr < end; addr += kh->page_size) {
         kh_free_pages(kh, addr, 0);
+        /* Past the arena the kernel's virt_to_page runs off the memory map
+         * and the next free oopses: one report, then stop (a wild size
+         * would otherwise loop for hours). */
+        if (addr && !kh_addr_in_arena(kh, (const void *)addr))
+            return;
+    }
 }
 
 void *alloc_pages_exact(size_t size, gfp_t gfp) { return kh_alloc_pages_exact(kh_default(), size, gfp); }

@@ -99,6 +99,11 @@ void kh_vreport(struct kh *kh, enum kh_severity sev, enum kh_report_class cls,
     rs->count_cls[cls]++;
     if (rs->mode == KH_REPORT_COUNT && !rs->hook)
         return;
+    /* A flood (a wild free_pages_exact reports every page) is counted but
+     * not kept, as the kernel's printk ratelimit would drop it: memory stays
+     * bounded and the first KH_REPORT_LOG_MAX reports tell the story. */
+    if (rs->mode == KH_REPORT_RECORD && rs->log_len >= KH_REPORT_LOG_MAX && !rs->hook)
+        return;
 
     char *text = format_text(fmt, ap);
     struct kh_report r = {
