@@ -115,3 +115,33 @@ def test_no_overlap_across_allocators(kh):
     kh.cache_destroy(c)
     assert kh.reports() == []
     kh.assert_valid()
+
+
+def test_vmalloc_guard_pages(kh):
+    """Every vmalloc area is followed by an unmapped guard page that no
+    other area takes (SPEC 8), also when a freed area's hole is reused:
+    areas never touch, and kh_validate's vmalloc checks hold at each step."""
+    require(kh, "vmalloc")
+    rng = random.Random(8)
+    ps = kh.page_size
+    live = []
+    for step in range(120):
+        if live and rng.random() < 0.4:
+            kh.vfree(live.pop(rng.randrange(len(live))))
+        else:
+            n = rng.choice([1, ps, ps + 1, 2 * ps, 5 * ps])
+            a = kh.vmalloc(n)
+            assert a, f"step {step}: vmalloc({n}) failed"
+            live.append(a)
+        areas = sorted(kh.vm_areas(), key=lambda a: a.addr)
+        for prev, nxt in zip(areas, areas[1:]):
+            guard = prev.addr + prev.nr_pages * ps
+            assert nxt.addr > guard, (
+                f"vmalloc guard page (SPEC 8), step {step}: area {nxt.addr:#x} starts at "
+                f"{'the guard page' if nxt.addr == guard else 'inside'} of area {prev.addr:#x} "
+                f"({prev.nr_pages} pages)")
+        kh.assert_valid(f"step {step}")
+    for a in live:
+        kh.vfree(a)
+    assert kh.reports() == []
+    kh.assert_valid()
