@@ -271,14 +271,16 @@ def _(x):
     x.load(p + 200)
 
 
-@case("kmem_cache_double_free", K7, "kmem_cache double free",
-      alloc("double-free", "Object already free", "p", 0))
-def _(x):
-    c = x.kh.cache_create("test_cache", 200)
-    p = x.kh.cache_alloc(c)
-    x.region("p", p, 200)
-    x.kh.cache_free(c, p)
-    x.kh.cache_free(c, p)
+for q in (0, 16):   # as kfree_double_free: straight back, or quarantined
+    @case("kmem_cache_double_free" + ("_quarantined" if q else ""), K7,
+          "kmem_cache double free" + (" while the object sits in the quarantine" if q else ""),
+          alloc("double-free", "Object already free", "p", 0), quarantine_objects=q)
+    def _(x):
+        c = x.kh.cache_create("test_cache", 200)
+        p = x.kh.cache_alloc(c)
+        x.region("p", p, 200)
+        x.kh.cache_free(c, p)
+        x.kh.cache_free(c, p)
 
 
 @case("kmem_cache_invalid_free", K7, "kmem_cache invalid free (p + 1)",
@@ -597,34 +599,18 @@ def _(x):
 
 # ==== other misuse the spec names (SPEC 2, 4, 5, 9) ============================
 
-@case("kfree_double_free", "SPEC 2", "kfree double free",
-      alloc("double-free", "Object already free", "p", 0))
-def _(x):
-    p = x.kh.kmalloc(100)
-    x.region("p", p, 100)
-    x.kh.kfree(p)
-    x.kh.kfree(p)
-
-
-@case("kfree_double_free_quarantined", "SPEC 2", "kfree double free while the object sits in the quarantine",
-      alloc("double-free", "Object already free", "p", 0), quarantine_objects=16)
-def _(x):
-    # The freed object is held back from reuse but is not back on its
-    # slab's free list yet: the second free must still be seen.
-    p = x.kh.kmalloc(100)
-    x.region("p", p, 100)
-    x.kh.kfree(p)
-    x.kh.kfree(p)
-
-
-@case("kmem_cache_double_free_quarantined", "SPEC 2", "kmem_cache double free while the object sits in the quarantine",
-      alloc("double-free", "Object already free", "p", 0), quarantine_objects=16)
-def _(x):
-    c = x.kh.cache_create("test_cache", 200)
-    p = x.kh.cache_alloc(c)
-    x.region("p", p, 200)
-    x.kh.cache_free(c, p)
-    x.kh.cache_free(c, p)
+# The second free is seen whether the first put the object straight back
+# on its slab or into the quarantine (held from reuse, not on the slab's
+# free list yet).
+for q in (0, 16):
+    @case("kfree_double_free" + ("_quarantined" if q else ""), "SPEC 2",
+          "kfree double free" + (" while the object sits in the quarantine" if q else ""),
+          alloc("double-free", "Object already free", "p", 0), quarantine_objects=q)
+    def _(x):
+        p = x.kh.kmalloc(100)
+        x.region("p", p, 100)
+        x.kh.kfree(p)
+        x.kh.kfree(p)
 
 
 @case("kfree_interior", "SPEC 2", "kfree of an interior pointer (p + 1)",
