@@ -117,6 +117,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         if (op->code == KH_OP_KMEM_CACHE_CREATE && a->ok != b->ok &&
             op->args[1].u > kh_kmalloc_max_size(kh[0]) / 2)
             break;
+        /* Near exhaustion (a small zone such as DMA's 16 MiB, a huge
+         * mempool reserve) what still fits depends on the design's slab
+         * sizes: a failure for want of memory, which that side's own NULL
+         * oracle accepted, parts the models too. */
+        if (a->ok != b->ok && ((a->ok == 0 && a->memory_bound) || (b->ok == 0 && b->memory_bound)))
+            break;
         if (a->ok != b->ok || a->zero_size_ptr != b->zero_size_ptr) {
             char detail[256];
             snprintf(detail, sizeof(detail), "%s: ok %d/%d, ZERO_SIZE_PTR %d/%d",

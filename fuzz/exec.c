@@ -464,8 +464,10 @@ static void check_null(struct exec *x, bool over_limit, gfp_t gfp, unsigned long
     o->fault_injected = kh_fault_injected(x->kh) > x->injected_before;
     if (!x->opt.checks || over_limit || o->fault_injected)
         return;
-    if (memory_tight(x, gfp, pages, order))
+    if (memory_tight(x, gfp, pages, order)) {
+        o->memory_bound = true;
         return;
+    }
     finding(x, "unexpected NULL", "oracle",
             "allocation failed with memory available (%lu pages needed, order %u, gfp %#x)",
             pages, order, gfp);
@@ -947,8 +949,12 @@ static void op_cache_free_bulk(struct exec *x, const struct kh_op *op)
         if (legal) {
             untrack(x, &a->elems[i]);
             c->live--;
+        } else {
+            forget(x, &a->elems[i]);   /* a misuse run: what it did to them is unknown */
         }
     }
+    if (!legal)
+        a->tainted = true;
     kh_kmem_cache_free_bulk(x->kh, c->p, a->count, objs);
     free(objs);
 }
@@ -1271,11 +1277,11 @@ static void op_pool_create(struct exec *x, const struct kh_op *op)
     mempool_t *pool = NULL;
     struct xbind *cache = NULL;
     size_t elem = 0;
-    bool legal = true;
+    bool legal = true, tried = false;
     switch (op->code) {
     case KH_OP_MEMPOOL_CREATE_KMALLOC_POOL:
         elem = op->args[1].u;
-        if (elem <= x->lim.max_size)
+        if ((tried = elem <= x->lim.max_size))
             pool = kh_mempool_create_kmalloc_pool(x->kh, reserve_cap(min_nr, elem), elem);
         break;
     case KH_OP_MEMPOOL_CREATE_SLAB_POOL:
@@ -1292,16 +1298,19 @@ static void op_pool_create(struct exec *x, const struct kh_op *op)
             return;
         }
         elem = cache->req;
+        tried = true;
         pool = kh_mempool_create_slab_pool(x->kh, reserve_cap(min_nr, elem), cache->p);
         break;
     default:
-        if (op->args[1].u < kh_max_order(x->kh)) {
+        if ((tried = op->args[1].u < kh_max_order(x->kh))) {
             elem = kh_page_size(x->kh) << op->args[1].u;
             pool = kh_mempool_create_page_pool(x->kh, reserve_cap(min_nr, elem), (int)op->args[1].u);
         }
         break;
     }
     note_alloc(x, pool);
+    /* a create that was made fails only when its reserve cannot be filled */
+    x->out[x->nout - 1].memory_bound = !pool && tried;
     struct xbind *b = result(x);
     b->p = pool;
     b->alive = pool != NULL;
@@ -1435,7 +1444,9 @@ static void op_access(struct exec *x, const struct kh_op *op, bool write)
     bool legal = false;
     if (b && block_live(x, b) && p) {
         int64_t base = op->args[0].offset;
-        legal = base >= 0 && (uint64_t)base + off <= b->req && len <= b->req - (uint64_t)base - off;
+        /* in this order, so that no sum can wrap */
+        legal = base >= 0 && (uint64_t)base <= b->req && off <= b->req - (uint64_t)base &&
+                len <= b->req - (uint64_t)base - off;
     }
     if (x->opt.misuse == EXEC_MISUSE_EXPECT && !legal) {
         x->skipped++;  /* only ASan could judge it, and it would end the run */
@@ -1444,7 +1455,7 @@ static void op_access(struct exec *x, const struct kh_op *op, bool write)
     }
     if (!admit(x, legal) || !p)
         return;
-    uint8_t *at = (uint8_t *)p + off;
+    uint8_t *at = (uint8_t *)((uintptr_t)p + (uintptr_t)off);   /* integer sum: off may be wild under RUN */
     if (write) {
         memset(at, (int)op->args[3].u, len);
         /* The caller owns those bytes now: patterns no longer apply. */

@@ -58,6 +58,7 @@ struct exec_outcome {
     bool skipped;
     bool misuse;            /* ran although it is a caller misuse (EXPECT/RUN) */
     bool fault_injected;    /* an injected failure happened during the op */
+    bool memory_bound;      /* it failed for want of memory (enough was not left) */
 };
 
 struct exec;
