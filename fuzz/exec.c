@@ -292,6 +292,8 @@ static struct xbind *resolve_ptr(struct exec *x, const struct kh_operand *a, voi
         struct xbind *arr = binding(x, a->var);
         if (arr && arr->elems && a->elem < arr->count)
             b = &arr->elems[a->elem];
+        if (arr && arr->tainted)
+            x->tainted_operand = true;   /* whatever a misuse left in it */
         break;
     }
     }
@@ -314,13 +316,13 @@ static enum kh_ptr_kind ptr_kind_of(struct exec *x, const struct kh_operand *a)
     if (a->ptr_kind != KH_PTR_VAR && a->ptr_kind != KH_PTR_ELEM)
         return a->ptr_kind;
     void *addr;
-    struct xbind *b = resolve_ptr(x, a, &addr);
-    if (b && !b->p)
-        return KH_PTR_NULL;  /* resolve_ptr passes NULL whatever the offset */
+    resolve_ptr(x, a, &addr);
+    if (!addr)
+        return KH_PTR_NULL;  /* a name holding NULL, or an element past the array's end */
     /* ZERO_OR_NULL_PTR: the kernel takes every address up to ZERO_SIZE_PTR
      * (kmalloc(0)'s result minus a few bytes) as ZERO_SIZE_PTR. */
-    if (b && (uintptr_t)addr <= (uintptr_t)ZERO_SIZE_PTR)
-        return addr ? KH_PTR_ZERO_SIZE : KH_PTR_NULL;
+    if ((uintptr_t)addr <= (uintptr_t)ZERO_SIZE_PTR)
+        return KH_PTR_ZERO_SIZE;
     return a->ptr_kind;
 }
 
