@@ -305,6 +305,12 @@ static struct xbind *resolve_ptr(struct exec *x, const struct kh_operand *a, voi
     if (b && b->type == KH_VAL_PTR && !ZERO_OR_NULL_PTR(*addr) && !block_live(x, b) &&
         in_use_again(x, *addr))
         x->reused_operand = true;
+    /* An offset that lands exactly on another live block's start names that
+     * block as far as any check can tell (p1+4096 may be the next slab's
+     * first object). */
+    if (b && b->type == KH_VAL_PTR && a->offset != 0 && !ZERO_OR_NULL_PTR(*addr) &&
+        shadow_find(&x->shadow, (uintptr_t)*addr))
+        x->reused_operand = true;
     return b;
 }
 
