@@ -978,7 +978,9 @@ static void op_cache_destroy(struct exec *x, const struct kh_op *op)
     if (!admit(x, legal) || !c)
         return;
     kh_kmem_cache_destroy(x->kh, c->p);
-    if (legal)
+    /* Destroyed with objects out, the cache is leaked, not freed (as the
+     * kernel does), and using it again is use of a destroyed cache. */
+    if (c->p)
         c->alive = false;
 }
 
