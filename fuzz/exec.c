@@ -47,6 +47,7 @@ struct xbind {
     int32_t owner;         /* cache or pool binding the object came from, -1 */
     /* caches and pools */
     bool alive;
+    bool leaked;           /* a cache destroyed with objects out: those may still be freed */
     unsigned live;         /* objects / elements outstanding */
     unsigned users;        /* pools built on this cache */
     /* arrays */
@@ -878,7 +879,7 @@ static void op_cache_free(struct exec *x, const struct kh_op *op)
     struct xbind *c = binding(x, op->args[0].var);
     void *p;
     struct xbind *b = resolve_ptr(x, &op->args[1], &p);
-    bool legal = c && c->alive && legal_free(x, &op->args[1], b, API_CACHE) && p &&
+    bool legal = c && (c->alive || c->leaked) && legal_free(x, &op->args[1], b, API_CACHE) && p &&
                  p != ZERO_SIZE_PTR && b->owner == op->args[0].var;
     if (!admit(x, legal) || !c)
         return;
@@ -940,7 +941,7 @@ static void op_cache_free_bulk(struct exec *x, const struct kh_op *op)
 {
     struct xbind *c = binding(x, op->args[0].var);
     struct xbind *a = binding(x, op->args[1].var);
-    bool legal = c && c->alive && a && a->elems && a->owner == op->args[0].var;
+    bool legal = c && (c->alive || c->leaked) && a && a->elems && a->owner == op->args[0].var;
     if (a && a->type == KH_VAL_ARRAY && a->count == 0 && !a->tainted)
         legal = true;   /* nothing to free: the kernel never looks at the cache */
     if (a && a->tainted)
@@ -979,9 +980,12 @@ static void op_cache_destroy(struct exec *x, const struct kh_op *op)
         return;
     kh_kmem_cache_destroy(x->kh, c->p);
     /* Destroyed with objects out, the cache is leaked, not freed (as the
-     * kernel does), and using it again is use of a destroyed cache. */
-    if (c->p)
+     * kernel does): allocating from it again is use of a destroyed cache,
+     * freeing the objects still out is not. */
+    if (c->p) {
+        c->leaked = c->alive && !legal;
         c->alive = false;
+    }
 }
 
 static void op_alloc_pages(struct exec *x, const struct kh_op *op, bool zeroed_page)
