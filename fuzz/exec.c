@@ -240,6 +240,10 @@ static void forget(struct exec *x, struct xbind *b)
     if (block_live(x, b))
         shadow_remove(&x->shadow, (uintptr_t)b->p);
     b->tainted = true;
+    /* a cache object's fate is unknown, so is its cache's object count */
+    struct xbind *c = b->api == API_CACHE ? binding(x, b->owner) : NULL;
+    if (c && c->type == KH_VAL_CACHE)
+        c->tainted = true;
 }
 
 static void verify_all(struct exec *x)
@@ -976,6 +980,8 @@ static void op_cache_destroy(struct exec *x, const struct kh_op *op)
     }
     struct xbind *c = binding(x, op->args[0].var);
     bool legal = (c && !c->p && !c->tainted) || (c && c->alive && c->live == 0 && c->users == 0);
+    if (c && c->p && c->tainted)
+        x->tainted_operand = true;   /* objects a misuse touched: whether any are left is unknown */
     if (!admit(x, legal) || !c)
         return;
     kh_kmem_cache_destroy(x->kh, c->p);
