@@ -1068,8 +1068,12 @@ static void op_free_pages_exact(struct exec *x, const struct kh_op *op)
     /* 6.1 frees page by page through free_pages, which ignores address 0:
      * NULL is a silent no-op while the range stays within one page. */
     bool null_noop = ptr_kind_of(x, &op->args[0]) == KH_PTR_NULL && op->args[1].u <= (1ull << x->lim.page_shift);
-    /* a size of 0 covers no page at all: nothing is freed, whatever p is */
-    if (op->args[1].u == 0) {
+    /* A size of 0 covers no page at all, nor does one whose end wraps
+     * past the top of the address space (6.1 loops while addr < end):
+     * nothing is freed, whatever p is. */
+    uint64_t pg = 1ull << x->lim.page_shift;
+    uint64_t end = (uint64_t)(uintptr_t)p + ((op->args[1].u + pg - 1) & ~(pg - 1));
+    if (op->args[1].u == 0 || end <= (uint64_t)(uintptr_t)p) {
         if (admit(x, true))
             kh_free_pages_exact(x->kh, p, 0);
         return;
