@@ -131,6 +131,14 @@ unsigned kh_report_count(const struct kh *kh, enum kh_severity sev);
 unsigned kh_report_count_class(const struct kh *kh, enum kh_report_class cls);
 /* Recorded reports (RECORD mode), oldest first; NULL past the end. */
 const struct kh_report *kh_report_get(const struct kh *kh, unsigned i);
+/* Does r flag something (a caller's mistake or a broken invariant; a WARN
+ * such as "Wrong slab cache" counts)? Allocation-failure and OOM messages
+ * do not. */
+bool kh_report_is_detection(const struct kh_report *r);
+/* Is r a livelock the caller walked into (__GFP_NOFAIL with nothing left,
+ * a mempool wait nobody can end)? Those are modelled faithfully: not an
+ * allocator bug. */
+bool kh_report_is_caller_livelock(const struct kh_report *r);
 void kh_reports_clear(struct kh *kh);
 
 /* ---- Fault injection (fail_page_alloc / failslab) -------------------------

@@ -36,6 +36,16 @@ const struct kh_report *kh_report_get(const struct kh *kh, unsigned i)
     return i < kh->rep.log_len ? &kh->rep.log[i] : NULL;
 }
 
+bool kh_report_is_detection(const struct kh_report *r)
+{
+    return r->cls != KH_R_PAGE_ALLOC_FAILURE && r->cls != KH_R_OOM;
+}
+
+bool kh_report_is_caller_livelock(const struct kh_report *r)
+{
+    return r->cls == KH_R_OOM || (r->cls == KH_R_MEMPOOL && strstr(r->reason, "sleep forever"));
+}
+
 void kh_reports_clear(struct kh *kh)
 {
     for (unsigned i = 0; i < kh->rep.log_len; i++)

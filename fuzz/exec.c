@@ -1685,15 +1685,9 @@ static void judge_reports(struct exec *x, unsigned first)
     const struct kh_report *r;
     bool detected = false;
     for (unsigned i = first; (r = kh_report_get(x->kh, i)) != NULL; i++) {
-        /* The kernel flags some misuse with a WARN ("Wrong slab cache",
-         * "Trying to vfree() bad address"): that is detection too. */
-        if (r->cls != KH_R_PAGE_ALLOC_FAILURE && r->cls != KH_R_OOM)
+        if (kh_report_is_detection(r))
             detected = true;
-        if (r->severity != KH_SEV_BUG)
-            continue;
-        /* Livelocks a caller walked into (NOFAIL with nothing left, a mempool
-         * wait nobody can end) are modelled faithfully, not allocator bugs. */
-        if (r->cls == KH_R_OOM || (r->cls == KH_R_MEMPOOL && strstr(r->reason, "sleep forever")))
+        if (r->severity != KH_SEV_BUG || kh_report_is_caller_livelock(r))
             continue;
         if (!x->misuse || x->opt.misuse == EXEC_MISUSE_RUN) {
             const char *kind = x->misuse ? "misuse reported" : "allocator report";

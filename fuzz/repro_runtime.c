@@ -626,11 +626,9 @@ static void end_op(bool misuse, bool periodic)
     const struct kh_report *r;
     bool detected = false;
     for (unsigned i = 0; (r = kh_report_get(kh, i)) != NULL; i++) {
-        if (r->cls != KH_R_PAGE_ALLOC_FAILURE && r->cls != KH_R_OOM)
+        if (kh_report_is_detection(r))
             detected = true;
-        if (r->severity != KH_SEV_BUG)
-            continue;
-        if (r->cls == KH_R_OOM || (r->cls == KH_R_MEMPOOL && strstr(r->reason, "sleep forever")))
+        if (r->severity != KH_SEV_BUG || kh_report_is_caller_livelock(r))
             continue;
         if (!misuse || policy == MISUSE_RUN)
             finding(r->reason, r->subsystem, "the allocator reported:\n%s", r->text);
