@@ -1083,6 +1083,12 @@ static void op_free_pages_exact(struct exec *x, const struct kh_op *op)
     size_t page = (size_t)1 << x->lim.page_shift;
     bool legal = null_noop || (legal_free(x, &op->args[0], b, API_EXACT) && p &&
                                (b->req + page - 1) / page == (op->args[1].u + page - 1) / page);
+    /* An illegal range of more than one page sweeps over whatever follows:
+     * 6.1 frees each page whose count drops to zero, so another owner's
+     * live order-0 page goes silently (only slab, tail and free pages make
+     * a report). Nothing could report that part. */
+    if (!legal && op->args[1].u > page)
+        x->undetectable = true;
     if (!admit(x, legal))
         return;
     if (legal && b)
