@@ -106,6 +106,8 @@ struct kh {
     uintptr_t arena_bytes;      /* nr_pages << page_shift: one compare tells an arena address */
     struct page *pages;
     size_t pages_bytes;
+    uint64_t *dirty;            /* per pfn: handed out since the last reset (page_alloc.c) */
+    unsigned long dirty_lo, dirty_hi;   /* words of dirty[] that may be set; lo > hi: none */
 
     struct zone zones[MAX_NR_ZONES];
     unsigned long total_free;

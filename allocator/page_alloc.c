@@ -19,6 +19,9 @@
  * at lazy_pfn. Freed max-order blocks go on the list, never back. So
  * everything ever touched lies below the frontier or in the zone's unaligned
  * remainders, and reset only cleans that: its cost follows use, not size.
+ * Contents are cleaner still: a bitmap of the pages handed out since the
+ * last reset says which to zero, and reset zeroes them in place (a fuzzer's
+ * next input touches them again without page faults) up to a budget.
  *
  * Allocation follows Linux 6.1: zone fallback from the gfp's preferred zone
  * downwards, a fast path at the LOW watermark, a slow path at MIN with the
@@ -45,6 +48,7 @@
 #endif
 #include <fcntl.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <unistd.h>
@@ -319,6 +323,13 @@ const char *kh_page_alloc_init(struct kh *kh)
         return "cannot map the struct page array";
     }
     kh->pages = pages;
+    kh->dirty = calloc((kh->nr_pages + 63) / 64, sizeof(*kh->dirty));
+    if (!kh->dirty) {
+        kh_page_alloc_destroy(kh);
+        return "out of memory for the dirty-page map";
+    }
+    kh->dirty_lo = 1;   /* empty */
+    kh->dirty_hi = 0;
 
     setup_watermarks(kh);
     setup_lowmem_reserve(kh);
@@ -339,6 +350,8 @@ void kh_page_alloc_destroy(struct kh *kh)
         munmap(kh->pages, kh->pages_bytes);
     if (kh->memfd >= 0)
         close(kh->memfd);
+    free(kh->dirty);
+    kh->dirty = NULL;
     kh->arena = NULL;
     kh->pages = NULL;
     kh->memfd = -1;
@@ -378,6 +391,80 @@ static void scrub_arena(struct kh *kh, unsigned long from, unsigned long to)
     kh_poison(va, (size_t)len);
 }
 
+/* ---- dirty pages ----
+ * A page is dirty from the moment it is handed out (as part of a block, or
+ * reserved at the boot hand-over) until the next reset: only dirty pages
+ * can hold data or be unpoisoned, so only they need cleaning. Reset zeroes
+ * them in place, up to SCRUB_KEEP_BYTES, rather than dropping them from the
+ * memfd: the next input most likely touches the same pages again, and a
+ * page kept mapped costs it no page fault (nor the host's clearing of the
+ * page). Runs past that budget are dropped, so a long fuzzing run does not
+ * keep the largest input's footprint. */
+#define SCRUB_KEEP_BYTES (8ul << 20)
+
+static void mark_dirty(struct kh *kh, unsigned long start, unsigned long n)
+{
+    unsigned long end = start + n;
+    for (unsigned long pfn = start; pfn < end;) {
+        unsigned bit = pfn & 63;
+        unsigned long take = 64 - bit < end - pfn ? 64 - bit : end - pfn;
+        kh->dirty[pfn >> 6] |= (take == 64 ? ~0ull : ((1ull << take) - 1)) << bit;
+        pfn += take;
+    }
+    unsigned long lo = start >> 6, hi = (end - 1) >> 6;
+    if (kh->dirty_lo > kh->dirty_hi) {   /* nothing dirty yet */
+        kh->dirty_lo = lo;
+        kh->dirty_hi = hi;
+    } else {
+        kh->dirty_lo = lo < kh->dirty_lo ? lo : kh->dirty_lo;
+        kh->dirty_hi = hi > kh->dirty_hi ? hi : kh->dirty_hi;
+    }
+}
+
+static void scrub_run(struct kh *kh, unsigned long from, unsigned long to, size_t *keep)
+{
+    unsigned char *va = kh_pfn_to_virt(kh, from);
+    size_t len = (size_t)(to - from) << kh->page_shift;
+    if (len <= *keep) {
+        kh_unpoison(va, len);
+        memset(va, 0, len);
+        *keep -= len;
+    } else if (fallocate(kh->memfd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE,
+                         (off_t)(va - kh->arena), (off_t)len) != 0) {
+        kh_unpoison(va, len);
+        memset(va, 0, len);
+    }
+    kh_poison(va, len);
+}
+
+/* Cleans every dirty run of pages and forgets them. */
+static void scrub_dirty(struct kh *kh)
+{
+    size_t keep = SCRUB_KEEP_BYTES;
+    unsigned long run = KH_NO_PFN;
+    for (unsigned long w = kh->dirty_lo; w <= kh->dirty_hi && kh->dirty_lo <= kh->dirty_hi; w++) {
+        uint64_t bits = kh->dirty[w];
+        kh->dirty[w] = 0;
+        for (unsigned b = 0; b < 64;) {
+            bool set = (bits >> b) & 1;
+            unsigned long pfn = (w << 6) + b;
+            if (set && run == KH_NO_PFN)
+                run = pfn;
+            if (!set && run != KH_NO_PFN) {
+                scrub_run(kh, run, pfn, &keep);
+                run = KH_NO_PFN;
+            }
+            /* skip the rest of a word that is all set or all clear */
+            uint64_t rest = set ? ~bits >> b : bits >> b;
+            b = rest ? b + (unsigned)__builtin_ctzll(rest) : 64;
+        }
+    }
+    if (run != KH_NO_PFN)
+        scrub_run(kh, run, (kh->dirty_hi + 1) << 6, &keep);
+    kh->dirty_lo = 1;
+    kh->dirty_hi = 0;
+}
+
 static void undo_reservations(struct kh *kh);   /* boot hand-over section */
 
 void kh_page_alloc_reset(struct kh *kh)
@@ -388,9 +475,8 @@ void kh_page_alloc_reset(struct kh *kh)
             continue;
         zero_meta(kh, zone->start_pfn, zone->lazy_pfn);
         zero_meta(kh, zone->lazy_end, zone->end_pfn);
-        scrub_arena(kh, zone->start_pfn, zone->lazy_pfn);
-        scrub_arena(kh, zone->lazy_end, zone->end_pfn);
     }
+    scrub_dirty(kh);
     undo_reservations(kh);   /* boot-time reservations end with the boot */
     reset_free_state(kh);
     kh->in_reclaim = false;
@@ -518,6 +604,7 @@ static void prepare_context(const struct kh *kh, gfp_t gfp, unsigned order,
 
 static struct page *finish_alloc(struct kh *kh, unsigned long pfn, gfp_t gfp, unsigned order)
 {
+    mark_dirty(kh, pfn, 1ul << order);
     unpoison_block(kh, pfn, order);
     if (gfp & __GFP_ZERO)
         memset(kh_pfn_to_virt(kh, pfn), 0, kh->page_size << order);
@@ -1021,6 +1108,7 @@ static unsigned long cut_reserved(struct kh *kh, struct zone *zone, unsigned lon
         p->private = NULL;
     }
     unsigned long n = cut_end - pfn;
+    mark_dirty(kh, pfn, n);   /* memblock's users wrote them */
     zone->free_pages -= n;
     zone->managed_pages -= n;
     kh->total_free -= n;

@@ -875,6 +875,53 @@ static void test_reset(void)
     kh_destroy(fresh);
 }
 
+/* Reset keeps up to 8 MiB of written pages mapped (zeroed in place) and
+ * drops the rest: either way, every byte written before a reset reads 0
+ * after it, and the same operations get the same pages back. */
+static bool all_zero(const unsigned char *p, size_t n)
+{
+    const uint64_t *w = (const uint64_t *)p;
+    for (size_t i = 0; i < n / sizeof(*w); i++)
+        if (w[i])
+            return false;
+    return true;
+}
+
+static void test_reset_scrubs_all_written(void)
+{
+    struct kh_config cfg;
+    kh_profile_config(KH_DEFAULT_PROFILE, &cfg);
+    struct kh *kh = kh_create(&cfg, NULL);
+    enum { BIG = 6, SMALL = 200 };   /* 6 x 4 MiB: three times what reset keeps */
+    unsigned char *va[2][BIG + SMALL];
+    size_t len[BIG + SMALL];
+    for (int round = 0; round < 2; round++) {
+        for (unsigned i = 0; i < BIG + SMALL; i++) {
+            unsigned order = i < BIG ? 10 : i % 4;
+            gfp_t gfp = i % 3 == 0 ? GFP_DMA32 : GFP_KERNEL;
+            struct page *p = kh_alloc_pages(kh, gfp, order);
+            CHECK(p != NULL);
+            if (!p)
+                return;
+            va[round][i] = kh_page_address(kh, p);
+            len[i] = kh_page_size(kh) << order;
+            if (round == 0) {
+                memset(va[0][i], 0xa5, len[i]);
+            } else {
+                CHECK(va[1][i] == va[0][i]);
+                if (!check_record(all_zero(va[1][i], len[i])))
+                    fprintf(stderr, "%s:%d: block %u (%zu bytes) kept data across reset\n",
+                            __FILE__, __LINE__, i, len[i]);
+            }
+            if (i % 7 == 0)   /* some are freed (and merge) before the reset */
+                kh___free_pages(kh, p, order);
+        }
+        CHECK_VALID(kh);
+        kh_reset(kh);
+    }
+    kh_destroy(kh);
+}
+
 /* ---- introspection ---- */
 
 static int count_cb(void *ctx, const struct kh_block_info *b)
@@ -1042,6 +1089,7 @@ int main(void)
     test_fault_injection();
     test_misuse();
     test_reset();
+    test_reset_scrubs_all_written();
     test_introspection();
     test_asan_poisoning();
     test_kernel_names();
