@@ -53,6 +53,7 @@ struct xbind {
     /* arrays */
     struct xbind *elems;
     uint32_t count;
+    uint8_t pool_kind;     /* API_MEMPOOL: enum kh_mempool_kind of the pool it came from */
     bool tainted;          /* touched by a misuse: state unknown, ops on it skipped */
     bool held;             /* a ZERO_SIZE_PTR mempool element not yet freed (no shadow block) */
 };
@@ -63,7 +64,7 @@ struct exec {
     struct oracle_limits lim;
     struct shadow shadow;
     struct xbind *b;
-    size_t nb;
+    size_t nb, b_cap;      /* b is kept from run to run */
     struct exec_outcome *out;
     size_t nout, out_cap;
     size_t skipped;
@@ -108,12 +109,11 @@ struct exec *exec_new(struct kh *kh, const struct exec_options *opt)
     return x;
 }
 
-static void free_bindings(struct exec *x)
+/* Drops the bindings of the last run (the array keeps its capacity). */
+static void clear_bindings(struct exec *x)
 {
     for (size_t i = 0; i < x->nb; i++)
         free(x->b[i].elems);
-    free(x->b);
-    x->b = NULL;
     x->nb = 0;
 }
 
@@ -121,7 +121,8 @@ void exec_free(struct exec *x)
 {
     if (!x)
         return;
-    free_bindings(x);
+    clear_bindings(x);
+    free(x->b);
     shadow_free(&x->shadow);
     free(x->out);
     kh_violations_free(&x->viol);
@@ -337,6 +338,22 @@ static enum kh_ptr_kind ptr_kind_of(struct exec *x, const struct kh_operand *a)
     return a->ptr_kind;
 }
 
+/* Is b (a mempool element) of a kind that the free or size function of
+ * `api` takes: kmalloc-pool elements for kfree/kvfree/ksize, slab-pool
+ * elements for those (not on SLOB) and kmem_cache_free, page-pool elements
+ * for free_pages? */
+static bool element_of_kind(struct exec *x, const struct xbind *b, enum api api)
+{
+    bool kmalloc_api = api == API_KMALLOC || api == API_KVMALLOC;
+    switch (b->pool_kind) {
+    case KH_MEMPOOL_KMALLOC: return kmalloc_api;
+    case KH_MEMPOOL_SLAB:
+        return api == API_CACHE || (kmalloc_api && kh_get_config(x->kh)->slab != KH_SLAB_SLOB);
+    case KH_MEMPOOL_PAGE: return api == API_PAGES;
+    default: return false;
+    }
+}
+
 /* Is freeing operand `a` through `api` legal? */
 static bool legal_free(struct exec *x, const struct kh_operand *a, struct xbind *b, enum api api)
 {
@@ -355,6 +372,13 @@ static bool legal_free(struct exec *x, const struct kh_operand *a, struct xbind 
         return false;
     if (b->api == api)
         return true;
+    /* A mempool element is what the pool's allocation function made: a
+     * kmalloc object, a cache object or pages. Freed behind the pool's back
+     * it is an ordinary free, which nothing can object to (a pool does not
+     * track what it handed out); the model does not follow the pool's side
+     * of it, so it is not run where a report is required. */
+    if (b->api == API_MEMPOOL && element_of_kind(x, b, api))
+        x->undetectable = true;
     /* kvmalloc hands out a kmalloc object or a vmalloc area, and the kernel
      * cannot tell a kvmalloc'd one from a direct one: kfree/ksize/krealloc
      * take the kmalloc-backed ones, vfree the vmalloc-backed ones, and
@@ -785,8 +809,12 @@ static void op_ksize(struct exec *x, const struct kh_op *op)
 {
     void *p;
     struct xbind *b = resolve_ptr(x, &op->args[0], &p);
+    /* ksize only reads: a live kmalloc- or slab-pool element is a kmalloc
+     * or cache object to it */
+    bool element = b && op->args[0].offset == 0 && b->api == API_MEMPOOL && block_live(x, b) &&
+                   element_of_kind(x, b, API_KMALLOC);
     bool legal = ptr_kind_of(x, &op->args[0]) == KH_PTR_NULL || ptr_kind_of(x, &op->args[0]) == KH_PTR_ZERO_SIZE ||
-                 legal_free(x, &op->args[0], b, API_KMALLOC);
+                 element || legal_free(x, &op->args[0], b, API_KMALLOC);
     if (!admit(x, legal))
         return;
     size_t ks = kh_ksize(x->kh, p);
@@ -1377,6 +1405,9 @@ static void op_pool_alloc(struct exec *x, const struct kh_op *op)
     struct xbind *b = result(x);
     b->api = API_MEMPOOL;
     b->owner = op->args[0].var;
+    struct kh_mempool_info info;
+    if (kh_mempool_get_info(x->kh, pb->p, &info) == 0)
+        b->pool_kind = (uint8_t)info.kind;
     if (!p)
         return;  /* NULL is legitimate whenever reserve and allocator are both dry */
     pb->live++;
@@ -1726,16 +1757,22 @@ static void full_validate(struct exec *x)
 bool exec_run(struct exec *x, const struct kh_trace *t, struct exec_finding *f)
 {
     memset(f, 0, sizeof(*f));
-    free_bindings(x);
+    clear_bindings(x);
     shadow_clear(&x->shadow);
     x->t = t;
     x->f = f;
     x->finding = false;
     x->nout = 0;
     x->skipped = 0;
+    if (t->nvars > x->b_cap) {
+        free(x->b);
+        x->b_cap = t->nvars;
+        if (!(x->b = malloc(x->b_cap * sizeof(*x->b))))
+            abort();
+    }
     x->nb = t->nvars;
-    x->b = calloc(x->nb ? x->nb : 1, sizeof(*x->b));
-    if (!x->b || (t->n > x->out_cap && !(x->out = realloc(x->out, t->n * sizeof(*x->out)))))
+    memset(x->b, 0, x->nb * sizeof(*x->b));
+    if (t->n > x->out_cap && !(x->out = realloc(x->out, t->n * sizeof(*x->out))))
         abort();
     if (t->n > x->out_cap)
         x->out_cap = t->n;
