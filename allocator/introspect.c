@@ -166,6 +166,7 @@ static unsigned check_frontier(const struct kh *kh, struct zone_walk *w,
 }
 
 /* Walks one free list, recording which blocks it holds. */
+KH_NO_COVERAGE
 static unsigned check_list(const struct kh *kh, struct zone_walk *w, unsigned order,
                            unsigned long *listed, struct kh_violations *out)
 {
@@ -225,6 +226,7 @@ struct walk_totals {
 
 /* Interior pages: no block heads inside a block; free pages keep no
  * owner flags. Reports each kind once per block. */
+KH_NO_COVERAGE
 static unsigned check_interior(const struct kh *kh, const struct zone_walk *w,
                                unsigned long pfn, unsigned long end, bool free,
                                struct kh_violations *out)
@@ -250,6 +252,7 @@ static unsigned check_interior(const struct kh *kh, const struct zone_walk *w,
     return n;
 }
 
+KH_NO_COVERAGE
 static unsigned check_free_block(const struct kh *kh, const struct zone_walk *w,
                                  unsigned long pfn, unsigned order, struct kh_violations *out)
 {
@@ -281,6 +284,7 @@ static unsigned check_free_block(const struct kh *kh, const struct zone_walk *w,
 }
 
 /* Walks [from, to) block by block. */
+KH_NO_COVERAGE
 static unsigned walk_range(const struct kh *kh, const struct zone_walk *w, unsigned long from,
                            unsigned long to, struct walk_totals *t, struct kh_violations *out)
 {
@@ -337,6 +341,7 @@ static unsigned walk_range(const struct kh *kh, const struct zone_walk *w, unsig
     return n;
 }
 
+KH_NO_COVERAGE
 static unsigned check_counters(const struct kh *kh, const struct zone_walk *w,
                                const unsigned long *listed, const struct walk_totals *t,
                                struct kh_violations *out)
@@ -369,6 +374,7 @@ static unsigned check_counters(const struct kh *kh, const struct zone_walk *w,
     return n;
 }
 
+KH_NO_COVERAGE
 static unsigned validate_zone(const struct kh *kh, const struct zone *z,
                               struct kh_violations *out)
 {
@@ -394,6 +400,7 @@ static unsigned validate_zone(const struct kh *kh, const struct zone *z,
     return n;
 }
 
+KH_NO_COVERAGE
 unsigned kh_page_validate(struct kh *kh, struct kh_violations *out)
 {
     unsigned n = 0;

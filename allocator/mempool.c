@@ -660,6 +660,7 @@ static bool element_live(struct kh *kh, const mempool_t *pool, void *element)
            element == kh_pfn_to_virt(kh, pfn);
 }
 
+KH_NO_COVERAGE
 static unsigned check_element(struct kh *kh, const mempool_t *pool, int i,
                               struct kh_violations *out)
 {
@@ -695,6 +696,7 @@ static bool counts_ok(const mempool_t *pool)
     return pool->min_nr >= 0 && pool->curr_nr >= 0 && pool->curr_nr <= pool->min_nr;
 }
 
+KH_NO_COVERAGE
 static unsigned check_pool(struct kh *kh, mempool_t *pool, struct kh_violations *out)
 {
     unsigned n = 0;
@@ -727,6 +729,7 @@ static int cmp_slot(const void *a, const void *b)
                                 : (x->slot > y->slot) - (x->slot < y->slot);
 }
 
+KH_NO_COVERAGE
 static unsigned check_duplicates(struct kh *kh, struct kh_violations *out)
 {
     struct kh_mempool_state *st = kh->mempool;
@@ -767,6 +770,7 @@ static unsigned check_duplicates(struct kh *kh, struct kh_violations *out)
     return n;
 }
 
+KH_NO_COVERAGE
 unsigned kh_mempool_validate(struct kh *kh, struct kh_violations *out)
 {
     struct kh_mempool_state *st = kh->mempool;

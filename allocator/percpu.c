@@ -471,6 +471,7 @@ void kh_percpu_get_stats(const struct kh *kh, struct kh_percpu_stats *out)
 #define violation(out, name, addr, ...) \
     kh_violations_add_named((out), "percpu", (name), (addr), __VA_ARGS__)
 
+KH_NO_COVERAGE
 static unsigned check_backing(struct kh *kh, const struct pcpu_chunk *c,
                               struct kh_violations *out)
 {
@@ -492,6 +493,7 @@ static unsigned check_backing(struct kh *kh, const struct pcpu_chunk *c,
     return n;
 }
 
+KH_NO_COVERAGE
 static unsigned check_alloc(struct kh *kh, const struct pcpu_chunk *c, const struct pcpu_alloc *a,
                             size_t min_offset, struct kh_violations *out)
 {
@@ -520,6 +522,7 @@ static unsigned check_alloc(struct kh *kh, const struct pcpu_chunk *c, const str
 }
 
 /* The allocation map must be exactly the union of the recorded allocations. */
+KH_NO_COVERAGE
 static unsigned check_map(const struct kh_percpu_state *pc, const struct pcpu_chunk *c,
                           struct kh_violations *out)
 {
@@ -539,6 +542,7 @@ static unsigned check_map(const struct kh_percpu_state *pc, const struct pcpu_ch
                                 "chunk %p: allocation map disagrees with the allocations", c->base);
 }
 
+KH_NO_COVERAGE
 static unsigned check_chunk(struct kh *kh, unsigned long index, struct kh_violations *out)
 {
     const struct kh_percpu_state *pc = kh->percpu;
@@ -560,6 +564,7 @@ static unsigned check_chunk(struct kh *kh, unsigned long index, struct kh_violat
     return n;
 }
 
+KH_NO_COVERAGE
 unsigned kh_percpu_validate(struct kh *kh, struct kh_violations *out)
 {
     unsigned n = 0;

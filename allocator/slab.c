@@ -498,6 +498,7 @@ static unsigned check_geometry(const struct kh *kh, const struct kmem_cache *s,
     return n;
 }
 
+KH_NO_COVERAGE
 static unsigned classic_validate(struct kh *kh, struct kmem_cache *s, struct kh_violations *out)
 {
     unsigned n = 0;

@@ -261,6 +261,7 @@ static unsigned check_list(struct kmem_cache *s, struct kh_slab_list *l, enum kh
     return n;
 }
 
+KH_NO_COVERAGE
 static unsigned slub_validate(struct kh *kh, struct kmem_cache *s, struct kh_violations *out)
 {
     unsigned n = check_list(s, &s->partial, KH_SLAB_LIST_PARTIAL, out);

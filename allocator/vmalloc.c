@@ -610,6 +610,7 @@ static bool batch_same_backing(pid_t pid, void *const *va, void *const *pa, size
 
 /* probe: check the mapping of this page with same_backing (the batch it
  * belongs to failed, or there is no batch). */
+KH_NO_COVERAGE
 static unsigned check_page(struct kh *kh, const struct vm_area *a, unsigned long i,
                            bool probe, struct kh_violations *out)
 {
@@ -636,6 +637,7 @@ static unsigned check_page(struct kh *kh, const struct vm_area *a, unsigned long
     return n;
 }
 
+KH_NO_COVERAGE
 static unsigned check_area(struct kh *kh, const struct vm_area *a, unsigned long min_first,
                            bool probe, struct kh_violations *out)
 {
@@ -682,6 +684,7 @@ static unsigned check_area(struct kh *kh, const struct vm_area *a, unsigned long
 }
 
 /* Pages marked PG_vmalloc anywhere the page allocator has touched. */
+KH_NO_COVERAGE
 static unsigned long count_marked_pages(const struct kh *kh)
 {
     unsigned long marked = 0;
@@ -697,6 +700,7 @@ static unsigned long count_marked_pages(const struct kh *kh)
     return marked;
 }
 
+KH_NO_COVERAGE
 unsigned kh_vmalloc_validate(struct kh *kh, struct kh_violations *out)
 {
     const struct kh_vmalloc_state *vm = kh->vm;

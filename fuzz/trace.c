@@ -38,12 +38,26 @@ const struct kh_op_desc *kh_op_desc(enum kh_opcode code)
     return code < KH_OP_COUNT ? &op_descs[code] : NULL;
 }
 
-unsigned kh_op_nargs(const struct kh_op_desc *d)
+static unsigned count_args(const struct kh_op_desc *d)
 {
     unsigned n = 0;
     while (n < KH_OP_MAX_ARGS && d->args[n].kind != KH_ARG_NONE)
         n++;
     return n;
+}
+
+/* Loops over the arguments call this in their condition: for the table's
+ * own entries it is a lookup, counted once per opcode (1 + count; 0: not
+ * yet; the same value whichever thread writes it). */
+unsigned kh_op_nargs(const struct kh_op_desc *d)
+{
+    static uint8_t cached[KH_OP_COUNT];
+    if (d < op_descs || d >= op_descs + KH_OP_COUNT)
+        return count_args(d);
+    uint8_t *c = &cached[d - op_descs];
+    if (!*c)
+        *c = (uint8_t)(1 + count_args(d));
+    return *c - 1u;
 }
 
 enum kh_opcode kh_op_lookup(const char *name, size_t len)
@@ -194,12 +208,20 @@ void kh_trace_init(struct kh_trace *t)
     memset(t, 0, sizeof(*t));
 }
 
+static void scratch_free(struct kh_trace_scratch *sc);   /* decoder section */
+
 void kh_trace_free(struct kh_trace *t)
 {
     free(t->ops);
     free(t->vars);
     free(t->pool);
+    scratch_free(t->scratch);
     kh_trace_init(t);
+}
+
+void kh_trace_clear(struct kh_trace *t)
+{
+    t->n = t->nvars = t->pool_len = 0;
 }
 
 static int grow(void **p, size_t *cap, size_t need, size_t elem)
@@ -1080,11 +1102,29 @@ static int ivec_push(struct ivec *iv, int32_t x)
 }
 
 /* Bindings so far, by type; nonempty lists arrays with at least one element. */
+/* Bindings by type and the non-empty arrays, for picking operands. They
+ * live with the trace so that decoding into a cleared trace allocates
+ * nothing. */
+struct kh_trace_scratch {
+    struct ivec by_type[5];
+    struct ivec nonempty;
+};
+
+static void scratch_free(struct kh_trace_scratch *sc)
+{
+    if (!sc)
+        return;
+    for (int i = 0; i < 5; i++)
+        free(sc->by_type[i].v);
+    free(sc->nonempty.v);
+    free(sc);
+}
+
 struct decoder {
     struct reader r;
     struct kh_trace *t;
-    struct ivec by_type[5];
-    struct ivec nonempty;
+    struct ivec *by_type;      /* [5], in t->scratch */
+    struct ivec *nonempty;
     const uint8_t *subset;   /* opcode map for headerless input, or NULL */
     unsigned nsubset;
 };
@@ -1139,7 +1179,7 @@ static int dec_ptr(struct decoder *dc, struct kh_operand *a)
     } else if (a->ptr_kind == KH_PTR_ELEM) {
         if (rd_int(&dc->r, &i) || rd_int(&dc->r, &e))
             return DEC_EOF;
-        if (pick(&dc->nonempty, i, &a->var))
+        if (pick(dc->nonempty, i, &a->var))
             a->ptr_kind = KH_PTR_NULL;
         else
             a->elem = (uint32_t)(e % dc->t->vars[a->var].count);
@@ -1229,7 +1269,7 @@ static int dec_bind(struct decoder *dc, struct kh_op *op)
     int32_t v = push_var(t, d->result, result_count(op), t->n - 1);
     if (v < 0 || ivec_push(&dc->by_type[d->result], v))
         return -1;
-    if (d->result == KH_VAL_ARRAY && t->vars[v].count > 0 && ivec_push(&dc->nonempty, v))
+    if (d->result == KH_VAL_ARRAY && t->vars[v].count > 0 && ivec_push(dc->nonempty, v))
         return -1;
     op->result_var = v;
     return 0;
@@ -1308,21 +1348,18 @@ static int dec_names(struct decoder *dc, int present)
     t->pool_len = mark;
     static const char prefix[] = "?pcma";
     for (size_t v = 0; v < t->nvars; v++) {
-        char s[32];
-        int n = snprintf(s, sizeof(s), "%c%zu", prefix[t->vars[v].type], v);
-        int64_t off = pool_add(t, s, (size_t)n);
+        char s[32], *e = s + sizeof(s), *b = e;   /* "<type letter><index>" */
+        size_t i = v;
+        do
+            *--b = (char)('0' + i % 10);
+        while ((i /= 10) != 0);
+        *--b = prefix[t->vars[v].type];
+        int64_t off = pool_add(t, b, (size_t)(e - b));
         if (off < 0)
             return -1;
         t->vars[v].name = (uint32_t)off;
     }
     return 0;
-}
-
-static void decoder_free(struct decoder *dc)
-{
-    for (int i = 0; i < 5; i++)
-        free(dc->by_type[i].v);
-    free(dc->nonempty.v);
 }
 
 int kh_trace_decode(const uint8_t *data, size_t len, struct kh_trace *t)
@@ -1335,6 +1372,13 @@ int kh_trace_decode_subset(const uint8_t *data, size_t len, const uint8_t *ops, 
 {
     struct decoder dc;
     memset(&dc, 0, sizeof(dc));
+    if (!t->scratch && !(t->scratch = calloc(1, sizeof(*t->scratch))))
+        return -1;
+    for (int i = 0; i < 5; i++)
+        t->scratch->by_type[i].n = 0;
+    t->scratch->nonempty.n = 0;
+    dc.by_type = t->scratch->by_type;
+    dc.nonempty = &t->scratch->nonempty;
     dc.t = t;
     dc.r.p = data;
     dc.r.end = data + len;
@@ -1356,9 +1400,7 @@ int kh_trace_decode_subset(const uint8_t *data, size_t len, const uint8_t *ops, 
         if (dec_op(&dc, b) == DEC_EOF)
             break;
     }
-    int rc = dec_names(&dc, names);
-    decoder_free(&dc);
-    return rc;
+    return dec_names(&dc, names);
 }
 
 /* ---- binary encoder ---- */

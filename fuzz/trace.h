@@ -252,6 +252,7 @@ struct kh_trace {
     size_t nvars, vars_cap;
     char *pool;            /* NUL-terminated strings: names */
     size_t pool_len, pool_cap;
+    struct kh_trace_scratch *scratch;   /* the decoder's working space */
 };
 
 struct kh_trace_error {
@@ -262,6 +263,9 @@ struct kh_trace_error {
 
 void kh_trace_init(struct kh_trace *t);
 void kh_trace_free(struct kh_trace *t);
+/* Empties t but keeps its buffers, for a caller that decodes one input
+ * after another (a fuzz target): no allocation once they are big enough. */
+void kh_trace_clear(struct kh_trace *t);
 
 const char *kh_trace_var_name(const struct kh_trace *t, int32_t var);
 /* Renames binding var (the caller keeps names valid and unambiguous).

@@ -589,8 +589,58 @@ static void test_names_section(void)
     kh_trace_free(&t);
 }
 
+/* ---- descriptor table and trace reuse ---- */
+
+/* kh_op_nargs reads a table the compiler counted: it must agree with the
+ * argument list itself (no gap, nothing past the end). */
+static void test_nargs_table(void)
+{
+    for (unsigned c = 0; c < KH_OP_COUNT; c++) {
+        const struct kh_op_desc *d = kh_op_desc((enum kh_opcode)c);
+        unsigned n = 0;
+        while (n < KH_OP_MAX_ARGS && d->args[n].kind != KH_ARG_NONE)
+            n++;
+        if (!check_record(kh_op_nargs(d) == n))
+            fprintf(stderr, "%s:%d: %s: table says %u arguments, the list has %u\n", __FILE__,
+                    __LINE__, d->name, kh_op_nargs(d), n);
+        for (unsigned k = n; k < KH_OP_MAX_ARGS; k++)
+            CHECK(d->args[k].kind == KH_ARG_NONE);
+    }
+}
+
+/* Decoding into a cleared trace (what the fuzz targets do, input after
+ * input) gives exactly what decoding into a fresh one gives. */
+static void test_clear_and_reuse(void)
+{
+    struct kh_trace reused;
+    kh_trace_init(&reused);
+    uint64_t seed = 0x1234567;
+    for (int round = 0; round < 200; round++) {
+        uint8_t buf[512];
+        size_t len = (size_t)(round * 37 % 500) + 1;
+        for (size_t i = 0; i < len; i++) {
+            seed = seed * 6364136223846793005ull + 1442695040888963407ull;
+            buf[i] = (uint8_t)(seed >> 56);
+        }
+        struct kh_trace fresh;
+        kh_trace_init(&fresh);
+        kh_trace_clear(&reused);
+        CHECK(kh_trace_decode(buf, len, &fresh) == 0);
+        CHECK(kh_trace_decode(buf, len, &reused) == 0);
+        char *a = kh_trace_to_text(&fresh, NULL), *b = kh_trace_to_text(&reused, NULL);
+        CHECK(a && b && strcmp(a, b) == 0);
+        CHECK(fresh.n == reused.n && fresh.nvars == reused.nvars);
+        free(a);
+        free(b);
+        kh_trace_free(&fresh);
+    }
+    kh_trace_free(&reused);
+}
+
 int main(void)
 {
+    test_nargs_table();
+    test_clear_and_reuse();
     test_issue_examples();
     test_rebinding_and_arrays();
     test_errors();
