@@ -1771,7 +1771,8 @@ bool exec_run(struct exec *x, const struct kh_trace *t, struct exec_finding *f)
             abort();
     }
     x->nb = t->nvars;
-    memset(x->b, 0, x->nb * sizeof(*x->b));
+    if (x->nb)
+        memset(x->b, 0, x->nb * sizeof(*x->b));
     if (t->n > x->out_cap && !(x->out = realloc(x->out, t->n * sizeof(*x->out))))
         abort();
     if (t->n > x->out_cap)
