@@ -653,24 +653,46 @@ static unsigned check_area(struct kh *kh, const struct vm_area *a, unsigned long
                        va, a->size, a->nr_pages);
     if (a->first + a->nr_pages + 1 > vm->hwm || vm->hwm > vm->va_pages)
         n += violation(out, "vmalloc-hwm", va, "area %p ends past the high-water mark", va);
-    /* Mappings in batches; a batch that fails is rechecked page by page. */
-    pid_t pid = getpid();
-    for (unsigned long i = 0; i < a->nr_pages; i += PROBE_BATCH) {
-        unsigned long end = a->nr_pages - i < PROBE_BATCH ? a->nr_pages : i + PROBE_BATCH;
-        void *vas[PROBE_BATCH], *pas[PROBE_BATCH];
-        bool batch_ok = probe;
-        for (unsigned long j = i; j < end && batch_ok; j++) {
-            if (a->pfns[j] >= kh->nr_pages) {
-                batch_ok = false;   /* check_page names it */
-                break;
-            }
-            vas[j - i] = page_va(kh, a->first + j);
-            pas[j - i] = kh_pfn_to_virt(kh, a->pfns[j]);
-        }
-        batch_ok = batch_ok && batch_same_backing(pid, vas, pas, end - i);
-        for (unsigned long j = i; j < end; j++)
-            n += check_page(kh, a, j, probe && !batch_ok, out);
+    /* Mappings, probed in batches; a batch that fails is rechecked page by
+     * page. Only pages that hold data through va are probed: one that was
+     * never read or written through va (mincore: not resident) cannot have
+     * shown anyone wrong memory yet, and probing it would make the host
+     * allocate it (a 1 GiB area costs 1 GiB). Its first access makes it
+     * resident, and the next validation probes it. */
+    const size_t hp = (size_t)sysconf(_SC_PAGESIZE);
+    size_t host_per_page = kh->page_size > hp ? kh->page_size / hp : 1;
+    bool whole_host_pages = kh->page_size >= hp;
+    unsigned char *in_core = probe && whole_host_pages ? malloc(a->nr_pages * host_per_page) : NULL;
+    if (in_core && mincore(va, a->nr_pages * host_per_page * hp, in_core) != 0) {
+        free(in_core);
+        in_core = NULL;   /* probe every page */
     }
+    pid_t pid = getpid();
+    unsigned long pages[PROBE_BATCH];
+    for (unsigned long i = 0; i < a->nr_pages;) {
+        void *vas[PROBE_BATCH], *pas[PROBE_BATCH];
+        size_t nb = 0;
+        bool batch_ok = probe;
+        for (; i < a->nr_pages && nb < PROBE_BATCH; i++) {
+            bool resident = !in_core;
+            for (size_t h = 0; h < host_per_page && !resident; h++)
+                resident = in_core[i * host_per_page + h] & 1;
+            if (!resident) {
+                n += check_page(kh, a, i, false, out);
+                continue;
+            }
+            if (a->pfns[i] >= kh->nr_pages)
+                batch_ok = false;   /* check_page names it */
+            pages[nb] = i;
+            vas[nb] = page_va(kh, a->first + i);
+            pas[nb] = a->pfns[i] < kh->nr_pages ? kh_pfn_to_virt(kh, a->pfns[i]) : NULL;
+            nb++;
+        }
+        batch_ok = batch_ok && nb && batch_same_backing(pid, vas, pas, nb);
+        for (size_t j = 0; j < nb; j++)
+            n += check_page(kh, a, pages[j], probe && !batch_ok, out);
+    }
+    free(in_core);
     unsigned char byte;
     if (probe && probe_read(va + (a->nr_pages << kh->page_shift), &byte))
         n += violation(out, "vmalloc-guard", va, "area %p: guard page is readable", va);

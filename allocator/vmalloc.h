@@ -76,7 +76,8 @@ void kh_vmalloc_get_stats(const struct kh *kh, struct kh_vmalloc_stats *out);
  *   "vmalloc-page-owner"   an area page's private is not its area
  *   "vmalloc-page-block"   an area page is not an allocated order-0 block
  *   "vmalloc-mapping"      the virtual page does not show the physical page
- *                          (a byte flipped through one is not seen in the other)
+ *                          (a byte flipped through one is not seen in the other);
+ *                          checked for pages accessed through the area so far
  *   "vmalloc-area-overlap" areas unsorted, overlapping, or one sits on another's guard
  *   "vmalloc-area-size"    requested size inconsistent with the page count
  *   "vmalloc-hwm"          an area beyond the high-water mark or the window
