@@ -1428,6 +1428,26 @@ static void op_pool_alloc(struct exec *x, const struct kh_op *op)
     b->req = pb->req;
 }
 
+/* Would pool pb's free function take block b as one of its elements? */
+static bool foreign_element_fits(struct exec *x, const struct xbind *pb, const struct xbind *b)
+{
+    struct kh_mempool_info info;
+    if (kh_mempool_get_info(x->kh, pb->p, &info) != 0)
+        return false;
+    switch (info.kind) {
+    case KH_MEMPOOL_KMALLOC:   /* kfree */
+        return b->api == API_KMALLOC ||
+               (b->api == API_KVMALLOC && !kh_is_vmalloc_addr(x->kh, b->p)) ||
+               (b->api == API_CACHE && kh_get_config(x->kh)->slab != KH_SLAB_SLOB);
+    case KH_MEMPOOL_SLAB:      /* kmem_cache_free with the pool's cache */
+        return b->api == API_CACHE && b->owner == pb->owner;
+    case KH_MEMPOOL_PAGE:      /* __free_pages with the pool's order */
+        return b->api == API_PAGES && b->order == pb->order;
+    default:
+        return false;
+    }
+}
+
 static void op_pool_free(struct exec *x, const struct kh_op *op)
 {
     void *p;
@@ -1449,6 +1469,13 @@ static void op_pool_free(struct exec *x, const struct kh_op *op)
             return;
         }
     }
+    /* A live block that the pool's own free function would take (a
+     * kmalloc object for a kmalloc pool, an object of the pool's cache,
+     * pages of the pool's order) is freed or kept in the reserve like an
+     * element: nothing can tell. Not run where a report is required. */
+    if (!legal && pb && pb->alive && b && op->args[0].offset == 0 && block_live(x, b) &&
+        b->api != API_MEMPOOL && foreign_element_fits(x, pb, b))
+        x->undetectable = true;
     if (!admit(x, legal) || !pb)
         return;
     if (legal && b && p && b->owner == op->args[1].var) {
