@@ -978,6 +978,11 @@ static void op_cache_free_bulk(struct exec *x, const struct kh_op *op)
         legal = true;   /* nothing to free: the kernel never looks at the cache */
     if (a && a->tainted)
         x->tainted_operand = true;   /* what a misuse produced: unknown state */
+    /* so is an element a misuse touched (free_pages a1[0] on a slab object
+     * is refused as a bad page: the object may well still be allocated) */
+    for (uint32_t i = 0; a && a->elems && i < a->count; i++)
+        if (a->elems[i].tainted)
+            x->tainted_operand = true;
     for (uint32_t i = 0; legal && i < a->count; i++)
         legal = block_live(x, &a->elems[i]);
     if (!admit(x, legal) || !c || !a)
