@@ -263,14 +263,19 @@ static struct xbind *binding(struct exec *x, int32_t var)
 /* The binding a pointer operand names (NULL for NULL/ZERO_SIZE_PTR) and the
  * address it evaluates to. */
 /* Is the memory at p (a pointer that is no longer live) handed out again:
- * an allocated slab object, allocated pages other than a slab's, or a
- * block the model tracks? A free through such a stale pointer releases
+ * an allocated slab object, allocated pages other than a slab's, a live
+ * vmalloc area, or a block the model tracks? A free through such a stale
+ * pointer releases
  * someone else's memory, which no allocator can tell from a legal free
  * (the kernel cannot either; KASAN's quarantine only delays reuse). */
 static bool in_use_again(struct exec *x, const void *p)
 {
     if (shadow_containing(&x->shadow, (uintptr_t)p))
         return true;
+    /* an area the model dropped after a misuse may still be live */
+    struct kh_vm_area_info area;
+    if (kh_is_vmalloc_addr(x->kh, p))
+        return kh_vmalloc_find(x->kh, p, &area);
     struct kh_object_info info;
     if (kh_slab_object_lookup(x->kh, p, &info, NULL) == 0)
         return info.state == KH_OBJ_ALLOCATED;
