@@ -1390,6 +1390,17 @@ static void op_pool_create(struct exec *x, const struct kh_op *op)
     }
 }
 
+/* The pool binding var names; a pool that came out of a misuse (created
+ * from a NULL or destroyed cache) is in an unknown state, and so is every
+ * operation on it. */
+static struct xbind *pool_operand(struct exec *x, int32_t var)
+{
+    struct xbind *pb = binding(x, var);
+    if (pb && pb->tainted)
+        x->tainted_operand = true;
+    return pb;
+}
+
 static bool is_page_pool(struct exec *x, int32_t var)
 {
     struct kh_mempool_info info;
@@ -1400,7 +1411,7 @@ static bool is_page_pool(struct exec *x, int32_t var)
 
 static void op_pool_alloc(struct exec *x, const struct kh_op *op)
 {
-    struct xbind *pb = binding(x, op->args[0].var);
+    struct xbind *pb = pool_operand(x, op->args[0].var);
     gfp_t gfp = (gfp_t)op->args[1].u;
     /* A may-sleep allocation from an empty reserve would block forever in a
      * single-threaded run; the allocator reports that as a deadlock, which
@@ -1462,7 +1473,7 @@ static void op_pool_free(struct exec *x, const struct kh_op *op)
 {
     void *p;
     struct xbind *b = resolve_ptr(x, &op->args[0], &p);
-    struct xbind *pb = binding(x, op->args[1].var);
+    struct xbind *pb = pool_operand(x, op->args[1].var);
     bool zero_element = b && b->held && b->api == API_MEMPOOL && op->args[0].offset == 0;
     bool legal = ptr_kind_of(x, &op->args[0]) == KH_PTR_NULL ||
                  (pb && pb->alive && (zero_element || legal_free(x, &op->args[0], b, API_MEMPOOL)) &&
@@ -1502,7 +1513,7 @@ static void op_pool_free(struct exec *x, const struct kh_op *op)
 
 static void op_pool_resize(struct exec *x, const struct kh_op *op)
 {
-    struct xbind *pb = binding(x, op->args[0].var);
+    struct xbind *pb = pool_operand(x, op->args[0].var);
     if (!admit(x, pb && pb->alive) || !pb)
         return;
     uint64_t n = op->args[1].u;
@@ -1516,7 +1527,7 @@ static void op_pool_destroy(struct exec *x, const struct kh_op *op)
         kh_mempool_destroy(x->kh, NULL);
         return;
     }
-    struct xbind *pb = binding(x, op->args[0].var);
+    struct xbind *pb = pool_operand(x, op->args[0].var);
     /* Elements still out are the caller's leak, which the kernel cannot
      * see either (a pool does not track what it handed out). */
     bool legal = (pb && !pb->p && !pb->tainted) || (pb && pb->alive);
