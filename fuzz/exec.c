@@ -974,10 +974,45 @@ static void op_cache_bulk(struct exec *x, const struct kh_op *op)
     free(objs);
 }
 
+static void free_bulk_to_own_caches(struct exec *x, const struct kh_op *op, struct xbind *a)
+{
+    bool legal = !a->tainted;
+    for (uint32_t i = 0; i < a->count; i++) {
+        if (a->elems[i].tainted)
+            x->tainted_operand = true;
+        struct kh_operand e = { .ptr_kind = KH_PTR_ELEM, .var = op->args[1].var, .elem = i };
+        legal = legal && legal_free(x, &e, &a->elems[i], API_KMALLOC);
+    }
+    if (a->tainted)
+        x->tainted_operand = true;
+    if (!admit(x, legal))
+        return;
+    void **objs = calloc(a->count ? a->count : 1, sizeof(void *));
+    if (!objs)
+        abort();
+    for (uint32_t i = 0; i < a->count; i++) {
+        objs[i] = a->elems[i].p;
+        if (legal && block_live(x, &a->elems[i]))
+            release(x, &a->elems[i]);
+        else if (!legal)
+            forget(x, &a->elems[i]);
+    }
+    if (!legal)
+        a->tainted = true;
+    kh_kmem_cache_free_bulk(x->kh, NULL, a->count, objs);
+    free(objs);
+}
+
 static void op_cache_free_bulk(struct exec *x, const struct kh_op *op)
 {
     struct xbind *c = binding(x, op->args[0].var);
     struct xbind *a = binding(x, op->args[1].var);
+    /* A NULL cache is kfree_bulk (6.1 defines it so): each object goes
+     * back to its own cache, as kfree would send it. */
+    if ((!c || (c->type == KH_VAL_CACHE && !c->p && !c->tainted)) && a && a->type == KH_VAL_ARRAY) {
+        free_bulk_to_own_caches(x, op, a);
+        return;
+    }
     bool legal = c && (c->alive || c->leaked) && a && a->elems && a->owner == op->args[0].var;
     if (a && a->type == KH_VAL_ARRAY && a->count == 0 && !a->tainted)
         legal = true;   /* nothing to free: the kernel never looks at the cache */
