@@ -862,6 +862,14 @@ static struct xbind *live_cache(struct exec *x, const struct kh_operand *a)
     return c && c->type == KH_VAL_CACHE && c->alive ? c : NULL;
 }
 
+/* A live cache, or one destroyed with objects out: 6.1 leaves that one on
+ * the cache list, so shrinking it or asking its size is still fine. */
+static struct xbind *existing_cache(struct exec *x, const struct kh_operand *a)
+{
+    struct xbind *c = binding(x, a->var);
+    return c && c->type == KH_VAL_CACHE && (c->alive || c->leaked) ? c : NULL;
+}
+
 static void after_cache_obj(struct exec *x, struct xbind *c, int32_t cvar, void *p, gfp_t gfp, bool zeroing)
 {
     note_alloc(x, p);
@@ -1713,14 +1721,14 @@ static void dispatch(struct exec *x, const struct kh_op *op)
     case KH_OP_KMEM_CACHE_ALLOC_BULK: op_cache_bulk(x, op); break;
     case KH_OP_KMEM_CACHE_FREE_BULK: op_cache_free_bulk(x, op); break;
     case KH_OP_KMEM_CACHE_SHRINK: {
-        struct xbind *c = live_cache(x, &a[0]);
+        struct xbind *c = existing_cache(x, &a[0]);
         if (admit(x, c != NULL))
             kh_kmem_cache_shrink(x->kh, c ? c->p : any_cache(x, &a[0]));
         break;
     }
     case KH_OP_KMEM_CACHE_DESTROY: op_cache_destroy(x, op); break;
     case KH_OP_KMEM_CACHE_SIZE: {
-        struct xbind *c = live_cache(x, &a[0]);
+        struct xbind *c = existing_cache(x, &a[0]);
         if (admit(x, c != NULL))
             json_num(x, "size", kh_kmem_cache_size(x->kh, c ? c->p : any_cache(x, &a[0])));
         break;
