@@ -1517,9 +1517,15 @@ static void op_pool_free(struct exec *x, const struct kh_op *op)
     void *p;
     struct xbind *b = resolve_ptr(x, &op->args[0], &p);
     struct xbind *pb = pool_operand(x, op->args[1].var);
-    bool zero_element = b && b->held && b->api == API_MEMPOOL && op->args[0].offset == 0;
-    bool legal = ptr_kind_of(x, &op->args[0]) == KH_PTR_NULL ||
-                 (pb && pb->alive && (zero_element || legal_free(x, &op->args[0], b, API_MEMPOOL)) &&
+    /* A page pool's element is its struct page: any address inside the
+     * first page (p1+43) converts to the same page, so it is the element. */
+    struct kh_operand elem = op->args[0];
+    if (elem.offset > 0 && (uint64_t)elem.offset < kh_page_size(x->kh) && pb && pb->alive &&
+        is_page_pool(x, op->args[1].var))
+        elem.offset = 0;
+    bool zero_element = b && b->held && b->api == API_MEMPOOL && elem.offset == 0;
+    bool legal = ptr_kind_of(x, &elem) == KH_PTR_NULL ||
+                 (pb && pb->alive && (zero_element || legal_free(x, &elem, b, API_MEMPOOL)) &&
                   b->owner == op->args[1].var);
     if (p == ZERO_SIZE_PTR && !legal) {
         /* ZERO_SIZE_PTR is what a 0-byte kmalloc pool hands out, so any
