@@ -1070,7 +1070,7 @@ static void op_cache_destroy(struct exec *x, const struct kh_op *op)
      * kernel does): allocating from it again is use of a destroyed cache,
      * freeing the objects still out is not. */
     if (c->p) {
-        c->leaked = c->alive && !legal;
+        c->leaked = c->leaked || (c->alive && !legal);   /* a second destroy leaves it on the list too */
         c->alive = false;
     }
 }
