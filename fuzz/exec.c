@@ -982,6 +982,16 @@ static void op_cache_bulk(struct exec *x, const struct kh_op *op)
     free(objs);
 }
 
+/* A stale element whose memory is handed out again (to a bulk allocation
+ * since, say) would be freed from under its new owner, unnoticed: the
+ * array is a reused operand, as a single stale pointer would be. */
+static void mark_reused_elements(struct exec *x, const struct xbind *a)
+{
+    for (uint32_t i = 0; a && a->elems && i < a->count; i++)
+        if (a->elems[i].p && !block_live(x, &a->elems[i]) && in_use_again(x, a->elems[i].p))
+            x->reused_operand = true;
+}
+
 static void free_bulk_to_own_caches(struct exec *x, const struct kh_op *op, struct xbind *a)
 {
     bool legal = !a->tainted;
@@ -993,6 +1003,7 @@ static void free_bulk_to_own_caches(struct exec *x, const struct kh_op *op, stru
     }
     if (a->tainted)
         x->tainted_operand = true;
+    mark_reused_elements(x, a);
     if (!admit(x, legal))
         return;
     void **objs = calloc(a->count ? a->count : 1, sizeof(void *));
@@ -1033,6 +1044,7 @@ static void op_cache_free_bulk(struct exec *x, const struct kh_op *op)
             x->tainted_operand = true;
     for (uint32_t i = 0; legal && i < a->count; i++)
         legal = block_live(x, &a->elems[i]);
+    mark_reused_elements(x, a);
     if (!admit(x, legal) || !c || !a)
         return;
     void **objs = calloc(a->count ? a->count : 1, sizeof(void *));
