@@ -1518,7 +1518,9 @@ static bool foreign_element_fits(struct exec *x, const struct xbind *pb, const s
     case KH_MEMPOOL_SLAB:      /* kmem_cache_free with the pool's cache */
         return b->api == API_CACHE && b->owner == pb->owner;
     case KH_MEMPOOL_PAGE:      /* __free_pages with the pool's order */
-        return b->api == API_PAGES && b->order == pb->order;
+        /* alloc_pages_exact's pages are plain order-0 pages after the split:
+         * __free_pages takes the first with any order without a word */
+        return (b->api == API_PAGES && b->order == pb->order) || b->api == API_EXACT;
     default:
         return false;
     }
