@@ -286,6 +286,14 @@ static bool in_use_again(struct exec *x, const void *p)
     return st == KH_PAGE_ALLOC_HEAD || st == KH_PAGE_ALLOC_INTERIOR;
 }
 
+/* Is p the start of a slab object the allocator has handed out? */
+static bool starts_allocated_object(struct exec *x, const void *p)
+{
+    struct kh_object_info info;
+    return kh_slab_object_lookup(x->kh, p, &info, NULL) == 0 && info.addr == (uintptr_t)p &&
+           info.state == KH_OBJ_ALLOCATED;
+}
+
 static struct xbind *resolve_ptr(struct exec *x, const struct kh_operand *a, void **addr)
 {
     struct xbind *b = NULL;
@@ -318,9 +326,10 @@ static struct xbind *resolve_ptr(struct exec *x, const struct kh_operand *a, voi
         x->reused_operand = true;
     /* An offset that lands exactly on another live block's start names that
      * block as far as any check can tell (p1+4096 may be the next slab's
-     * first object). */
+     * first object), whether the model tracks it or the allocator handed it
+     * out for itself (a mempool's reserve element). */
     if (b && b->type == KH_VAL_PTR && a->offset != 0 && !ZERO_OR_NULL_PTR(*addr) &&
-        shadow_find(&x->shadow, (uintptr_t)*addr))
+        (shadow_find(&x->shadow, (uintptr_t)*addr) || starts_allocated_object(x, *addr)))
         x->reused_operand = true;
     return b;
 }
