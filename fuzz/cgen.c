@@ -9,6 +9,7 @@
 #include "cgen.h"
 
 #include <inttypes.h>
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -584,10 +585,13 @@ static void emit_op(struct gen *g, size_t i, bool misuse)
     case KH_OP_PER_CPU_PTR:
         ptr_expr(g, &a[0], pe, sizeof(pe));
         num(s1, sizeof(s1), a[1].u);
+        /* the CPU as written, as the executor passes it (saturated) */
+        if (a[1].u > UINT_MAX)
+            num(s1, sizeof(s1), UINT_MAX);
         if (misuse)
-            fprintf(f, "    (void)kh_per_cpu_ptr(kh, %s, (unsigned)(%s %% kh_nr_cpus(kh)));\n", pe, s1);
+            fprintf(f, "    (void)kh_per_cpu_ptr(kh, %s, (unsigned)%s);\n", pe, s1);
         else
-            fprintf(f, "    check_per_cpu_ptr(%s, (unsigned)(%s %% kh_nr_cpus(kh)));\n", pe, s1);
+            fprintf(f, "    check_per_cpu_ptr(%s, (unsigned)%s);\n", pe, s1);
         break;
     case KH_OP_MEMBLOCK_ALLOC:
         num(s0, sizeof(s0), a[0].u);

@@ -1384,7 +1384,9 @@ static void op_per_cpu_ptr(struct exec *x, const struct kh_op *op)
                  op->args[1].u < kh_nr_cpus(x->kh);
     if (!admit(x, legal))
         return;
-    void *c = kh_per_cpu_ptr(x->kh, p, (unsigned)(op->args[1].u % kh_nr_cpus(x->kh)));
+    /* the CPU as written (a misuse run passes an impossible one on) */
+    unsigned cpu = op->args[1].u > UINT_MAX ? UINT_MAX : (unsigned)op->args[1].u;
+    void *c = kh_per_cpu_ptr(x->kh, p, cpu);
     if (x->opt.checks && legal && !shadow_find(&x->shadow, (uintptr_t)c))
         finding(x, "wrong result", "oracle", "per_cpu_ptr(%p, %" PRIu64 ") = %p is not that CPU's copy",
                 p, op->args[1].u, c);
