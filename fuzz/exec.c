@@ -489,10 +489,16 @@ static void kmalloc_need(const struct exec *x, size_t size, unsigned long *pages
     if (size > x->lim.max_cache_size) {
         *order = (unsigned)oracle_get_order(x->lim.page_shift, size);
         *pages = 1ul << *order;
-    } else {
-        *order = 3;
-        *pages = 8;
+        return;
     }
+    /* A new slab of the size's kmalloc cache: order 3 at most on SLUB, but
+     * classic SLAB has caches up to 4 MiB whose slabs go to order 10. */
+    *order = 3;
+    struct kh_cache_info ci;
+    struct kmem_cache *c = kh_kmalloc_cache(x->kh, size ? size : 1, GFP_KERNEL);
+    if (c && kh_slab_cache_info(x->kh, c, &ci) == 0 && ci.order > *order)
+        *order = ci.order;
+    *pages = 1ul << *order;
 }
 
 /* A cache's own zone modifiers (SLAB_CACHE_DMA, ...) join the caller's gfp. */
