@@ -1521,6 +1521,29 @@ static void op_pool_alloc(struct exec *x, const struct kh_op *op)
     b->req = pb->req;
 }
 
+struct reserve_probe { const mempool_t *pool; const void *element; bool found; };
+
+static int find_in_reserve(void *ctx, const struct kh_mempool_info *pool, int index, void *element)
+{
+    struct reserve_probe *r = ctx;
+    (void)index;
+    if (pool->pool == r->pool && element == r->element)
+        r->found = true;
+    return r->found;
+}
+
+/* Would mempool_free(element, pool pb) put it in the reserve without a
+ * look: the reserve has room and does not hold it already? */
+static bool reserve_takes(struct exec *x, const struct xbind *pb, const void *element)
+{
+    struct kh_mempool_info info;
+    if (kh_mempool_get_info(x->kh, pb->p, &info) != 0 || info.curr_nr >= info.min_nr)
+        return false;
+    struct reserve_probe r = { pb->p, element, false };
+    kh_mempool_walk(x->kh, NULL, find_in_reserve, &r);
+    return !r.found;
+}
+
 /* Would pool pb's free function take block b as one of its elements? */
 static bool foreign_element_fits(struct exec *x, const struct xbind *pb, const struct xbind *b)
 {
@@ -1576,6 +1599,12 @@ static void op_pool_free(struct exec *x, const struct kh_op *op)
      * element: nothing can tell. Not run where a report is required. */
     if (!legal && pb && pb->alive && b && op->args[0].offset == 0 && block_live(x, b) &&
         b->api != API_MEMPOOL && foreign_element_fits(x, pb, b))
+        x->undetectable = true;
+    /* Whatever it is given, a pool with room in its reserve keeps it there
+     * unchecked (only an element already in the reserve is noticed). */
+    if (!legal && pb && pb->alive && p && reserve_takes(x, pb, is_page_pool(x, op->args[1].var) &&
+                                                             kh_addr_in_arena(x->kh, p)
+                                                         ? (void *)kh_virt_to_page(x->kh, p) : p))
         x->undetectable = true;
     if (!admit(x, legal) || !pb)
         return;
