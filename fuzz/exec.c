@@ -421,8 +421,12 @@ static bool cache_object(struct exec *x, const struct kh_operand *a, struct xbin
  * it as the kernel would, with nothing to detect. */
 static bool large_kmalloc_block(struct exec *x, const struct kh_operand *a, struct xbind *b, uint64_t order)
 {
-    return b && a->offset == 0 && block_live(x, b) && b->api == API_KMALLOC &&
-           b->req > x->lim.max_cache_size && order == (uint64_t)oracle_get_order(x->lim.page_shift, b->req);
+    if (!b || a->offset != 0 || !block_live(x, b) || b->api != API_KMALLOC)
+        return false;
+    /* the block's own size: an in-place krealloc may have shrunk the
+     * request (to 1 byte, say) but not the pages */
+    size_t block = kh_ksize(x->kh, b->p);
+    return block > x->lim.max_cache_size && order == (uint64_t)oracle_get_order(x->lim.page_shift, block);
 }
 
 /* Applies the misuse policy. Returns true when the op should run. */
