@@ -1601,7 +1601,7 @@ static void op_pool_free(struct exec *x, const struct kh_op *op)
      * kmalloc object for a kmalloc pool, an object of the pool's cache,
      * pages of the pool's order) is freed or kept in the reserve like an
      * element: nothing can tell. Not run where a report is required. */
-    if (!legal && pb && pb->alive && b && op->args[0].offset == 0 && block_live(x, b) &&
+    if (!legal && pb && pb->alive && b && elem.offset == 0 && block_live(x, b) &&
         b->api != API_MEMPOOL && foreign_element_fits(x, pb, b))
         x->undetectable = true;
     /* Whatever it is given, a pool with room in its reserve keeps it there
