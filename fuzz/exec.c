@@ -421,8 +421,9 @@ static bool cache_object(struct exec *x, const struct kh_operand *a, struct xbin
  * it as the kernel would, with nothing to detect. */
 static bool large_kmalloc_block(struct exec *x, const struct kh_operand *a, struct xbind *b, uint64_t order)
 {
-    if (!b || a->offset != 0 || !block_live(x, b) || b->api != API_KMALLOC)
-        return false;
+    if (!b || a->offset != 0 || !block_live(x, b) ||
+        !(b->api == API_KMALLOC || (b->api == API_KVMALLOC && !kh_is_vmalloc_addr(x->kh, b->p))))
+        return false;   /* a kvmalloc that kmalloc served is a kmalloc block */
     /* the block's own size: an in-place krealloc may have shrunk the
      * request (to 1 byte, say) but not the pages */
     size_t block = kh_ksize(x->kh, b->p);
