@@ -1484,6 +1484,11 @@ static struct xbind *pool_operand(struct exec *x, int32_t var)
     struct xbind *pb = binding(x, var);
     if (pb && pb->tainted)
         x->tainted_operand = true;
+    /* so is a slab pool whose cache a misuse destroyed under it (the
+     * pool's own allocations then use a destroyed cache) */
+    struct xbind *c = pb ? binding(x, pb->owner) : NULL;
+    if (c && c->type == KH_VAL_CACHE && !c->alive)
+        x->tainted_operand = true;
     return pb;
 }
 
