@@ -1600,7 +1600,7 @@ static void op_pool_free(struct exec *x, const struct kh_op *op)
     bool legal = ptr_kind_of(x, &elem) == KH_PTR_NULL ||
                  (pb && pb->alive && (zero_element || legal_free(x, &elem, b, API_MEMPOOL)) &&
                   b->owner == op->args[1].var);
-    if (p == ZERO_SIZE_PTR && !legal) {
+    if (p && ZERO_OR_NULL_PTR(p) && !legal) {   /* ZERO_SIZE_PTR, or any address up to it */
         /* ZERO_SIZE_PTR is what a 0-byte kmalloc pool hands out, so any
          * copy of it may go back to one. Given to another pool it joins the
          * reserve while there is room, which nothing can notice: not run
