@@ -1144,6 +1144,14 @@ static void op_free_pages(struct exec *x, const struct kh_op *op)
     bool legal = ptr_kind_of(x, &op->args[0]) == KH_PTR_NULL ||
                  (legal_free(x, &op->args[0], b, API_PAGES) && b && b->order == op->args[1].u) ||
                  large_kmalloc_block(x, &op->args[0], b, op->args[1].u);
+    /* alloc_pages_exact's pages are split to order 0, each with its own
+     * reference: free_pages(p, 0) of a one-page one is free_page; of a
+     * bigger one it frees the first page only, which nothing notices */
+    bool exact = b && op->args[0].offset == 0 && block_live(x, b) && b->api == API_EXACT;
+    if (exact && op->args[1].u == 0 && b->req <= kh_page_size(x->kh))
+        legal = true;
+    else if (exact && !legal)
+        x->undetectable = true;
     if (!admit(x, legal))
         return;
     if (legal && b)
