@@ -322,6 +322,11 @@ mempool_t *kh_mempool_create_node(struct kh *kh, int min_nr, mempool_alloc_t *al
 {
     if (!create_args_ok(kh, min_nr, alloc_fn, free_fn, node_id))
         return NULL;
+    /* 6.1 kmalloc_array()s the reserve's pointer array: past
+     * KMALLOC_MAX_SIZE that fails, and so does the create (here it would
+     * otherwise be a host allocation of gigabytes). */
+    if (kh->slab && (size_t)min_nr > kh_kmalloc_max_size(kh) / sizeof(void *))
+        return NULL;
     mempool_t *pool = calloc(1, sizeof(*pool));
     void **elements = calloc(min_nr ? (size_t)min_nr : 1, sizeof(void *));
     if (!pool || !elements || register_pool(kh, pool) != 0) {

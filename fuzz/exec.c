@@ -1454,7 +1454,7 @@ static void op_pool_create(struct exec *x, const struct kh_op *op)
         if (!cache) {
             /* Misuse being run: a destroyed cache or a failed create's NULL. */
             struct xbind *cb = binding(x, op->args[1].var);
-            note_alloc(x, kh_mempool_create_slab_pool(x->kh, (int)min_nr,
+            note_alloc(x, kh_mempool_create_slab_pool(x->kh, reserve_cap(min_nr, 1),
                                                       cb && cb->type == KH_VAL_CACHE ? cb->p : NULL));
             forget(x, result(x));
             return;

@@ -171,6 +171,13 @@ static void test_create_failure_tears_down(void)
     CHECK(kh_mempool_create(kh, -1, steer_alloc, steer_free, &t) == NULL);
     CHECK(kh_mempool_create(kh, 1, NULL, steer_free, &t) == NULL);
     CHECK_EQ_U(kh_report_count_class(kh, KH_R_MEMPOOL), 3);
+    /* the reserve's pointer array is a kmalloc_array: past KMALLOC_MAX_SIZE
+     * the create fails (and asks the host for nothing) */
+    size_t most = kh_kmalloc_max_size(kh) / sizeof(void *);
+    unsigned pools = kh_mempool_count(kh);
+    CHECK(kh_mempool_create(kh, (int)most + 1, steer_alloc, steer_free, &t) == NULL);
+    CHECK(kh_mempool_create(kh, 0x7fffffff, steer_alloc, steer_free, &t) == NULL);
+    CHECK_EQ_U(kh_mempool_count(kh), pools);
     kh_destroy(kh);
 }
 
