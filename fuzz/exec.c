@@ -1012,20 +1012,11 @@ static void mark_reused_elements(struct exec *x, const struct xbind *a)
             x->reused_operand = true;
 }
 
-static void free_bulk_to_own_caches(struct exec *x, const struct kh_op *op, struct xbind *a)
+/* Frees array a's objects with kmem_cache_free_bulk(s) (s NULL: each to
+ * its own cache). A legal run releases them from the model (and their
+ * caches' counts); a misuse run leaves them, and the array, unknown. */
+static void run_bulk_free(struct exec *x, struct xbind *a, struct kmem_cache *s, bool legal)
 {
-    bool legal = !a->tainted;
-    for (uint32_t i = 0; i < a->count; i++) {
-        if (a->elems[i].tainted)
-            x->tainted_operand = true;
-        struct kh_operand e = { .ptr_kind = KH_PTR_ELEM, .var = op->args[1].var, .elem = i };
-        legal = legal && legal_free(x, &e, &a->elems[i], API_KMALLOC);
-    }
-    if (a->tainted)
-        x->tainted_operand = true;
-    mark_reused_elements(x, a);
-    if (!admit(x, legal))
-        return;
     void **objs = calloc(a->count ? a->count : 1, sizeof(void *));
     if (!objs)
         abort();
@@ -1038,8 +1029,24 @@ static void free_bulk_to_own_caches(struct exec *x, const struct kh_op *op, stru
     }
     if (!legal)
         a->tainted = true;
-    kh_kmem_cache_free_bulk(x->kh, NULL, a->count, objs);
+    kh_kmem_cache_free_bulk(x->kh, s, a->count, objs);
     free(objs);
+}
+
+static void free_bulk_to_own_caches(struct exec *x, const struct kh_op *op, struct xbind *a)
+{
+    bool legal = !a->tainted;
+    for (uint32_t i = 0; i < a->count; i++) {
+        if (a->elems[i].tainted)
+            x->tainted_operand = true;
+        struct kh_operand e = { .ptr_kind = KH_PTR_ELEM, .var = op->args[1].var, .elem = i };
+        legal = legal && legal_free(x, &e, &a->elems[i], API_KMALLOC);
+    }
+    if (a->tainted)
+        x->tainted_operand = true;
+    mark_reused_elements(x, a);
+    if (admit(x, legal))
+        run_bulk_free(x, a, NULL, legal);
 }
 
 static void op_cache_free_bulk(struct exec *x, const struct kh_op *op)
@@ -1065,24 +1072,8 @@ static void op_cache_free_bulk(struct exec *x, const struct kh_op *op)
     for (uint32_t i = 0; legal && i < a->count; i++)
         legal = block_live(x, &a->elems[i]);
     mark_reused_elements(x, a);
-    if (!admit(x, legal) || !c || !a)
-        return;
-    void **objs = calloc(a->count ? a->count : 1, sizeof(void *));
-    if (!objs)
-        abort();
-    for (uint32_t i = 0; i < a->count; i++) {
-        objs[i] = a->elems[i].p;
-        if (legal) {
-            untrack(x, &a->elems[i]);
-            c->live--;
-        } else {
-            forget(x, &a->elems[i]);   /* a misuse run: what it did to them is unknown */
-        }
-    }
-    if (!legal)
-        a->tainted = true;
-    kh_kmem_cache_free_bulk(x->kh, c->p, a->count, objs);
-    free(objs);
+    if (admit(x, legal) && c && a)
+        run_bulk_free(x, a, c->p, legal);
 }
 
 static void op_cache_destroy(struct exec *x, const struct kh_op *op)
