@@ -375,22 +375,6 @@ static void zero_meta(struct kh *kh, unsigned long from, unsigned long to)
     memset((void *)lo, 0, hi - lo);
 }
 
-/* Drops the contents of [from, to) so they read back as zeros, and poisons
- * them again: the state of a fresh arena. */
-static void scrub_arena(struct kh *kh, unsigned long from, unsigned long to)
-{
-    if (from >= to)
-        return;
-    off_t off = (off_t)from << kh->page_shift;
-    off_t len = (off_t)(to - from) << kh->page_shift;
-    void *va = kh_pfn_to_virt(kh, from);
-    if (fallocate(kh->memfd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE, off, len) != 0) {
-        kh_unpoison(va, (size_t)len);
-        memset(va, 0, (size_t)len);
-    }
-    kh_poison(va, (size_t)len);
-}
-
 /* ---- dirty pages ----
  * A page is dirty from the moment it is handed out (as part of a block, or
  * reserved at the boot hand-over) until the next reset: only dirty pages
@@ -435,6 +419,15 @@ static void scrub_run(struct kh *kh, unsigned long from, unsigned long to, size_
         memset(va, 0, len);
     }
     kh_poison(va, len);
+}
+
+/* Drops the contents of [from, to) so they read back as zeros, and poisons
+ * them again: the state of a fresh arena (nothing kept mapped). */
+static void scrub_arena(struct kh *kh, unsigned long from, unsigned long to)
+{
+    size_t keep = 0;
+    if (from < to)
+        scrub_run(kh, from, to, &keep);
 }
 
 /* Cleans every dirty run of pages and forgets them. */
