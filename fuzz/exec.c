@@ -1584,6 +1584,23 @@ static bool foreign_element_fits(struct exec *x, const struct xbind *pb, const s
     }
 }
 
+/* A page pool frees with __free_pages(virt_to_page(p), order), so any
+ * address in the first page of a live block of the pool's order frees that
+ * block without a word, whoever owns it (vmalloc's backing pages, another
+ * binding's pages). Only slab pages are refused (6.1 checks PG_slab). */
+static bool page_pool_takes(struct exec *x, const struct xbind *pb, const void *p)
+{
+    if (!kh_addr_in_arena(x->kh, p))
+        return false;
+    unsigned long head;
+    unsigned order;
+    struct page *pg = kh_virt_to_page(x->kh, p);
+    enum kh_page_state st = kh_page_state(x->kh, kh_page_to_pfn(x->kh, pg), &head, &order);
+    struct kh_object_info info;
+    return st == KH_PAGE_ALLOC_HEAD && order == pb->order &&
+           kh_slab_object_lookup(x->kh, kh_page_address(x->kh, pg), &info, NULL) != 0;
+}
+
 static void op_pool_free(struct exec *x, const struct kh_op *op)
 {
     void *p;
@@ -1617,6 +1634,9 @@ static void op_pool_free(struct exec *x, const struct kh_op *op)
      * element: nothing can tell. Not run where a report is required. */
     if (!legal && pb && pb->alive && b && elem.offset == 0 && block_live(x, b) &&
         b->api != API_MEMPOOL && foreign_element_fits(x, pb, b))
+        x->undetectable = true;
+    if (!legal && pb && pb->alive && p && is_page_pool(x, op->args[1].var) &&
+        page_pool_takes(x, pb, p))
         x->undetectable = true;
     /* Whatever it is given, a pool with room in its reserve keeps it there
      * unchecked (only an element already in the reserve is noticed). */
