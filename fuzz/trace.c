@@ -28,7 +28,10 @@ _Static_assert(KH_OP_COUNT <= 127, "opcodes must fit in 7 bits below the 0xFF en
 /* ---- descriptor table ---- */
 
 #define A(k, w) { KH_ARG_##k, w }
-#define KH_TRACE_DESC_(id, nm, res, ...) [KH_OP_##id] = { nm, KH_VAL_##res, { __VA_ARGS__ } },
+#define KH_TRACE_DESC_(id, nm, res, ...)                                                    \
+    [KH_OP_##id] = { nm, KH_VAL_##res,                                                      \
+                     sizeof((struct kh_arg_desc[]){ { 0 }, __VA_ARGS__ }) / sizeof(struct kh_arg_desc) - 1, \
+                     { __VA_ARGS__ } },
 static const struct kh_op_desc op_descs[KH_OP_COUNT] = { KH_TRACE_OPS(KH_TRACE_DESC_) };
 #undef KH_TRACE_DESC_
 #undef A
@@ -36,28 +39,6 @@ static const struct kh_op_desc op_descs[KH_OP_COUNT] = { KH_TRACE_OPS(KH_TRACE_D
 const struct kh_op_desc *kh_op_desc(enum kh_opcode code)
 {
     return code < KH_OP_COUNT ? &op_descs[code] : NULL;
-}
-
-static unsigned count_args(const struct kh_op_desc *d)
-{
-    unsigned n = 0;
-    while (n < KH_OP_MAX_ARGS && d->args[n].kind != KH_ARG_NONE)
-        n++;
-    return n;
-}
-
-/* Loops over the arguments call this in their condition: for the table's
- * own entries it is a lookup, counted once per opcode (1 + count; 0: not
- * yet; the same value whichever thread writes it). */
-unsigned kh_op_nargs(const struct kh_op_desc *d)
-{
-    static uint8_t cached[KH_OP_COUNT];
-    if (d < op_descs || d >= op_descs + KH_OP_COUNT)
-        return count_args(d);
-    uint8_t *c = &cached[d - op_descs];
-    if (!*c)
-        *c = (uint8_t)(1 + count_args(d));
-    return *c - 1u;
 }
 
 enum kh_opcode kh_op_lookup(const char *name, size_t len)
@@ -1308,6 +1289,16 @@ static int names_unambiguous(const struct kh_trace *t)
 {
     struct name_map m = { NULL, 0, 0 };
     int ok = 1;
+    /* Distinct names cannot be ambiguous: the common case is one insert
+     * per binding, not a lookup per reference. */
+    for (size_t v = 0; v < t->nvars && ok; v++) {
+        size_t before = m.used;
+        ok = map_put(&m, t, (int32_t)v) == 0 && m.used == before + 1;
+    }
+    map_free(&m);
+    if (ok)
+        return 1;
+    ok = 1;
     for (size_t i = 0; i < t->n && ok; i++) {
         const struct kh_op *op = &t->ops[i];
         const struct kh_op_desc *d = &op_descs[op->code];

@@ -184,12 +184,12 @@ enum kh_val_type { KH_VAL_NONE, KH_VAL_PTR, KH_VAL_CACHE, KH_VAL_POOL, KH_VAL_AR
       A(BYTE, "byte value"))                                                                   \
     X(READ, "read", NONE, A(PTR, "pointer"), A(U64, "offset"), A(U64, "length"))               \
     X(SET_CPU, "set_cpu", NONE, A(U64, "cpu"))                                                 \
-    X(SHRINK_ALL, "shrink_all", NONE, A(NONE, ""))                                             \
+    X(SHRINK_ALL, "shrink_all", NONE)                                             \
     X(FAIL_NTH, "fail_nth", NONE, A(U64, "count"), A(DOMAINS, "fault domains"))                \
     X(FAIL_FROM, "fail_from", NONE, A(U64, "count"), A(DOMAINS, "fault domains"))              \
     X(FAIL_RANDOM, "fail_random", NONE, A(U64, "percent"), A(U64, "seed"),                     \
       A(DOMAINS, "fault domains"))                                                             \
-    X(FAIL_OFF, "fail_off", NONE, A(NONE, ""))
+    X(FAIL_OFF, "fail_off", NONE)
 
 enum kh_opcode {
 #define KH_TRACE_ENUM_(id, name, res, ...) KH_OP_##id,
@@ -206,12 +206,14 @@ struct kh_arg_desc {
 struct kh_op_desc {
     const char *name;
     uint8_t result;        /* enum kh_val_type */
+    uint8_t nargs;         /* counted by the compiler */
     struct kh_arg_desc args[KH_OP_MAX_ARGS];
 };
 
 const struct kh_op_desc *kh_op_desc(enum kh_opcode code);
-/* Number of arguments, including optional trailing ones. */
-unsigned kh_op_nargs(const struct kh_op_desc *d);
+/* Number of arguments, including optional trailing ones. Loops over the
+ * arguments call this in their condition, so it is a field read. */
+static inline unsigned kh_op_nargs(const struct kh_op_desc *d) { return d->nargs; }
 /* KH_OP_COUNT when name is not an operation. */
 enum kh_opcode kh_op_lookup(const char *name, size_t len);
 
