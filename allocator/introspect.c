@@ -92,12 +92,12 @@ void kh_violations_print(const struct kh_violations *out, FILE *f)
         fprintf(f, "%s: %s: %s\n", out->v[i].subsystem, out->v[i].invariant, out->v[i].detail);
 }
 
-unsigned kh_validate(struct kh *kh, struct kh_violations *out)
+static unsigned validate_all(struct kh *kh, struct kh_violations *out, bool changed_only)
 {
     unsigned n = kh_page_validate(kh, out);
     /* Higher subsystems, each only when its state exists. */
     if (kh->slab)
-        n += kh_slab_validate(kh, out);
+        n += changed_only ? kh_slab_validate_changed(kh, out) : kh_slab_validate(kh, out);
     if (kh->vm)
         n += kh_vmalloc_validate(kh, out);
     if (kh->percpu)
@@ -107,6 +107,16 @@ unsigned kh_validate(struct kh *kh, struct kh_violations *out)
     if (kh->memblock)
         n += kh_memblock_validate(kh, out);
     return n;
+}
+
+unsigned kh_validate(struct kh *kh, struct kh_violations *out)
+{
+    return validate_all(kh, out, false);
+}
+
+unsigned kh_validate_changed(struct kh *kh, struct kh_violations *out)
+{
+    return validate_all(kh, out, true);
 }
 
 /* ==== Page allocator ===================================================== */

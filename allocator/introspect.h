@@ -48,6 +48,10 @@ void kh_violations_print(const struct kh_violations *out, FILE *f);
 
 /* Runs every subsystem's validation; returns the number of violations. */
 unsigned kh_validate(struct kh *kh, struct kh_violations *out);
+/* kh_validate, but slabs unchanged since they last validated clean are
+ * skipped (kh_slab_validate_changed): for checks every few operations,
+ * with a full kh_validate at the end. */
+unsigned kh_validate_changed(struct kh *kh, struct kh_violations *out);
 
 /* ==== Page allocator ===================================================== */
 

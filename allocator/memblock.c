@@ -409,6 +409,7 @@ int kh_memblock_for_each_reserved(const struct kh *kh, kh_memblock_region_fn fn,
 #define violation(out, name, addr, ...) \
     kh_violations_add_named((out), SUBSYS, (name), (addr), __VA_ARGS__)
 
+KH_NO_COVERAGE
 static unsigned check_regions(struct kh *kh, struct kh_violations *out)
 {
     const struct kh_memblock_state *mb = kh->memblock;
@@ -432,6 +433,7 @@ static unsigned check_regions(struct kh *kh, struct kh_violations *out)
 }
 
 /* Every page a reserved region touches must be PG_reserved after mem_init. */
+KH_NO_COVERAGE
 static unsigned check_reserved_pages(struct kh *kh, struct kh_violations *out)
 {
     const struct kh_memblock_state *mb = kh->memblock;

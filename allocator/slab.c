@@ -410,6 +410,7 @@ static enum kh_slab_list_id list_for(const struct slab *slab)
 /* Walks one list: links, counter, each slab's state. seen[] (sorted slab
  * pointers of the cache) gets a mark per slab found, so a slab on two
  * lists or on none is caught. */
+KH_NO_COVERAGE
 static unsigned check_list(struct kmem_cache *s, enum kh_slab_list_id id, struct slab **all,
                            uint8_t *seen, unsigned long nall, struct kh_violations *out)
 {
@@ -448,6 +449,7 @@ static unsigned check_list(struct kmem_cache *s, enum kh_slab_list_id id, struct
 
 /* The free index list: only valid slots, no duplicates, exactly the slots
  * the allocation map calls free. Returns violations; adds free slots. */
+KH_NO_COVERAGE
 static unsigned check_free_index(const struct kmem_cache *s, const struct slab *slab,
                                  uint8_t *free_seen, unsigned long *nfree,
                                  struct kh_violations *out)
@@ -483,6 +485,7 @@ static unsigned check_free_index(const struct kmem_cache *s, const struct slab *
     return n;
 }
 
+KH_NO_COVERAGE
 static unsigned check_geometry(const struct kh *kh, const struct kmem_cache *s,
                                const struct slab *slab, struct kh_violations *out)
 {

@@ -175,6 +175,13 @@ int kh_slab_object_lookup(struct kh *kh, const void *p, struct kh_object_info *o
  *   "quarantine"         quarantine entries inconsistent with the slabs
  */
 unsigned kh_slab_validate(struct kh *kh, struct kh_violations *out);
+/* The same, except that a slab whose state (counters, allocation
+ * generation, list, owner CPU, free list heads) is what it was when it last
+ * validated clean is not walked again; the cache-level checks (lists,
+ * counters, CPU slabs, quarantine) always run. For frequent checks between
+ * full ones: damage that leaves a slab's state as it was (a stray write
+ * into a free object) waits for the next kh_slab_validate. */
+unsigned kh_slab_validate_changed(struct kh *kh, struct kh_violations *out);
 
 /* ---- Kernel names on the default instance ---- */
 struct kmem_cache *kmem_cache_create(const char *name, unsigned int size, unsigned int align,

@@ -483,6 +483,7 @@ static void quarantine_release_one(struct kh *kh, struct kh_slab_state *st)
     kh_map_clear(e.slab, idx);
     e.slab->quarantined--;
     e.slab->inuse--;
+    e.slab->gen++;
     s->ops->put_object(kh, s, e.slab, e.obj);
 }
 
@@ -513,6 +514,7 @@ static void quarantine_put(struct kh *kh, struct kmem_cache *s, struct slab *sla
         quarantine_release_one(kh, st);
     qmap(slab)[idx >> 6] |= 1ull << (idx & 63);
     slab->quarantined++;
+    slab->gen++;
     st->q[(st->q_head + st->q_len) % st->q_cap] = (struct kh_quarantine_entry){ obj, slab };
     st->q_len++;
     (void)s;
@@ -554,6 +556,7 @@ void *kh_slab_alloc(struct kh *kh, struct kmem_cache *s, gfp_t gfp, size_t req, 
     unsigned idx = kh_obj_index(s, slab, obj);
     kh_map_set(slab, idx);
     slab->inuse++;
+    slab->gen++;
     if (__builtin_expect(!s->slow, 1)) {
         if (gfp & __GFP_ZERO)
             memset(obj, 0, s->object_size);
@@ -611,6 +614,7 @@ void kh_slab_free(struct kh *kh, struct kmem_cache *s, struct slab *slab, void *
     }
     kh_map_clear(slab, idx);
     slab->inuse--;
+    slab->gen++;
     s->ops->put_object(kh, s, slab, obj);
 }
 
@@ -1375,6 +1379,7 @@ int kh_slabinfo(struct kh *kh, char *buf, size_t cap)
 
 #define V(out, inv, addr, ...) kh_violations_add_named(out, SUBSYS, inv, (const void *)(addr), __VA_ARGS__)
 
+KH_NO_COVERAGE
 static unsigned check_pages(struct kh *kh, struct kmem_cache *s, struct slab *slab,
                             struct kh_violations *out)
 {
@@ -1477,13 +1482,39 @@ static unsigned check_slab(struct kh *kh, struct kmem_cache *s, struct slab *sla
     return n;
 }
 
+/* What a slab's own checks depend on, folded into one word: its counters,
+ * generation, list and owner, and the heads of its free lists. */
+static uint64_t slab_signature(const struct kh *kh, const struct kmem_cache *s,
+                               const struct slab *slab)
+{
+    uint64_t cpu_list = 0;
+    if (slab->list == KH_SLAB_LIST_CPU && slab->cpu >= 0 && (unsigned)slab->cpu < kh->cfg.nr_cpus &&
+        s->cpu[slab->cpu].slab == slab)
+        cpu_list = (uintptr_t)s->cpu[slab->cpu].freelist;
+    const uint64_t fields[] = { slab->gen, slab->inuse, slab->quarantined, slab->active,
+                                (uintptr_t)slab->freelist, cpu_list, (uint64_t)slab->list,
+                                (uint64_t)(int64_t)slab->cpu, slab->objects };
+    uint64_t h = 0x243f6a8885a308d3ull;
+    for (size_t i = 0; i < sizeof(fields) / sizeof(fields[0]); i++)
+        h = (h ^ fields[i]) * 0x100000001b3ull + (h >> 31);
+    return h | 1;   /* never the "not validated" 0 */
+}
+
+/* changed_only: slabs whose signature is the one they last validated clean
+ * with are not walked again (kh_slab_validate_changed). */
 KH_NO_COVERAGE
-static unsigned check_cache(struct kh *kh, struct kmem_cache *s, struct kh_violations *out)
+static unsigned check_cache(struct kh *kh, struct kmem_cache *s, struct kh_violations *out,
+                            bool changed_only)
 {
     unsigned n = 0;
     unsigned long slabs = 0, objects = 0;
     for (struct slab *slab = s->all_head; slab; slab = slab->all_next) {
-        n += check_slab(kh, s, slab, out);
+        uint64_t sig = slab_signature(kh, s, slab);
+        if (!changed_only || sig != slab->clean_sig) {
+            unsigned found = check_slab(kh, s, slab, out);
+            slab->clean_sig = found ? 0 : sig;
+            n += found;
+        }
         slabs++;
         objects += slab->objects;
         if (slabs > s->nr_slabs + 1)
@@ -1498,14 +1529,14 @@ static unsigned check_cache(struct kh *kh, struct kmem_cache *s, struct kh_viola
 }
 
 KH_NO_COVERAGE
-unsigned kh_slab_validate(struct kh *kh, struct kh_violations *out)
+static unsigned validate(struct kh *kh, struct kh_violations *out, bool changed_only)
 {
     struct kh_slab_state *st = kh->slab;
     if (!st)
         return 0;
     unsigned n = 0;
     for (struct kmem_cache *s = st->chain_head; s; s = s->next)
-        n += check_cache(kh, s, out);
+        n += check_cache(kh, s, out, changed_only);
     unsigned held = 0;
     for (unsigned i = 0; i < st->q_len; i++) {
         struct kh_quarantine_entry e = st->q[(st->q_head + i) % st->q_cap];
@@ -1523,6 +1554,16 @@ unsigned kh_slab_validate(struct kh *kh, struct kh_violations *out)
     if (marked != held)
         n += V(out, "quarantine", 0, "%lu objects marked quarantined, %u held", marked, held);
     return n;
+}
+
+unsigned kh_slab_validate(struct kh *kh, struct kh_violations *out)
+{
+    return validate(kh, out, false);
+}
+
+unsigned kh_slab_validate_changed(struct kh *kh, struct kh_violations *out)
+{
+    return validate(kh, out, true);
 }
 
 /* ---- kernel names ---- */

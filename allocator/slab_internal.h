@@ -91,6 +91,10 @@ struct slab {
      * page->active; allocation takes free_idx[active++]. NULL otherwise. */
     uint16_t *free_idx;
     unsigned active;
+    /* Every allocation, free and quarantine move adds one; with the list
+     * heads it makes the signature kh_slab_validate_changed compares. */
+    uint64_t gen;
+    uint64_t clean_sig;         /* signature when last validated clean; 0: never */
     uint64_t map[];             /* bit i set: object i allocated or quarantined */
 };
 

@@ -235,6 +235,7 @@ static void slub_tunables(const struct kmem_cache *s, unsigned out[3])
 
 #define V(out, inv, addr, ...) kh_violations_add_named(out, "slab", inv, (const void *)(addr), __VA_ARGS__)
 
+KH_NO_COVERAGE
 static unsigned check_list(struct kmem_cache *s, struct kh_slab_list *l, enum kh_slab_list_id id,
                            struct kh_violations *out)
 {

@@ -705,18 +705,29 @@ static unsigned check_area(struct kh *kh, const struct vm_area *a, unsigned long
     return n;
 }
 
-/* Pages marked PG_vmalloc anywhere the page allocator has touched. */
+/* Pages marked PG_vmalloc anywhere the page allocator has touched. Free
+ * blocks are stepped over whole: a mark on a free page is the page
+ * validator's "free-page-flags" violation already. */
 KH_NO_COVERAGE
 static unsigned long count_marked_pages(const struct kh *kh)
 {
     unsigned long marked = 0;
     for (int z = 0; z < MAX_NR_ZONES; z++) {
         const struct zone *zone = &kh->zones[z];
-        for (unsigned long pfn = zone->start_pfn; pfn < zone->end_pfn; pfn++) {
-            if (pfn == zone->lazy_pfn && zone->lazy_end > pfn)
+        unsigned long pfn = zone->start_pfn;
+        while (pfn < zone->end_pfn) {
+            if (pfn == zone->lazy_pfn && zone->lazy_end > pfn) {
                 pfn = zone->lazy_end;   /* never handed out: nothing to see */
-            if (pfn < zone->end_pfn && (kh->pages[pfn].flags & PG_vmalloc))
+                continue;
+            }
+            const struct page *p = &kh->pages[pfn];
+            unsigned long step = 1;
+            if ((p->flags & PG_buddy) && p->order < kh->max_order &&
+                !(pfn & ((1ul << p->order) - 1)) && pfn + (1ul << p->order) <= zone->end_pfn)
+                step = 1ul << p->order;
+            else if (p->flags & PG_vmalloc)
                 marked++;
+            pfn += step;
         }
     }
     return marked;

@@ -1959,10 +1959,13 @@ static void judge_reports(struct exec *x, unsigned first)
     }
 }
 
-static void full_validate(struct exec *x)
+/* periodic: the check every few operations (not every one), which skips
+ * slabs unchanged since they last validated clean; checks after every
+ * operation (the crash tools) and at the end of a run are complete. */
+static void full_validate(struct exec *x, bool periodic)
 {
     x->viol.n = 0;
-    if (kh_validate(x->kh, &x->viol) == 0)
+    if ((periodic ? kh_validate_changed(x->kh, &x->viol) : kh_validate(x->kh, &x->viol)) == 0)
         return;
     const struct kh_violation *v = &x->viol.v[0];
     char kind[64];
@@ -2020,7 +2023,7 @@ bool exec_run(struct exec *x, const struct kh_trace *t, struct exec_finding *f)
         if (x->opt.checks && !x->finding && (i + 1) % VERIFY_ALL_EVERY == 0)
             verify_all(x);
         if (!x->finding && x->opt.full_every && (i + 1) % x->opt.full_every == 0)
-            full_validate(x);
+            full_validate(x, x->opt.full_every > 1);
         /* The report log is only needed per op: keep memory flat. */
         kh_reports_clear(x->kh);
     }
@@ -2029,7 +2032,7 @@ bool exec_run(struct exec *x, const struct kh_trace *t, struct exec_finding *f)
         if (t->n) {
             if (x->opt.checks)
                 verify_all(x);
-            full_validate(x);
+            full_validate(x, false);
         }
     }
     return x->finding;

@@ -6,7 +6,8 @@
  * content patterns, alignment, ksize and size-class oracle, zeroing,
  * krealloc prefix, NULL exactly when the spec allows it, allocator reports),
  * and every `full_every` operations (and at the end) the allocator's own
- * validation of every subsystem.
+ * validation of every subsystem: between operations only what changed
+ * (kh_validate_changed), at the end all of it.
  *
  * Misuse policy: a trace may free what is not live, use the wrong cache,
  * touch memory out of bounds. What that means depends on the caller:
@@ -35,7 +36,8 @@ enum exec_misuse { EXEC_MISUSE_SKIP, EXEC_MISUSE_EXPECT, EXEC_MISUSE_RUN };
 struct exec_options {
     enum exec_misuse misuse;
     bool checks;            /* shadow-model and oracle checks (off: measure their cost) */
-    unsigned full_every;    /* kh_validate every N operations (0: only at the end; 1: always) */
+    unsigned full_every;    /* validate every N operations (0: only at the end; 1: always, complete;
+                               N > 1: kh_validate_changed), and kh_validate at the end */
     FILE *json;             /* one JSON object per operation, or NULL */
     const char *filename;   /* for messages */
 };

@@ -375,6 +375,40 @@ static void test_walk_validate_reset(void)
     kh_destroy(kh);
 }
 
+/* kh_slab_validate_changed walks a slab again only when its state moved:
+ * damage behind an unchanged slab waits for the full check, and is found
+ * as soon as that slab allocates or frees again. */
+static void test_validate_changed(void)
+{
+    struct kh *kh = make("linux-6.1-x86_64", 1);
+    struct kmem_cache *s = kh_kmem_cache_create(kh, "changed", 256, 0, 0, NULL);
+    void *p[20];
+    for (int i = 0; i < 20; i++)
+        p[i] = kh_kmem_cache_alloc(kh, s, GFP_KERNEL);
+    /* p16..p19 are on the CPU slab: freed, they head its CPU free list,
+     * p18 -> p17 -> ... */
+    kh_kmem_cache_free(kh, s, p[17]);
+    kh_kmem_cache_free(kh, s, p[18]);
+    struct kh_violations v = { 0 };
+    CHECK_EQ_U(kh_validate_changed(kh, &v), 0);
+    /* a stray write into p17's free pointer, inside the chain */
+    unsigned off = info(kh, s).offset;
+    void *bogus = (char *)p[17] + 3;
+    for (unsigned i = 0; i < sizeof(bogus); i++)
+        poke(p[17], off + i, ((unsigned char *)&bogus)[i]);
+    CHECK_EQ_U(kh_validate_changed(kh, &v), 0);   /* nothing moved: not walked */
+    CHECK(kh_slab_validate(kh, &v) > 0);           /* the full check sees it */
+    CHECK(kh_violations_count(&v, "slab", "freelist") >= 1);
+    v.n = 0;
+    /* an allocation from that slab changes its state: walked, found again */
+    void *q = kh_kmem_cache_alloc(kh, s, GFP_KERNEL);
+    CHECK(q == p[18]);
+    CHECK(kh_validate_changed(kh, &v) > 0);
+    CHECK(kh_violations_count(&v, "slab", "freelist") >= 1);
+    kh_violations_free(&v);
+    kh_destroy(kh);
+}
+
 static void test_default_instance_names(void)
 {
     struct kmem_cache *s = kmem_cache_create("dflt", 32, 0, SLAB_HWCACHE_ALIGN, NULL);
@@ -470,6 +504,7 @@ int main(void)
     test_per_cpu();
     test_slabinfo();
     test_walk_validate_reset();
+    test_validate_changed();
     test_default_instance_names();
     stress("linux-6.1-x86_64", "", 0, 1);
     stress("linux-6.1-x86_64", "", 0, 4);
