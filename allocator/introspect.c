@@ -236,7 +236,7 @@ struct walk_totals {
 
 /* Interior pages: no block heads inside a block; free pages keep no
  * owner flags. Reports each kind once per block. */
-KH_NO_COVERAGE
+KH_NO_COVERAGE __attribute__((no_sanitize("address")))   /* pfn..end lie in pages[] */
 static unsigned check_interior(const struct kh *kh, const struct zone_walk *w,
                                unsigned long pfn, unsigned long end, bool free,
                                struct kh_violations *out)
