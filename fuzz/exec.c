@@ -1226,6 +1226,10 @@ static void op_free_pages_exact(struct exec *x, const struct kh_op *op)
         legal = true;
     else if (page_block)
         x->undetectable = true;
+    /* a page pool's element is such a block too, freed behind the pool's back */
+    if (!legal && b && op->args[0].offset == 0 && block_live(x, b) && b->api == API_MEMPOOL &&
+        b->pool_kind == KH_MEMPOOL_PAGE)
+        x->undetectable = true;
     /* An illegal range of more than one page sweeps over whatever follows:
      * 6.1 frees each page whose count drops to zero, so another owner's
      * live order-0 page goes silently (only slab, tail and free pages make
