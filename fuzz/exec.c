@@ -541,13 +541,10 @@ __attribute__((no_sanitize("coverage"))) static void check_zeroed(struct exec *x
         return;
     const uint8_t *b = p;
     size_t lim = n < ZERO_CHECK_CAP ? n : ZERO_CHECK_CAP;
-    for (size_t i = 0; i < lim; i++) {
-        if (b[i]) {
-            finding(x, "not zeroed", "oracle", "byte %zu of %p is %#x after a zeroing allocation",
-                    i, p, b[i]);
-            return;
-        }
-    }
+    size_t i = shadow_first_difference(b, NULL, lim);   /* a word at a time */
+    if (i < lim)
+        finding(x, "not zeroed", "oracle", "byte %zu of %p is %#x after a zeroing allocation", i,
+                p, b[i]);
 }
 
 static void check_align(struct exec *x, const void *p, size_t align, const char *what)
