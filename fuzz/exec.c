@@ -1418,12 +1418,33 @@ static void op_free_percpu(struct exec *x, const struct kh_op *op)
     kh_free_percpu(x->kh, p);
 }
 
+struct chunk_probe { const unsigned char *p; bool inside; };
+
+static int probe_chunk(void *ctx, const struct kh_percpu_chunk_info *c)
+{
+    struct chunk_probe *probe = ctx;
+    const unsigned char *base = c->base;
+    if (probe->p >= base && (size_t)(probe->p - base) < c->unit_size)
+        probe->inside = true;
+    return probe->inside;
+}
+
 static void op_per_cpu_ptr(struct exec *x, const struct kh_op *op)
 {
     void *p;
     struct xbind *b = resolve_ptr(x, &op->args[0], &p);
-    bool legal = b && block_live(x, b) && b->api == API_PERCPU && op->args[0].offset == 0 &&
-                 op->args[1].u < kh_nr_cpus(x->kh);
+    bool cpu_ok = op->args[1].u < kh_nr_cpus(x->kh);
+    bool legal = b && block_live(x, b) && b->api == API_PERCPU && op->args[0].offset == 0 && cpu_ok;
+    /* per_cpu_ptr is arithmetic: 6.1 checks nothing, and the allocator
+     * warns only for an impossible CPU or an address in no chunk. Any other
+     * address inside a chunk (p1-1 in the allocation before p1, a field of
+     * a per-CPU struct) passes silently. */
+    if (!legal && cpu_ok && p) {
+        struct chunk_probe probe = { p, false };
+        kh_percpu_walk(x->kh, probe_chunk, NULL, &probe);
+        if (probe.inside)
+            x->undetectable = true;
+    }
     if (!admit(x, legal))
         return;
     /* the CPU as written (a misuse run passes an impossible one on) */
