@@ -1147,6 +1147,21 @@ static void op_alloc_pages(struct exec *x, const struct kh_op *op, bool zeroed_p
     track(x, b, p, bytes, SHADOW_PAGES);
 }
 
+/* Is p in the first page of a live page-allocator block of this order that
+ * is not a slab's? __free_pages of it passes every check 6.1 makes. */
+static bool live_block_head(struct exec *x, const void *p, unsigned want_order)
+{
+    if (!kh_addr_in_arena(x->kh, p))
+        return false;
+    unsigned long head;
+    unsigned order;
+    struct page *pg = kh_virt_to_page(x->kh, p);
+    enum kh_page_state st = kh_page_state(x->kh, kh_page_to_pfn(x->kh, pg), &head, &order);
+    struct kh_object_info info;
+    return st == KH_PAGE_ALLOC_HEAD && order == want_order &&
+           kh_slab_object_lookup(x->kh, kh_page_address(x->kh, pg), &info, NULL) != 0;
+}
+
 static void op_free_pages(struct exec *x, const struct kh_op *op)
 {
     void *p;
@@ -1161,6 +1176,12 @@ static void op_free_pages(struct exec *x, const struct kh_op *op)
     if (exact && op->args[1].u == 0 && b->req <= kh_page_size(x->kh))
         legal = true;
     else if (exact && !legal)
+        x->undetectable = true;
+    /* Whatever the name says, a page-aligned address of a live block of
+     * that order (another binding's, a vmalloc backing page) is freed
+     * without a word: 6.1 checks only flags, refcount and order. */
+    if (!legal && p && op->args[1].u < 64 && !((uintptr_t)p & (kh_page_size(x->kh) - 1)) &&
+        live_block_head(x, p, (unsigned)op->args[1].u))
         x->undetectable = true;
     if (!admit(x, legal))
         return;
@@ -1232,6 +1253,11 @@ static void op_free_pages_exact(struct exec *x, const struct kh_op *op)
      * live order-0 page goes silently (only slab, tail and free pages make
      * a report). Nothing could report that part. */
     if (!legal && op->args[1].u > page)
+        x->undetectable = true;
+    /* One page: free_page(p). On a page-aligned live order-0 block (a page
+     * of an alloc_pages_exact block, alloc_pages(0), a vmalloc backing
+     * page) that is a silent free of that page, whoever owns it. */
+    if (!legal && p && !((uintptr_t)p & (page - 1)) && live_block_head(x, p, 0))
         x->undetectable = true;
     if (!admit(x, legal))
         return;
@@ -1638,15 +1664,7 @@ static bool foreign_element_fits(struct exec *x, const struct xbind *pb, const s
  * binding's pages). Only slab pages are refused (6.1 checks PG_slab). */
 static bool page_pool_takes(struct exec *x, const struct xbind *pb, const void *p)
 {
-    if (!kh_addr_in_arena(x->kh, p))
-        return false;
-    unsigned long head;
-    unsigned order;
-    struct page *pg = kh_virt_to_page(x->kh, p);
-    enum kh_page_state st = kh_page_state(x->kh, kh_page_to_pfn(x->kh, pg), &head, &order);
-    struct kh_object_info info;
-    return st == KH_PAGE_ALLOC_HEAD && order == pb->order &&
-           kh_slab_object_lookup(x->kh, kh_page_address(x->kh, pg), &info, NULL) != 0;
+    return live_block_head(x, p, pb->order);
 }
 
 static void op_pool_free(struct exec *x, const struct kh_op *op)
