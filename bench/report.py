@@ -348,9 +348,10 @@ def main():
     if r1 and r0:
         w(f"On the 1 GiB arena a reset costs {num(r0.median)} µs with nothing touched and "
           f"{num(r1.median)} µs after 1000 written pages: the page metadata of the touched range "
-          "is cleared and the touched part of the memfd arena is punched out "
-          "(`fallocate(PUNCH_HOLE)`), so the kernel frees those pages; that, not the arena "
-          "size, is the cost.\n")
+          "is cleared, and the pages handed out since the last reset are zeroed in place (up to "
+          "8 MiB, so the next input finds them mapped; past that the memfd range is punched "
+          "out with `fallocate(PUNCH_HOLE)`). What was touched, not the arena size, is the "
+          "cost.\n")
 
     w("## Per-operation cost against arena size (release build)\n")
     w("Same operations on arenas of 1 MiB to 4 GiB. The last column keeps about an eighth of "
