@@ -1244,10 +1244,6 @@ static void op_free_pages_exact(struct exec *x, const struct kh_op *op)
         legal = true;
     else if (page_block)
         x->undetectable = true;
-    /* a page pool's element is such a block too, freed behind the pool's back */
-    if (!legal && b && op->args[0].offset == 0 && block_live(x, b) && b->api == API_MEMPOOL &&
-        b->pool_kind == KH_MEMPOOL_PAGE)
-        x->undetectable = true;
     /* An illegal range of more than one page sweeps over whatever follows:
      * 6.1 frees each page whose count drops to zero, so another owner's
      * live order-0 page goes silently (only slab, tail and free pages make
@@ -1255,8 +1251,9 @@ static void op_free_pages_exact(struct exec *x, const struct kh_op *op)
     if (!legal && op->args[1].u > page)
         x->undetectable = true;
     /* One page: free_page(p). On a page-aligned live order-0 block (a page
-     * of an alloc_pages_exact block, alloc_pages(0), a vmalloc backing
-     * page) that is a silent free of that page, whoever owns it. */
+     * of an alloc_pages_exact block, alloc_pages(0), a page pool's element,
+     * a vmalloc backing page) that is a silent free of that page, whoever
+     * owns it. */
     if (!legal && p && !((uintptr_t)p & (page - 1)) && live_block_head(x, p, 0))
         x->undetectable = true;
     if (!admit(x, legal))
@@ -1658,15 +1655,6 @@ static bool foreign_element_fits(struct exec *x, const struct xbind *pb, const s
     }
 }
 
-/* A page pool frees with __free_pages(virt_to_page(p), order), so any
- * address in the first page of a live block of the pool's order frees that
- * block without a word, whoever owns it (vmalloc's backing pages, another
- * binding's pages). Only slab pages are refused (6.1 checks PG_slab). */
-static bool page_pool_takes(struct exec *x, const struct xbind *pb, const void *p)
-{
-    return live_block_head(x, p, pb->order);
-}
-
 static void op_pool_free(struct exec *x, const struct kh_op *op)
 {
     void *p;
@@ -1701,8 +1689,12 @@ static void op_pool_free(struct exec *x, const struct kh_op *op)
     if (!legal && pb && pb->alive && b && elem.offset == 0 && block_live(x, b) &&
         b->api != API_MEMPOOL && foreign_element_fits(x, pb, b))
         x->undetectable = true;
+    /* A page pool frees with __free_pages(virt_to_page(p), order): any
+     * address in the first page of a live non-slab block of the pool's
+     * order goes without a word, whoever owns the block (a vmalloc backing
+     * page, another binding's pages). */
     if (!legal && pb && pb->alive && p && is_page_pool(x, op->args[1].var) &&
-        page_pool_takes(x, pb, p))
+        live_block_head(x, p, pb->order))
         x->undetectable = true;
     /* Whatever it is given, a pool with room in its reserve keeps it there
      * unchecked (only an element already in the reserve is noticed). */
