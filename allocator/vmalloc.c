@@ -32,6 +32,7 @@
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE
 #endif
+#include <fcntl.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -254,6 +255,28 @@ static unsigned long take_pages(struct kh *kh, struct vm_area *a, gfp_t gfp)
     return i;
 }
 
+/* Runs of at least this many bytes are zeroed by dropping their pages from
+ * the arena memfd (they read back as zeros, and cost no memory until they
+ * are written) rather than by writing them: a zeroed area of hundreds of
+ * megabytes must not become resident just to be cleared. */
+#define ZERO_BY_PUNCH_BYTES (256ul << 10)
+
+/* Zeroes the area's pages run by run of consecutive pfns. */
+static void zero_pages(struct kh *kh, const struct vm_area *a)
+{
+    for (unsigned long i = 0; i < a->nr_pages;) {
+        unsigned long run = 1;
+        while (i + run < a->nr_pages && a->pfns[i + run] == a->pfns[i] + run)
+            run++;
+        size_t len = run << kh->page_shift;
+        off_t off = (off_t)a->pfns[i] << kh->page_shift;
+        if (len < ZERO_BY_PUNCH_BYTES ||
+            fallocate(kh->memfd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE, off, (off_t)len) != 0)
+            memset(page_va(kh, a->first + i), 0, len);
+        i += run;
+    }
+}
+
 /* Shadow and contents of a freshly mapped area: requested bytes usable,
  * the rest of the last page and the guard page poisoned. */
 static void prepare_contents(struct kh *kh, struct vm_area *a)
@@ -262,7 +285,7 @@ static void prepare_contents(struct kh *kh, struct vm_area *a)
     size_t mapped = a->nr_pages << kh->page_shift;
     kh_unpoison(va, mapped);
     if (a->gfp & __GFP_ZERO)
-        memset(va, 0, mapped);
+        zero_pages(kh, a);
     kh_poison(va + a->size, mapped - a->size + kh->page_size);
 }
 
