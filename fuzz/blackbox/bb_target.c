@@ -2,6 +2,7 @@
  * fuzz target shares (see bb_target.h). */
 #include "bb_target.h"
 
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -84,10 +85,23 @@ int bb_decode(const struct bb_target *t, const uint8_t *data, size_t size, struc
 
 static struct bb *executor;
 
+/* Set and non-empty: run.sh's `KMEM_BB_QUIET= binary` means "not quiet". */
+static bool quiet(void)
+{
+    const char *q = getenv("KMEM_BB_QUIET");
+    return q && *q;
+}
+
 static void summary_at_exit(void)
 {
-    if (executor && !getenv("KMEM_BB_QUIET"))
+    if (executor && !quiet())
         bb_print_summary(executor, stderr);
+}
+
+static const char *relaxed(void)
+{
+    const char *r = kh_adapter_sanitizer_relaxed;  /* NULL when no one defines it */
+    return r && *r ? r : NULL;
 }
 
 static void setup(const struct bb_target *t)
@@ -106,6 +120,11 @@ static void setup(const struct bb_target *t)
         fprintf(stderr, "black-box target %s: %s\n", t->name, err);
         exit(2);
     }
+    /* Said once up front too: a sanitizer report in this process (UB in the
+     * allocator during a legal operation) is printed by the sanitizer. */
+    if (relaxed() && !quiet())
+        fprintf(stderr, "black-box target %s against '%s': sanitizer checks relaxed: %s\n", t->name,
+                kh_adapter.name, relaxed());
     atexit(summary_at_exit);
 }
 
@@ -127,11 +146,14 @@ int bb_fuzz_one(const struct bb_target *t, const uint8_t *data, size_t size)
         fprintf(stderr,
                 "\nkmem-harness finding: %s\n"
                 "allocator: %s (%s)  target: blackbox/%s  misuse policy: %s\n"
+                "%s%s%s"
                 "%s\n%s\n"
                 "---- trace (text form) ----\n"
                 "#! target=blackbox/%s allocator=%s\n%s----\n",
                 f.title, kh_adapter.name, kh_adapter.description ? kh_adapter.description : "",
-                t->name, t->misuse == BB_MISUSE_PROBE ? "probe" : "skip", op,
+                t->name, t->misuse == BB_MISUSE_PROBE ? "probe" : "skip",
+                relaxed() ? "sanitizer checks relaxed for this allocator: " : "",
+                relaxed() ? relaxed() : "", relaxed() ? "\n" : "", op,
                 f.detail, t->name, kh_adapter.name, text ? text : "(out of memory)\n");
         free(text);
         fflush(stderr);

@@ -108,7 +108,7 @@ static void declarations(void)
 {
     struct { const char *want; struct kh_adapter a; } bad[] = {
         { "ABI", kh_adapter },
-        { "needs both object.alloc and object.free", kh_adapter },
+        { "needs object.alloc and object.free", kh_adapter },
         { "min_align is not a power of two", kh_adapter },
         { "KH_CAP_ALIGNED needs max_align", kh_adapter },
         { "no tier offered", { .abi = KH_ADAPTER_ABI, .name = "empty" } },
