@@ -13,6 +13,8 @@
  *   (a) object: alloc(size, align, flags) / free [/ realloc / usable_size]
  *   (b) page:   alloc(order, flags) / free(p, order) [/ by size]
  *   (c) cache:  create(name, size, align) / alloc / free / destroy [/ shrink]
+ * (or free_sized instead of object.free), plus optional arena operations
+ * (pool.add / remove / resize).
  * Operations an adapter cannot do are skipped and counted; checks that need
  * a hook it lacks are reported as skipped, never passed.
  *
@@ -168,6 +170,24 @@ struct kh_adapter {
      * (less the allocator's own header) for an allocator that merges every
      * free neighbour. Checked at the end of every input. 0: not declared. */
     size_t coalesce_size;
+
+    /* ---- arena operations (each optional) ---- */
+    /* Growing and shrinking the memory the allocator manages. Live blocks
+     * must stay valid (same address, same content) across every one of
+     * them; the harness checks that after each. */
+    struct {
+        /* Hands the allocator [mem, mem + bytes) (page-aligned, owned by the
+         * harness) as another pool. Returns a handle, or NULL when refused. */
+        void *(*add)(void *ctx, void *mem, size_t bytes);
+        /* Takes a pool back: 0 when done (the harness then unmaps it; no live
+         * block may be in it), nonzero when refused (blocks still live). */
+        int (*remove)(void *ctx, void *pool);
+        /* Grows or shrinks a pool (NULL: the allocator's own arena) to
+         * `bytes`, in place: 0 when done, nonzero when refused. A pool from
+         * add may grow up to the reserve the harness mapped for it
+         * (four times its first size). */
+        int (*resize)(void *ctx, void *pool, size_t bytes);
+    } pool;
 };
 
 /* What an adapter's source file defines (C linkage, default visibility). */

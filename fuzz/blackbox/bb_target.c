@@ -35,6 +35,15 @@ static const uint8_t mixed_ops[] = {
     KH_OP_SHRINK_ALL, ACCESS, FAULTS,
 };
 
+/* Objects and pages while pools are added, resized and removed (the
+ * mempool lines name pools of memory in the black-box tier, see
+ * blackbox.c), with the pool operations over-represented. */
+static const uint8_t arena_ops[] = {
+    KH_OP_KMALLOC, KH_OP_KZALLOC, KH_OP_KFREE, KH_OP_KREALLOC, KH_OP_ALLOC_PAGES, KH_OP_FREE_PAGES,
+    KH_OP_MEMPOOL_CREATE_KMALLOC_POOL, KH_OP_MEMPOOL_CREATE_PAGE_POOL, KH_OP_MEMPOOL_RESIZE,
+    KH_OP_MEMPOOL_RESIZE, KH_OP_MEMPOOL_DESTROY, ACCESS,
+};
+
 /* Frees are over-represented so that double and interior frees come up. */
 static const uint8_t misuse_ops[] = {
     KH_OP_KMALLOC, KH_OP_KFREE, KH_OP_KFREE, KH_OP_KREALLOC, KH_OP_ALLOC_PAGES,
@@ -55,6 +64,8 @@ static const struct bb_target targets[] = {
       OPS(mixed_ops), BB_MISUSE_SKIP, 32 },
     { "misuse", "double and interior-pointer frees, probed in a child: declared detection must happen",
       OPS(misuse_ops), BB_MISUSE_PROBE, 0 },
+    { "arena", "objects and pages while pools are added, resized and removed: live blocks survive",
+      OPS(arena_ops), BB_MISUSE_SKIP, 32 },
 };
 
 const struct bb_target *bb_target_find(const char *name)

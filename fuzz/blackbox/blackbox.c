@@ -70,6 +70,15 @@ struct bbind {
     struct bbind *elems;     /* ARRAY */
     uint32_t count;
     int32_t owner;           /* ARRAY: cache index */
+    int32_t pool;            /* POOL: index in x->pools, -1 when refused */
+};
+
+struct bpool {
+    void *h;                 /* the adapter's handle */
+    uint8_t *mem;            /* harness mapping (NULL: the allocator's own arena) */
+    size_t bytes, reserve;   /* given to the allocator / mapped */
+    uint64_t unit;           /* mempool_resize N means N * unit bytes */
+    bool alive, main;
 };
 
 struct bb {
@@ -83,6 +92,9 @@ struct bb {
     size_t meta_cap;
     struct bcache *caches;
     size_t ncaches, caches_cap;
+    struct bpool *pools;
+    size_t npools, pools_cap;
+    bool resized_main;         /* this input resized the allocator's own arena */
     struct bbind *b;
     size_t nb;
     size_t live_bytes;
@@ -128,6 +140,8 @@ static const char *const check_names[BB_NR_CHECKS] = {
     [BB_CHECK_AFTER_MISUSE] = "live blocks intact and no overlap after a misuse",
     [BB_CHECK_NO_UB_IN_PROBE] = "no sanitizer error in the allocator's misuse path",
     [BB_CHECK_COALESCE] = "the declared coalesce_size allocatable once all is freed",
+    [BB_CHECK_ARENA_OPS] = "live blocks intact across pool add / resize / remove",
+    [BB_CHECK_HARNESS_MEMORY] = "no block in memory the harness owns or took back",
 };
 
 static const char *const skip_names[BB_NR_SKIPS] = {
@@ -152,6 +166,10 @@ static const char *const skip_names[BB_NR_SKIPS] = {
     [BB_SKIP_DEAD_OPERAND] = "operand is NULL, failed or destroyed",
     [BB_SKIP_MISUSE_UNDEFINED] = "misuse the adapter declares undefined (KH_CAP_MISUSE_UNDEFINED)",
     [BB_SKIP_NO_ALIGN] = "alignment above min_align, and the adapter declares KH_CAP_NO_ALIGN",
+    [BB_SKIP_NO_POOLS] = "no arena operations (pool.add / pool.resize)",
+    [BB_SKIP_NO_RESIZE] = "no pool.resize",
+    [BB_SKIP_NO_REMOVE] = "no pool.remove (or the pool is the allocator's own arena)",
+    [BB_SKIP_COALESCE_RESIZED] = "coalescing not checked: the input resized the allocator's own arena",
 };
 
 const char *bb_check_name(enum bb_check c) { return c < BB_NR_CHECKS ? check_names[c] : "?"; }
@@ -219,6 +237,10 @@ const char *bb_check_unavailable(const struct kh_adapter *a, enum bb_check c)
                    ? NULL : "no misuse policy declared (KH_CAP_DETECTS_* or KH_CAP_MISUSE_IGNORED)";
     case BB_CHECK_COALESCE:
         return a->coalesce_size ? NULL : "no coalesce_size declared";
+    case BB_CHECK_ARENA_OPS:
+        return a->pool.add || a->pool.resize ? NULL : "no pool.add or pool.resize hook";
+    case BB_CHECK_HARNESS_MEMORY:
+        return NULL;
     case BB_CHECK_VALIDATE:
         return a->validate ? NULL : "no validate hook";
     case BB_CHECK_LEAK:
@@ -230,6 +252,8 @@ const char *bb_check_unavailable(const struct kh_adapter *a, enum bb_check c)
 }
 
 /* ---- setup ---- */
+
+static void pools_unmap(struct bb *x);
 
 static bool pow2(size_t v) { return v && !(v & (v - 1)); }
 
@@ -338,8 +362,10 @@ void bb_free(struct bb *x)
     shadow_free(&x->shadow);
     if (x->errfd >= 0)
         close(x->errfd);
+    pools_unmap(x);
     free(x->meta);
     free(x->caches);
+    free(x->pools);
     free(x);
 }
 
@@ -533,6 +559,7 @@ static struct bbind *result(struct bb *x)
     b->type = v >= 0 ? x->t->vars[v].type : KH_VAL_PTR;
     b->cache = -1;
     b->owner = -1;
+    b->pool = -1;
     return b;
 }
 
@@ -586,6 +613,63 @@ NO_COVERAGE static long first_nonzero(const void *p, size_t n)
     return -1;
 }
 
+/* A live pool the harness gave the allocator holds [p, p + size). */
+static bool pool_of(struct bb *x, uintptr_t p, size_t size)
+{
+    for (size_t i = 0; i < x->npools; i++) {
+        const struct bpool *pl = &x->pools[i];
+        if (pl->alive && !pl->main && p >= (uintptr_t)pl->mem &&
+            p + (size ? size : 1) <= (uintptr_t)pl->mem + pl->bytes)
+            return true;
+    }
+    return false;
+}
+
+static bool overlaps(uintptr_t p, size_t size, const void *start, size_t len)
+{
+    uintptr_t s = (uintptr_t)start;
+    return start && len && p < s + len && s < p + (size ? size : 1);
+}
+
+/* Bounds without a single arena: no block may overlap memory the harness
+ * owns (its executor state, its shadow and tables) or memory a pool
+ * operation took back from the allocator. */
+static bool memory_allowed(struct bb *x, const void *ptr, size_t size, const char *what)
+{
+    uintptr_t p = (uintptr_t)ptr;
+    const struct { const char *name; const void *start; size_t len; } own[] = {
+        { "the harness's executor state", x, sizeof(*x) },
+        { "the harness's shadow model", x->shadow.v, x->shadow.cap * sizeof(*x->shadow.v) },
+        { "the harness's block table", x->meta, x->meta_cap * sizeof(*x->meta) },
+        { "the harness's bindings", x->b, x->nb * sizeof(*x->b) },
+        { "the harness's cache table", x->caches, x->caches_cap * sizeof(*x->caches) },
+        { "the harness's pool table", x->pools, x->pools_cap * sizeof(*x->pools) },
+    };
+    checked(x, BB_CHECK_HARNESS_MEMORY);
+    for (size_t i = 0; i < sizeof(own) / sizeof(own[0]); i++) {
+        if (overlaps(p, size, own[i].start, own[i].len)) {
+            finding(x, "block in harness memory", "%s %p+%zu overlaps %s at %p+%zu: the allocator "
+                    "handed out memory it does not own", what, ptr, size, own[i].name,
+                    own[i].start, own[i].len);
+            return false;
+        }
+    }
+    for (size_t i = 0; i < x->npools; i++) {
+        const struct bpool *pl = &x->pools[i];
+        if (pl->main || !pl->mem)
+            continue;
+        size_t from = pl->alive ? pl->bytes : 0;
+        if (overlaps(p, size, pl->mem + from, pl->reserve - from)) {
+            finding(x, "block outside its pool", "%s %p+%zu lies in %s pool %p (given %zu bytes): "
+                    "memory the allocator %s", what, ptr, size, pl->alive ? "the tail of" : "removed",
+                    (void *)pl->mem, pl->bytes, pl->alive ? "was not given (or gave back in a resize)"
+                    : "gave back when the pool was removed");
+            return false;
+        }
+    }
+    return true;
+}
+
 /* Records a fresh non-NULL block and runs every check that applies to it.
  * Returns false on a finding. */
 static bool track(struct bb *x, struct bbind *b, void *p, size_t req, enum tier tier, size_t align,
@@ -606,7 +690,9 @@ static bool track(struct bb *x, struct bbind *b, void *p, size_t req, enum tier 
         check_align(x, BB_CHECK_ORDER_ALIGN, p, x->page_size << order, what, "its order");
     if (x->finding)
         return false;
-    if (a->arena) {
+    if (!memory_allowed(x, p, req, what))
+        return false;
+    if (a->arena && !pool_of(x, (uintptr_t)p, req)) {
         uintptr_t lo = 0, hi = 0;
         a->arena(x->ctx, &lo, &hi);
         checked(x, BB_CHECK_ARENA);
@@ -1103,6 +1189,224 @@ static void misuse_free(struct bb *x, struct bbind *b, void *addr, enum tier tie
     else
         finding(x, r == PROBE_HUNG ? "misuse hangs" : "probe failed", "%s of %s %p: the child %s",
                 what, tier_names[tier], addr, o.how);
+}
+
+/* ---- arena operations: pools added, removed, resized ----
+ *
+ * The trace language has no arena operations, and the black-box tier no
+ * mempools, so the mempool lines name pools of memory here:
+ *   P = mempool_create_kmalloc_pool N SIZE   add a pool of N * SIZE bytes
+ *   P = mempool_create_page_pool N ORDER     add a pool of N pages << ORDER
+ *   mempool_resize P N                       resize it to N of its units
+ *   mempool_destroy P                        remove it
+ * Sizes are clamped to [4 KiB, 4 MiB] in whole 4 KiB pages. An adapter
+ * without pool.add but with pool.resize has one arena: P names it, and the
+ * resize applies to it. The harness maps each added pool with room to grow
+ * four times; what the allocator was not given (the tail, a removed pool)
+ * is PROT_NONE, and no block may lie there. */
+
+#define POOL_PAGE 4096u
+#define POOL_MAX ((size_t)4 << 20)
+#define POOL_RESERVE 4u
+
+static size_t pool_bytes(uint64_t n, uint64_t unit, size_t cap)
+{
+    uint64_t b;
+    if (__builtin_mul_overflow(n, unit, &b) || b > cap)
+        b = cap;
+    if (b < POOL_PAGE)
+        b = POOL_PAGE;
+    return (size_t)((b + POOL_PAGE - 1) & ~(uint64_t)(POOL_PAGE - 1));
+}
+
+static bool has_pools(const struct kh_adapter *a) { return a->pool.add || a->pool.resize; }
+
+static void pool_create(struct bb *x, uint64_t n, uint64_t unit)
+{
+    const struct kh_adapter *a = x->a;
+    if (!has_pools(a)) {
+        skip(x, BB_SKIP_NO_POOLS);
+        return;
+    }
+    if (x->npools == x->pools_cap) {
+        size_t cap = x->pools_cap ? x->pools_cap * 2 : 8;
+        struct bpool *v = realloc(x->pools, cap * sizeof(*v));
+        if (!v)
+            abort();
+        x->pools = v;
+        x->pools_cap = cap;
+    }
+    struct bpool pl = { .unit = unit ? unit : 1, .alive = true };
+    x->st.ops_run++;
+    if (a->pool.add) {
+        pl.bytes = pool_bytes(n, unit, POOL_MAX);
+        pl.reserve = pl.bytes * POOL_RESERVE;
+        void *m = mmap(NULL, pl.reserve, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+        if (m == MAP_FAILED || mprotect(m, pl.bytes, PROT_READ | PROT_WRITE) != 0)
+            abort();  /* the harness's own resources */
+        pl.mem = m;
+        pl.h = a->pool.add(x->ctx, m, pl.bytes);
+        if (x->opt.log)
+            fprintf(x->opt.log, pl.h ? " -> pool %p+%zu" : " -> refused", m, pl.bytes);
+        if (!pl.h) {
+            munmap(m, pl.reserve);
+            result(x);
+            return;  /* refusing memory is the allocator's right */
+        }
+        checked(x, BB_CHECK_ARENA_OPS);
+    } else {
+        pl.main = true;  /* the allocator's own arena, resized by mempool_resize */
+    }
+    x->pools[x->npools] = pl;
+    result(x)->pool = (int32_t)x->npools++;
+}
+
+static struct bpool *live_pool(struct bb *x, int32_t var)
+{
+    struct bbind *b = binding(x, var);
+    if (!b || b->type != KH_VAL_POOL || b->pool < 0)
+        return NULL;
+    struct bpool *pl = &x->pools[b->pool];
+    return pl->alive ? pl : NULL;
+}
+
+/* A live block in [lo, hi), or NULL. */
+static const struct shadow_block *live_in(struct bb *x, uintptr_t lo, uintptr_t hi)
+{
+    for (size_t i = 0; i < x->shadow.n; i++) {
+        const struct shadow_block *s = &x->shadow.v[i];
+        if (s->start < hi && s->start + (s->size ? s->size : 1) > lo)
+            return s;
+    }
+    return NULL;
+}
+
+/* After an arena operation: every live block intact and inside the arena. */
+static void after_arena_op(struct bb *x, const char *what)
+{
+    checked(x, BB_CHECK_ARENA_OPS);
+    if (x->a->arena) {
+        uintptr_t lo = 0, hi = 0;
+        x->a->arena(x->ctx, &lo, &hi);
+        for (size_t i = 0; i < x->shadow.n && !x->finding; i++) {
+            const struct shadow_block *s = &x->shadow.v[i];
+            if ((s->start < lo || s->start + s->size > hi) && !pool_of(x, s->start, s->size))
+                finding(x, "arena operation cut a live block", "after %s, live %s %#" PRIxPTR
+                        "+%zu lies outside the declared arena [%#" PRIxPTR ", %#" PRIxPTR ")", what,
+                        tier_names[meta_of(x, s->id)->tier], s->start, s->size, lo, hi);
+        }
+    }
+    for (size_t i = 0; i < x->shadow.n && !x->finding; i++)
+        verify_part(x, &x->shadow.v[i], what, true);
+    validate(x, what);
+}
+
+static void pool_resize(struct bb *x, const struct kh_op *op)
+{
+    const struct kh_adapter *a = x->a;
+    if (!a->pool.resize) {
+        skip(x, has_pools(a) ? BB_SKIP_NO_RESIZE : BB_SKIP_NO_POOLS);
+        return;
+    }
+    struct bpool *pl = live_pool(x, op->args[0].var);
+    if (!pl) {
+        skip(x, BB_SKIP_DEAD_OPERAND);
+        return;
+    }
+    size_t bytes = pool_bytes(op->args[1].u, pl->unit, pl->main ? (size_t)64 << 20 : pl->reserve);
+    x->st.ops_run++;
+    if (!pl->main && bytes > pl->bytes &&
+        mprotect(pl->mem + pl->bytes, bytes - pl->bytes, PROT_READ | PROT_WRITE) != 0)
+        abort();
+    int r = a->pool.resize(x->ctx, pl->main ? NULL : pl->h, bytes);
+    if (x->opt.log)
+        fprintf(x->opt.log, r ? " -> refused" : " -> %zu bytes", bytes);
+    if (r) {
+        if (!pl->main && bytes > pl->bytes)
+            mprotect(pl->mem + pl->bytes, bytes - pl->bytes, PROT_NONE);
+        return;  /* refused: nothing changed */
+    }
+    char what[96];
+    snprintf(what, sizeof(what), "resizing %s to %zu bytes", pl->main ? "the arena" : "a pool", bytes);
+    if (pl->main) {
+        x->resized_main = true;
+    } else if (bytes < pl->bytes) {
+        const struct shadow_block *s = live_in(x, (uintptr_t)pl->mem + bytes, (uintptr_t)pl->mem + pl->bytes);
+        if (s) {
+            finding(x, "arena operation cut a live block", "%s %p+%zu down to %zu bytes succeeded, "
+                    "but live %s %#" PRIxPTR "+%zu lies in the part given back", "shrinking pool",
+                    (void *)pl->mem, pl->bytes, bytes, tier_names[meta_of(x, s->id)->tier], s->start,
+                    s->size);
+            return;
+        }
+        mprotect(pl->mem + bytes, pl->bytes - bytes, PROT_NONE);
+    }
+    if (!pl->main)
+        pl->bytes = bytes;
+    after_arena_op(x, what);
+}
+
+/* Takes an added pool back; false when the allocator refused. */
+static bool pool_take_back(struct bb *x, struct bpool *pl, const char *when)
+{
+    int r = x->a->pool.remove(x->ctx, pl->h);
+    if (r)
+        return false;
+    pl->alive = false;
+    const struct shadow_block *s = live_in(x, (uintptr_t)pl->mem, (uintptr_t)pl->mem + pl->reserve);
+    if (s) {
+        finding(x, "arena operation cut a live block", "%s: removing pool %p+%zu succeeded, but "
+                "live %s %#" PRIxPTR "+%zu lies in it", when, (void *)pl->mem, pl->bytes,
+                tier_names[meta_of(x, s->id)->tier], s->start, s->size);
+        return true;
+    }
+    mprotect(pl->mem, pl->reserve, PROT_NONE);
+    return true;
+}
+
+static void pool_remove(struct bb *x, const struct kh_op *op)
+{
+    const struct kh_adapter *a = x->a;
+    if (op->args[0].var < 0) {
+        skip(x, BB_SKIP_KERNEL_ONLY);  /* mempool_destroy(NULL) */
+        return;
+    }
+    if (!a->pool.remove) {
+        skip(x, has_pools(a) ? BB_SKIP_NO_REMOVE : BB_SKIP_NO_POOLS);
+        return;
+    }
+    struct bpool *pl = live_pool(x, op->args[0].var);
+    if (!pl || pl->main) {
+        skip(x, pl ? BB_SKIP_NO_REMOVE : BB_SKIP_DEAD_OPERAND);  /* the arena itself stays */
+        return;
+    }
+    x->st.ops_run++;
+    bool done = pool_take_back(x, pl, "mempool_destroy");
+    if (x->opt.log)
+        fprintf(x->opt.log, done ? " -> removed" : " -> refused");
+    if (done && !x->finding)
+        after_arena_op(x, "removing a pool");
+}
+
+/* Teardown: every pool still added goes back (they are empty now), and the
+ * harness's mappings go. */
+static void pools_teardown(struct bb *x)
+{
+    for (size_t i = 0; i < x->npools; i++) {
+        struct bpool *pl = &x->pools[i];
+        if (pl->alive && !pl->main && !x->finding && x->a->pool.remove &&
+            !pool_take_back(x, pl, "teardown"))
+            finding(x, "empty pool not removable", "after the harness freed everything, removing "
+                    "pool %p+%zu was refused", (void *)pl->mem, pl->bytes);
+    }
+}
+
+static void pools_unmap(struct bb *x)
+{
+    for (size_t i = 0; i < x->npools; i++)
+        if (x->pools[i].mem)
+            munmap(x->pools[i].mem, x->pools[i].reserve);
+    x->npools = 0;
 }
 
 /* ---- tier (a): objects ---- */
@@ -1852,13 +2156,18 @@ static void dispatch(struct bb *x, const struct kh_op *op)
     case KH_OP_KMALLOC_SIZE_ROUNDUP:
     case KH_OP_KMALLOC_INDEX:
     case KH_OP_GET_ORDER:
-    case KH_OP_MEMPOOL_CREATE_KMALLOC_POOL:
-    case KH_OP_MEMPOOL_CREATE_SLAB_POOL:
+    case KH_OP_MEMPOOL_CREATE_KMALLOC_POOL: pool_create(x, a[0].u, a[1].u); break;
     case KH_OP_MEMPOOL_CREATE_PAGE_POOL:
+        if (a[1].u > 20)
+            skip(x, BB_SKIP_BAD_ARGUMENT);
+        else
+            pool_create(x, a[0].u, (uint64_t)POOL_PAGE << a[1].u);
+        break;
+    case KH_OP_MEMPOOL_RESIZE: pool_resize(x, op); break;
+    case KH_OP_MEMPOOL_DESTROY: pool_remove(x, op); break;
+    case KH_OP_MEMPOOL_CREATE_SLAB_POOL:
     case KH_OP_MEMPOOL_ALLOC:
     case KH_OP_MEMPOOL_FREE:
-    case KH_OP_MEMPOOL_RESIZE:
-    case KH_OP_MEMPOOL_DESTROY:
     case KH_OP_ALLOC_PERCPU:
     case KH_OP_FREE_PERCPU:
     case KH_OP_PER_CPU_PTR:
@@ -1889,6 +2198,10 @@ static void check_coalesce(struct bb *x)
     size_t want = a->coalesce_size;
     if (!want || x->finding)
         return;
+    if (x->resized_main) {
+        skip(x, BB_SKIP_COALESCE_RESIZED);
+        return;
+    }
     checked(x, BB_CHECK_COALESCE);
     void *p;
     const char *how;
@@ -1930,6 +2243,7 @@ static void teardown(struct bb *x)
             x->caches[i].alive = false;
         }
     }
+    pools_teardown(x);
 }
 
 bool bb_run(struct bb *x, const struct kh_trace *t, struct bb_finding *f)
@@ -1937,6 +2251,8 @@ bool bb_run(struct bb *x, const struct kh_trace *t, struct bb_finding *f)
     memset(f, 0, sizeof(*f));
     free_bindings(x);
     shadow_clear(&x->shadow);
+    pools_unmap(x);
+    x->resized_main = false;
     x->ncaches = 0;
     x->live_bytes = 0;
     x->t = t;
@@ -1947,7 +2263,7 @@ bool bb_run(struct bb *x, const struct kh_trace *t, struct bb_finding *f)
     if (!x->b)
         abort();
     for (size_t i = 0; i < x->nb; i++)
-        x->b[i].cache = x->b[i].owner = -1;
+        x->b[i].cache = x->b[i].owner = x->b[i].pool = -1;
     x->st.inputs++;
     size_t baseline = x->a->bytes_in_use ? x->a->bytes_in_use(x->ctx) : 0;
 
@@ -1999,6 +2315,7 @@ bool bb_run(struct bb *x, const struct kh_trace *t, struct bb_finding *f)
     }
     if (x->a->reset)
         x->a->reset(x->ctx);
+    pools_unmap(x);  /* after reset: the allocator has forgotten them */
     return x->finding;
 }
 

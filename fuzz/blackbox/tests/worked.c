@@ -5,7 +5,8 @@
  * block and of what order. It promises what many small allocators promise:
  * double and invalid frees are ignored harmlessly, everything merges back
  * (the whole arena is allocatable once all is freed), and the sized free
- * takes the size that was requested.
+ * takes the size that was requested. Its arena can shrink and grow (from
+ * 32 bytes up to 1 MiB) when the part given back is free.
  *
  * Built with WB_DEFECT=<enum wb_defect> for the fuzz binaries (kh_adapter
  * is that variant); tests pick a variant at run time with wb_adapter().
@@ -36,6 +37,7 @@ struct wb {
     uint8_t state[UNITS];
     int32_t next[UNITS], prev[UNITS];
     int32_t head[MAX_ORDER + 1];
+    uint32_t limit;                         /* units in use as the arena */
     struct { size_t size; int alive; } caches[MAX_CACHES];
 };
 
@@ -70,6 +72,7 @@ static void wb_init(struct wb *w)
     for (unsigned o = 0; o <= MAX_ORDER; o++)
         w->head[o] = -1;
     list_push(w, 0, MAX_ORDER);
+    w->limit = UNITS;
     memset(w->caches, 0, sizeof(w->caches));
 }
 
@@ -145,6 +148,60 @@ static void wb_free(struct wb *w, void *p, int sized, size_t size)
             o++;
     }
     block_free(w, i, o);
+}
+
+/* Makes [lo, hi) free, in the largest aligned blocks that fit. */
+static void add_range(struct wb *w, uint32_t lo, uint32_t hi)
+{
+    while (lo < hi) {
+        unsigned o = 0;
+        while (o < MAX_ORDER && !(lo & ((2u << o) - 1)) && lo + (2u << o) <= hi)
+            o++;
+        w->order_of[lo] = (uint8_t)o;
+        block_free(w, lo, o);
+        lo += 1u << o;
+    }
+}
+
+/* The arena's new end, in units: refused (-1) unless what is given back is
+ * all free. */
+static int wb_resize(struct wb *w, uint32_t n)
+{
+    if (n == 0 || n > UNITS)
+        return -1;
+    if (n >= w->limit) {
+        uint32_t old = w->limit;
+        w->limit = n;
+        add_range(w, old, n);
+        return 0;
+    }
+    uint32_t covered = 0;
+    for (unsigned o = 0; o <= MAX_ORDER; o++) {
+        for (int32_t i = w->head[o]; i >= 0; i = w->next[i]) {
+            uint32_t lo = (uint32_t)i, hi = lo + (1u << o);
+            uint32_t a = lo > n ? lo : n, b = hi < w->limit ? hi : w->limit;
+            if (a < b)
+                covered += b - a;
+        }
+    }
+    if (covered != w->limit - n)
+        return -1;  /* a live block is in the way */
+    for (unsigned o = 0; o <= MAX_ORDER; o++) {
+        for (int32_t i = w->head[o], next; i >= 0; i = next) {
+            next = w->next[i];
+            uint32_t lo = (uint32_t)i, hi = lo + (1u << o);
+            if (hi <= n)
+                continue;
+            if (lo < n && defect == WB_RESIZE_STRADDLE)
+                continue;  /* the straddling block is left whole on its list */
+            list_del(w, lo, o);
+            w->order_of[lo] = NO_ORDER;
+            if (lo < n)
+                add_range(w, lo, n);  /* its part below the new end stays free */
+        }
+    }
+    w->limit = n;
+    return 0;
 }
 
 /* ---- the adapter ---- */
@@ -228,7 +285,14 @@ static void arena(void *ctx, uintptr_t *start, uintptr_t *end)
 {
     struct wb *w = ctx;
     *start = (uintptr_t)w->base;
-    *end = (uintptr_t)w->base + ARENA;
+    *end = (uintptr_t)w->base + ((size_t)w->limit << MIN_SHIFT);
+}
+
+static int pool_resize(void *ctx, void *pool, size_t bytes)
+{
+    if (pool)
+        return -1;  /* one arena, no added pools */
+    return wb_resize(ctx, (uint32_t)((bytes > ARENA ? ARENA : bytes) >> MIN_SHIFT));
 }
 
 #define WB_CAPS (KH_CAP_FREE_NULL | KH_CAP_NATURAL_ALIGN | KH_CAP_MISUSE_IGNORED)
@@ -243,7 +307,7 @@ static void arena(void *ctx, uintptr_t *start, uintptr_t *end)
         .free_sized = obj_free_sized,                                                         \
         .cache = { .create = cache_create, .destroy = cache_destroy, .alloc = cache_alloc,    \
                    .free = cache_free },                                                      \
-        .arena = arena, .coalesce_size = ARENA,                                               \
+        .arena = arena, .coalesce_size = ARENA, .pool = { .resize = pool_resize },            \
     }
 
 /* The fuzz binaries' adapter: the variant WB_DEFECT names. */

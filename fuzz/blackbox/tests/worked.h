@@ -13,6 +13,7 @@ enum wb_defect {
     WB_NO_COALESCE,         /* freed buddies are never merged */
     WB_SIZED_FREE,          /* free_sized rounds an exact power of two one order up */
     WB_NO_ALIGN,            /* cache create accepts an alignment it cannot give */
+    WB_RESIZE_STRADDLE,     /* shrinking the arena keeps a free block that straddles the new end */
 };
 
 /* The adapter for one defect (its declarations are those the fixed

@@ -40,6 +40,12 @@ static const struct worked_case cases[] = {
       "c = kmem_cache_create x 40 64 0\np = kmem_cache_alloc c GFP_KERNEL\n"
       "kmem_cache_free c p\nkmem_cache_destroy c\n",
       "misaligned", "requested alignment" },
+    /* 1 MiB shrunk to 40 KiB while a 4 KiB block at 0 is live: the free
+     * 32 KiB block at 32 KiB straddles the new end and must be split. */
+    { "resize_straddle", WB_RESIZE_STRADDLE, BB_MISUSE_SKIP,
+      "a = kmalloc 4096 GFP_KERNEL\npool = mempool_create_kmalloc_pool 10 4096\n"
+      "mempool_resize pool 10\nb = kmalloc 32768 GFP_KERNEL\nkfree b\nkfree a\n",
+      "outside the arena", "declared arena" },
 };
 
 static bool run(const struct worked_case *c, enum wb_defect d, struct bb_finding *f, char *summary,
