@@ -13,7 +13,9 @@ One adapter is built three ways, because its consumers need different builds:
   NAME_plain                cc_library, default flags (tools, tests without ASan)
   NAME_fuzz                 cc_library with ASan + UBSan + libFuzzer coverage
                             (the black-box fuzz targets and their regression tests)
-  libkh_adapter_NAME.so     shared library for the Python conformance suite
+  NAME_san                  cc_library with ASan + UBSan (no coverage)
+  libkh_adapter_NAME.so     shared library for the Python conformance suite,
+                            from NAME_san (sanitize_shared = False: NAME_plain)
   NAME                      the label to select: carries all three (KhAdapterInfo)
 fuzz_deps replaces deps in the fuzz build, so an allocator built from source
 can be instrumented too (the reference uses //allocator:kmem_fuzz).
@@ -27,6 +29,16 @@ FUZZ_COPTS = [
     "-fsanitize=address,undefined",
     "-fno-sanitize-recover=undefined",
     "-fsanitize=fuzzer-no-link",
+    "-fno-omit-frame-pointer",
+    "-g",
+    "-O1",
+]
+
+# The conformance suite's build of an adapter: ASan + UBSan without libFuzzer
+# coverage, so it loads into Python (run_pytest.py preloads the ASan runtime).
+SAN_COPTS = [
+    "-fsanitize=address,undefined",
+    "-fno-sanitize-recover=undefined",
     "-fno-omit-frame-pointer",
     "-g",
     "-O1",
@@ -77,7 +89,8 @@ def _relaxed_source(name, relax_sanitizers):
     return [":" + name + "_relaxed_src"]
 
 def kh_adapter(name, srcs, deps = [], fuzz_deps = None, copts = [], linkopts = [],
-               includes = [], relax_sanitizers = {}, visibility = ["//visibility:public"]):
+               includes = [], relax_sanitizers = {}, sanitize_shared = True,
+               visibility = ["//visibility:public"]):
     """An allocator adapter; see the module docstring.
 
     srcs: the adapter and, preferably, the allocator's own sources and
@@ -87,6 +100,10 @@ def kh_adapter(name, srcs, deps = [], fuzz_deps = None, copts = [], linkopts = [
     relax_sanitizers: {"check": "why"}: UBSan/ASan checks turned off for the
       whole fuzz build (-fno-sanitize=check), e.g. {"alignment": "v1 packs
       its header; harmless on x86"}; the reason is printed with every finding.
+    sanitize_shared: the shared library for the conformance suite is built
+      with ASan + UBSan too (the suite then runs with the ASan runtime
+      preloaded). False keeps it plain (the reference: its own ASan runs
+      are --config=asan).
     """
     interface = ["//adapters:interface"]
     if relax_sanitizers:
@@ -112,10 +129,21 @@ def kh_adapter(name, srcs, deps = [], fuzz_deps = None, copts = [], linkopts = [
         alwayslink = True,
         visibility = visibility,
     )
+    if sanitize_shared:
+        native.cc_library(
+            name = name + "_san",
+            srcs = srcs,
+            includes = includes,
+            copts = SAN_COPTS + relax + copts,
+            linkopts = linkopts,
+            deps = deps + interface,
+            alwayslink = True,
+            visibility = visibility,
+        )
     native.cc_binary(
         name = "libkh_adapter_" + name + ".so",
         linkshared = True,
-        deps = [":" + name + "_plain"],
+        deps = [":" + name + ("_san" if sanitize_shared else "_plain")],
         visibility = visibility,
     )
     _kh_adapter_rule(

@@ -110,6 +110,15 @@ class KhAdapter(Structure):
     ]
 
 
+# What the black-box tests needed, for the end-of-run summary: declaration,
+# tier or hook -> {"checked": tests that had it, "skipped": {reason: tests}}.
+DECLARATION_LOG = {}
+
+
+def _label(what):
+    return CAP_NAMES[what] if isinstance(what, int) else what
+
+
 def has_adapter(dll):
     try:
         KhAdapter.in_dll(dll, "kh_adapter")
@@ -204,8 +213,11 @@ class Adapter:
         import pytest
         for w in whats:
             why = self.missing(w)
+            entry = DECLARATION_LOG.setdefault(_label(w), {"checked": 0, "skipped": {}})
             if why:
+                entry["skipped"][why] = entry["skipped"].get(why, 0) + 1
                 pytest.skip(f"adapter '{self.name}': {why}")
+            entry["checked"] += 1
 
     # ---- tier (a) ----
     def alloc(self, size, align=0, flags=0):

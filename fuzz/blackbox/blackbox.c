@@ -2331,6 +2331,13 @@ void bb_print_summary(const struct bb *x, FILE *out)
             a->cache.shrink ? " +shrink" : "", a->fault_set ? " fault" : "",
             a->validate ? " validate" : "", a->arena ? " arena" : "",
             a->misuse_reports ? " misuse_reports" : "", a->bytes_in_use ? " bytes_in_use" : "");
+    unsigned c = a->caps;
+    fprintf(out, "  misuse policy: %s%s%s\n",
+            c & KH_CAP_MISUSE_IGNORED ? "ignored harmlessly (KH_CAP_MISUSE_IGNORED)"
+            : c & KH_CAP_MISUSE_UNDEFINED ? "undefined, never probed (KH_CAP_MISUSE_UNDEFINED)"
+            : c & (KH_CAP_DETECTS_DOUBLE_FREE | KH_CAP_DETECTS_INVALID_FREE) ? "reported (KH_CAP_DETECTS_*)"
+            : "not declared (probed for information only)",
+            relaxed_note() ? "; sanitizer checks relaxed: " : "", relaxed_note() ? relaxed_note() : "");
     const struct bb_stats *s = &x->st;
     uint64_t skipped = 0;
     for (int i = 0; i < BB_NR_SKIPS; i++)
