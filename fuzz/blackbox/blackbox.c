@@ -2324,13 +2324,15 @@ void bb_print_summary(const struct bb *x, FILE *out)
     const struct kh_adapter *a = x->a;
     fprintf(out, "black-box summary for adapter '%s': %s\n", a->name,
             a->description ? a->description : "");
-    fprintf(out, "  tiers: object %s%s%s, page %s%s, cache %s%s; hooks:%s%s%s%s%s\n",
-            x->obj ? "yes" : "no", a->object.realloc ? " +realloc" : "",
+    fprintf(out, "  tiers: object %s%s%s%s, page %s%s, cache %s%s; hooks:%s%s%s%s%s%s%s%s\n",
+            x->obj ? "yes" : "no", a->free_sized ? " +free_sized" : "", a->object.realloc ? " +realloc" : "",
             a->object.usable_size ? " +usable_size" : "", x->page ? "yes" : "no",
             x->exact ? " +by size" : "", x->cache ? "yes" : "no",
             a->cache.shrink ? " +shrink" : "", a->fault_set ? " fault" : "",
             a->validate ? " validate" : "", a->arena ? " arena" : "",
-            a->misuse_reports ? " misuse_reports" : "", a->bytes_in_use ? " bytes_in_use" : "");
+            a->misuse_reports ? " misuse_reports" : "", a->bytes_in_use ? " bytes_in_use" : "",
+            a->pool.add ? " pool.add" : "", a->pool.remove ? " pool.remove" : "",
+            a->pool.resize ? " pool.resize" : "");
     unsigned c = a->caps;
     fprintf(out, "  misuse policy: %s%s%s\n",
             c & KH_CAP_MISUSE_IGNORED ? "ignored harmlessly (KH_CAP_MISUSE_IGNORED)"
