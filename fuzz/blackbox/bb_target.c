@@ -139,6 +139,42 @@ static void setup(const struct bb_target *t)
     atexit(summary_at_exit);
 }
 
+/* The input being run, for a sanitizer report in the middle of it. */
+static const struct bb_target *running_target;
+static const struct kh_trace *running_trace;
+
+/* The sanitizers call this with their one-line summary just before the
+ * process dies (a weak hook of the sanitizer runtime; libFuzzer's death
+ * callback still saves the input). UB during a legal operation is a finding
+ * of its own: it is said here in the harness's words, with the operation
+ * and the trace, after the sanitizer's report and stack. */
+void __sanitizer_report_error_summary(const char *summary);
+void __sanitizer_report_error_summary(const char *summary)
+{
+    fprintf(stderr, "%s\n", summary);
+    if (!executor || !running_trace || bb_in_probe_child())
+        return;
+    const struct kh_trace *tr = running_trace;
+    size_t i = bb_current_op(executor);
+    char op[300] = "the end-of-trace checks or teardown";
+    if (i < tr->n)
+        kh_trace_format_op(tr, i, op, sizeof(op));
+    const char *name = i < tr->n ? kh_op_desc((enum kh_opcode)tr->ops[i].code)->name : "teardown";
+    char *text = kh_trace_to_text(tr, NULL);
+    fprintf(stderr,
+            "\nkmem-harness finding: UB in the allocator during %s (%s)\n"
+            "allocator: %s  target: blackbox/%s\n%s%s%s"
+            "a sanitizer stopped the process during operation %zu (line %d): %s. See its report "
+            "above: UB inside the allocator (or its adapter) during a legal operation.\n"
+            "---- trace (text form) ----\n#! target=blackbox/%s allocator=%s\n%s----\n",
+            name, kh_adapter.name, kh_adapter.name, running_target->name,
+            relaxed() ? "sanitizer checks relaxed for this allocator: " : "",
+            relaxed() ? relaxed() : "", relaxed() ? "\n" : "", i + 1,
+            i < tr->n ? tr->ops[i].line : 0, op, running_target->name, kh_adapter.name,
+            text ? text : "(out of memory)\n");
+    free(text);
+}
+
 int bb_fuzz_one(const struct bb_target *t, const uint8_t *data, size_t size)
 {
     if (!executor)
@@ -147,7 +183,11 @@ int bb_fuzz_one(const struct bb_target *t, const uint8_t *data, size_t size)
     if (bb_decode(t, data, size, &trace) != 0)
         abort();  /* host out of memory */
     struct bb_finding f;
-    if (bb_run(executor, &trace, &f)) {
+    running_target = t;
+    running_trace = &trace;
+    bool found = bb_run(executor, &trace, &f);
+    running_trace = NULL;
+    if (found) {
         char *text = kh_trace_to_text(&trace, NULL);
         char op[300] = "after the last operation (end-of-trace checks and teardown)";
         if (f.op_index < trace.n) {

@@ -370,6 +370,10 @@ void bb_free(struct bb *x)
 }
 
 const struct bb_stats *bb_stats(const struct bb *x) { return &x->st; }
+size_t bb_current_op(const struct bb *x) { return x->op_i; }
+
+static bool probe_child;
+bool bb_in_probe_child(void) { return probe_child; }
 const struct kh_adapter *bb_adapter(const struct bb *x) { return x->a; }
 
 /* ---- findings ---- */
@@ -966,6 +970,7 @@ static enum probe_result probe(struct bb *x, const struct probe *pr, struct prob
         /* The child must die of what the allocator does, not of the
          * parent's crash handlers (libFuzzer's would save a crash input);
          * its stderr is kept for the sanitizer's words. */
+        probe_child = true;
         static const int sigs[] = { SIGABRT, SIGSEGV, SIGBUS, SIGILL, SIGFPE, SIGTRAP, SIGALRM };
         for (size_t i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++)
             signal(sigs[i], SIG_DFL);

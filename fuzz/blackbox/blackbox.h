@@ -160,6 +160,13 @@ bool bb_run(struct bb *x, const struct kh_trace *t, struct bb_finding *f);
 const struct bb_stats *bb_stats(const struct bb *x);
 const struct kh_adapter *bb_adapter(const struct bb *x);
 
+/* The operation being run (index into the trace; the trace's length during
+ * the end-of-trace checks and teardown), for a sanitizer report that ends
+ * the process in the middle of it. */
+size_t bb_current_op(const struct bb *x);
+/* True in a misuse probe's child process. */
+bool bb_in_probe_child(void);
+
 const char *bb_check_name(enum bb_check c);
 /* Why the adapter's declarations rule a check out, or NULL when it applies. */
 const char *bb_check_unavailable(const struct kh_adapter *a, enum bb_check c);
