@@ -635,6 +635,8 @@ static bool overlaps(uintptr_t p, size_t size, const void *start, size_t len)
     return start && len && p < s + len && s < p + (size ? size : 1);
 }
 
+extern int __sanitizer_get_ownership(const volatile void *p) __attribute__((weak));
+
 /* Bounds without a single arena: no block may overlap memory the harness
  * owns (its executor state, its shadow and tables) or memory a pool
  * operation took back from the allocator. */
@@ -648,8 +650,17 @@ static bool memory_allowed(struct bb *x, const void *ptr, size_t size, const cha
         { "the harness's bindings", x->b, x->nb * sizeof(*x->b) },
         { "the harness's cache table", x->caches, x->caches_cap * sizeof(*x->caches) },
         { "the harness's pool table", x->pools, x->pools_cap * sizeof(*x->pools) },
+        { "the adapter's context", x->ctx, 1 },
     };
     checked(x, BB_CHECK_HARNESS_MEMORY);
+    /* Under ASan the harness's own mallocs are ASan's: a block that starts
+     * at one of them was never the allocator's to give. */
+    if (__sanitizer_get_ownership && __sanitizer_get_ownership(ptr)) {
+        finding(x, "block in harness memory", "%s %p+%zu is a block of the harness's own heap "
+                "(AddressSanitizer's malloc owns it): the allocator handed out memory it does not "
+                "own", what, ptr, size);
+        return false;
+    }
     for (size_t i = 0; i < sizeof(own) / sizeof(own[0]); i++) {
         if (overlaps(p, size, own[i].start, own[i].len)) {
             finding(x, "block in harness memory", "%s %p+%zu overlaps %s at %p+%zu: the allocator "
