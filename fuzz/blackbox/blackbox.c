@@ -9,7 +9,6 @@
  * Unbound results are tracked too, and the end-of-run teardown walks the
  * shadow, not the bindings, so nothing leaks from one input to the next.
  */
-#define _GNU_SOURCE 1  /* memfd_create */
 #include "blackbox.h"
 
 #include <errno.h>
@@ -274,6 +273,8 @@ static const char *declaration_error(const struct kh_adapter *a)
         !(has_page(a) && a->page.page_shift <= 30 && a->page.max_order <= 63 - a->page.page_shift &&
           a->coalesce_size <= (size_t)1 << (a->page.page_shift + a->page.max_order)))
         return "coalesce_size needs an object tier, or a page tier whose max_order block holds it";
+    if (a->coalesce_size && has_obj(a) && a->max_size && a->coalesce_size > a->max_size)
+        return "coalesce_size is above max_size (a request the adapter says must fail)";
     if ((a->page.alloc != NULL) != (a->page.free != NULL))
         return "tier (b) needs both page.alloc and page.free";
     if ((a->page.alloc_size != NULL) != (a->page.free_size != NULL))
