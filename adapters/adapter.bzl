@@ -17,8 +17,11 @@ One adapter is built three ways, because its consumers need different builds:
   libkh_adapter_NAME.so     shared library for the Python conformance suite,
                             from NAME_san (sanitize_shared = False: NAME_plain)
   NAME                      the label to select: carries all three (KhAdapterInfo)
-fuzz_deps replaces deps in the fuzz build, so an allocator built from source
-can be instrumented too (the reference uses //allocator:kmem_fuzz).
+Put the allocator's sources in srcs. A cc_library in deps is rebuilt for the
+fuzz and conformance builds with the same sanitizer (and coverage) flags
+through a configuration transition, so it is instrumented either way;
+fuzz_deps replaces deps in the fuzz build outright (the reference uses
+//allocator:kmem_fuzz).
 """
 
 # Every adapter in //adapters, for tests that cover them all whatever the
@@ -75,6 +78,37 @@ _kh_adapter_rule = rule(
     doc = "Bundles the builds of one adapter (see kh_adapter).",
 )
 
+# ---- deps rebuilt with the harness's flags ----
+# A cc_library given in deps would be built with default flags: no sanitizer
+# inside the allocator, and no coverage for the fuzzer. The fuzz and
+# conformance builds take deps through this transition instead, which adds
+# the sanitizer (and, for the fuzz build, coverage) flags to every C/C++
+# compile below it.
+
+def _flags_transition_impl(settings, attr):
+    return {"//command_line_option:copt": settings["//command_line_option:copt"] + attr.extra_copts}
+
+_flags_transition = transition(
+    implementation = _flags_transition_impl,
+    inputs = ["//command_line_option:copt"],
+    outputs = ["//command_line_option:copt"],
+)
+
+def _rebuilt_deps_impl(ctx):
+    return [cc_common.merge_cc_infos(cc_infos = [d[CcInfo] for d in ctx.attr.deps])]
+
+_rebuilt_deps = rule(
+    implementation = _rebuilt_deps_impl,
+    attrs = {
+        "deps": attr.label_list(providers = [CcInfo], cfg = _flags_transition),
+        "extra_copts": attr.string_list(),
+        "_allowlist_function_transition": attr.label(
+            default = "@bazel_tools//tools/allowlists/function_transition_allowlist",
+        ),
+    },
+    doc = "deps rebuilt with extra copts (sanitizers, coverage) on every compile below them.",
+)
+
 def _relaxed_source(name, relax_sanitizers):
     """A generated C file defining kh_adapter_sanitizer_relaxed, so every
     finding says which checks were relaxed and why."""
@@ -109,6 +143,15 @@ def kh_adapter(name, srcs, deps = [], fuzz_deps = None, copts = [], linkopts = [
     if relax_sanitizers:
         srcs = srcs + _relaxed_source(name, relax_sanitizers)
     relax = ["-fno-sanitize=" + k for k in sorted(relax_sanitizers)]
+    fuzz_rebuilt, san_rebuilt = [], []
+    if deps and fuzz_deps == None:
+        _rebuilt_deps(name = name + "_deps_fuzz", deps = deps, extra_copts = FUZZ_COPTS + relax,
+                      visibility = ["//visibility:private"])
+        fuzz_rebuilt = [":" + name + "_deps_fuzz"]
+    if deps and sanitize_shared:
+        _rebuilt_deps(name = name + "_deps_san", deps = deps, extra_copts = SAN_COPTS + relax,
+                      visibility = ["//visibility:private"])
+        san_rebuilt = [":" + name + "_deps_san"]
     native.cc_library(
         name = name + "_plain",
         srcs = srcs,
@@ -125,7 +168,7 @@ def kh_adapter(name, srcs, deps = [], fuzz_deps = None, copts = [], linkopts = [
         includes = includes,
         copts = FUZZ_COPTS + relax + copts,
         linkopts = linkopts,
-        deps = (deps if fuzz_deps == None else fuzz_deps) + interface,
+        deps = (fuzz_rebuilt if fuzz_deps == None else fuzz_deps) + interface,
         alwayslink = True,
         visibility = visibility,
     )
@@ -136,7 +179,7 @@ def kh_adapter(name, srcs, deps = [], fuzz_deps = None, copts = [], linkopts = [
             includes = includes,
             copts = SAN_COPTS + relax + copts,
             linkopts = linkopts,
-            deps = deps + interface,
+            deps = san_rebuilt + interface,
             alwayslink = True,
             visibility = visibility,
         )
