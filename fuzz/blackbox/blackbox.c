@@ -1116,13 +1116,15 @@ static void misuse_free(struct bb *x, struct bbind *b, void *addr, enum tier tie
                         size_t size, void *cache)
 {
     const struct kh_adapter *a = x->a;
+    const struct shadow_block *cont = shadow_containing(&x->shadow, (uintptr_t)addr);
     bool dbl = b && b->type == KH_VAL_PTR && b->p && !b->token && addr == b->p && !block_live(x, b) &&
-               !shadow_containing(&x->shadow, (uintptr_t)addr);
-    bool interior = b && block_live(x, b) && addr != b->p &&
-                    shadow_containing(&x->shadow, (uintptr_t)addr) ==
-                        shadow_find(&x->shadow, (uintptr_t)b->p) &&
-                    (tier == TIER_OBJECT || tier == TIER_CACHE);
-    const struct bmeta *m = (dbl || interior) ? meta_of(x, b->id) : NULL;
+               !cont;
+    /* Inside a live block but not at its start: an interior pointer of that
+     * block, whether the trace derived it from that block or it is a stale
+     * pointer into memory handed out again (a freed block's address inside
+     * the parent it merged into, reallocated). */
+    bool interior = cont && cont->start != (uintptr_t)addr && (tier == TIER_OBJECT || tier == TIER_CACHE);
+    const struct bmeta *m = dbl ? meta_of(x, b->id) : interior ? meta_of(x, cont->id) : NULL;
     if (dbl) {
         /* Only through the function that allocated it, with the same order / cache. */
         dbl = m->tier == tier && (tier != TIER_PAGE || m->order == order) &&
