@@ -13,6 +13,8 @@
  *   (a) object: alloc(size, align, flags) / free [/ realloc / usable_size]
  *   (b) page:   alloc(order, flags) / free(p, order) [/ by size]
  *   (c) cache:  create(name, size, align) / alloc / free / destroy [/ shrink]
+ * (or free_sized instead of object.free), plus optional arena operations
+ * (pool.add / remove / resize).
  * Operations an adapter cannot do are skipped and counted; checks that need
  * a hook it lacks are reported as skipped, never passed.
  *
@@ -34,7 +36,7 @@
 
 /* Bumped when struct kh_adapter changes incompatibly; the harness refuses
  * an adapter built against another version, naming both numbers. */
-#define KH_ADAPTER_ABI 1
+#define KH_ADAPTER_ABI 2
 #define KH_ADAPTER_SYMBOL "kh_adapter"
 
 /* Flags for every allocation call. */
@@ -54,6 +56,17 @@
                                                * (misuse_reports) or aborts */
 #define KH_CAP_DETECTS_INVALID_FREE (1u << 7) /* freeing an interior pointer is
                                                * reported or aborts */
+/* What misuse (a double free, a free of an interior or foreign pointer)
+ * does. Declare one policy: the DETECTS_* bits above ("misuse is reported"),
+ * or one of these two. Undeclared, misuse is probed for information only. */
+#define KH_CAP_MISUSE_IGNORED   (1u << 8)  /* such frees are ignored harmlessly: no
+                                            * crash, and nothing changes (every live
+                                            * block stays intact, later allocations
+                                            * do not overlap them) */
+#define KH_CAP_MISUSE_UNDEFINED (1u << 9)  /* misuse is undefined behaviour: never probed */
+#define KH_CAP_NO_ALIGN      (1u << 10) /* no alignment beyond min_align anywhere (an
+                                         * object cache whose create ignores align):
+                                         * such requests are skipped with this reason */
 
 enum kh_adapter_fault_mode {
     KH_ADAPTER_FAULT_OFF,
@@ -145,12 +158,50 @@ struct kh_adapter {
     /* Bytes the allocator considers in use by the caller; after everything
      * is freed it must return to the value it had before (leak check). */
     size_t (*bytes_in_use)(void *ctx);
+
+    /* ---- added in ABI 2 ---- */
+    /* Tier (a) with a sized free (free(p, size), as kernel-style allocators
+     * take): set it instead of (or besides) object.free; the harness passes
+     * the size it requested (after a realloc, the new size). */
+    void (*free_sized)(void *ctx, void *p, size_t size);
+    /* Coalescing promise: once everything is freed, one request of this many
+     * bytes succeeds (object tier; a page block of the smallest order that
+     * holds it when there is no object tier). The size of the whole arena
+     * (less the allocator's own header) for an allocator that merges every
+     * free neighbour. Checked at the end of every input. 0: not declared. */
+    size_t coalesce_size;
+
+    /* ---- arena operations (each optional) ---- */
+    /* Growing and shrinking the memory the allocator manages. Live blocks
+     * must stay valid (same address, same content) across every one of
+     * them; the harness checks that after each. */
+    struct {
+        /* Hands the allocator [mem, mem + bytes) (page-aligned, owned by the
+         * harness) as another pool. Returns a handle, or NULL when refused. */
+        void *(*add)(void *ctx, void *mem, size_t bytes);
+        /* Takes a pool back: 0 when done (the harness then unmaps it; no live
+         * block may be in it), nonzero when refused (blocks still live). */
+        int (*remove)(void *ctx, void *pool);
+        /* Grows or shrinks a pool (NULL: the allocator's own arena) to
+         * `bytes`, in place: 0 when done, nonzero when refused. A pool from
+         * add may grow up to the reserve the harness mapped for it
+         * (four times its first size). */
+        int (*resize)(void *ctx, void *pool, size_t bytes);
+    } pool;
 };
 
 /* What an adapter's source file defines (C linkage, default visibility). */
 #ifdef __cplusplus
-extern "C"
+extern "C" {
 #endif
 extern const struct kh_adapter kh_adapter;
+/* The sanitizer checks relaxed for this allocator and why ("alignment:
+ * packed v1 header, harmless on x86"), shown with every finding. Defined by
+ * kh_adapter(relax_sanitizers = {...}) in a generated source; weak, so an
+ * adapter built otherwise has none. */
+extern const char kh_adapter_sanitizer_relaxed[] __attribute__((weak));
+#ifdef __cplusplus
+}
+#endif
 
 #endif

@@ -333,8 +333,12 @@ const struct kh_adapter kh_adapter = {
     .name = "template",
     .description = "the template's demo allocator: size classes and page blocks in a 16 MiB arena",
     /* Promise only what your allocator really does: each flag turns a check on. */
+    /* Misuse policy, one of: KH_CAP_DETECTS_DOUBLE_FREE | _INVALID_FREE
+     * (reported or aborts), KH_CAP_MISUSE_IGNORED (harmless, nothing
+     * changes), KH_CAP_MISUSE_UNDEFINED (never probed). The demo's free
+     * lists are corrupted by a double free: undefined. */
     .caps = KH_CAP_FREE_NULL | KH_CAP_ZERO | KH_CAP_ALIGNED | KH_CAP_NATURAL_ALIGN |
-            KH_CAP_REALLOC_NULL | KH_CAP_PAGE_ORDER_ALIGNED,
+            KH_CAP_REALLOC_NULL | KH_CAP_PAGE_ORDER_ALIGNED | KH_CAP_MISUSE_UNDEFINED,
     .min_align = 1u << DEMO_MIN_SHIFT,
     .max_align = DEMO_PAGE_SIZE << DEMO_MAX_ORDER,
     .natural_align_max = DEMO_PAGE_SIZE << DEMO_MAX_ORDER,
@@ -352,4 +356,9 @@ const struct kh_adapter kh_adapter = {
     .validate = tmpl_validate,
     .arena = tmpl_arena,
     .bytes_in_use = tmpl_bytes_in_use,
+    /* Also available (docs/PLUGIN.md):
+     *   .free_sized = my_free_sized,    free(p, size): object.free may then be NULL
+     *   .coalesce_size = BYTES,         once all is freed, BYTES are allocatable again
+     *                                   (the demo never merges, so it cannot promise it)
+     *   .pool = { .add = ..., .remove = ..., .resize = ... }   arena operations */
 };

@@ -109,6 +109,13 @@ def lib():
 
 
 def pytest_terminal_summary(terminalreporter):
+    from kmem import adapter as adapter_mod
+    if adapter_mod.DECLARATION_LOG:
+        tr = terminalreporter
+        tr.section("black-box: per declaration, tier or hook -> tests that checked it / skipped")
+        for what, e in sorted(adapter_mod.DECLARATION_LOG.items()):
+            skipped = "; ".join(f"{n} skipped: {why}" for why, n in sorted(e["skipped"].items()))
+            tr.write_line(f"  {what:<30} {e['checked']} checked" + (f"; {skipped}" if skipped else ""))
     from kmem import misuse
     if not misuse.RESULTS:
         return

@@ -12,7 +12,7 @@ import ctypes
 from ctypes import (CFUNCTYPE, POINTER, Structure, c_char, c_char_p, c_int, c_size_t, c_uint,
                     c_uint64, c_void_p)
 
-ABI = 1
+ABI = 2
 c_uintptr = ctypes.c_size_t
 
 # capability bits and flags (kh_adapter.h)
@@ -24,12 +24,17 @@ CAP_REALLOC_NULL = 1 << 4
 CAP_PAGE_ORDER_ALIGNED = 1 << 5
 CAP_DETECTS_DOUBLE_FREE = 1 << 6
 CAP_DETECTS_INVALID_FREE = 1 << 7
+CAP_MISUSE_IGNORED = 1 << 8
+CAP_MISUSE_UNDEFINED = 1 << 9
+CAP_NO_ALIGN = 1 << 10
 CAP_NAMES = {
     CAP_FREE_NULL: "KH_CAP_FREE_NULL", CAP_ZERO: "KH_CAP_ZERO", CAP_ALIGNED: "KH_CAP_ALIGNED",
     CAP_NATURAL_ALIGN: "KH_CAP_NATURAL_ALIGN", CAP_REALLOC_NULL: "KH_CAP_REALLOC_NULL",
     CAP_PAGE_ORDER_ALIGNED: "KH_CAP_PAGE_ORDER_ALIGNED",
     CAP_DETECTS_DOUBLE_FREE: "KH_CAP_DETECTS_DOUBLE_FREE",
     CAP_DETECTS_INVALID_FREE: "KH_CAP_DETECTS_INVALID_FREE",
+    CAP_MISUSE_IGNORED: "KH_CAP_MISUSE_IGNORED", CAP_MISUSE_UNDEFINED: "KH_CAP_MISUSE_UNDEFINED",
+    CAP_NO_ALIGN: "KH_CAP_NO_ALIGN",
 }
 AF_ZERO = 0x1
 AF_ATOMIC = 0x2
@@ -99,7 +104,19 @@ class KhAdapter(Structure):
         ("arena", CFUNCTYPE(None, P, POINTER(c_uintptr), POINTER(c_uintptr))),
         ("misuse_reports", CFUNCTYPE(c_uint64, P)),
         ("bytes_in_use", CFUNCTYPE(c_size_t, P)),
+        # ABI 2
+        ("free_sized", CFUNCTYPE(None, P, P, c_size_t)),
+        ("coalesce_size", c_size_t),
     ]
+
+
+# What the black-box tests needed, for the end-of-run summary: declaration,
+# tier or hook -> {"checked": tests that had it, "skipped": {reason: tests}}.
+DECLARATION_LOG = {}
+
+
+def _label(what):
+    return CAP_NAMES[what] if isinstance(what, int) else what
 
 
 def has_adapter(dll):
@@ -136,9 +153,11 @@ class Adapter:
         self.zero_size_ptr = a.zero_size_ptr or 0
         self.nofail_size = a.nofail_size
         self.nofail_live = a.nofail_live
+        self.coalesce_size = a.coalesce_size
         self.page_shift = a.page.page_shift
         self.max_order = a.page.max_order
         self._alloc, self._free = _fn(a.object.alloc), _fn(a.object.free)
+        self._free_sized = _fn(a.free_sized)
         self._realloc, self._usable = _fn(a.object.realloc), _fn(a.object.usable_size)
         self._palloc, self._pfree = _fn(a.page.alloc), _fn(a.page.free)
         self._palloc_size, self._pfree_size = _fn(a.page.alloc_size), _fn(a.page.free_size)
@@ -161,7 +180,7 @@ class Adapter:
     @property
     def tiers(self):
         t = []
-        if self._alloc and self._free:
+        if self._alloc and (self._free or self._free_sized):
             t.append("object")
         if self._palloc and self._pfree:
             t.append("page")
@@ -186,6 +205,7 @@ class Adapter:
             "shrink": self._cshrink, "object_size": self._csize,
             "max_size": self.max_size, "min_align": self.min_align > 1,
             "nofail": self.nofail_size and self.nofail_live,
+            "coalesce_size": self.coalesce_size,
         }
         return None if hooks[what] else f"no {what} declared or offered"
 
@@ -193,15 +213,26 @@ class Adapter:
         import pytest
         for w in whats:
             why = self.missing(w)
+            entry = DECLARATION_LOG.setdefault(_label(w), {"checked": 0, "skipped": {}})
             if why:
+                entry["skipped"][why] = entry["skipped"].get(why, 0) + 1
                 pytest.skip(f"adapter '{self.name}': {why}")
+            entry["checked"] += 1
 
     # ---- tier (a) ----
     def alloc(self, size, align=0, flags=0):
         return self._alloc(self.ctx, size, align, flags) or 0
 
-    def free(self, p):
-        self._free(self.ctx, p or None)
+    def free(self, p, size=0):
+        """Through free_sized when offered (size: what was requested)."""
+        if self._free_sized:
+            self._free_sized(self.ctx, p or None, size)
+        else:
+            self._free(self.ctx, p or None)
+
+    def nofail_covers(self, size, live):
+        """True when the declarations promise that this request succeeds."""
+        return bool(self.nofail_size and size <= self.nofail_size and live + size <= self.nofail_live)
 
     def realloc(self, p, size, flags=0):
         return self._realloc(self.ctx, p or None, size, flags) or 0

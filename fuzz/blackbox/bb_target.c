@@ -2,6 +2,7 @@
  * fuzz target shares (see bb_target.h). */
 #include "bb_target.h"
 
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -34,6 +35,15 @@ static const uint8_t mixed_ops[] = {
     KH_OP_SHRINK_ALL, ACCESS, FAULTS,
 };
 
+/* Objects and pages while pools are added, resized and removed (the
+ * mempool lines name pools of memory in the black-box tier, see
+ * blackbox.c), with the pool operations over-represented. */
+static const uint8_t arena_ops[] = {
+    KH_OP_KMALLOC, KH_OP_KZALLOC, KH_OP_KFREE, KH_OP_KREALLOC, KH_OP_ALLOC_PAGES, KH_OP_FREE_PAGES,
+    KH_OP_MEMPOOL_CREATE_KMALLOC_POOL, KH_OP_MEMPOOL_CREATE_PAGE_POOL, KH_OP_MEMPOOL_RESIZE,
+    KH_OP_MEMPOOL_RESIZE, KH_OP_MEMPOOL_DESTROY, ACCESS,
+};
+
 /* Frees are over-represented so that double and interior frees come up. */
 static const uint8_t misuse_ops[] = {
     KH_OP_KMALLOC, KH_OP_KFREE, KH_OP_KFREE, KH_OP_KREALLOC, KH_OP_ALLOC_PAGES,
@@ -54,6 +64,8 @@ static const struct bb_target targets[] = {
       OPS(mixed_ops), BB_MISUSE_SKIP, 32 },
     { "misuse", "double and interior-pointer frees, probed in a child: declared detection must happen",
       OPS(misuse_ops), BB_MISUSE_PROBE, 0 },
+    { "arena", "objects and pages while pools are added, resized and removed: live blocks survive",
+      OPS(arena_ops), BB_MISUSE_SKIP, 32 },
 };
 
 const struct bb_target *bb_target_find(const char *name)
@@ -84,10 +96,23 @@ int bb_decode(const struct bb_target *t, const uint8_t *data, size_t size, struc
 
 static struct bb *executor;
 
+/* Set and non-empty: run.sh's `KMEM_BB_QUIET= binary` means "not quiet". */
+static bool quiet(void)
+{
+    const char *q = getenv("KMEM_BB_QUIET");
+    return q && *q;
+}
+
 static void summary_at_exit(void)
 {
-    if (executor && !getenv("KMEM_BB_QUIET"))
+    if (executor && !quiet())
         bb_print_summary(executor, stderr);
+}
+
+static const char *relaxed(void)
+{
+    const char *r = kh_adapter_sanitizer_relaxed;  /* NULL when no one defines it */
+    return r && *r ? r : NULL;
 }
 
 static void setup(const struct bb_target *t)
@@ -106,7 +131,48 @@ static void setup(const struct bb_target *t)
         fprintf(stderr, "black-box target %s: %s\n", t->name, err);
         exit(2);
     }
+    /* Said once up front too: a sanitizer report in this process (UB in the
+     * allocator during a legal operation) is printed by the sanitizer. */
+    if (relaxed() && !quiet())
+        fprintf(stderr, "black-box target %s against '%s': sanitizer checks relaxed: %s\n", t->name,
+                kh_adapter.name, relaxed());
     atexit(summary_at_exit);
+}
+
+/* The input being run, for a sanitizer report in the middle of it. */
+static const struct bb_target *running_target;
+static const struct kh_trace *running_trace;
+
+/* The sanitizers call this with their one-line summary just before the
+ * process dies (a weak hook of the sanitizer runtime; libFuzzer's death
+ * callback still saves the input). UB during a legal operation is a finding
+ * of its own: it is said here in the harness's words, with the operation
+ * and the trace, after the sanitizer's report and stack. */
+void __sanitizer_report_error_summary(const char *summary);
+void __sanitizer_report_error_summary(const char *summary)
+{
+    fprintf(stderr, "%s\n", summary);
+    if (!executor || !running_trace || bb_in_probe_child())
+        return;
+    const struct kh_trace *tr = running_trace;
+    size_t i = bb_current_op(executor);
+    char op[300] = "the end-of-trace checks or teardown";
+    if (i < tr->n)
+        kh_trace_format_op(tr, i, op, sizeof(op));
+    const char *name = i < tr->n ? kh_op_desc((enum kh_opcode)tr->ops[i].code)->name : "teardown";
+    char *text = kh_trace_to_text(tr, NULL);
+    fprintf(stderr,
+            "\nkmem-harness finding: UB in the allocator during %s (%s)\n"
+            "allocator: %s  target: blackbox/%s\n%s%s%s"
+            "a sanitizer stopped the process during operation %zu (line %d): %s. See its report "
+            "above: UB inside the allocator (or its adapter) during a legal operation.\n"
+            "---- trace (text form) ----\n#! target=blackbox/%s allocator=%s\n%s----\n",
+            name, kh_adapter.name, kh_adapter.name, running_target->name,
+            relaxed() ? "sanitizer checks relaxed for this allocator: " : "",
+            relaxed() ? relaxed() : "", relaxed() ? "\n" : "", i + 1,
+            i < tr->n ? tr->ops[i].line : 0, op, running_target->name, kh_adapter.name,
+            text ? text : "(out of memory)\n");
+    free(text);
 }
 
 int bb_fuzz_one(const struct bb_target *t, const uint8_t *data, size_t size)
@@ -117,7 +183,11 @@ int bb_fuzz_one(const struct bb_target *t, const uint8_t *data, size_t size)
     if (bb_decode(t, data, size, &trace) != 0)
         abort();  /* host out of memory */
     struct bb_finding f;
-    if (bb_run(executor, &trace, &f)) {
+    running_target = t;
+    running_trace = &trace;
+    bool found = bb_run(executor, &trace, &f);
+    running_trace = NULL;
+    if (found) {
         char *text = kh_trace_to_text(&trace, NULL);
         char op[300] = "after the last operation (end-of-trace checks and teardown)";
         if (f.op_index < trace.n) {
@@ -127,11 +197,14 @@ int bb_fuzz_one(const struct bb_target *t, const uint8_t *data, size_t size)
         fprintf(stderr,
                 "\nkmem-harness finding: %s\n"
                 "allocator: %s (%s)  target: blackbox/%s  misuse policy: %s\n"
+                "%s%s%s"
                 "%s\n%s\n"
                 "---- trace (text form) ----\n"
                 "#! target=blackbox/%s allocator=%s\n%s----\n",
                 f.title, kh_adapter.name, kh_adapter.description ? kh_adapter.description : "",
-                t->name, t->misuse == BB_MISUSE_PROBE ? "probe" : "skip", op,
+                t->name, t->misuse == BB_MISUSE_PROBE ? "probe" : "skip",
+                relaxed() ? "sanitizer checks relaxed for this allocator: " : "",
+                relaxed() ? relaxed() : "", relaxed() ? "\n" : "", op,
                 f.detail, t->name, kh_adapter.name, text ? text : "(out of memory)\n");
         free(text);
         fflush(stderr);

@@ -18,6 +18,7 @@
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -68,6 +69,15 @@ struct bbind {
     struct bbind *elems;     /* ARRAY */
     uint32_t count;
     int32_t owner;           /* ARRAY: cache index */
+    int32_t pool;            /* POOL: index in x->pools, -1 when refused */
+};
+
+struct bpool {
+    void *h;                 /* the adapter's handle */
+    uint8_t *mem;            /* harness mapping (NULL: the allocator's own arena) */
+    size_t bytes, reserve;   /* given to the allocator / mapped */
+    uint64_t unit;           /* mempool_resize N means N * unit bytes */
+    bool alive, main;
 };
 
 struct bb {
@@ -81,10 +91,14 @@ struct bb {
     size_t meta_cap;
     struct bcache *caches;
     size_t ncaches, caches_cap;
+    struct bpool *pools;
+    size_t npools, pools_cap;
+    bool resized_main;         /* this input resized the allocator's own arena */
     struct bbind *b;
     size_t nb;
     size_t live_bytes;
     int free_null[NR_TIERS];   /* probe result: 0 not yet, 1 safe, -1 crashed */
+    int errfd;                 /* probe children's stderr (memfd), -1 */
     struct bb_stats st;
     /* per run / per operation */
     const struct kh_trace *t;
@@ -121,6 +135,12 @@ static const char *const check_names[BB_NR_CHECKS] = {
     [BB_CHECK_INVALID_FREE] = "interior-pointer free detected",
     [BB_CHECK_VALIDATE] = "allocator's own validation",
     [BB_CHECK_LEAK] = "in-use bytes back to the start after freeing everything",
+    [BB_CHECK_MISUSE_IGNORED] = "misuse ignored harmlessly (no crash, nothing changes)",
+    [BB_CHECK_AFTER_MISUSE] = "live blocks intact and no overlap after a misuse",
+    [BB_CHECK_NO_UB_IN_PROBE] = "no sanitizer error in the allocator's misuse path",
+    [BB_CHECK_COALESCE] = "the declared coalesce_size allocatable once all is freed",
+    [BB_CHECK_ARENA_OPS] = "live blocks intact across pool add / resize / remove",
+    [BB_CHECK_HARNESS_MEMORY] = "no block in memory the harness owns or took back",
 };
 
 static const char *const skip_names[BB_NR_SKIPS] = {
@@ -143,12 +163,21 @@ static const char *const skip_names[BB_NR_SKIPS] = {
     [BB_SKIP_MISUSE] = "caller misuse (misuse policy skip, or a kind not probed)",
     [BB_SKIP_UNDECLARED_MISUSE] = "misuse whose detection the adapter does not declare (probed for information only)",
     [BB_SKIP_DEAD_OPERAND] = "operand is NULL, failed or destroyed",
+    [BB_SKIP_MISUSE_UNDEFINED] = "misuse the adapter declares undefined (KH_CAP_MISUSE_UNDEFINED)",
+    [BB_SKIP_NO_ALIGN] = "alignment above min_align, and the adapter declares KH_CAP_NO_ALIGN",
+    [BB_SKIP_NO_POOLS] = "no arena operations (pool.add / pool.resize)",
+    [BB_SKIP_NO_RESIZE] = "no pool.resize",
+    [BB_SKIP_NO_REMOVE] = "no pool.remove (or the pool is the allocator's own arena)",
+    [BB_SKIP_COALESCE_RESIZED] = "coalescing not checked: the input resized the allocator's own arena",
 };
 
 const char *bb_check_name(enum bb_check c) { return c < BB_NR_CHECKS ? check_names[c] : "?"; }
 const char *bb_skip_name(enum bb_skip s) { return s < BB_NR_SKIPS ? skip_names[s] : "?"; }
 
-static bool has_obj(const struct kh_adapter *a) { return a->object.alloc && a->object.free; }
+static bool has_obj(const struct kh_adapter *a)
+{
+    return a->object.alloc && (a->object.free || a->free_sized);
+}
 static bool has_page(const struct kh_adapter *a) { return a->page.alloc && a->page.free; }
 static bool has_cache(const struct kh_adapter *a) { return a->cache.create && a->cache.alloc; }
 
@@ -161,6 +190,8 @@ const char *bb_check_unavailable(const struct kh_adapter *a, enum bb_check c)
     case BB_CHECK_MIN_ALIGN:
         return a->min_align > 1 ? NULL : "no min_align declared";
     case BB_CHECK_REQ_ALIGN:
+        if (a->caps & KH_CAP_NO_ALIGN)
+            return "KH_CAP_NO_ALIGN declared (aligned requests are not made)";
         return (has_obj(a) && (a->caps & KH_CAP_ALIGNED)) || has_cache(a)
                    ? NULL : "neither KH_CAP_ALIGNED nor a cache tier";
     case BB_CHECK_NATURAL_ALIGN:
@@ -197,6 +228,18 @@ const char *bb_check_unavailable(const struct kh_adapter *a, enum bb_check c)
         return a->caps & KH_CAP_DETECTS_DOUBLE_FREE ? NULL : "KH_CAP_DETECTS_DOUBLE_FREE not declared";
     case BB_CHECK_INVALID_FREE:
         return a->caps & KH_CAP_DETECTS_INVALID_FREE ? NULL : "KH_CAP_DETECTS_INVALID_FREE not declared";
+    case BB_CHECK_MISUSE_IGNORED:
+        return a->caps & KH_CAP_MISUSE_IGNORED ? NULL : "KH_CAP_MISUSE_IGNORED not declared";
+    case BB_CHECK_AFTER_MISUSE:
+    case BB_CHECK_NO_UB_IN_PROBE:
+        return a->caps & (KH_CAP_MISUSE_IGNORED | KH_CAP_DETECTS_DOUBLE_FREE | KH_CAP_DETECTS_INVALID_FREE)
+                   ? NULL : "no misuse policy declared (KH_CAP_DETECTS_* or KH_CAP_MISUSE_IGNORED)";
+    case BB_CHECK_COALESCE:
+        return a->coalesce_size ? NULL : "no coalesce_size declared";
+    case BB_CHECK_ARENA_OPS:
+        return a->pool.add || a->pool.resize ? NULL : "no pool.add or pool.resize hook";
+    case BB_CHECK_HARNESS_MEMORY:
+        return NULL;
     case BB_CHECK_VALIDATE:
         return a->validate ? NULL : "no validate hook";
     case BB_CHECK_LEAK:
@@ -209,14 +252,29 @@ const char *bb_check_unavailable(const struct kh_adapter *a, enum bb_check c)
 
 /* ---- setup ---- */
 
+static void pools_unmap(struct bb *x);
+
 static bool pow2(size_t v) { return v && !(v & (v - 1)); }
 
 static const char *declaration_error(const struct kh_adapter *a)
 {
-    if ((a->object.alloc != NULL) != (a->object.free != NULL))
-        return "tier (a) needs both object.alloc and object.free";
+    if ((a->object.alloc != NULL) != (a->object.free != NULL || a->free_sized != NULL))
+        return "tier (a) needs object.alloc and object.free (or free_sized)";
     if ((a->object.realloc || a->object.usable_size) && !has_obj(a))
         return "object.realloc/usable_size without object.alloc and object.free";
+    unsigned policies = !!(a->caps & (KH_CAP_DETECTS_DOUBLE_FREE | KH_CAP_DETECTS_INVALID_FREE)) +
+                        !!(a->caps & KH_CAP_MISUSE_IGNORED) + !!(a->caps & KH_CAP_MISUSE_UNDEFINED);
+    if (policies > 1)
+        return "declare one misuse policy: KH_CAP_DETECTS_*, KH_CAP_MISUSE_IGNORED or "
+               "KH_CAP_MISUSE_UNDEFINED";
+    if ((a->caps & KH_CAP_NO_ALIGN) && (a->caps & KH_CAP_ALIGNED))
+        return "KH_CAP_NO_ALIGN contradicts KH_CAP_ALIGNED";
+    if (a->coalesce_size && !has_obj(a) &&
+        !(has_page(a) && a->page.page_shift <= 30 && a->page.max_order <= 63 - a->page.page_shift &&
+          a->coalesce_size <= (size_t)1 << (a->page.page_shift + a->page.max_order)))
+        return "coalesce_size needs an object tier, or a page tier whose max_order block holds it";
+    if (a->coalesce_size && has_obj(a) && a->max_size && a->coalesce_size > a->max_size)
+        return "coalesce_size is above max_size (a request the adapter says must fail)";
     if ((a->page.alloc != NULL) != (a->page.free != NULL))
         return "tier (b) needs both page.alloc and page.free";
     if ((a->page.alloc_size != NULL) != (a->page.free_size != NULL))
@@ -271,11 +329,14 @@ struct bb *bb_new(const struct kh_adapter *a, const struct bb_options *opt, char
     x->fault = a->fault_set != NULL;
     x->page_size = (x->page || x->exact) ? (size_t)1 << a->page.page_shift : 0;
     shadow_init(&x->shadow);
+    x->errfd = memfd_create("kh-probe-stderr", MFD_CLOEXEC);
     if (a->open) {
         const char *oerr = NULL;
         x->ctx = a->open(&oerr);
         if (!x->ctx) {
             snprintf(err, cap, "adapter '%s': open failed: %s", a->name, oerr ? oerr : "(no reason given)");
+            if (x->errfd >= 0)
+                close(x->errfd);
             free(x);
             return NULL;
         }
@@ -300,12 +361,20 @@ void bb_free(struct bb *x)
         x->a->close(x->ctx);
     free_bindings(x);
     shadow_free(&x->shadow);
+    if (x->errfd >= 0)
+        close(x->errfd);
+    pools_unmap(x);
     free(x->meta);
     free(x->caches);
+    free(x->pools);
     free(x);
 }
 
 const struct bb_stats *bb_stats(const struct bb *x) { return &x->st; }
+size_t bb_current_op(const struct bb *x) { return x->op_i; }
+
+static bool probe_child;
+bool bb_in_probe_child(void) { return probe_child; }
 const struct kh_adapter *bb_adapter(const struct bb *x) { return x->a; }
 
 /* ---- findings ---- */
@@ -495,6 +564,7 @@ static struct bbind *result(struct bb *x)
     b->type = v >= 0 ? x->t->vars[v].type : KH_VAL_PTR;
     b->cache = -1;
     b->owner = -1;
+    b->pool = -1;
     return b;
 }
 
@@ -548,6 +618,74 @@ NO_COVERAGE static long first_nonzero(const void *p, size_t n)
     return -1;
 }
 
+/* A live pool the harness gave the allocator holds [p, p + size). */
+static bool pool_of(struct bb *x, uintptr_t p, size_t size)
+{
+    for (size_t i = 0; i < x->npools; i++) {
+        const struct bpool *pl = &x->pools[i];
+        if (pl->alive && !pl->main && p >= (uintptr_t)pl->mem &&
+            p + (size ? size : 1) <= (uintptr_t)pl->mem + pl->bytes)
+            return true;
+    }
+    return false;
+}
+
+static bool overlaps(uintptr_t p, size_t size, const void *start, size_t len)
+{
+    uintptr_t s = (uintptr_t)start;
+    return start && len && p < s + len && s < p + (size ? size : 1);
+}
+
+extern int __sanitizer_get_ownership(const volatile void *p) __attribute__((weak));
+
+/* Bounds without a single arena: no block may overlap memory the harness
+ * owns (its executor state, its shadow and tables) or memory a pool
+ * operation took back from the allocator. */
+static bool memory_allowed(struct bb *x, const void *ptr, size_t size, const char *what)
+{
+    uintptr_t p = (uintptr_t)ptr;
+    const struct { const char *name; const void *start; size_t len; } own[] = {
+        { "the harness's executor state", x, sizeof(*x) },
+        { "the harness's shadow model", x->shadow.v, x->shadow.cap * sizeof(*x->shadow.v) },
+        { "the harness's block table", x->meta, x->meta_cap * sizeof(*x->meta) },
+        { "the harness's bindings", x->b, x->nb * sizeof(*x->b) },
+        { "the harness's cache table", x->caches, x->caches_cap * sizeof(*x->caches) },
+        { "the harness's pool table", x->pools, x->pools_cap * sizeof(*x->pools) },
+        { "the adapter's context", x->ctx, 1 },
+    };
+    checked(x, BB_CHECK_HARNESS_MEMORY);
+    /* Under ASan the harness's own mallocs are ASan's: a block that starts
+     * at one of them was never the allocator's to give. */
+    if (__sanitizer_get_ownership && __sanitizer_get_ownership(ptr)) {
+        finding(x, "block in harness memory", "%s %p+%zu is a block of the harness's own heap "
+                "(AddressSanitizer's malloc owns it): the allocator handed out memory it does not "
+                "own", what, ptr, size);
+        return false;
+    }
+    for (size_t i = 0; i < sizeof(own) / sizeof(own[0]); i++) {
+        if (overlaps(p, size, own[i].start, own[i].len)) {
+            finding(x, "block in harness memory", "%s %p+%zu overlaps %s at %p+%zu: the allocator "
+                    "handed out memory it does not own", what, ptr, size, own[i].name,
+                    own[i].start, own[i].len);
+            return false;
+        }
+    }
+    for (size_t i = 0; i < x->npools; i++) {
+        const struct bpool *pl = &x->pools[i];
+        if (pl->main || !pl->mem)
+            continue;
+        size_t from = pl->alive ? pl->bytes : 0;
+        if (overlaps(p, size, pl->mem + from, pl->reserve - from)) {
+            finding(x, "block outside its pool", "%s %p+%zu lies in %s pool %p (given %zu bytes): "
+                    "memory the allocator %s", what, ptr, size, pl->alive ? "the tail of" : "removed",
+                    (void *)pl->mem, pl->bytes, pl->alive ? "was not given (or gave back in a resize)"
+                    : "gave back when the pool was removed");
+            return false;
+        }
+    }
+    return true;
+}
+
 /* Records a fresh non-NULL block and runs every check that applies to it.
  * Returns false on a finding. */
 static bool track(struct bb *x, struct bbind *b, void *p, size_t req, enum tier tier, size_t align,
@@ -568,7 +706,9 @@ static bool track(struct bb *x, struct bbind *b, void *p, size_t req, enum tier 
         check_align(x, BB_CHECK_ORDER_ALIGN, p, x->page_size << order, what, "its order");
     if (x->finding)
         return false;
-    if (a->arena) {
+    if (!memory_allowed(x, p, req, what))
+        return false;
+    if (a->arena && !pool_of(x, (uintptr_t)p, req)) {
         uintptr_t lo = 0, hi = 0;
         a->arena(x->ctx, &lo, &hi);
         checked(x, BB_CHECK_ARENA);
@@ -618,6 +758,16 @@ static bool track(struct bb *x, struct bbind *b, void *p, size_t req, enum tier 
     return true;
 }
 
+/* Tier (a)'s free: the sized one when offered (it is what a kernel-style
+ * caller uses, and it takes the size the harness requested). */
+static void obj_free_call(struct bb *x, void *p, size_t size)
+{
+    if (x->a->free_sized)
+        x->a->free_sized(x->ctx, p, size);
+    else
+        x->a->object.free(x->ctx, p);
+}
+
 /* Removes a live block from the model (after checking its content) and
  * frees it through its tier. */
 static void release(struct bb *x, uintptr_t start)
@@ -632,7 +782,7 @@ static void release(struct bb *x, uintptr_t start)
     void *p = (void *)start;
     switch (m.tier) {
     case TIER_OBJECT:
-        x->a->object.free(x->ctx, p);
+        obj_free_call(x, p, m.req);
         break;
     case TIER_PAGE:
         x->a->page.free(x->ctx, p, m.order);
@@ -649,21 +799,53 @@ static void release(struct bb *x, uintptr_t start)
 
 /* ---- probes: misuse and free(NULL) run in a forked child ---- */
 
-enum probe_result { PROBE_SILENT, PROBE_REPORTED, PROBE_SIGNAL, PROBE_EXITED, PROBE_HUNG, PROBE_FAILED };
+enum probe_result {
+    PROBE_SILENT,     /* returned, no report */
+    PROBE_REPORTED,   /* returned with a misuse report */
+    PROBE_SIGNAL,     /* died of a signal (abort(), a fault) */
+    PROBE_EXITED,     /* exit() with another status */
+    PROBE_HUNG,
+    PROBE_FAILED,     /* the harness could not probe */
+    PROBE_UB,         /* a sanitizer error: undefined behaviour, never a detection */
+    PROBE_AFTERMATH,  /* returned, then the workload after it found damage */
+};
+
+/* Child exit statuses (the sanitizers exit with 1 unless told otherwise,
+ * and a death callback turns theirs into CHILD_SANITIZER). */
+#define CHILD_REPORTED 3
+#define CHILD_AFTERMATH 5      /* +1: it was reported first */
+#define CHILD_SANITIZER 86
+#define AFTERMATH_MARK "\nkh-aftermath: "
 
 struct probe {
     enum tier tier;
     void *p;
     unsigned order;
-    size_t size;
+    size_t size;              /* exact pages: the size freed; objects: the block's size */
     void *cache;
+    int32_t ci;               /* cache index, -1 */
+    size_t req;               /* size of the block the misuse is about */
+    bool aftermath;           /* go on with the consequence workload */
 };
+
+struct probe_out {
+    char how[192];
+    char kind[64];            /* PROBE_AFTERMATH: the child's finding */
+    char detail[1600];        /* PROBE_AFTERMATH: its detail; PROBE_UB: the sanitizer's words */
+    bool reported;
+};
+
+extern void __sanitizer_set_death_callback(void (*cb)(void)) __attribute__((weak));
+
+static void child_sanitizer_death(void) { _exit(CHILD_SANITIZER); }
+
+static void validate(struct bb *x, const char *when);
 
 static void probe_call(struct bb *x, const struct probe *pr)
 {
     switch (pr->tier) {
     case TIER_OBJECT:
-        x->a->object.free(x->ctx, pr->p);
+        obj_free_call(x, pr->p, pr->size);
         break;
     case TIER_PAGE:
         x->a->page.free(x->ctx, pr->p, pr->order);
@@ -679,60 +861,217 @@ static void probe_call(struct bb *x, const struct probe *pr)
     }
 }
 
-/* Runs the call in a forked child; `how` describes what happened there. */
-static enum probe_result probe(struct bb *x, const struct probe *pr, char *how, size_t cap)
+/* One fresh block like the misused one (`scale`: its size times 2^scale,
+ * or orders above it), checked and tracked; 0 when the allocator refused. */
+static uintptr_t aftermath_alloc(struct bb *x, const struct probe *pr, unsigned scale)
 {
+    const struct kh_adapter *a = x->a;
+    struct bbind b = { .type = KH_VAL_PTR, .cache = -1, .owner = -1 };
+    void *p = NULL;
+    size_t size = pr->req;
+    switch (pr->tier) {
+    case TIER_OBJECT:
+        if (size == 0 || scale > 20 || size > (x->opt.size_cap >> scale) ||
+            (a->max_size && (size << scale) > a->max_size))
+            return 0;
+        size <<= scale;
+        p = a->object.alloc(x->ctx, size, 0, 0);
+        if (p && !track(x, &b, p, size, TIER_OBJECT, 0, false, 0, -1))
+            return 0;
+        break;
+    case TIER_PAGE:
+        if (pr->order + scale > a->page.max_order ||
+            (x->page_size << (pr->order + scale)) > x->opt.size_cap)
+            return 0;
+        size = x->page_size << (pr->order + scale);
+        p = a->page.alloc(x->ctx, pr->order + scale, 0);
+        if (p && !track(x, &b, p, size, TIER_PAGE, 0, false, pr->order + scale, -1))
+            return 0;
+        break;
+    case TIER_EXACT:
+        if (scale)
+            return 0;
+        size = pr->size;
+        p = a->page.alloc_size(x->ctx, size, 0);
+        if (p && !track(x, &b, p, size, TIER_EXACT, 0, false, 0, -1))
+            return 0;
+        break;
+    case TIER_CACHE: {
+        if (scale || pr->ci < 0 || !x->caches[pr->ci].alive)
+            return 0;
+        struct bcache *c = &x->caches[pr->ci];
+        p = a->cache.alloc(x->ctx, c->h, 0);
+        if (p) {
+            c->live++;
+            if (!track(x, &b, p, c->size, TIER_CACHE, c->align, false, 0, pr->ci))
+                return 0;
+        }
+        break;
+    }
+    default:
+        break;
+    }
+    return (uintptr_t)p;
+}
+
+/* In the child, after the misuse returned: every live block must have
+ * survived it, and a short fixed workload around the misused block's size
+ * (allocate, write, verify everything, free) must find no overlap and no
+ * damage. Returns true with the finding in *f. */
+static bool aftermath(struct bb *x, const struct probe *pr, struct bb_finding *f)
+{
+    static const unsigned scales[] = { 0, 0, 0, 1, 0, 2, 1, 0 };
+    uintptr_t fresh[sizeof(scales) / sizeof(scales[0])];
+    size_t n = 0;
+    memset(f, 0, sizeof(*f));
+    x->f = f;
+    x->finding = false;
+    x->opt.log = NULL;
+    verify_all(x, true);
+    for (size_t i = 0; i < sizeof(scales) / sizeof(scales[0]) && !x->finding; i++) {
+        uintptr_t p = aftermath_alloc(x, pr, scales[i]);
+        if (p)
+            fresh[n++] = p;
+    }
+    if (!x->finding)
+        verify_all(x, true);
+    while (n && !x->finding)
+        release(x, fresh[--n]);
+    if (!x->finding)
+        verify_all(x, true);
+    validate(x, "after the misuse and a short workload");
+    return x->finding;
+}
+
+/* The sanitizer's one-line verdict in a child's stderr, into out. */
+static void sanitizer_words(const char *text, char *out, size_t cap)
+{
+    static const char *const marks[] = { "runtime error:", "ERROR: AddressSanitizer", "ERROR: ",
+                                         "SUMMARY: " };
+    for (size_t k = 0; k < sizeof(marks) / sizeof(marks[0]); k++) {
+        const char *m = strstr(text, marks[k]);
+        if (!m)
+            continue;
+        const char *line = m;
+        while (line > text && line[-1] != '\n')
+            line--;
+        size_t len = strcspn(line, "\n");
+        snprintf(out, cap, "%.*s", (int)(len < 600 ? len : 600), line);
+        return;
+    }
+    snprintf(out, cap, "(no sanitizer message captured)");
+}
+
+/* Runs the call in a forked child and describes what happened there. */
+static enum probe_result probe(struct bb *x, const struct probe *pr, struct probe_out *o)
+{
+    memset(o, 0, sizeof(*o));
     x->st.probes++;
     uint64_t before = x->a->misuse_reports ? x->a->misuse_reports(x->ctx) : 0;
+    if (x->errfd >= 0) {
+        (void)!ftruncate(x->errfd, 0);
+        lseek(x->errfd, 0, SEEK_SET);
+    }
     fflush(NULL);
     pid_t pid = fork();
     if (pid < 0) {
-        snprintf(how, cap, "could not fork: %s", strerror(errno));
+        snprintf(o->how, sizeof(o->how), "could not fork: %s", strerror(errno));
         return PROBE_FAILED;
     }
     if (pid == 0) {
         /* The child must die of what the allocator does, not of the
-         * parent's crash handlers (libFuzzer's would save a crash input),
-         * and its complaints are expected: quiet. */
+         * parent's crash handlers (libFuzzer's would save a crash input);
+         * its stderr is kept for the sanitizer's words. */
+        probe_child = true;
         static const int sigs[] = { SIGABRT, SIGSEGV, SIGBUS, SIGILL, SIGFPE, SIGTRAP, SIGALRM };
         for (size_t i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++)
             signal(sigs[i], SIG_DFL);
-        int devnull = open("/dev/null", O_WRONLY);
-        if (devnull >= 0)
-            dup2(devnull, STDERR_FILENO);
+        int fd = x->errfd >= 0 ? x->errfd : open("/dev/null", O_WRONLY);
+        if (fd >= 0)
+            dup2(fd, STDERR_FILENO);
+        if (__sanitizer_set_death_callback)
+            __sanitizer_set_death_callback(child_sanitizer_death);
         alarm(PROBE_TIMEOUT_S);
         probe_call(x, pr);
         uint64_t after = x->a->misuse_reports ? x->a->misuse_reports(x->ctx) : 0;
-        _exit(after > before ? 3 : 0);
+        bool reported = after > before;
+        struct bb_finding f;
+        if (pr->aftermath && aftermath(x, pr, &f)) {
+            fprintf(stderr, AFTERMATH_MARK "%s\t%s\n", f.kind, f.detail);
+            fflush(stderr);
+            _exit(CHILD_AFTERMATH + reported);
+        }
+        _exit(reported ? CHILD_REPORTED : 0);
     }
     int status;
     while (waitpid(pid, &status, 0) < 0) {
         if (errno != EINTR) {
-            snprintf(how, cap, "lost the child: %s", strerror(errno));
+            snprintf(o->how, sizeof(o->how), "lost the child: %s", strerror(errno));
             return PROBE_FAILED;
         }
+    }
+    char text[8192] = "";
+    if (x->errfd >= 0) {
+        ssize_t got = pread(x->errfd, text, sizeof(text) - 1, 0);
+        text[got > 0 ? got : 0] = 0;
     }
     if (WIFSIGNALED(status)) {
         int sig = WTERMSIG(status);
         if (sig == SIGALRM) {
-            snprintf(how, cap, "hung (no return within %u s)", PROBE_TIMEOUT_S);
+            snprintf(o->how, sizeof(o->how), "hung (no return within %u s)", PROBE_TIMEOUT_S);
             return PROBE_HUNG;
         }
-        snprintf(how, cap, "was killed by signal %d (%s)", sig, strsignal(sig));
+        snprintf(o->how, sizeof(o->how), "was killed by signal %d (%s)", sig, strsignal(sig));
         return PROBE_SIGNAL;
     }
     int code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-    if (code == 3) {
-        snprintf(how, cap, "raised a misuse report");
+    if (code == CHILD_SANITIZER) {
+        sanitizer_words(text, o->detail, sizeof(o->detail));
+        snprintf(o->how, sizeof(o->how), "hit a sanitizer error");
+        return PROBE_UB;
+    }
+    if (code == CHILD_AFTERMATH || code == CHILD_AFTERMATH + 1) {
+        o->reported = code == CHILD_AFTERMATH + 1;
+        const char *m = strstr(text, AFTERMATH_MARK);
+        m = m ? m + strlen(AFTERMATH_MARK) : "?\t(the child's words were lost)";
+        size_t k = strcspn(m, "\t");
+        snprintf(o->kind, sizeof(o->kind), "%.*s", (int)k, m);
+        snprintf(o->detail, sizeof(o->detail), "%s", m[k] ? m + k + 1 : "");
+        o->detail[strcspn(o->detail, "\n")] = 0;
+        snprintf(o->how, sizeof(o->how), "%s, then the workload after it found: %s",
+                 o->reported ? "raised a misuse report" : "returned without a report", o->kind);
+        return PROBE_AFTERMATH;
+    }
+    if (code == CHILD_REPORTED) {
+        o->reported = true;
+        snprintf(o->how, sizeof(o->how), "raised a misuse report");
         return PROBE_REPORTED;
     }
     if (code == 0) {
-        snprintf(how, cap, "returned without a report");
+        snprintf(o->how, sizeof(o->how), "returned without a report");
         return PROBE_SILENT;
     }
-    /* A sanitizer's own exit (UBSan, ASan) or the allocator's exit(). */
-    snprintf(how, cap, "exited with status %d", code);
+    /* The allocator's exit(). */
+    snprintf(o->how, sizeof(o->how), "exited with status %d", code);
     return PROBE_EXITED;
+}
+
+static const char *relaxed_note(void)
+{
+    const char *r = kh_adapter_sanitizer_relaxed;  /* NULL when no one defines it */
+    return r && *r ? r : NULL;
+}
+
+static void ub_finding(struct bb *x, const char *during, const struct probe *pr,
+                       const struct probe_out *o)
+{
+    const char *rel = relaxed_note();
+    char kind[64];
+    snprintf(kind, sizeof(kind), "UB in the allocator during %s", during);
+    finding(x, kind, "the %s of %s %p, run in a child process, hit a sanitizer error inside the "
+            "allocator (undefined behaviour, not a detection of the misuse): %s%s%s", during,
+            tier_names[pr->tier], pr->p, o->detail, rel ? "; sanitizer checks relaxed for this "
+            "adapter: " : "", rel ? rel : "");
 }
 
 /* A free of NULL through `tier`: allowed only when declared, and proved
@@ -744,15 +1083,19 @@ static void free_null(struct bb *x, enum tier tier, unsigned order)
         return;
     }
     checked(x, BB_CHECK_FREE_NULL);
-    struct probe pr = { .tier = tier, .order = order };
+    struct probe pr = { .tier = tier, .order = order, .ci = -1 };
     if (!x->free_null[tier]) {
-        char how[128];
-        enum probe_result r = probe(x, &pr, how, sizeof(how));
+        struct probe_out o;
+        enum probe_result r = probe(x, &pr, &o);
         x->free_null[tier] = r == PROBE_SILENT || r == PROBE_REPORTED ? 1 : -1;
+        if (r == PROBE_UB) {
+            ub_finding(x, "free(NULL)", &pr, &o);
+            return;
+        }
         if (x->free_null[tier] < 0) {
             finding(x, "free(NULL) crashed",
                     "the %s free of NULL, run in a child process, %s, but the adapter declares "
-                    "KH_CAP_FREE_NULL (free(NULL) does nothing)", tier_names[tier], how);
+                    "KH_CAP_FREE_NULL (free(NULL) does nothing)", tier_names[tier], o.how);
             return;
         }
         if (r == PROBE_REPORTED) {
@@ -772,60 +1115,317 @@ static void free_null(struct bb *x, enum tier tier, unsigned order)
 static void misuse_free(struct bb *x, struct bbind *b, void *addr, enum tier tier, unsigned order,
                         size_t size, void *cache)
 {
+    const struct kh_adapter *a = x->a;
+    const struct shadow_block *cont = shadow_containing(&x->shadow, (uintptr_t)addr);
     bool dbl = b && b->type == KH_VAL_PTR && b->p && !b->token && addr == b->p && !block_live(x, b) &&
-               !shadow_containing(&x->shadow, (uintptr_t)addr);
-    bool interior = b && block_live(x, b) && addr != b->p &&
-                    shadow_containing(&x->shadow, (uintptr_t)addr) ==
-                        shadow_find(&x->shadow, (uintptr_t)b->p) &&
-                    (tier == TIER_OBJECT || tier == TIER_CACHE);
+               !cont;
+    /* Inside a live block but not at its start: an interior pointer of that
+     * block, whether the trace derived it from that block or it is a stale
+     * pointer into memory handed out again (a freed block's address inside
+     * the parent it merged into, reallocated). */
+    bool interior = cont && cont->start != (uintptr_t)addr && (tier == TIER_OBJECT || tier == TIER_CACHE);
+    const struct bmeta *m = dbl ? meta_of(x, b->id) : interior ? meta_of(x, cont->id) : NULL;
     if (dbl) {
         /* Only through the function that allocated it, with the same order / cache. */
-        const struct bmeta *m = meta_of(x, b->id);
         dbl = m->tier == tier && (tier != TIER_PAGE || m->order == order) &&
               (tier != TIER_EXACT || m->req == size) &&
               (tier != TIER_CACHE || (m->cache >= 0 && x->caches[m->cache].h == cache &&
                                       x->caches[m->cache].alive));
     }
-    if (interior) {
-        const struct bmeta *m = meta_of(x, b->id);
+    if (interior)
         interior = m->tier == tier &&
                    (tier != TIER_CACHE || (m->cache >= 0 && x->caches[m->cache].h == cache));
-    }
     if (x->opt.misuse != BB_MISUSE_PROBE || (!dbl && !interior)) {
         skip(x, BB_SKIP_MISUSE);
         return;
     }
+    if (a->caps & KH_CAP_MISUSE_UNDEFINED) {
+        skip(x, BB_SKIP_MISUSE_UNDEFINED);
+        return;
+    }
     enum bb_check c = dbl ? BB_CHECK_DOUBLE_FREE : BB_CHECK_INVALID_FREE;
-    struct probe pr = { .tier = tier, .p = addr, .order = order, .size = size, .cache = cache };
-    char how[128];
-    if (bb_check_unavailable(x->a, c)) {
+    bool ignored = (a->caps & KH_CAP_MISUSE_IGNORED) != 0;
+    bool declared = ignored || !bb_check_unavailable(a, c);
+    struct probe pr = { .tier = tier, .p = addr, .order = order,
+                        .size = tier == TIER_OBJECT ? m->req : size, .cache = cache,
+                        .ci = m->cache, .req = m->req, .aftermath = declared };
+    struct probe_out o;
+    const char *what = dbl ? "double free" : "interior-pointer free";
+    if (!declared) {
         /* Not promised, so not judged; what happens is still worth knowing. */
-        enum probe_result r = probe(x, &pr, how, sizeof(how));
+        enum probe_result r = probe(x, &pr, &o);
         x->st.undeclared_probes[!dbl]++;
         x->st.undeclared_detected[!dbl] += r == PROBE_REPORTED || r == PROBE_SIGNAL || r == PROBE_EXITED;
+        x->st.undeclared_ub[!dbl] += r == PROBE_UB;
         if (x->opt.log)
-            fprintf(x->opt.log, " -> probed (not declared): the child %s", how);
+            fprintf(x->opt.log, " -> probed (not declared): the child %s", o.how);
         skip(x, BB_SKIP_UNDECLARED_MISUSE);
         return;
     }
-    checked(x, c);
-    enum probe_result r = probe(x, &pr, how, sizeof(how));
+    checked(x, ignored ? BB_CHECK_MISUSE_IGNORED : c);
+    checked(x, BB_CHECK_NO_UB_IN_PROBE);
+    enum probe_result r = probe(x, &pr, &o);
     if (x->opt.log)
-        fprintf(x->opt.log, " -> probed: the child %s", how);
+        fprintf(x->opt.log, " -> probed: the child %s", o.how);
+    if (r == PROBE_UB) {
+        ub_finding(x, what, &pr, &o);
+        return;
+    }
+    if (r == PROBE_AFTERMATH) {
+        checked(x, BB_CHECK_AFTER_MISUSE);
+        char kind[64];
+        snprintf(kind, sizeof(kind), "%s after a %s", o.kind, what);
+        finding(x, kind, "the %s of %s %p+%zu, run in a child process, %s; the child then went "
+                "on with a short workload over the same live blocks (allocate, write, verify, "
+                "free), which found: %s. The adapter declares %s", what, tier_names[tier], addr,
+                m->req, o.reported ? "was reported" : "returned silently", o.detail,
+                ignored ? "KH_CAP_MISUSE_IGNORED (nothing may change)"
+                        : "that such misuse is detected");
+        return;
+    }
+    if (r == PROBE_SILENT || r == PROBE_REPORTED)
+        checked(x, BB_CHECK_AFTER_MISUSE);
+    if (ignored) {
+        if (r == PROBE_SILENT || r == PROBE_REPORTED) {
+            x->st.probes_detected += r == PROBE_REPORTED;
+            return;
+        }
+        finding(x, r == PROBE_HUNG ? "misuse hangs" : "misuse crashed",
+                "%s of %s %p: the child %s, but the adapter declares KH_CAP_MISUSE_IGNORED "
+                "(such frees are ignored harmlessly)", what, tier_names[tier], addr, o.how);
+        return;
+    }
     /* Dying of it counts as detection (glibc aborts on what it notices). */
     if (r == PROBE_REPORTED || r == PROBE_SIGNAL || r == PROBE_EXITED) {
         x->st.probes_detected++;
         return;
     }
-    const char *what = dbl ? "double free" : "interior-pointer free";
     if (r == PROBE_SILENT)
         finding(x, dbl ? "double free accepted silently" : "invalid free accepted silently",
                 "%s of %s %p: the child %s (no misuse report, no abort), but "
-                "the adapter declares %s", what, tier_names[tier], addr, how,
+                "the adapter declares %s", what, tier_names[tier], addr, o.how,
                 dbl ? "KH_CAP_DETECTS_DOUBLE_FREE" : "KH_CAP_DETECTS_INVALID_FREE");
     else
         finding(x, r == PROBE_HUNG ? "misuse hangs" : "probe failed", "%s of %s %p: the child %s",
-                what, tier_names[tier], addr, how);
+                what, tier_names[tier], addr, o.how);
+}
+
+/* ---- arena operations: pools added, removed, resized ----
+ *
+ * The trace language has no arena operations, and the black-box tier no
+ * mempools, so the mempool lines name pools of memory here:
+ *   P = mempool_create_kmalloc_pool N SIZE   add a pool of N * SIZE bytes
+ *   P = mempool_create_page_pool N ORDER     add a pool of N pages << ORDER
+ *   mempool_resize P N                       resize it to N of its units
+ *   mempool_destroy P                        remove it
+ * Sizes are clamped to [4 KiB, 4 MiB] in whole 4 KiB pages. An adapter
+ * without pool.add but with pool.resize has one arena: P names it, and the
+ * resize applies to it. The harness maps each added pool with room to grow
+ * four times; what the allocator was not given (the tail, a removed pool)
+ * is PROT_NONE, and no block may lie there. */
+
+#define POOL_PAGE 4096u
+#define POOL_MAX ((size_t)4 << 20)
+#define POOL_RESERVE 4u
+
+static size_t pool_bytes(uint64_t n, uint64_t unit, size_t cap)
+{
+    uint64_t b;
+    if (__builtin_mul_overflow(n, unit, &b) || b > cap)
+        b = cap;
+    if (b < POOL_PAGE)
+        b = POOL_PAGE;
+    return (size_t)((b + POOL_PAGE - 1) & ~(uint64_t)(POOL_PAGE - 1));
+}
+
+static bool has_pools(const struct kh_adapter *a) { return a->pool.add || a->pool.resize; }
+
+static void pool_create(struct bb *x, uint64_t n, uint64_t unit)
+{
+    const struct kh_adapter *a = x->a;
+    if (!has_pools(a)) {
+        skip(x, BB_SKIP_NO_POOLS);
+        return;
+    }
+    if (x->npools == x->pools_cap) {
+        size_t cap = x->pools_cap ? x->pools_cap * 2 : 8;
+        struct bpool *v = realloc(x->pools, cap * sizeof(*v));
+        if (!v)
+            abort();
+        x->pools = v;
+        x->pools_cap = cap;
+    }
+    struct bpool pl = { .unit = unit ? unit : 1, .alive = true };
+    x->st.ops_run++;
+    if (a->pool.add) {
+        pl.bytes = pool_bytes(n, unit, POOL_MAX);
+        pl.reserve = pl.bytes * POOL_RESERVE;
+        void *m = mmap(NULL, pl.reserve, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+        if (m == MAP_FAILED || mprotect(m, pl.bytes, PROT_READ | PROT_WRITE) != 0)
+            abort();  /* the harness's own resources */
+        pl.mem = m;
+        pl.h = a->pool.add(x->ctx, m, pl.bytes);
+        if (x->opt.log)
+            fprintf(x->opt.log, pl.h ? " -> pool %p+%zu" : " -> refused", m, pl.bytes);
+        if (!pl.h) {
+            munmap(m, pl.reserve);
+            result(x);
+            return;  /* refusing memory is the allocator's right */
+        }
+        checked(x, BB_CHECK_ARENA_OPS);
+    } else {
+        pl.main = true;  /* the allocator's own arena, resized by mempool_resize */
+    }
+    x->pools[x->npools] = pl;
+    result(x)->pool = (int32_t)x->npools++;
+}
+
+static struct bpool *live_pool(struct bb *x, int32_t var)
+{
+    struct bbind *b = binding(x, var);
+    if (!b || b->type != KH_VAL_POOL || b->pool < 0)
+        return NULL;
+    struct bpool *pl = &x->pools[b->pool];
+    return pl->alive ? pl : NULL;
+}
+
+/* A live block in [lo, hi), or NULL. */
+static const struct shadow_block *live_in(struct bb *x, uintptr_t lo, uintptr_t hi)
+{
+    for (size_t i = 0; i < x->shadow.n; i++) {
+        const struct shadow_block *s = &x->shadow.v[i];
+        if (s->start < hi && s->start + (s->size ? s->size : 1) > lo)
+            return s;
+    }
+    return NULL;
+}
+
+/* After an arena operation: every live block intact and inside the arena. */
+static void after_arena_op(struct bb *x, const char *what)
+{
+    checked(x, BB_CHECK_ARENA_OPS);
+    if (x->a->arena) {
+        uintptr_t lo = 0, hi = 0;
+        x->a->arena(x->ctx, &lo, &hi);
+        for (size_t i = 0; i < x->shadow.n && !x->finding; i++) {
+            const struct shadow_block *s = &x->shadow.v[i];
+            if ((s->start < lo || s->start + s->size > hi) && !pool_of(x, s->start, s->size))
+                finding(x, "arena operation cut a live block", "after %s, live %s %#" PRIxPTR
+                        "+%zu lies outside the declared arena [%#" PRIxPTR ", %#" PRIxPTR ")", what,
+                        tier_names[meta_of(x, s->id)->tier], s->start, s->size, lo, hi);
+        }
+    }
+    for (size_t i = 0; i < x->shadow.n && !x->finding; i++)
+        verify_part(x, &x->shadow.v[i], what, true);
+    validate(x, what);
+}
+
+static void pool_resize(struct bb *x, const struct kh_op *op)
+{
+    const struct kh_adapter *a = x->a;
+    if (!a->pool.resize) {
+        skip(x, has_pools(a) ? BB_SKIP_NO_RESIZE : BB_SKIP_NO_POOLS);
+        return;
+    }
+    struct bpool *pl = live_pool(x, op->args[0].var);
+    if (!pl) {
+        skip(x, BB_SKIP_DEAD_OPERAND);
+        return;
+    }
+    size_t bytes = pool_bytes(op->args[1].u, pl->unit, pl->main ? (size_t)64 << 20 : pl->reserve);
+    x->st.ops_run++;
+    if (!pl->main && bytes > pl->bytes &&
+        mprotect(pl->mem + pl->bytes, bytes - pl->bytes, PROT_READ | PROT_WRITE) != 0)
+        abort();
+    int r = a->pool.resize(x->ctx, pl->main ? NULL : pl->h, bytes);
+    if (x->opt.log)
+        fprintf(x->opt.log, r ? " -> refused" : " -> %zu bytes", bytes);
+    if (r) {
+        if (!pl->main && bytes > pl->bytes)
+            mprotect(pl->mem + pl->bytes, bytes - pl->bytes, PROT_NONE);
+        return;  /* refused: nothing changed */
+    }
+    char what[96];
+    snprintf(what, sizeof(what), "resizing %s to %zu bytes", pl->main ? "the arena" : "a pool", bytes);
+    if (pl->main) {
+        x->resized_main = true;
+    } else if (bytes < pl->bytes) {
+        const struct shadow_block *s = live_in(x, (uintptr_t)pl->mem + bytes, (uintptr_t)pl->mem + pl->bytes);
+        if (s) {
+            finding(x, "arena operation cut a live block", "%s %p+%zu down to %zu bytes succeeded, "
+                    "but live %s %#" PRIxPTR "+%zu lies in the part given back", "shrinking pool",
+                    (void *)pl->mem, pl->bytes, bytes, tier_names[meta_of(x, s->id)->tier], s->start,
+                    s->size);
+            return;
+        }
+        mprotect(pl->mem + bytes, pl->bytes - bytes, PROT_NONE);
+    }
+    if (!pl->main)
+        pl->bytes = bytes;
+    after_arena_op(x, what);
+}
+
+/* Takes an added pool back; false when the allocator refused. */
+static bool pool_take_back(struct bb *x, struct bpool *pl, const char *when)
+{
+    int r = x->a->pool.remove(x->ctx, pl->h);
+    if (r)
+        return false;
+    pl->alive = false;
+    const struct shadow_block *s = live_in(x, (uintptr_t)pl->mem, (uintptr_t)pl->mem + pl->reserve);
+    if (s) {
+        finding(x, "arena operation cut a live block", "%s: removing pool %p+%zu succeeded, but "
+                "live %s %#" PRIxPTR "+%zu lies in it", when, (void *)pl->mem, pl->bytes,
+                tier_names[meta_of(x, s->id)->tier], s->start, s->size);
+        return true;
+    }
+    mprotect(pl->mem, pl->reserve, PROT_NONE);
+    return true;
+}
+
+static void pool_remove(struct bb *x, const struct kh_op *op)
+{
+    const struct kh_adapter *a = x->a;
+    if (op->args[0].var < 0) {
+        skip(x, BB_SKIP_KERNEL_ONLY);  /* mempool_destroy(NULL) */
+        return;
+    }
+    if (!a->pool.remove) {
+        skip(x, has_pools(a) ? BB_SKIP_NO_REMOVE : BB_SKIP_NO_POOLS);
+        return;
+    }
+    struct bpool *pl = live_pool(x, op->args[0].var);
+    if (!pl || pl->main) {
+        skip(x, pl ? BB_SKIP_NO_REMOVE : BB_SKIP_DEAD_OPERAND);  /* the arena itself stays */
+        return;
+    }
+    x->st.ops_run++;
+    bool done = pool_take_back(x, pl, "mempool_destroy");
+    if (x->opt.log)
+        fprintf(x->opt.log, done ? " -> removed" : " -> refused");
+    if (done && !x->finding)
+        after_arena_op(x, "removing a pool");
+}
+
+/* Teardown: every pool still added goes back (they are empty now), and the
+ * harness's mappings go. */
+static void pools_teardown(struct bb *x)
+{
+    for (size_t i = 0; i < x->npools; i++) {
+        struct bpool *pl = &x->pools[i];
+        if (pl->alive && !pl->main && !x->finding && x->a->pool.remove &&
+            !pool_take_back(x, pl, "teardown"))
+            finding(x, "empty pool not removable", "after the harness freed everything, removing "
+                    "pool %p+%zu was refused", (void *)pl->mem, pl->bytes);
+    }
+}
+
+static void pools_unmap(struct bb *x)
+{
+    for (size_t i = 0; i < x->npools; i++)
+        if (x->pools[i].mem)
+            munmap(x->pools[i].mem, x->pools[i].reserve);
+    x->npools = 0;
 }
 
 /* ---- tier (a): objects ---- */
@@ -854,6 +1454,10 @@ static void obj_alloc(struct bb *x, size_t size, size_t align, unsigned flags, c
     }
     /* What min_align already guarantees needs no aligned allocation. */
     size_t pass_align = align > 1 && align > a->min_align ? align : 0;
+    if (pass_align && (a->caps & KH_CAP_NO_ALIGN)) {
+        skip(x, BB_SKIP_NO_ALIGN);
+        return;
+    }
     if (pass_align && (!(a->caps & KH_CAP_ALIGNED) || align > a->max_align)) {
         skip(x, BB_SKIP_NO_ALIGNED);
         return;
@@ -922,7 +1526,7 @@ static void obj_free(struct bb *x, const struct kh_operand *o)
             return;
         }
         x->st.ops_run++;
-        x->a->object.free(x->ctx, (void *)x->a->zero_size_ptr);
+        obj_free_call(x, (void *)x->a->zero_size_ptr, 0);
         return;
     }
     if (dead(o, b)) {
@@ -1199,6 +1803,10 @@ static void cache_create(struct bb *x, const struct kh_op *op)
     }
     if (size > x->opt.size_cap) {
         skip(x, BB_SKIP_SIZE_CAP);
+        return;
+    }
+    if ((x->a->caps & KH_CAP_NO_ALIGN) && align > 1 && align > x->a->min_align) {
+        skip(x, BB_SKIP_NO_ALIGN);
         return;
     }
     x->st.ops_run++;
@@ -1567,13 +2175,18 @@ static void dispatch(struct bb *x, const struct kh_op *op)
     case KH_OP_KMALLOC_SIZE_ROUNDUP:
     case KH_OP_KMALLOC_INDEX:
     case KH_OP_GET_ORDER:
-    case KH_OP_MEMPOOL_CREATE_KMALLOC_POOL:
-    case KH_OP_MEMPOOL_CREATE_SLAB_POOL:
+    case KH_OP_MEMPOOL_CREATE_KMALLOC_POOL: pool_create(x, a[0].u, a[1].u); break;
     case KH_OP_MEMPOOL_CREATE_PAGE_POOL:
+        if (a[1].u > 20)
+            skip(x, BB_SKIP_BAD_ARGUMENT);
+        else
+            pool_create(x, a[0].u, (uint64_t)POOL_PAGE << a[1].u);
+        break;
+    case KH_OP_MEMPOOL_RESIZE: pool_resize(x, op); break;
+    case KH_OP_MEMPOOL_DESTROY: pool_remove(x, op); break;
+    case KH_OP_MEMPOOL_CREATE_SLAB_POOL:
     case KH_OP_MEMPOOL_ALLOC:
     case KH_OP_MEMPOOL_FREE:
-    case KH_OP_MEMPOOL_RESIZE:
-    case KH_OP_MEMPOOL_DESTROY:
     case KH_OP_ALLOC_PERCPU:
     case KH_OP_FREE_PERCPU:
     case KH_OP_PER_CPU_PTR:
@@ -1596,6 +2209,44 @@ static void validate(struct bb *x, const char *when)
         finding(x, "validation failed", "%s: the allocator's own check says: %s", when, msg);
 }
 
+/* The coalescing promise, once everything is freed: one request of
+ * coalesce_size bytes succeeds (then it is freed again). */
+static void check_coalesce(struct bb *x)
+{
+    const struct kh_adapter *a = x->a;
+    size_t want = a->coalesce_size;
+    if (!want || x->finding)
+        return;
+    if (x->resized_main) {
+        skip(x, BB_SKIP_COALESCE_RESIZED);
+        return;
+    }
+    checked(x, BB_CHECK_COALESCE);
+    void *p;
+    const char *how;
+    unsigned order = 0;
+    if (x->obj) {
+        p = a->object.alloc(x->ctx, want, 0, 0);
+        how = "an object";
+    } else {
+        while ((x->page_size << order) < want)
+            order++;
+        p = a->page.alloc(x->ctx, order, 0);
+        how = "a page block";
+    }
+    if (!p) {
+        finding(x, "no coalescing", "after the harness freed everything, %s of %zu bytes (the "
+                "declared coalesce_size) could not be allocated: freed neighbours were not merged "
+                "back, or memory was lost", how, want);
+        return;
+    }
+    memset(p, 0xc5, want < PATTERN_CAP ? want : PATTERN_CAP);  /* it must be usable memory */
+    if (x->obj)
+        obj_free_call(x, p, want);
+    else
+        a->page.free(x->ctx, p, order);
+}
+
 /* Frees everything still live, destroys every cache, turns faults off. */
 static void teardown(struct bb *x)
 {
@@ -1611,6 +2262,7 @@ static void teardown(struct bb *x)
             x->caches[i].alive = false;
         }
     }
+    pools_teardown(x);
 }
 
 bool bb_run(struct bb *x, const struct kh_trace *t, struct bb_finding *f)
@@ -1618,6 +2270,8 @@ bool bb_run(struct bb *x, const struct kh_trace *t, struct bb_finding *f)
     memset(f, 0, sizeof(*f));
     free_bindings(x);
     shadow_clear(&x->shadow);
+    pools_unmap(x);
+    x->resized_main = false;
     x->ncaches = 0;
     x->live_bytes = 0;
     x->t = t;
@@ -1628,7 +2282,7 @@ bool bb_run(struct bb *x, const struct kh_trace *t, struct bb_finding *f)
     if (!x->b)
         abort();
     for (size_t i = 0; i < x->nb; i++)
-        x->b[i].cache = x->b[i].owner = -1;
+        x->b[i].cache = x->b[i].owner = x->b[i].pool = -1;
     x->st.inputs++;
     size_t baseline = x->a->bytes_in_use ? x->a->bytes_in_use(x->ctx) : 0;
 
@@ -1668,6 +2322,7 @@ bool bb_run(struct bb *x, const struct kh_trace *t, struct bb_finding *f)
             finding(x, "false misuse report", "freeing the live blocks at the end of the trace "
                     "raised a misuse report");
         validate(x, "after freeing everything");
+        check_coalesce(x);
         if (x->a->bytes_in_use && !x->finding) {
             size_t now = x->a->bytes_in_use(x->ctx);
             checked(x, BB_CHECK_LEAK);
@@ -1679,6 +2334,7 @@ bool bb_run(struct bb *x, const struct kh_trace *t, struct bb_finding *f)
     }
     if (x->a->reset)
         x->a->reset(x->ctx);
+    pools_unmap(x);  /* after reset: the allocator has forgotten them */
     return x->finding;
 }
 
@@ -1687,13 +2343,22 @@ void bb_print_summary(const struct bb *x, FILE *out)
     const struct kh_adapter *a = x->a;
     fprintf(out, "black-box summary for adapter '%s': %s\n", a->name,
             a->description ? a->description : "");
-    fprintf(out, "  tiers: object %s%s%s, page %s%s, cache %s%s; hooks:%s%s%s%s%s\n",
-            x->obj ? "yes" : "no", a->object.realloc ? " +realloc" : "",
+    fprintf(out, "  tiers: object %s%s%s%s, page %s%s, cache %s%s; hooks:%s%s%s%s%s%s%s%s\n",
+            x->obj ? "yes" : "no", a->free_sized ? " +free_sized" : "", a->object.realloc ? " +realloc" : "",
             a->object.usable_size ? " +usable_size" : "", x->page ? "yes" : "no",
             x->exact ? " +by size" : "", x->cache ? "yes" : "no",
             a->cache.shrink ? " +shrink" : "", a->fault_set ? " fault" : "",
             a->validate ? " validate" : "", a->arena ? " arena" : "",
-            a->misuse_reports ? " misuse_reports" : "", a->bytes_in_use ? " bytes_in_use" : "");
+            a->misuse_reports ? " misuse_reports" : "", a->bytes_in_use ? " bytes_in_use" : "",
+            a->pool.add ? " pool.add" : "", a->pool.remove ? " pool.remove" : "",
+            a->pool.resize ? " pool.resize" : "");
+    unsigned c = a->caps;
+    fprintf(out, "  misuse policy: %s%s%s\n",
+            c & KH_CAP_MISUSE_IGNORED ? "ignored harmlessly (KH_CAP_MISUSE_IGNORED)"
+            : c & KH_CAP_MISUSE_UNDEFINED ? "undefined, never probed (KH_CAP_MISUSE_UNDEFINED)"
+            : c & (KH_CAP_DETECTS_DOUBLE_FREE | KH_CAP_DETECTS_INVALID_FREE) ? "reported (KH_CAP_DETECTS_*)"
+            : "not declared (probed for information only)",
+            relaxed_note() ? "; sanitizer checks relaxed: " : "", relaxed_note() ? relaxed_note() : "");
     const struct bb_stats *s = &x->st;
     uint64_t skipped = 0;
     for (int i = 0; i < BB_NR_SKIPS; i++)
@@ -1706,12 +2371,14 @@ void bb_print_summary(const struct bb *x, FILE *out)
         const char *why = bb_check_unavailable(a, (enum bb_check)c);
         int u = c == BB_CHECK_DOUBLE_FREE ? 0 : c == BB_CHECK_INVALID_FREE ? 1 : -1;
         if (why && u >= 0 && s->undeclared_probes[u])
-            fprintf(out, "    %-58s SKIPPED: %s (observed: %" PRIu64 " of %" PRIu64 " detected)\n",
-                    check_names[c], why, s->undeclared_detected[u], s->undeclared_probes[u]);
+            fprintf(out, "    %-58s SKIPPED: %s (observed: %" PRIu64 " of %" PRIu64 " detected, %"
+                    PRIu64 " hit UB in the allocator)\n", check_names[c], why,
+                    s->undeclared_detected[u], s->undeclared_probes[u], s->undeclared_ub[u]);
         else if (why)
             fprintf(out, "    %-58s SKIPPED: %s\n", check_names[c], why);
-        else if ((c == BB_CHECK_DOUBLE_FREE || c == BB_CHECK_INVALID_FREE) &&
-                 x->opt.misuse != BB_MISUSE_PROBE)
+        else if ((c == BB_CHECK_DOUBLE_FREE || c == BB_CHECK_INVALID_FREE ||
+                  c == BB_CHECK_MISUSE_IGNORED || c == BB_CHECK_AFTER_MISUSE ||
+                  c == BB_CHECK_NO_UB_IN_PROBE) && x->opt.misuse != BB_MISUSE_PROBE)
             fprintf(out, "    %-58s SKIPPED: misuse policy 'skip' (the misuse target probes)\n",
                     check_names[c]);
         else if (s->checked[c])

@@ -33,9 +33,18 @@
  * Misuse policy: a trace may free what is not live. SKIP leaves such
  * operations out. PROBE runs double frees and interior-pointer frees in a
  * forked child: an adapter declaring detection must report them (its
- * misuse counter) or die trying (abort); a silent child is a finding. The
- * parent's allocator never sees the misuse, so the run goes on. free(NULL)
- * is also probed in a child the first time a trace does it.
+ * misuse counter) or die trying (abort); a silent child is a finding. One
+ * declaring KH_CAP_MISUSE_IGNORED must return and change nothing. Either
+ * way a child that returns goes on with a short deterministic workload over
+ * the same live blocks (allocate around the misused block's size, write,
+ * verify everything, free), so an overlap, a corrupted neighbour or a lost
+ * block caused by the misuse is a finding. A sanitizer error in the child is
+ * the finding "UB in the allocator", never a detection. The parent's
+ * allocator never sees the misuse, so the run goes on. free(NULL) is also
+ * probed in a child the first time a trace does it.
+ *
+ * Coalescing: with coalesce_size declared, after the teardown one request of
+ * that size must succeed (freed neighbours were merged back).
  */
 #ifndef KH_FUZZ_BLACKBOX_H
 #define KH_FUZZ_BLACKBOX_H
@@ -82,6 +91,12 @@ enum bb_check {
     BB_CHECK_INVALID_FREE,
     BB_CHECK_VALIDATE,
     BB_CHECK_LEAK,
+    BB_CHECK_MISUSE_IGNORED,
+    BB_CHECK_AFTER_MISUSE,
+    BB_CHECK_NO_UB_IN_PROBE,
+    BB_CHECK_COALESCE,
+    BB_CHECK_ARENA_OPS,
+    BB_CHECK_HARNESS_MEMORY,
     BB_NR_CHECKS
 };
 
@@ -105,6 +120,12 @@ enum bb_skip {
     BB_SKIP_MISUSE,
     BB_SKIP_UNDECLARED_MISUSE,
     BB_SKIP_DEAD_OPERAND,
+    BB_SKIP_MISUSE_UNDEFINED,
+    BB_SKIP_NO_ALIGN,
+    BB_SKIP_NO_POOLS,
+    BB_SKIP_NO_RESIZE,
+    BB_SKIP_NO_REMOVE,
+    BB_SKIP_COALESCE_RESIZED,
     BB_NR_SKIPS
 };
 
@@ -115,7 +136,7 @@ struct bb_stats {
     uint64_t probes, probes_detected;
     /* Misuse probes of kinds the adapter does not declare it detects: run
      * for information only ([0] double free, [1] interior free). */
-    uint64_t undeclared_probes[2], undeclared_detected[2];
+    uint64_t undeclared_probes[2], undeclared_detected[2], undeclared_ub[2];
 };
 
 struct bb_finding {
@@ -138,6 +159,13 @@ void bb_free(struct bb *x);
 bool bb_run(struct bb *x, const struct kh_trace *t, struct bb_finding *f);
 const struct bb_stats *bb_stats(const struct bb *x);
 const struct kh_adapter *bb_adapter(const struct bb *x);
+
+/* The operation being run (index into the trace; the trace's length during
+ * the end-of-trace checks and teardown), for a sanitizer report that ends
+ * the process in the middle of it. */
+size_t bb_current_op(const struct bb *x);
+/* True in a misuse probe's child process. */
+bool bb_in_probe_child(void);
 
 const char *bb_check_name(enum bb_check c);
 /* Why the adapter's declarations rule a check out, or NULL when it applies. */

@@ -108,11 +108,14 @@ static void declarations(void)
 {
     struct { const char *want; struct kh_adapter a; } bad[] = {
         { "ABI", kh_adapter },
-        { "needs both object.alloc and object.free", kh_adapter },
+        { "needs object.alloc and object.free", kh_adapter },
         { "min_align is not a power of two", kh_adapter },
         { "KH_CAP_ALIGNED needs max_align", kh_adapter },
         { "no tier offered", { .abi = KH_ADAPTER_ABI, .name = "empty" } },
         { "page.page_shift", kh_adapter },
+        { "declare one misuse policy", kh_adapter },
+        { "KH_CAP_NO_ALIGN contradicts KH_CAP_ALIGNED", kh_adapter },
+        { "coalesce_size is above max_size", kh_adapter },
     };
     bad[0].a.abi = KH_ADAPTER_ABI + 1;
     bad[1].a.object.free = NULL;
@@ -120,6 +123,11 @@ static void declarations(void)
     bad[3].a.max_align = 0;
     bad[5].a.page.alloc = no_pages;  /* a page tier without page_shift */
     bad[5].a.page.free = no_free;
+    bad[6].a.caps |= KH_CAP_MISUSE_IGNORED;  /* the toy declares detection already */
+    bad[7].a.caps |= KH_CAP_NO_ALIGN | KH_CAP_ALIGNED;
+    bad[7].a.max_align = 4096;
+    bad[8].a.max_size = 65536;
+    bad[8].a.coalesce_size = 1 << 20;
     for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
         char why[256] = "";
         struct bb_options opt = { 0 };
