@@ -695,6 +695,8 @@ int cgen_write(FILE *f, const struct cgen_input *in)
         fprintf(f, "    cfg.quarantine_objects = %d;\n", s->quarantine);
     if (s->slub_debug_set)
         fprintf(f, "    snprintf(cfg.slub_debug, sizeof(cfg.slub_debug), \"%%s\", \"%s\");\n", s->slub_debug);
+    if (s->merge)
+        fprintf(f, "    cfg.slab_nomerge = false;\n");
     fprintf(f, "    start(&cfg, %s, /* KMALLOC_MAX_SIZE */ %zu, /* KMALLOC_MAX_CACHE_SIZE */ %zu);\n\n",
             policy_name(s->misuse), g.lim.max_size, g.lim.max_cache_size);
     declare(&g);

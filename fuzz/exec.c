@@ -83,6 +83,7 @@ struct exec {
     bool finding;
     uint64_t injected_before;  /* kh_fault_injected() when the op started */
     struct exec_finding *f;
+    bool kmalloc_caches_checked;   /* their geometry, once per executor */
 };
 
 const char *exec_misuse_name(enum exec_misuse m)
@@ -2194,6 +2195,35 @@ static void full_validate(struct exec *x, bool periodic)
             x->viol.n, x->viol.n == 1 ? "" : "s");
 }
 
+/* The kmalloc-N caches against the spec's geometry for N (SLUB: all of it;
+ * SLAB: alignment and slot; SLOB has no such caches to speak of). */
+static int check_kmalloc_cache(void *ctx, const struct kh_cache_info *ci)
+{
+    struct exec *x = ctx;
+    const struct kh_config *cfg = kh_get_config(x->kh);
+    struct oracle_slab_geom g;
+    char why[256];
+    if (!ci->is_kmalloc || ci->dead)
+        return 0;
+    if (!oracle_kmalloc_cache_geometry(cfg, ci->object_size, &g)) {
+        finding(x, "kmalloc cache geometry", "oracle", "%s exists; no slab order fits its slot", ci->name);
+        return 1;
+    }
+    if (!oracle_slab_check_cache(cfg, &g, ci, false, why, sizeof(why))) {
+        finding(x, "kmalloc cache geometry", "oracle", "%s: %s", ci->name, why);
+        return 1;
+    }
+    return 0;
+}
+
+static void check_kmalloc_caches(struct exec *x)
+{
+    if (x->kmalloc_caches_checked || !x->opt.checks || x->lim.design == KH_SLAB_SLOB)
+        return;
+    x->kmalloc_caches_checked = true;
+    kh_for_each_cache(x->kh, check_kmalloc_cache, x);
+}
+
 bool exec_run(struct exec *x, const struct kh_trace *t, struct exec_finding *f)
 {
     memset(f, 0, sizeof(*f));
@@ -2221,6 +2251,7 @@ bool exec_run(struct exec *x, const struct kh_trace *t, struct exec_finding *f)
         x->b[i].owner = -1;
     kh_set_report_mode(x->kh, KH_REPORT_RECORD);
     kh_set_report_quiet(x->kh, true);
+    check_kmalloc_caches(x);
 
     for (size_t i = 0; i < t->n && !x->finding; i++) {
         x->op_i = i;
