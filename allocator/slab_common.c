@@ -1010,8 +1010,14 @@ int kh_kmem_cache_alloc_bulk(struct kh *kh, struct kmem_cache *s, gfp_t gfp, siz
     for (size_t i = 0; i < nr; i++) {
         p[i] = kh_slab_alloc_fast(kh, s, gfp, s->object_size, caller);
         if (!p[i]) {
-            for (size_t j = 0; j < i; j++)
+            /* 6.1 zeroes a bulk allocation only once all of it is in
+             * (slab_post_alloc_hook; init is false on the error path): a
+             * ctor cache's objects must go back constructed */
+            for (size_t j = 0; j < i; j++) {
+                if ((gfp & __GFP_ZERO) && s->ctor)
+                    s->ctor(p[j]);
                 cache_free_obj(kh, s, p[j], caller);
+            }
             return 0;
         }
     }
