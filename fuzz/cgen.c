@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "oracle.h"
+#include "oracle_slab.h"
 #include "slab.h"
 
 /* fuzz/repro_runtime.c as a string (made by the repro_runtime_inc genrule) */
@@ -348,6 +349,15 @@ static void emit_op(struct gen *g, size_t i, bool misuse)
         c_string(f, kh_trace_str(g->t, a[0].u));
         fprintf(f, ", %" PRIu64 ", %" PRIu64 ", %s, %s);\n", a[1].u, a[2].u, fl, a[4].u ? "repro_ctor" : "NULL");
         fprintf(f, "    cache_created(%s);\n", r);
+        /* the spec's geometry for these arguments (fuzz/oracle_slab.c) */
+        struct oracle_slab_geom og;
+        if (oracle_slab_geometry(&g->cfg, a[1].u, a[2].u, (uint32_t)a[3].u & ~(uint32_t)SLAB_PANIC,
+                                 a[4].u != 0, &og))
+            fprintf(f, "    cache_expect(%s, (struct geom_expect){ .align = %u, .object_size = %u, .size = %u, "
+                       ".inuse = %u, .red_left_pad = %u, .offset = %u, .order = %u, .objects = %u, "
+                       ".layout = %d, .colour = %d, .ctor = %d });\n",
+                    r, og.align, og.object_size, og.size, og.inuse, og.red_left_pad, og.offset, og.order,
+                    og.objects, og.layout_known, og.colour_checked, og.ctor);
         break;
     }
     case KH_OP_KMEM_CACHE_ALLOC:
