@@ -463,8 +463,12 @@ static void resize_in_place(struct kh *kh, void *p, struct kptr *k, size_t ks, s
         if (k->slab->req && kh->cfg.slab != KH_SLAB_SLOB) {
             unsigned prev = k->slab->req[k->idx];
             k->slab->req[k->idx] = (unsigned)new_size;
+#ifndef KH_PLANT_KREALLOC_REDZONE  /* planted bug: krealloc in place leaves the kmalloc red zone and orig_size as they were */
             if (k->s->flags & KH_CACHE_KMALLOC_RZ)
                 kh_debug_set_req(kh, k->s, k->slab, p, prev, (unsigned)new_size);
+#else
+            (void)prev;
+#endif
         }
         kh_slab_asan_alloc(k->s, p, new_size);
     } else {

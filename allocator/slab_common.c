@@ -142,7 +142,11 @@ static unsigned align_up(unsigned v, unsigned a) { return (v + a - 1) / a * a; }
 unsigned kh_calculate_alignment(const struct kh *kh, slab_flags_t flags, unsigned align,
                                 unsigned size)
 {
+#ifdef KH_PLANT_HWCACHE_ALIGN
+    if ((flags & SLAB_HWCACHE_ALIGN) && size <= kh->cfg.cache_line) {  /* planted bug: objects above a cache line lose SLAB_HWCACHE_ALIGN */
+#else
     if (flags & SLAB_HWCACHE_ALIGN) {
+#endif
         unsigned ralign = kh->cfg.cache_line;
         while (size <= ralign / 2)
             ralign /= 2;
@@ -744,7 +748,11 @@ static struct kmem_cache *find_mergeable(struct kh *kh, unsigned size, unsigned 
                                          slab_flags_t flags, void (*ctor)(void *))
 {
     struct kh_slab_state *st = state(kh);
+#ifdef KH_PLANT_CTOR_MERGE
+    if (!merging_enabled(kh))  /* planted bug: a cache with a constructor may alias one without */
+#else
     if (!merging_enabled(kh) || ctor)
+#endif
         return NULL;
     flags |= st->debug_flags;   /* slub_debug= applies before the check */
     if (flags & SLAB_NEVER_MERGE)
@@ -1002,8 +1010,14 @@ int kh_kmem_cache_alloc_bulk(struct kh *kh, struct kmem_cache *s, gfp_t gfp, siz
     for (size_t i = 0; i < nr; i++) {
         p[i] = kh_slab_alloc_fast(kh, s, gfp, s->object_size, caller);
         if (!p[i]) {
-            for (size_t j = 0; j < i; j++)
+            /* 6.1 zeroes a bulk allocation only once all of it is in
+             * (slab_post_alloc_hook; init is false on the error path): a
+             * ctor cache's objects must go back constructed */
+            for (size_t j = 0; j < i; j++) {
+                if ((gfp & __GFP_ZERO) && s->ctor)
+                    s->ctor(p[j]);
                 cache_free_obj(kh, s, p[j], caller);
+            }
             return 0;
         }
     }

@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "oracle.h"
+#include "oracle_slab.h"
 #include "slab.h"
 
 /* fuzz/repro_runtime.c as a string (made by the repro_runtime_inc genrule) */
@@ -348,6 +349,15 @@ static void emit_op(struct gen *g, size_t i, bool misuse)
         c_string(f, kh_trace_str(g->t, a[0].u));
         fprintf(f, ", %" PRIu64 ", %" PRIu64 ", %s, %s);\n", a[1].u, a[2].u, fl, a[4].u ? "repro_ctor" : "NULL");
         fprintf(f, "    cache_created(%s);\n", r);
+        /* the spec's geometry for these arguments (fuzz/oracle_slab.c) */
+        struct oracle_slab_geom og;
+        if (oracle_slab_geometry(&g->cfg, a[1].u, a[2].u, (uint32_t)a[3].u & ~(uint32_t)SLAB_PANIC,
+                                 a[4].u != 0, &og))
+            fprintf(f, "    cache_expect(%s, (struct geom_expect){ .align = %u, .object_size = %u, .size = %u, "
+                       ".inuse = %u, .red_left_pad = %u, .offset = %u, .order = %u, .objects = %u, "
+                       ".layout = %d, .colour = %d, .ctor = %d });\n",
+                    r, og.align, og.object_size, og.size, og.inuse, og.red_left_pad, og.offset, og.order,
+                    og.objects, og.layout_known, og.colour_checked, og.ctor);
         break;
     }
     case KH_OP_KMEM_CACHE_ALLOC:
@@ -695,6 +705,8 @@ int cgen_write(FILE *f, const struct cgen_input *in)
         fprintf(f, "    cfg.quarantine_objects = %d;\n", s->quarantine);
     if (s->slub_debug_set)
         fprintf(f, "    snprintf(cfg.slub_debug, sizeof(cfg.slub_debug), \"%%s\", \"%s\");\n", s->slub_debug);
+    if (s->merge)
+        fprintf(f, "    cfg.slab_nomerge = false;\n");
     fprintf(f, "    start(&cfg, %s, /* KMALLOC_MAX_SIZE */ %zu, /* KMALLOC_MAX_CACHE_SIZE */ %zu);\n\n",
             policy_name(s->misuse), g.lim.max_size, g.lim.max_cache_size);
     declare(&g);

@@ -56,6 +56,7 @@ int crash_settings_use_target(struct crash_settings *s, const char *target)
     s->quarantine = (int)t->quarantine;
     snprintf(s->slub_debug, sizeof(s->slub_debug), "%s", t->slub_debug ? t->slub_debug : "");
     s->slub_debug_set = true;
+    s->merge = t->merge;
     s->misuse = t->misuse;
     return 0;
 }
@@ -116,8 +117,14 @@ int crash_settings_apply(struct crash_settings *s, const char *key, const char *
         }
         snprintf(s->slub_debug, sizeof(s->slub_debug), "%s", val);
         s->slub_debug_set = true;
+    } else if (!strcmp(key, "merge")) {
+        if (parse_uint(val, 1, &v)) {
+            errf(err, errcap, "invalid merge '%s' (0 or 1)", val);
+            return -1;
+        }
+        s->merge = v != 0;
     } else {
-        errf(err, errcap, "unknown setting '%s' (target, profile, misuse, cpus, quarantine, slub_debug)",
+        errf(err, errcap, "unknown setting '%s' (target, profile, misuse, cpus, quarantine, slub_debug, merge)",
              key);
         return -1;
     }
@@ -136,7 +143,9 @@ void crash_settings_format(const struct crash_settings *s, char *buf, size_t cap
     if (s->quarantine >= 0)
         n += snprintf(buf + n, cap - (size_t)n, " quarantine=%d", s->quarantine);
     if (s->slub_debug_set && s->slub_debug[0])
-        snprintf(buf + n, cap - (size_t)n, " slub_debug=%s", s->slub_debug);
+        n += snprintf(buf + n, cap - (size_t)n, " slub_debug=%s", s->slub_debug);
+    if (s->merge)
+        snprintf(buf + n, cap - (size_t)n, " merge=1");
 }
 
 int crash_settings_config(const struct crash_settings *s, struct kh_config *cfg, char *err,
@@ -152,6 +161,8 @@ int crash_settings_config(const struct crash_settings *s, struct kh_config *cfg,
         cfg->quarantine_objects = (unsigned)s->quarantine;
     if (s->slub_debug_set)
         snprintf(cfg->slub_debug, sizeof(cfg->slub_debug), "%s", s->slub_debug);
+    if (s->merge)
+        cfg->slab_nomerge = false;
     const char *why = kh_config_check(cfg);
     if (why) {
         errf(err, errcap, "invalid configuration: %s", why);

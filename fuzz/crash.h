@@ -40,6 +40,7 @@ struct crash_settings {
     int quarantine;          /* -1: the profile's */
     char slub_debug[32];
     bool slub_debug_set;
+    bool merge;              /* caches may merge (no slab_nomerge; not in ASan builds) */
     enum exec_misuse misuse;
 };
 

@@ -22,6 +22,7 @@
 #include "memblock.h"
 #include "mempool.h"
 #include "oracle.h"
+#include "oracle_slab.h"
 #include "page_alloc.h"
 #include "percpu.h"
 #include "shadow.h"
@@ -56,6 +57,9 @@ struct xbind {
     uint8_t pool_kind;     /* API_MEMPOOL: enum kh_mempool_kind of the pool it came from */
     bool tainted;          /* touched by a misuse: state unknown, ops on it skipped */
     bool held;             /* a ZERO_SIZE_PTR mempool element not yet freed (no shadow block) */
+    uint32_t kclass;       /* API_KMALLOC: the size class it was allocated in (0: pages) */
+    bool ctor_lost;        /* a ctor cache that took back mempool reserve elements (poisoned) */
+    struct oracle_slab_geom geom;  /* caches: the spec's geometry (oracle_slab.h) */
 };
 
 struct exec {
@@ -79,9 +83,8 @@ struct exec {
     bool finding;
     uint64_t injected_before;  /* kh_fault_injected() when the op started */
     struct exec_finding *f;
+    bool kmalloc_caches_checked;   /* their geometry, once per executor */
 };
-
-static void ctor_pattern(void *obj) { memset(obj, 0x3c, 1); }
 
 const char *exec_misuse_name(enum exec_misuse m)
 {
@@ -210,11 +213,82 @@ static bool verify_block(struct exec *x, const struct shadow_block *s, const cha
     return false;
 }
 
+/* ---- slab oracle: geometry, constructor state, debug bytes ----
+ * (oracle_slab.h: every expected value is the spec's, not the cache's) */
+
+static struct xbind *binding(struct exec *x, int32_t var);
+
+/* The cache a cache object or a slab-pool element came from. */
+static struct xbind *object_cache(struct exec *x, const struct xbind *b)
+{
+    if (b->api != API_CACHE && b->api != API_MEMPOOL)
+        return NULL;
+    struct xbind *o = binding(x, b->owner);
+    if (b->api == API_MEMPOOL)
+        o = o && o->type == KH_VAL_POOL ? binding(x, o->owner) : NULL;
+    return o && o->type == KH_VAL_CACHE ? o : NULL;
+}
+
+/* The layout of the slab object b names, when the spec fixes its bytes. */
+static bool debug_geom(struct exec *x, const struct xbind *b, struct oracle_slab_geom *g)
+{
+    const struct kh_config *cfg = kh_get_config(x->kh);
+    if (b->api == API_KMALLOC) {
+        if (!b->kclass || !cfg->slub_debug[0] || !oracle_kmalloc_cache_geometry(cfg, b->kclass, g))
+            return false;
+    } else {
+        const struct xbind *c = object_cache(x, b);
+        if (!c)
+            return false;
+        *g = c->geom;
+    }
+    return oracle_slab_debug_applies(cfg, g);
+}
+
+/* A live object's red zones and padding, req bytes of it in use. */
+static bool check_live_bytes(struct exec *x, const struct oracle_slab_geom *g, const void *p, size_t req,
+                             const char *when)
+{
+    char why[192];
+    if (!x->opt.checks || x->finding || oracle_slab_check_live(g, p, req, why, sizeof(why)))
+        return true;
+    finding(x, "debug bytes wrong", "oracle", "%s: object %p (%u-byte object, %zu in use, slot %u): %s",
+            when, p, g->object_size, req, g->size, why);
+    return false;
+}
+
+/* Right after a legal free, while the slot is still a free (or held back)
+ * object of a slab: inactive red zones, poison, padding. */
+static void check_freed_bytes(struct exec *x, const struct oracle_slab_geom *g, const void *p)
+{
+    struct kh_object_info info;
+    char why[192];
+    if (!x->opt.checks || x->finding || kh_slab_object_lookup(x->kh, p, &info, NULL) != 0 ||
+        info.addr != (uintptr_t)p || info.state == KH_OBJ_ALLOCATED)
+        return;
+    if (!oracle_slab_check_freed(g, p, why, sizeof(why)))
+        finding(x, "debug bytes wrong", "oracle", "freed object %p (%u-byte object, slot %u): %s", p,
+                g->object_size, g->size, why);
+}
+
+/* Before a legal free: the red zones intact, and an object of a ctor cache
+ * put back in its constructed state, as a kernel caller must. */
+static void before_free(struct exec *x, const struct xbind *b, const struct shadow_block *s)
+{
+    struct oracle_slab_geom g;
+    if (debug_geom(x, b, &g))
+        check_live_bytes(x, &g, b->p, b->api == API_KMALLOC ? s->size : g.object_size, "before free");
+    const struct xbind *c = object_cache(x, b);
+    if (c && c->geom.ctor)
+        oracle_slab_reconstruct(b->p);
+}
+
 static void untrack(struct exec *x, struct xbind *b)
 {
     struct shadow_block *s = shadow_find(&x->shadow, (uintptr_t)b->p);
     if (s) {
         verify_block(x, s, "before free");
+        before_free(x, b, s);
         shadow_remove(&x->shadow, (uintptr_t)b->p);
     }
 }
@@ -628,6 +702,25 @@ static void note_alloc(struct exec *x, void *p)
     json_ptr(x, p);
 }
 
+/* The kmalloc-N cache a request of size lands in (0: the page allocator
+ * or SLOB, whose objects have no slab geometry here). */
+static uint32_t kmalloc_slab_class(const struct exec *x, size_t size)
+{
+    if (size == 0 || size > x->lim.max_cache_size || x->lim.design == KH_SLAB_SLOB)
+        return 0;
+    return (uint32_t)oracle_kmalloc_class(&x->lim, size);
+}
+
+/* Under slub_debug, a kmalloc object's red zones (the kmalloc one from
+ * req on) and padding as the spec lays them out for its size class. */
+static void check_kmalloc_bytes(struct exec *x, const struct xbind *b, const void *p, size_t req,
+                                const char *when)
+{
+    struct oracle_slab_geom g;
+    if (x->opt.checks && !x->finding && debug_geom(x, b, &g))
+        check_live_bytes(x, &g, p, req, when);
+}
+
 /* kmalloc-family result: class, alignment, ZERO_SIZE_PTR and NULL rules. */
 static void after_kmalloc(struct exec *x, void *p, size_t size, gfp_t gfp, bool zeroing, bool overflow)
 {
@@ -669,6 +762,8 @@ static void after_kmalloc(struct exec *x, void *p, size_t size, gfp_t gfp, bool 
         if (zeroing)
             check_zeroed(x, p, size);
     }
+    b->kclass = kmalloc_slab_class(x, size);
+    check_kmalloc_bytes(x, b, p, size, "allocated");
     track(x, b, p, size, SHADOW_KMALLOC);
 }
 
@@ -740,6 +835,8 @@ static void op_krealloc(struct exec *x, const struct kh_op *op, size_t n, size_t
         x->out[x->nout - 1].ok = p != NULL;
         if (p && p != ZERO_SIZE_PTR) {
             json_num(x, "ksize", kh_ksize(x->kh, p));
+            rb->kclass = kmalloc_slab_class(x, total);
+            check_kmalloc_bytes(x, rb, p, total, "krealloc(NULL) result");
             track(x, rb, p, total, SHADOW_KMALLOC);
         } else {
             rb->p = p;
@@ -805,9 +902,13 @@ static void op_krealloc(struct exec *x, const struct kh_op *op, size_t n, size_t
         }
         *rb = *ob;
         resize_aliases(x, ob->id, total);
+        /* in place: the kmalloc red zone now starts at the new size */
+        check_kmalloc_bytes(x, rb, p, total, "krealloc in place");
         return;
     }
     shadow_remove(&x->shadow, old_addr);
+    rb->kclass = kmalloc_slab_class(x, total);
+    check_kmalloc_bytes(x, rb, p, total, "krealloc result");
     track(x, rb, p, total, SHADOW_KMALLOC);
 }
 
@@ -817,14 +918,20 @@ static void op_kfree(struct exec *x, const struct kh_op *op, bool sensitive)
     struct xbind *b = resolve_ptr(x, &op->args[0], &p);
     if (!admit(x, legal_free(x, &op->args[0], b, API_KMALLOC)))
         return;
-    if (b && !x->misuse && block_live(x, b))
+    struct oracle_slab_geom g;
+    bool freed_bytes = false;
+    if (b && !x->misuse && block_live(x, b)) {
+        freed_bytes = debug_geom(x, b, &g);
         release(x, b);
-    else if (x->misuse)
+    } else if (x->misuse) {
         forget(x, b);   /* a variable holding NULL stays as it is */
+    }
     if (sensitive)
         kh_kfree_sensitive(x->kh, p);
     else
         kh_kfree(x->kh, p);
+    if (freed_bytes)
+        check_freed_bytes(x, &g, p);
 }
 
 static void op_ksize(struct exec *x, const struct kh_op *op)
@@ -845,6 +952,34 @@ static void op_ksize(struct exec *x, const struct kh_op *op)
         finding(x, "ksize mismatch", "oracle", "ksize %zu below the %zu bytes requested", ks, b->req);
 }
 
+/* Is c the cache another live binding already names (an alias)? */
+static bool names_other_cache(struct exec *x, const struct kmem_cache *c, const struct xbind *self)
+{
+    for (size_t i = 0; i < x->nb; i++)
+        if (&x->b[i] != self && x->b[i].type == KH_VAL_CACHE && x->b[i].alive && x->b[i].p == c)
+            return true;
+    return false;
+}
+
+/* The created cache against the spec's geometry for these arguments
+ * (oracle_slab.h), never against what the cache says about itself. */
+static void check_cache_geometry(struct exec *x, struct xbind *b, const struct kh_cache_info *ci,
+                                 size_t size, size_t align, slab_flags_t flags, bool ctor)
+{
+    const struct kh_config *cfg = kh_get_config(x->kh);
+    char why[256];
+    if (!oracle_slab_geometry(cfg, size, align, flags, ctor, &b->geom)) {
+        finding(x, "cache geometry", "oracle",
+                "kmem_cache_create(%zu, align %zu, flags %#x%s) succeeded; no slab order fits its slot",
+                size, align, flags, ctor ? ", ctor" : "");
+        return;
+    }
+    bool merged = ci->refcount > 1 || names_other_cache(x, b->p, b);
+    if (!oracle_slab_check_cache(cfg, &b->geom, ci, merged, why, sizeof(why)))
+        finding(x, "cache geometry", "oracle", "kmem_cache_create(%zu, align %zu, flags %#x%s): %s", size,
+                align, flags, ctor ? ", ctor" : "", why);
+}
+
 static void op_cache_create(struct exec *x, const struct kh_op *op)
 {
     const char *name = kh_trace_str(x->t, op->args[0].u);
@@ -854,7 +989,7 @@ static void op_cache_create(struct exec *x, const struct kh_op *op)
     struct kmem_cache *c = NULL;
     if (size <= UINT32_MAX && align <= UINT32_MAX)
         c = kh_kmem_cache_create(x->kh, name, (unsigned)size, (unsigned)align, flags,
-                                 ctor ? ctor_pattern : NULL);
+                                 ctor ? oracle_slab_ctor : NULL);
     note_alloc(x, c);
     struct xbind *b = result(x);
     b->p = c;
@@ -863,13 +998,17 @@ static void op_cache_create(struct exec *x, const struct kh_op *op)
         return;
     struct kh_cache_info ci;
     if (kh_slab_cache_info(x->kh, c, &ci) == 0) {
-        b->req = ci.object_size;
+        b->req = (size_t)size;   /* what the caller may use, alias or not */
         b->order = ci.order;
         json_num(x, "object_size", ci.object_size);
         json_num(x, "size", ci.size);
         json_num(x, "align", ci.align);
         json_num(x, "order", ci.order);
         json_num(x, "objects", ci.objects_per_slab);
+        if (x->opt.checks)
+            check_cache_geometry(x, b, &ci, (size_t)size, (size_t)align, flags, ctor);
+        else
+            oracle_slab_geometry(kh_get_config(x->kh), (size_t)size, (size_t)align, flags, ctor, &b->geom);
     }
 }
 
@@ -887,6 +1026,23 @@ static struct xbind *existing_cache(struct exec *x, const struct kh_operand *a)
     return c && c->type == KH_VAL_CACHE && (c->alive || c->leaked) ? c : NULL;
 }
 
+/* A cache object leaving the allocator: the spec's alignment (not the
+ * cache's), zeroed or constructed bytes, and its debug bytes. */
+static void check_cache_obj(struct exec *x, const struct xbind *c, const void *p, bool zeroing)
+{
+    if (!x->opt.checks)
+        return;
+    check_align(x, p, c->geom.align, "cache object");
+    if (zeroing)
+        check_zeroed(x, p, c->req);
+    else if (c->geom.ctor && !c->ctor_lost && !x->finding && !oracle_slab_constructed(p))
+        finding(x, "object not constructed", "oracle",
+                "object %p of a cache with a constructor holds %#x at byte 0, not what the constructor wrote",
+                p, *(const uint8_t *)p);
+    if (oracle_slab_debug_applies(kh_get_config(x->kh), &c->geom))
+        check_live_bytes(x, &c->geom, p, c->geom.object_size, "allocated");
+}
+
 static void after_cache_obj(struct exec *x, struct xbind *c, int32_t cvar, void *p, gfp_t gfp, bool zeroing)
 {
     note_alloc(x, p);
@@ -898,12 +1054,7 @@ static void after_cache_obj(struct exec *x, struct xbind *c, int32_t cvar, void 
         return;
     }
     c->live++;
-    struct kh_cache_info ci;
-    if (x->opt.checks && kh_slab_cache_info(x->kh, c->p, &ci) == 0) {
-        check_align(x, p, ci.align, "cache object");
-        if (zeroing)
-            check_zeroed(x, p, ci.object_size);
-    }
+    check_cache_obj(x, c, p, zeroing);
     track(x, b, p, c->req, SHADOW_CACHE_OBJ);
 }
 
@@ -945,13 +1096,18 @@ static void op_cache_free(struct exec *x, const struct kh_op *op)
                  p != ZERO_SIZE_PTR && b->owner == op->args[0].var;
     if (!admit(x, legal) || !c)
         return;
+    struct oracle_slab_geom g;
+    bool freed_bytes = false;
     if (legal) {
+        freed_bytes = debug_geom(x, b, &g);
         untrack(x, b);
         c->live--;
     } else {
         forget(x, b);
     }
     kh_kmem_cache_free(x->kh, c->p, p);
+    if (freed_bytes)
+        check_freed_bytes(x, &g, p);
 }
 
 static void op_cache_bulk(struct exec *x, const struct kh_op *op)
@@ -994,6 +1150,7 @@ static void op_cache_bulk(struct exec *x, const struct kh_op *op)
         e->api = API_CACHE;
         e->owner = op->args[0].var;
         c->live++;
+        check_cache_obj(x, c, objs[i], (gfp & __GFP_ZERO) != 0);
         track(x, e, objs[i], c->req, SHADOW_CACHE_OBJ);
     }
     free(objs);
@@ -1491,6 +1648,17 @@ static int reserve_cap(uint64_t min_nr, size_t elem)
     return (int)(min_nr < cap ? min_nr : cap);
 }
 
+/* A slab pool's reserve elements carry the mempool debug poison (as 6.1
+ * under slub_debug), not the constructor's bytes: once the reserve goes
+ * back to the cache (a failed create, a resize, destroy), that cache may
+ * hand out unconstructed objects, so its constructor state is no longer
+ * checked. */
+static void reserve_back_to(struct xbind *cache)
+{
+    if (cache && cache->type == KH_VAL_CACHE)
+        cache->ctor_lost = true;
+}
+
 static void op_pool_create(struct exec *x, const struct kh_op *op)
 {
     uint64_t min_nr = op->args[0].u;
@@ -1533,6 +1701,8 @@ static void op_pool_create(struct exec *x, const struct kh_op *op)
         break;
     }
     note_alloc(x, pool);
+    if (!pool && tried)
+        reserve_back_to(cache);
     /* a create that was made fails only when its reserve cannot be filled */
     x->out[x->nout - 1].memory_bound = !pool && tried;
     struct xbind *b = result(x);
@@ -1582,13 +1752,16 @@ static void op_pool_alloc(struct exec *x, const struct kh_op *op)
         return;
     if (x->opt.misuse == EXEC_MISUSE_SKIP)
         gfp &= ~__GFP_DIRECT_RECLAIM;
+    struct kh_mempool_info before;
+    int reserve_before = kh_mempool_get_info(x->kh, pb->p, &before) == 0 ? (int)before.curr_nr : -1;
     void *p = kh_mempool_alloc(x->kh, pb->p, gfp);
     note_alloc(x, p);
     struct xbind *b = result(x);
     b->api = API_MEMPOOL;
     b->owner = op->args[0].var;
     struct kh_mempool_info info;
-    if (kh_mempool_get_info(x->kh, pb->p, &info) == 0)
+    bool have_info = kh_mempool_get_info(x->kh, pb->p, &info) == 0;
+    if (have_info)
         b->pool_kind = (uint8_t)info.kind;
     if (!p)
         return;  /* NULL is legitimate whenever reserve and allocator are both dry */
@@ -1606,6 +1779,15 @@ static void op_pool_alloc(struct exec *x, const struct kh_op *op)
      * patterns) the memory, and op_pool_free converts back. */
     if (is_page_pool(x, op->args[0].var))
         p = kh_page_address(x->kh, p);
+    /* a slab pool's element fresh from its cache is constructed too (one
+     * from the reserve carries the mempool poison instead) */
+    const struct xbind *pc = object_cache(x, b);
+    bool from_cache = have_info && reserve_before >= 0 && (int)info.curr_nr == reserve_before;
+    if (x->opt.checks && pc && pc->geom.ctor && !pc->ctor_lost && from_cache && !(gfp & __GFP_ZERO) &&
+        !oracle_slab_constructed(p))
+        finding(x, "object not constructed", "oracle",
+                "mempool element %p of a cache with a constructor holds %#x at byte 0", p,
+                *(const uint8_t *)p);
     track(x, b, p, pb->req > PATTERN_CAP ? PATTERN_CAP : pb->req, SHADOW_MEMPOOL);
     b->req = pb->req;
 }
@@ -1722,6 +1904,7 @@ static void op_pool_resize(struct exec *x, const struct kh_op *op)
     if (!admit(x, pb && pb->alive) || !pb)
         return;
     uint64_t n = op->args[1].u;
+    reserve_back_to(binding(x, pb->owner));
     int rc = kh_mempool_resize(x->kh, pb->p, reserve_cap(n ? n : 1, pb->req));
     json_num(x, "rc", (unsigned long long)(rc < 0 ? 1 : 0));
 }
@@ -1738,6 +1921,8 @@ static void op_pool_destroy(struct exec *x, const struct kh_op *op)
     bool legal = (pb && !pb->p && !pb->tainted) || (pb && pb->alive);
     if (!admit(x, legal) || !pb)
         return;
+    if (pb->p)
+        reserve_back_to(binding(x, pb->owner));
     kh_mempool_destroy(x->kh, pb->p);
     if (legal) {
         pb->alive = false;
@@ -2010,6 +2195,35 @@ static void full_validate(struct exec *x, bool periodic)
             x->viol.n, x->viol.n == 1 ? "" : "s");
 }
 
+/* The kmalloc-N caches against the spec's geometry for N (SLUB: all of it;
+ * SLAB: alignment and slot; SLOB has no such caches to speak of). */
+static int check_kmalloc_cache(void *ctx, const struct kh_cache_info *ci)
+{
+    struct exec *x = ctx;
+    const struct kh_config *cfg = kh_get_config(x->kh);
+    struct oracle_slab_geom g;
+    char why[256];
+    if (!ci->is_kmalloc || ci->dead)
+        return 0;
+    if (!oracle_kmalloc_cache_geometry(cfg, ci->object_size, &g)) {
+        finding(x, "kmalloc cache geometry", "oracle", "%s exists; no slab order fits its slot", ci->name);
+        return 1;
+    }
+    if (!oracle_slab_check_cache(cfg, &g, ci, false, why, sizeof(why))) {
+        finding(x, "kmalloc cache geometry", "oracle", "%s: %s", ci->name, why);
+        return 1;
+    }
+    return 0;
+}
+
+static void check_kmalloc_caches(struct exec *x)
+{
+    if (x->kmalloc_caches_checked || !x->opt.checks || x->lim.design == KH_SLAB_SLOB)
+        return;
+    x->kmalloc_caches_checked = true;
+    kh_for_each_cache(x->kh, check_kmalloc_cache, x);
+}
+
 bool exec_run(struct exec *x, const struct kh_trace *t, struct exec_finding *f)
 {
     memset(f, 0, sizeof(*f));
@@ -2037,6 +2251,7 @@ bool exec_run(struct exec *x, const struct kh_trace *t, struct exec_finding *f)
         x->b[i].owner = -1;
     kh_set_report_mode(x->kh, KH_REPORT_RECORD);
     kh_set_report_quiet(x->kh, true);
+    check_kmalloc_caches(x);
 
     for (size_t i = 0; i < t->n && !x->finding; i++) {
         x->op_i = i;

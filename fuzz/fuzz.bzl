@@ -26,21 +26,36 @@ SAN_COPTS = [
 
 FUZZ_COPTS = SAN_COPTS + ["-fsanitize=fuzzer-no-link"]
 
-def kh_fuzz_target(name, srcs, deps = []):
+# Without AddressSanitizer (UBSan and coverage only): for the target that
+# needs what the allocator's ASan build turns off (cache merging).
+NOASAN_FUZZ_COPTS = [
+    "-fsanitize=undefined",
+    "-fno-sanitize-recover=undefined",
+    "-fno-omit-frame-pointer",
+    "-g",
+    "-O1",
+    "-fsanitize=fuzzer-no-link",
+]
+
+def kh_fuzz_target(name, srcs, deps = [], asan = True):
+    """asan = False builds the target and its regression test without
+    AddressSanitizer, against //fuzz:harness_fuzz_noasan."""
+    harness = "//fuzz:harness_fuzz" if asan else "//fuzz:harness_fuzz_noasan"
+    sans = "address,undefined" if asan else "undefined"
     native.cc_binary(
         name = name,
         srcs = srcs,
-        copts = FUZZ_COPTS,
-        linkopts = ["-fsanitize=fuzzer,address,undefined"],
-        deps = ["//fuzz:harness_fuzz"] + deps,
+        copts = FUZZ_COPTS if asan else NOASAN_FUZZ_COPTS,
+        linkopts = ["-fsanitize=fuzzer," + sans],
+        deps = [harness] + deps,
         tags = ["fuzzer"],
     )
     native.cc_test(
         name = name + "_regression_test",
         srcs = srcs,
-        copts = FUZZ_COPTS,
-        linkopts = ["-fsanitize=address,undefined"],
-        deps = ["//fuzz:harness_fuzz", "//fuzz:standalone_main"] + deps,
+        copts = FUZZ_COPTS if asan else NOASAN_FUZZ_COPTS,
+        linkopts = ["-fsanitize=" + sans],
+        deps = [harness, "//fuzz:standalone_main"] + deps,
         data = native.glob(["corpus/" + name + "/**", "crashes/" + name + "/**"]),
         args = ["fuzz/corpus/" + name, "fuzz/crashes/" + name],
         size = "medium",

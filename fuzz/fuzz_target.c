@@ -27,11 +27,11 @@ static const struct kh_trace *current_trace;
 /* The trace's settings line, as replay and the crash tools read it. */
 static void print_settings(const struct kh_fuzz_target *t)
 {
-    fprintf(stderr, "#! target=%s profile=%s misuse=%s cpus=%u quarantine=%u%s%s\n", t->name,
+    fprintf(stderr, "#! target=%s profile=%s misuse=%s cpus=%u quarantine=%u%s%s%s\n", t->name,
             kh_get_config(instance)->profile, exec_misuse_name(t->misuse),
             kh_get_config(instance)->nr_cpus, t->quarantine,
             t->slub_debug && *t->slub_debug ? " slub_debug=" : "",
-            t->slub_debug && *t->slub_debug ? t->slub_debug : "");
+            t->slub_debug && *t->slub_debug ? t->slub_debug : "", t->merge ? " merge=1" : "");
 }
 
 /* An AddressSanitizer error ends the process inside an operation: name it
@@ -78,6 +78,8 @@ static void setup(const struct kh_fuzz_target *t)
     cfg.quarantine_objects = t->quarantine;
     if (t->slub_debug)
         snprintf(cfg.slub_debug, sizeof(cfg.slub_debug), "%s", t->slub_debug);
+    if (t->merge)
+        cfg.slab_nomerge = false;
     const char *err = NULL;
     instance = kh_create(&cfg, &err);
     if (!instance) {

@@ -21,6 +21,7 @@ struct kh_fuzz_target {
     unsigned full_every;       /* kh_validate cadence (0: end of input only) */
     unsigned quarantine;       /* slab quarantine objects */
     const char *slub_debug;    /* "" or letters */
+    bool merge;                /* boot without slab_nomerge: caches may alias (SPEC 5) */
 };
 
 /* Decodes, runs and checks one input; on a finding prints

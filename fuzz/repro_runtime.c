@@ -442,6 +442,65 @@ static struct kh_cache_info cache_info(struct kmem_cache *c)
     return ci;
 }
 
+/* The spec's geometry of a created cache (computed by the generator with
+ * fuzz/oracle_slab.c), as the executor checks it; the objects' alignment
+ * is checked against it, not against the cache's own word. */
+struct geom_expect {
+    unsigned align, object_size, size, inuse, red_left_pad, offset, order, objects;
+    int layout, colour, ctor;
+};
+static struct { struct kmem_cache *c; unsigned align; } expected_align[4096];
+static size_t nexpected;
+
+static void geom_field(const char *what, unsigned long want, unsigned long got)
+{
+    if (want != got)
+        finding("cache geometry", "oracle", "%s %lu, the spec's geometry gives %lu", what, got, want);
+}
+
+static void cache_expect(struct kmem_cache *c, struct geom_expect e)
+{
+    if (!c)
+        return;
+    if (nexpected < sizeof(expected_align) / sizeof(expected_align[0])) {
+        expected_align[nexpected].c = c;
+        expected_align[nexpected++].align = e.align;
+    }
+    struct kh_cache_info ci = cache_info(c);
+    if (ci.refcount > 1) {   /* an alias: what the spec fixes about a merge */
+        if (e.ctor || ci.has_ctor)
+            finding("cache geometry", "oracle", "merged with cache %s despite a constructor", ci.name);
+        if (ci.size % e.align)
+            finding("cache geometry", "oracle", "merged into slot %u, not a multiple of %u", ci.size, e.align);
+        return;
+    }
+    geom_field("object_size", e.object_size, ci.object_size);
+    geom_field("align", e.align, ci.align);
+    if (ci.size < e.object_size || ci.size % e.align || !ci.objects_per_slab ||
+        (unsigned long)ci.objects_per_slab * ci.size > (kh_page_size(kh) << ci.order))
+        finding("cache geometry", "oracle", "slot %u with %u objects cannot hold %u-byte objects aligned %u",
+                ci.size, ci.objects_per_slab, e.object_size, e.align);
+    if (e.colour && ci.colour_off % e.align)
+        finding("cache geometry", "oracle", "colour offset %u breaks the %u-byte alignment", ci.colour_off,
+                e.align);
+    if (!e.layout)
+        return;
+    geom_field("slot size", e.size, ci.size);
+    geom_field("inuse", e.inuse, ci.inuse);
+    geom_field("red_left_pad", e.red_left_pad, ci.red_left_pad);
+    geom_field("free pointer offset", e.offset, ci.offset);
+    geom_field("order", e.order, ci.order);
+    geom_field("objects per slab", e.objects, ci.objects_per_slab);
+}
+
+static unsigned spec_align(struct kmem_cache *c, unsigned fallback)
+{
+    for (size_t i = nexpected; i-- > 0;)
+        if (expected_align[i].c == c)
+            return expected_align[i].align;
+    return fallback;
+}
+
 /* A cache's slabs come from the zone its flags choose. */
 static gfp_t cache_gfp(const struct kh_cache_info *ci, gfp_t gfp)
 {
@@ -459,7 +518,7 @@ static void check_cache_obj(struct kmem_cache *c, void *p, gfp_t gfp, bool zeroi
         check_null(false, cache_gfp(&ci, gfp), 1ul << ci.order, ci.order);
         return;
     }
-    check_align(p, ci.align, "cache object");
+    check_align(p, spec_align(c, ci.align), "cache object");
     if (zeroing)
         check_zeroed(p, ci.object_size);
     track(p, ci.object_size);

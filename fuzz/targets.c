@@ -59,6 +59,28 @@ static const uint8_t kmalloc_ops[] = {
     KH_OP_FAIL_NTH,
     KH_OP_FAIL_OFF};
 
+/* kmalloc_debug: the kmalloc family without kfree_sensitive. Open allocator
+ * bug: under slub_debug with Z and U, kfree_sensitive zeroes ksize() bytes
+ * over the kmalloc red zone, and the free then reports "kmalloc Redzone
+ * overwritten"; the kernel's ksize() gives the caller the whole object
+ * (it drops the remembered request), which allocator/ does not model. */
+static const uint8_t kmalloc_debug_ops[] = {
+    KH_OP_KMALLOC,
+    KH_OP_KZALLOC,
+    KH_OP_KCALLOC,
+    KH_OP_KMALLOC_ARRAY,
+    KH_OP_KREALLOC,
+    KH_OP_KREALLOC_ARRAY,
+    KH_OP_KSIZE,
+    KH_OP_KFREE,
+    KH_OP_KMALLOC_SIZE_ROUNDUP,
+    KH_OP_KMALLOC_INDEX,
+    KH_OP_WRITE,
+    KH_OP_READ,
+    KH_OP_SET_CPU,
+    KH_OP_FAIL_NTH,
+    KH_OP_FAIL_OFF};
+
 /* mempool: mempool over kmalloc, slab and page pools: reserve use, refill, resize, destroy, with fault injection. */
 static const uint8_t mempool_ops[] = {
     KH_OP_MEMPOOL_CREATE_KMALLOC_POOL,
@@ -103,6 +125,15 @@ static const uint8_t percpu_ops[] = {
     KH_OP_FAIL_NTH,
     KH_OP_FAIL_OFF};
 
+/* slab_debug: the slab operations with slub_debug=FZPU on every cache and
+ * the quarantine on: red zones, poison and padding checked at the byte. */
+
+/* slab_merge: the slab operations with cache merging on (no slab_nomerge),
+ * built without ASan (under ASan caches never merge, as under KASAN). */
+
+/* kmalloc_debug: the kmalloc family with slub_debug=FZPU and the
+ * quarantine: the kmalloc red zone past each request, also after krealloc. */
+
 /* whole_system: Every operation at once on a 16 MiB arena with fault injection: subsystems under shared memory pressure. */
 
 /* misuse: Caller misuse (double free, invalid free, wrong cache, ...) must be detected and reported, and leave the allocator consistent. */
@@ -126,6 +157,15 @@ static const struct kh_fuzz_target targets[] = {
     {.name = "percpu", .profile = "linux-6.1-x86_64", .nr_cpus = 4,
     .ops = percpu_ops, .nops = sizeof(percpu_ops),
     .misuse = EXEC_MISUSE_SKIP, .full_every = 16, .quarantine = 0, .slub_debug = ""},
+    {.name = "slab_debug", .profile = "linux-6.1-x86_64", .nr_cpus = 2,
+    .ops = slab_ops, .nops = sizeof(slab_ops),
+    .misuse = EXEC_MISUSE_SKIP, .full_every = 32, .quarantine = 16, .slub_debug = "FZPU"},
+    {.name = "slab_merge", .profile = "linux-6.1-x86_64", .nr_cpus = 2,
+    .ops = slab_ops, .nops = sizeof(slab_ops),
+    .misuse = EXEC_MISUSE_SKIP, .full_every = 32, .quarantine = 0, .slub_debug = "", .merge = true},
+    {.name = "kmalloc_debug", .profile = "linux-6.1-x86_64", .nr_cpus = 2,
+    .ops = kmalloc_debug_ops, .nops = sizeof(kmalloc_debug_ops),
+    .misuse = EXEC_MISUSE_SKIP, .full_every = 32, .quarantine = 16, .slub_debug = "FZPU"},
     {.name = "whole_system", .profile = "linux-6.1-x86_64-16m", .nr_cpus = 2,
     .misuse = EXEC_MISUSE_SKIP, .full_every = 32, .quarantine = 0, .slub_debug = ""},
     {.name = "misuse", .profile = "linux-6.1-x86_64", .nr_cpus = 2,

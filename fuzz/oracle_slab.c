@@ -1,0 +1,332 @@
+/* oracle_slab.c - slab geometry, ctor state and debug bytes from the spec
+ * (see oracle_slab.h). Shares no code with allocator/: a slip in the
+ * allocator's alignment, slot, order or red-zone code shows up as a
+ * disagreement with this restatement.
+ */
+#include "oracle_slab.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include "slab.h"
+
+#define PTR 8u                   /* sizeof(void *) on every profile (64-bit) */
+#define SLAB_MINALIGN 8u         /* ARCH_SLAB_MINALIGN */
+#define TRACK_BYTES 32u          /* struct track with a stack depot handle (6.1) */
+#define ORIG_SIZE_BYTES 4u       /* kmalloc's remembered request (6.1, SLAB_STORE_USER) */
+#define SLUB_ORDER_CAP 3u        /* PAGE_ALLOC_COSTLY_ORDER: SLUB's preferred ceiling */
+
+#define CTOR_BYTE 0x3c           /* what the test constructor writes */
+#define RED_INACTIVE 0xbb
+#define RED_ACTIVE 0xcc
+#define POISON_INUSE 0x5a
+#define POISON_FREE 0x6b
+#define POISON_END 0xa5
+
+static uint32_t round_up(uint32_t v, uint32_t a) { return (v + a - 1) / a * a; }
+static unsigned fls32(unsigned v) { return v ? 32u - (unsigned)__builtin_clz(v) : 0; }
+
+static unsigned get_order(unsigned page_shift, unsigned long bytes)
+{
+    unsigned long pages = (bytes - 1) >> page_shift;
+    unsigned order = 0;
+    while (pages) {
+        order++;
+        pages >>= 1;
+    }
+    return order;
+}
+
+/* The slub_debug letters (SPEC 6) as cache flags. */
+static uint32_t debug_letters(const char *s)
+{
+    uint32_t f = 0;
+    for (; s && *s; s++) {
+        if (*s == 'F') f |= SLAB_CONSISTENCY_CHECKS;
+        else if (*s == 'Z') f |= SLAB_RED_ZONE;
+        else if (*s == 'P') f |= SLAB_POISON;
+        else if (*s == 'U') f |= SLAB_STORE_USER;
+    }
+    return f;
+}
+
+/* SPEC 0b / SPEC 5: the cache line halved while the object fits in half of
+ * it, the caller's align, ARCH_SLAB_MINALIGN, a whole pointer. */
+static uint32_t alignment(const struct kh_config *cfg, uint32_t flags, uint32_t align, uint32_t size)
+{
+    if (flags & SLAB_HWCACHE_ALIGN) {
+        uint32_t line = cfg->cache_line;
+        while (size <= line / 2)
+            line /= 2;
+        if (line > align)
+            align = line;
+    }
+    if (align < SLAB_MINALIGN)
+        align = SLAB_MINALIGN;
+    return round_up(align, PTR);
+}
+
+/* 6.1 calculate_sizes(): where the red zones, free pointer and tracks go. */
+static void slot_layout(struct oracle_slab_geom *g)
+{
+    uint32_t f = g->flags;
+    uint32_t size = round_up(g->object_size, PTR);
+    g->poison = (f & SLAB_POISON) && !(f & SLAB_TYPESAFE_BY_RCU) && !g->ctor;
+    if ((f & SLAB_RED_ZONE) && size == g->object_size)
+        size += PTR;
+    g->inuse = size;
+    g->fp_outside = (f & (SLAB_TYPESAFE_BY_RCU | SLAB_POISON)) || g->ctor ||
+                    ((f & SLAB_RED_ZONE) && g->object_size < PTR);
+    if (g->fp_outside) {
+        g->offset = size;
+        size += PTR;
+    } else {
+        g->offset = g->object_size / 2 / PTR * PTR;
+    }
+    if (f & SLAB_STORE_USER) {
+        size += 2 * TRACK_BYTES;
+        if (g->kmalloc)
+            size += ORIG_SIZE_BYTES;
+    }
+    g->red_left_pad = 0;
+    if (f & SLAB_RED_ZONE) {
+        size += PTR;
+        g->red_left_pad = round_up(PTR, g->align);
+        size += g->red_left_pad;
+    }
+    g->size = round_up(size, g->align);
+}
+
+/* Smallest order from get_order(min_objects * slot) up to max whose
+ * leftover is at most 1/fract of the slab; max + 1 if none. */
+static unsigned first_fit(const struct kh_config *cfg, uint32_t slot, unsigned min_objects,
+                          unsigned max, unsigned fract)
+{
+    unsigned order = get_order(cfg->page_shift, (unsigned long)min_objects * slot);
+    for (; order <= max; order++) {
+        unsigned long bytes = (1ul << cfg->page_shift) << order;
+        if (bytes % slot <= bytes / fract)
+            return order;
+    }
+    return max + 1;
+}
+
+/* SPEC 0b's order rule; false if no order up to the maximum holds a slot. */
+static bool slub_order(const struct kh_config *cfg, uint32_t slot, unsigned *order)
+{
+    unsigned min_objects = 4 * (fls32(cfg->nr_cpus) + 1);
+    unsigned long cap = ((1ul << cfg->page_shift) << SLUB_ORDER_CAP) / slot;
+    if (min_objects > cap)
+        min_objects = (unsigned)cap;
+    for (; min_objects > 1; min_objects--)
+        for (unsigned fract = 16; fract >= 4; fract /= 2)
+            if ((*order = first_fit(cfg, slot, min_objects, SLUB_ORDER_CAP, fract)) <= SLUB_ORDER_CAP)
+                return true;
+    if ((*order = first_fit(cfg, slot, 1, SLUB_ORDER_CAP, 1)) <= SLUB_ORDER_CAP)
+        return true;
+    *order = first_fit(cfg, slot, 1, cfg->max_order - 1, 1);
+    return *order < cfg->max_order;
+}
+
+static bool finish(const struct kh_config *cfg, struct oracle_slab_geom *g, uint32_t align)
+{
+    g->align = alignment(cfg, g->flags, align, g->object_size);
+    slot_layout(g);
+    g->layout_known = cfg->slab == KH_SLAB_SLUB;
+    g->colour_checked = cfg->slab == KH_SLAB_SLAB;
+    g->order = g->objects = 0;
+    if (g->layout_known) {
+        if (!slub_order(cfg, g->size, &g->order))
+            return false;
+        g->objects = (uint32_t)(((1ul << cfg->page_shift) << g->order) / g->size);
+    }
+    return true;
+}
+
+bool oracle_slab_geometry(const struct kh_config *cfg, size_t size, size_t align, uint32_t flags,
+                          bool ctor, struct oracle_slab_geom *g)
+{
+    memset(g, 0, sizeof(*g));
+    if (size == 0 || size > UINT32_MAX || align > UINT32_MAX)
+        return false;
+    g->flags = (flags & ~(uint32_t)SLAB_KMALLOC) | debug_letters(cfg->slub_debug);
+    g->object_size = (uint32_t)size;
+    g->ctor = ctor;
+    return finish(cfg, g, (uint32_t)align);
+}
+
+bool oracle_kmalloc_cache_geometry(const struct kh_config *cfg, size_t n, struct oracle_slab_geom *g)
+{
+    memset(g, 0, sizeof(*g));
+    g->flags = SLAB_KMALLOC | debug_letters(cfg->slub_debug);
+    g->object_size = (uint32_t)n;
+    g->kmalloc = true;
+    /* kmalloc caches: ARCH_KMALLOC_MINALIGN, raised to the size when that
+     * is a power of two (natural alignment, whatever the debug options) */
+    uint32_t align = cfg->arch_kmalloc_minalign;
+    if ((n & (n - 1)) == 0 && n > align)
+        align = (uint32_t)n;
+    return finish(cfg, g, align);
+}
+
+#define MISMATCH(field, want, got)                                                               \
+    do {                                                                                         \
+        if ((unsigned long)(want) != (unsigned long)(got)) {                                     \
+            snprintf(why, cap, "%s %lu, the spec's geometry gives %lu", field,                   \
+                     (unsigned long)(got), (unsigned long)(want));                               \
+            return false;                                                                        \
+        }                                                                                        \
+    } while (0)
+
+static bool check_alias(const struct oracle_slab_geom *g, const struct kh_cache_info *ci, char *why,
+                        size_t cap)
+{
+    uint32_t never = SLAB_RED_ZONE | SLAB_POISON | SLAB_STORE_USER | SLAB_TYPESAFE_BY_RCU;
+    uint32_t same = SLAB_CACHE_DMA | SLAB_CACHE_DMA32 | SLAB_RECLAIM_ACCOUNT | SLAB_ACCOUNT;
+    if (g->ctor || ci->has_ctor) {
+        snprintf(why, cap, "merged with cache %s although %s a constructor", ci->name,
+                 g->ctor ? "the new cache has" : "that cache has");
+        return false;
+    }
+    if ((g->flags | ci->flags) & never) {
+        snprintf(why, cap, "merged with cache %s despite debug or RCU flags (%#x, %#x)", ci->name,
+                 g->flags, ci->flags);
+        return false;
+    }
+    if ((g->flags & same) != (ci->flags & same)) {
+        snprintf(why, cap, "merged with cache %s whose DMA/RECLAIM/ACCOUNT flags %#x differ from %#x",
+                 ci->name, ci->flags & same, g->flags & same);
+        return false;
+    }
+    uint32_t need = round_up(round_up(g->object_size, PTR), g->align);
+    if (ci->size < need || ci->size - need >= PTR || ci->size % g->align) {
+        snprintf(why, cap, "merged into cache %s with slot %u for a %u-byte object aligned %u", ci->name,
+                 ci->size, g->object_size, g->align);
+        return false;
+    }
+    return true;
+}
+
+bool oracle_slab_check_cache(const struct kh_config *cfg, const struct oracle_slab_geom *g,
+                             const struct kh_cache_info *ci, bool merged, char *why, size_t cap)
+{
+    if (merged)
+        return check_alias(g, ci, why, cap);
+    if (ci->has_ctor != g->ctor) {
+        snprintf(why, cap, "cache reports ctor %d, created with %d", ci->has_ctor, g->ctor);
+        return false;
+    }
+    MISMATCH("object_size", g->object_size, ci->object_size);
+    MISMATCH("align", g->align, ci->align);
+    unsigned long slab = (1ul << cfg->page_shift) << ci->order;
+    /* whatever the design: slots keep the alignment, and fit */
+    if (ci->size < g->object_size || ci->size % g->align || !ci->objects_per_slab ||
+        (unsigned long)ci->objects_per_slab * ci->size > slab) {
+        snprintf(why, cap, "slot %u with %u objects in an order-%u slab cannot hold %u-byte objects "
+                 "aligned %u", ci->size, ci->objects_per_slab, ci->order, g->object_size, g->align);
+        return false;
+    }
+    if (g->colour_checked && ci->colour_off % g->align) {
+        snprintf(why, cap, "colour offset %u breaks the %u-byte alignment", ci->colour_off, g->align);
+        return false;
+    }
+    if (!g->layout_known)
+        return true;
+    MISMATCH("slot size", g->size, ci->size);
+    MISMATCH("inuse", g->inuse, ci->inuse);
+    MISMATCH("red_left_pad", g->red_left_pad, ci->red_left_pad);
+    MISMATCH("free pointer offset", g->offset, ci->offset);
+    MISMATCH("order", g->order, ci->order);
+    MISMATCH("objects per slab", g->objects, ci->objects_per_slab);
+    return true;
+}
+
+/* ---- constructor ---- */
+
+void oracle_slab_ctor(void *obj) { memset(obj, CTOR_BYTE, 1); }
+bool oracle_slab_constructed(const void *obj) { return *(const uint8_t *)obj == CTOR_BYTE; }
+void oracle_slab_reconstruct(void *obj) { oracle_slab_ctor(obj); }
+
+/* ---- debug bytes ---- */
+
+/* Outside ASan's view: red zones and free objects are poisoned to it. */
+__attribute__((no_sanitize("address"), no_sanitize("coverage")))
+static size_t find_not(const uint8_t *p, uint8_t v, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        if (((const volatile uint8_t *)p)[i] != v)
+            return i;
+    return n;
+}
+
+__attribute__((no_sanitize("address")))
+static uint8_t byte_at(const uint8_t *p) { return *(const volatile uint8_t *)p; }
+
+/* Bytes [from, to) of obj must all be v. */
+static bool expect(const uint8_t *obj, long from, long to, uint8_t v, const char *what, char *why,
+                   size_t cap)
+{
+    if (to <= from)
+        return true;
+    size_t i = find_not(obj + from, v, (size_t)(to - from));
+    if (i == (size_t)(to - from))
+        return true;
+    snprintf(why, cap, "%s: byte at offset %ld is %#x, expected %#x (bytes %ld..%ld)", what,
+             from + (long)i, byte_at(obj + from + i), v, from, to - 1);
+    return false;
+}
+
+bool oracle_slab_debug_applies(const struct kh_config *cfg, const struct oracle_slab_geom *g)
+{
+    return cfg->slab == KH_SLAB_SLUB && g->layout_known &&
+           (g->flags & (SLAB_RED_ZONE | SLAB_POISON));
+}
+
+/* Padding under P: from the end of the metadata to the end of the slot. */
+static bool check_padding(const struct oracle_slab_geom *g, const uint8_t *o, char *why, size_t cap)
+{
+    if (!(g->flags & SLAB_POISON))
+        return true;
+    long from = g->fp_outside ? g->offset + PTR : g->inuse;
+    if (g->flags & SLAB_STORE_USER)
+        from += 2 * TRACK_BYTES + (g->kmalloc ? ORIG_SIZE_BYTES : 0);
+    if (!(g->flags & SLAB_RED_ZONE) && g->object_size < g->inuse &&
+        !expect(o, g->object_size, g->inuse, POISON_INUSE, "Alignment padding", why, cap))
+        return false;
+    return expect(o, from, (long)g->size - g->red_left_pad, POISON_INUSE, "Object padding", why, cap);
+}
+
+bool oracle_slab_check_live(const struct oracle_slab_geom *g, const void *obj, size_t req, char *why,
+                            size_t cap)
+{
+    const uint8_t *o = obj;
+    if (g->flags & SLAB_RED_ZONE) {
+        if (!expect(o, -(long)g->red_left_pad, 0, RED_ACTIVE, "Left red zone", why, cap) ||
+            !expect(o, g->object_size, g->inuse, RED_ACTIVE, "Right red zone", why, cap))
+            return false;
+        /* a kmalloc object remembers its request (Z with U): the bytes up
+         * to the object end are red zone too */
+        if (g->kmalloc && (g->flags & SLAB_STORE_USER) && req < g->object_size &&
+            !expect(o, (long)req, g->object_size, RED_ACTIVE, "kmalloc red zone", why, cap))
+            return false;
+    }
+    return check_padding(g, o, why, cap);
+}
+
+bool oracle_slab_check_freed(const struct oracle_slab_geom *g, const void *obj, char *why, size_t cap)
+{
+    const uint8_t *o = obj;
+    if (g->flags & SLAB_RED_ZONE) {
+        if (!expect(o, -(long)g->red_left_pad, 0, RED_INACTIVE, "Left red zone of a free object", why,
+                    cap) ||
+            !expect(o, g->object_size, g->inuse, RED_INACTIVE, "Right red zone of a free object", why,
+                    cap))
+            return false;
+    }
+    if (g->poison &&
+        (!expect(o, 0, (long)g->object_size - 1, POISON_FREE, "Poison of a free object", why, cap) ||
+         !expect(o, (long)g->object_size - 1, g->object_size, POISON_END, "End poison of a free object",
+                 why, cap)))
+        return false;
+    return check_padding(g, o, why, cap);
+}

@@ -1,0 +1,87 @@
+/* oracle_slab.h - slab cache geometry, constructor state and slub_debug
+ * bytes, restated from the spec independently of the allocator.
+ *
+ * The executor used to check a cache object's alignment against what the
+ * cache said about itself: a cache that ignores SLAB_HWCACHE_ALIGN, or a
+ * colour offset that breaks alignment, agreed with itself. Here the
+ * geometry comes from the profile's raw numbers (page size, max order,
+ * cache line, CPUs, slub_debug letters) and kmem_cache_create's arguments
+ * alone, following SPEC 0b (SLUB, checked against 3,294 real caches), the
+ * 6.1 calculate_sizes() layout for debug flags and constructors (SPEC 0b's
+ * note, SPEC 6) and SPEC 5 (alignment and colouring for every design).
+ *
+ * What the spec fixes, per design:
+ *   SLUB (4K/16K/64K pages): alignment, object size, slot size, order,
+ *     objects per slab, and under slub_debug the byte layout (red zones,
+ *     free pointer, tracks, padding).
+ *   SLAB (classic): alignment and that every slab colour keeps it (the
+ *     colour offset is a multiple of max(cache line, align)); the slot,
+ *     order and objects per slab are 4.x facts the spec does not state.
+ *   SLOB: alignment only (SLOB has no slots to speak of).
+ *
+ * Merging: an alias hands out the existing cache's objects, so its slot
+ * and order are that cache's; what the spec fixes is that neither side has
+ * a constructor or debug flags, that the DMA/RECLAIM/ACCOUNT bits agree,
+ * that the slot holds the new object wasting less than a pointer, and that
+ * its objects keep the new cache's alignment.
+ */
+#ifndef KH_ORACLE_SLAB_H
+#define KH_ORACLE_SLAB_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "kmem.h"
+
+struct oracle_slab_geom {
+    uint32_t flags;          /* the cache's flags: the caller's plus slub_debug's */
+    uint32_t object_size;    /* what the caller asked for */
+    uint32_t align;
+    uint32_t inuse;          /* object + right red zone room */
+    uint32_t offset;         /* free pointer, from the object start */
+    uint32_t red_left_pad;
+    uint32_t size;           /* slot */
+    uint32_t order, objects; /* SLUB only (layout_known) */
+    bool ctor;
+    bool kmalloc;
+    bool layout_known;       /* SLUB design: slot, order and objects are fixed */
+    bool poison;             /* __OBJECT_POISON: P without ctor or RCU */
+    bool fp_outside;
+    bool colour_checked;     /* SLAB: colour offsets must keep the alignment */
+};
+
+/* The geometry of kmem_cache_create(size, align, flags, ctor) on cfg; false
+ * when the spec does not let such a cache exist (then create must fail). */
+bool oracle_slab_geometry(const struct kh_config *cfg, size_t size, size_t align, uint32_t flags,
+                          bool ctor, struct oracle_slab_geom *g);
+
+/* The kmalloc-N cache's geometry (N a size class below the page passthrough). */
+bool oracle_kmalloc_cache_geometry(const struct kh_config *cfg, size_t class_size,
+                                   struct oracle_slab_geom *g);
+
+/* Compares a created cache (its reported geometry) with g; on a mismatch
+ * writes what differs to why and returns false. merged: the result is an
+ * alias of an existing cache (its geometry is that cache's). */
+struct kh_cache_info;
+bool oracle_slab_check_cache(const struct kh_config *cfg, const struct oracle_slab_geom *g,
+                             const struct kh_cache_info *ci, bool merged, char *why, size_t cap);
+
+/* The test constructor: what every object of a ctor cache holds when it
+ * leaves the allocator without __GFP_ZERO, and what the caller puts back
+ * before freeing it. */
+void oracle_slab_ctor(void *obj);
+bool oracle_slab_constructed(const void *obj);
+void oracle_slab_reconstruct(void *obj);
+
+/* slub_debug byte checks at the object obj (SPEC 6), for a live object
+ * holding req requested bytes (req == object_size for cache objects) or a
+ * free one. Reads outside ASan's view. True when the bytes are as the spec
+ * says, or nothing is fixed; otherwise the offending offset (from obj) and
+ * the expected byte are written to why. */
+bool oracle_slab_debug_applies(const struct kh_config *cfg, const struct oracle_slab_geom *g);
+bool oracle_slab_check_live(const struct oracle_slab_geom *g, const void *obj, size_t req, char *why,
+                            size_t cap);
+bool oracle_slab_check_freed(const struct oracle_slab_geom *g, const void *obj, char *why, size_t cap);
+
+#endif
