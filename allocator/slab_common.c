@@ -699,7 +699,7 @@ struct kmem_cache *kh_cache_create_internal(struct kh *kh, const char *name, uns
     s->track_req = (is_kmalloc && (asan || (s->flags & KH_CACHE_KMALLOC_RZ))) ||
                    (is_kmalloc && kh->cfg.slab == KH_SLAB_SLOB);
     s->slow = asan || (s->flags & SLAB_DEBUG_FLAGS) || s->track_req || st->q_cap;
-    s->fast = !s->slow && s->ops == &kh_slub_ops;
+    s->fast = !s->slow && s->ops->fast_path;
     if (s->ops->open(kh, s) != 0) {
         cache_free(kh, s);
         return NULL;
@@ -1079,9 +1079,7 @@ const char *kh_slab_init(struct kh *kh)
     if (!st)
         return "out of host memory for the slab state";
     kh->slab = st;
-    st->ops = &kh_slub_ops;
-    if (kh->cfg.slab == KH_SLAB_SLAB && &kh_slab_classic_ops != NULL)
-        st->ops = &kh_slab_classic_ops;
+    st->ops = kh->cfg.slab == KH_SLAB_SLAB ? &kh_slab_classic_ops : &kh_slub_ops;
     st->debug_flags = debug_flags_of(kh);
     if (kh->cfg.quarantine_objects) {
         st->q_cap = kh->cfg.quarantine_objects;
@@ -1115,7 +1113,7 @@ static void cache_clear(struct kh *kh, struct kmem_cache *s)
     s->colour_next = 0;
     s->free_objects = 0;
     s->state = KH_CACHE_LIVE;
-    s->fast = !s->slow && s->ops == &kh_slub_ops;
+    s->fast = !s->slow && s->ops->fast_path;
     s->refcount = 1;
 }
 
@@ -1179,7 +1177,7 @@ const char *kh_object_state_name(enum kh_object_state st)
     return (unsigned)st < 3 ? names[st] : "?";
 }
 
-static unsigned long cache_inuse(const struct kmem_cache *s)
+unsigned long kh_slab_cache_inuse(const struct kmem_cache *s)
 {
     unsigned long n = 0;
     for (const struct slab *slab = s->all_head; slab; slab = slab->all_next)
@@ -1211,7 +1209,7 @@ int kh_slab_cache_info(struct kh *kh, const struct kmem_cache *s, struct kh_cach
     o->refcount = s->refcount;
     o->nr_slabs = s->nr_slabs;
     o->nr_objects = s->nr_objects;
-    o->nr_inuse = cache_inuse(s);
+    o->nr_inuse = kh_slab_cache_inuse(s);
     o->nr_partial = s->partial.nr;
     o->nr_full = s->full.nr;
     o->nr_free = s->free.nr;
@@ -1358,18 +1356,7 @@ int kh_slabinfo(struct kh *kh, char *buf, size_t cap)
         unsigned t[3] = { 0, 0, 0 };
         s->ops->tunables(s, t);
         unsigned long active, active_slabs;
-        if (s->ops == &kh_slub_ops) {
-            /* SLUB counts only free objects of node-partial slabs as free:
-             * CPU slabs are reported fully in use, every slab active. */
-            unsigned long nfree = 0;
-            for (struct slab *slab = s->partial.head; slab; slab = slab->next)
-                nfree += slab->objects - slab->inuse;
-            active = s->nr_objects - nfree;
-            active_slabs = s->nr_slabs;
-        } else {
-            active = cache_inuse(s);
-            active_slabs = s->nr_slabs - s->free.nr;
-        }
+        s->ops->slabinfo_active(s, &active, &active_slabs);
         tb_printf(&tb, "%-17s %6lu %6lu %6u %4u %4d : tunables %4u %4u %4u : slabdata %6lu %6lu %6lu\n",
                   s->name, active, s->nr_objects, s->size, s->objects, 1 << s->order, t[0], t[1],
                   t[2], active_slabs, s->nr_slabs, 0ul);
@@ -1470,7 +1457,7 @@ static unsigned check_slab(struct kh *kh, struct kmem_cache *s, struct slab *sla
         n += V(out, "object-count", slab->base,
                "%s: slab %p inuse %u quarantined %u but the map holds %u / %u", s->name,
                (void *)slab->base, slab->inuse, slab->quarantined, bits, qbits);
-    if (nfree >= 0 && s->ops == &kh_slub_ops && (unsigned long)nfree + slab->inuse != slab->objects)
+    if (nfree >= 0 && !s->ops->index_freelist && (unsigned long)nfree + slab->inuse != slab->objects)
         n += V(out, "object-count", slab->base,
                "%s: slab %p: %u in use + %ld free != %u objects", s->name, (void *)slab->base,
                slab->inuse, nfree, slab->objects);
