@@ -1,12 +1,13 @@
 /* slab_internal.h - structures shared by the slab layer's files
- * (slab_common.c, slub.c, slab_debug.c, kmalloc.c and a classic SLAB
- * backend).
+ * (slab_common.c, slub.c, slab.c, slab_debug.c, slab_validate.c,
+ * slab_introspect.c, slabinfo.c and kmalloc.c).
  *
  * Split of work. The common layer owns everything that does not depend on
  * the design: cache geometry, the cache chain, slab creation and release
  * (pages, PG_slab, object free chain, ctor), pointer validation on free,
  * the allocation bitmap that makes double frees detectable, debug
- * checks, ASan poisoning, the quarantine, introspection and validation. A
+ * checks (slab_debug.c), ASan poisoning, the quarantine, introspection
+ * (slab_introspect.c, slabinfo.c) and validation (slab_validate.c). A
  * design (struct kh_slab_ops, chosen by kh->cfg.slab) owns where free
  * objects live between allocations: per-CPU slabs and partial lists for
  * SLUB, slabs_full/partial/free for classic SLAB.
@@ -297,6 +298,22 @@ bool kh_slab_quarantined(const struct slab *slab, unsigned i);
 struct slab *kh_slab_of(const struct kh *kh, const void *p);
 /* Usable size of an object of s (ksize). */
 unsigned kh_slab_ksize(const struct kmem_cache *s);
+/* Slot index of p in slab, or -1 when p is not an object start. */
+static inline __attribute__((always_inline)) long kh_slab_object_index(const struct kmem_cache *s,
+                                                                     const struct slab *slab, const void *p)
+{
+    const unsigned char *c = p;
+    if (c < slab->first)
+        return -1;
+    uint64_t off = (uint64_t)(c - slab->first);
+    uint64_t idx = (off * s->recip) >> 32;
+    if (idx * s->size > off)
+        idx--;
+    if (idx >= slab->objects || idx * s->size != off)
+        return -1;
+    return (long)idx;
+}
+
 /* Objects in use in s, summed over its slabs. */
 unsigned long kh_slab_cache_inuse(const struct kmem_cache *s);
 /* Requested size recorded for obj (object_size if not tracked). */
