@@ -988,24 +988,6 @@ void kh_unregister_shrinker(struct kh *kh, kh_shrink_fn fn, void *ctx)
     }
 }
 
-/* ---- kernel names on the default instance ---- */
-
-int get_order(unsigned long size) { return kh_get_order(kh_default(), size); }
-struct page *alloc_pages(gfp_t gfp, unsigned order) { return kh_alloc_pages(kh_default(), gfp, order); }
-struct page *alloc_page(gfp_t gfp) { return kh_alloc_pages(kh_default(), gfp, 0); }
-unsigned long __get_free_pages(gfp_t gfp, unsigned order)
-{
-    return kh___get_free_pages(kh_default(), gfp, order);
-}
-unsigned long __get_free_page(gfp_t gfp) { return kh___get_free_pages(kh_default(), gfp, 0); }
-unsigned long get_zeroed_page(gfp_t gfp) { return kh_get_zeroed_page(kh_default(), gfp); }
-void __free_pages(struct page *page, unsigned order) { kh___free_pages(kh_default(), page, order); }
-void __free_page(struct page *page) { kh___free_pages(kh_default(), page, 0); }
-void free_pages(unsigned long addr, unsigned order) { kh_free_pages(kh_default(), addr, order); }
-void free_page(unsigned long addr) { kh_free_pages(kh_default(), addr, 0); }
-void *page_address(const struct page *page) { return kh_page_address(kh_default(), page); }
-struct page *virt_to_page(const void *addr) { return kh_virt_to_page(kh_default(), addr); }
-
 /* ==== Boot hand-over and exact-size allocations ==========================
  *
  * Boot. Before mem_init the buddy allocator owns nothing and refuses every
@@ -1256,6 +1238,3 @@ void kh_free_pages_exact(struct kh *kh, void *virt, size_t size)
             return;
     }
 }
-
-void *alloc_pages_exact(size_t size, gfp_t gfp) { return kh_alloc_pages_exact(kh_default(), size, gfp); }
-void free_pages_exact(void *virt, size_t size) { kh_free_pages_exact(kh_default(), virt, size); }

@@ -1151,41 +1151,9 @@ void kh_slab_destroy(struct kh *kh)
     kh->slab = NULL;
 }
 
-/* ---- kernel names ---- */
+/* ---- with the caller's address (kernel_names.c) ---- */
 
-struct kmem_cache *kmem_cache_create(const char *name, unsigned int size, unsigned int align,
-                                     slab_flags_t flags, void (*ctor)(void *))
+void kh_kmem_cache_free_caller(struct kh *kh, struct kmem_cache *s, void *obj, uintptr_t caller)
 {
-    return kh_kmem_cache_create(kh_default(), name, size, align, flags, ctor);
+    cache_free_obj(kh, s, obj, caller);
 }
-void kmem_cache_destroy(struct kmem_cache *s) { kh_kmem_cache_destroy(kh_default(), s); }
-void *kmem_cache_alloc(struct kmem_cache *s, gfp_t gfp)
-{
-    return kh_slab_alloc_fast(kh_default(), s, gfp, s->object_size,
-                         (uintptr_t)__builtin_return_address(0));
-}
-void *kmem_cache_zalloc(struct kmem_cache *s, gfp_t gfp)
-{
-    return kh_slab_alloc(kh_default(), s, gfp | __GFP_ZERO, s->object_size,
-                         (uintptr_t)__builtin_return_address(0));
-}
-void *kmem_cache_alloc_node(struct kmem_cache *s, gfp_t gfp, int node)
-{
-    (void)node;
-    return kh_slab_alloc_fast(kh_default(), s, gfp, s->object_size,
-                         (uintptr_t)__builtin_return_address(0));
-}
-void kmem_cache_free(struct kmem_cache *s, void *obj)
-{
-    cache_free_obj(kh_default(), s, obj, (uintptr_t)__builtin_return_address(0));
-}
-int kmem_cache_alloc_bulk(struct kmem_cache *s, gfp_t gfp, size_t nr, void **p)
-{
-    return kh_kmem_cache_alloc_bulk(kh_default(), s, gfp, nr, p);
-}
-void kmem_cache_free_bulk(struct kmem_cache *s, size_t nr, void **p)
-{
-    kh_kmem_cache_free_bulk(kh_default(), s, nr, p);
-}
-int kmem_cache_shrink(struct kmem_cache *s) { return kh_kmem_cache_shrink(kh_default(), s); }
-unsigned int kmem_cache_size(struct kmem_cache *s) { return kh_kmem_cache_size(kh_default(), s); }

@@ -314,6 +314,14 @@ static inline __attribute__((always_inline)) long kh_slab_object_index(const str
     return (long)idx;
 }
 
+/* The kernel names' entry points (kernel_names.c): the same as the kh_
+ * forms, with the address the kernel would report as the caller. */
+void *kh_kmalloc_caller(struct kh *kh, size_t size, gfp_t gfp, uintptr_t caller);
+void *kh_krealloc_caller(struct kh *kh, const void *p, size_t new_size, gfp_t gfp, uintptr_t caller);
+void kh_kfree_caller(struct kh *kh, const void *p, uintptr_t caller);
+void kh_kfree_sensitive_caller(struct kh *kh, const void *p, uintptr_t caller);
+void kh_kmem_cache_free_caller(struct kh *kh, struct kmem_cache *s, void *obj, uintptr_t caller);
+
 /* Objects in use in s, summed over its slabs. */
 unsigned long kh_slab_cache_inuse(const struct kmem_cache *s);
 /* Requested size recorded for obj (object_size if not tracked). */
