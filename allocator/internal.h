@@ -112,6 +112,9 @@ struct kh {
     struct zone zones[MAX_NR_ZONES];
     unsigned long total_free;
     unsigned long min_free_pages;
+    /* Early boot: the buddy allocator owns no memory and refuses every
+     * request until mem_init (page_alloc.c; memblock.c drives it). */
+    bool before_mem_init;
 
     struct kh_shrinker shrinkers[8];
     unsigned nr_shrinkers;
@@ -177,9 +180,13 @@ const char *kh_memblock_init(struct kh *kh);  /* memblock.c */
 void kh_memblock_reset(struct kh *kh);
 void kh_memblock_destroy(struct kh *kh);
 
-/* Boot phase (memblock.c): true between kh_boot_begin and kh_boot_end,
- * while the buddy allocator does not own memory yet. */
-bool kh_boot_in_progress(const struct kh *kh);
+/* Boot phase (page_alloc.c owns it; memblock.c's kh_boot_begin and
+ * kh_boot_end drive it). boot_begin closes a pristine page allocator until
+ * mem_init (returns -1, changing nothing, on a used or already closed one);
+ * mem_init opens it again; reset opens it too. */
+int kh_page_alloc_boot_begin(struct kh *kh);
+void kh_page_alloc_mem_init(struct kh *kh);
+bool kh_page_alloc_before_mem_init(const struct kh *kh);
 /* Boot hand-over support (page_alloc.c). reserve_range takes [start, end)
  * out of the free memory as PG_reserved pages; only valid while nothing was
  * ever allocated from the buddy lists (returns -1 otherwise). release gives

@@ -538,41 +538,18 @@ char *kh_kstrdup(struct kh *kh, const char *s, gfp_t gfp)
     return p;
 }
 
-/* ---- kernel names ---- */
+/* ---- with the caller's address (kernel_names.c) ---- */
 
-#define RET_ADDR ((uintptr_t)__builtin_return_address(0))
-void *kmalloc(size_t size, gfp_t gfp) { return do_kmalloc(kh_default(), size, gfp, RET_ADDR); }
-void *kzalloc(size_t size, gfp_t gfp)
+void *kh_kmalloc_caller(struct kh *kh, size_t size, gfp_t gfp, uintptr_t caller)
 {
-    return do_kmalloc(kh_default(), size, gfp | __GFP_ZERO, RET_ADDR);
+    return do_kmalloc(kh, size, gfp, caller);
 }
-void *kmalloc_node(size_t size, gfp_t gfp, int node)
+void *kh_krealloc_caller(struct kh *kh, const void *p, size_t new_size, gfp_t gfp, uintptr_t caller)
 {
-    (void)node;
-    return do_kmalloc(kh_default(), size, gfp, RET_ADDR);
+    return do_krealloc(kh, p, new_size, gfp, caller);
 }
-void *kzalloc_node(size_t size, gfp_t gfp, int node)
+void kh_kfree_caller(struct kh *kh, const void *p, uintptr_t caller) { do_kfree(kh, p, caller); }
+void kh_kfree_sensitive_caller(struct kh *kh, const void *p, uintptr_t caller)
 {
-    (void)node;
-    return do_kmalloc(kh_default(), size, gfp | __GFP_ZERO, RET_ADDR);
+    do_kfree_sensitive(kh, p, caller);
 }
-void *kmalloc_array(size_t n, size_t size, gfp_t gfp)
-{
-    return kh_kmalloc_array(kh_default(), n, size, gfp);
-}
-void *kcalloc(size_t n, size_t size, gfp_t gfp) { return kh_kcalloc(kh_default(), n, size, gfp); }
-void *krealloc(const void *p, size_t new_size, gfp_t gfp)
-{
-    return do_krealloc(kh_default(), p, new_size, gfp, RET_ADDR);
-}
-void *krealloc_array(void *p, size_t n, size_t size, gfp_t gfp)
-{
-    return kh_krealloc_array(kh_default(), p, n, size, gfp);
-}
-void kfree(const void *p) { do_kfree(kh_default(), p, RET_ADDR); }
-void kfree_sensitive(const void *p) { do_kfree_sensitive(kh_default(), p, RET_ADDR); }
-size_t ksize(const void *p) { return kh_ksize(kh_default(), p); }
-size_t kmalloc_size_roundup(size_t size) { return kh_kmalloc_size_roundup(kh_default(), size); }
-int kmalloc_index(size_t size) { return kh_kmalloc_index(kh_default(), size); }
-void *kmemdup(const void *src, size_t len, gfp_t gfp) { return kh_kmemdup(kh_default(), src, len, gfp); }
-char *kstrdup(const char *s, gfp_t gfp) { return kh_kstrdup(kh_default(), s, gfp); }

@@ -14,7 +14,10 @@
  * kh_boot_begin on a never-used instance closes the page allocator (it
  * refuses with a warning, see page_alloc.c), and kh_boot_end hands over: for
  * each run of pages touched by reserved ranges it calls
- * kh_page_alloc_reserve_range, which takes those pages out of the zones. So
+ * kh_page_alloc_reserve_range, which takes those pages out of the zones,
+ * then opens the page allocator (mem_init). Whether early boot is on is the
+ * page allocator's state (the lower layer, which never calls up here);
+ * memblock only remembers whether the hand-over happened. So
  * the page allocator's bookkeeping is only ever changed once, at the
  * hand-over, while it is still in its creation state.
  *
@@ -43,7 +46,7 @@ struct mb_region {
 };
 
 struct kh_memblock_state {
-    enum kh_boot_phase phase;
+    bool handed_over;            /* kh_boot_end ran (the phase is KH_BOOT_DONE) */
     struct mb_region *regions;   /* sorted, disjoint, adjacent ones merged */
     unsigned long nr, cap;
     phys_addr_t floor;           /* lowest address handed out this boot (for reset) */
@@ -181,7 +184,7 @@ static void warn_late(struct kh *kh, const char *fn)
 {
     char what[160];
     snprintf(what, sizeof(what), "%s: called %s", fn,
-             kh->memblock->phase == KH_BOOT_DONE ? "after memblock_free_all (mem_init)"
+             kh_boot_phase(kh) == KH_BOOT_DONE ? "after memblock_free_all (mem_init)"
                                                  : "on a booted instance (no boot phase)");
     warn(kh, "memblock used after mem_init", 0, what);
 }
@@ -300,7 +303,7 @@ void kh_memblock_free(struct kh *kh, void *ptr, size_t size)
 void kh_memblock_free_late(struct kh *kh, phys_addr_t base, phys_addr_t size)
 {
     struct kh_memblock_state *mb = kh->memblock;
-    if (mb->phase != KH_BOOT_DONE) {
+    if (kh_boot_phase(kh) != KH_BOOT_DONE) {
         warn(kh, "memblock_free_late before mem_init", base,
              "memblock_free_late: no memblock_free_all yet: use memblock_free");
         return;
@@ -322,23 +325,26 @@ void kh_memblock_free_late(struct kh *kh, phys_addr_t base, phys_addr_t size)
 
 /* ---- the boot phase ---- */
 
-enum kh_boot_phase kh_boot_phase(const struct kh *kh) { return kh->memblock->phase; }
-
-bool kh_boot_in_progress(const struct kh *kh)
+/* Early boot is the page allocator's state (it refuses requests then);
+ * memblock remembers only whether the hand-over happened. */
+enum kh_boot_phase kh_boot_phase(const struct kh *kh)
 {
-    return kh->memblock && kh->memblock->phase == KH_BOOT_EARLY;
+    if (kh_page_alloc_before_mem_init(kh))
+        return KH_BOOT_EARLY;
+    return kh->memblock->handed_over ? KH_BOOT_DONE : KH_BOOT_NONE;
 }
+
+bool kh_boot_in_progress(const struct kh *kh) { return kh_page_alloc_before_mem_init(kh); }
 
 int kh_boot_begin(struct kh *kh)
 {
     struct kh_memblock_state *mb = kh->memblock;
-    if (mb->phase != KH_BOOT_NONE || !kh_page_alloc_pristine(kh)) {
+    if (mb->handed_over || kh_page_alloc_boot_begin(kh) != 0) {
         warn(kh, "kh_boot_begin on a used instance", 0,
              "kh_boot_begin: the page allocator was already used (or the instance already "
              "booted): boot needs a fresh or reset instance");
         return -1;
     }
-    mb->phase = KH_BOOT_EARLY;
     mb->floor = mem_limit(kh);
     return 0;
 }
@@ -361,7 +367,7 @@ static unsigned long page_run(const struct kh *kh, unsigned long i, unsigned lon
 int kh_boot_end(struct kh *kh)
 {
     struct kh_memblock_state *mb = kh->memblock;
-    if (mb->phase != KH_BOOT_EARLY) {
+    if (kh_boot_phase(kh) != KH_BOOT_EARLY) {
         warn(kh, "kh_boot_end outside early boot", 0,
              "memblock_free_all: not in early boot (kh_boot_begin first)");
         return -1;
@@ -374,7 +380,8 @@ int kh_boot_end(struct kh *kh)
             return -1;   /* cannot happen: the page allocator was closed */
         reserved += end - first;
     }
-    mb->phase = KH_BOOT_DONE;
+    kh_page_alloc_mem_init(kh);
+    mb->handed_over = true;
     mb->reserved_pages = reserved;
     mb->handed_over_pages = free_before - reserved;
     return 0;
@@ -389,7 +396,7 @@ void kh_memblock_get_info(const struct kh *kh, struct kh_memblock_info *out)
     for (unsigned long i = 0; i < mb->nr; i++)
         bytes += mb->regions[i].size;
     *out = (struct kh_memblock_info){
-        .phase = mb->phase, .limit = mem_limit(kh), .reserved_bytes = bytes,
+        .phase = kh_boot_phase(kh), .limit = mem_limit(kh), .reserved_bytes = bytes,
         .nr_regions = mb->nr, .nr_allocs = mb->nr_allocs, .reserved_pages = mb->reserved_pages,
         .handed_over_pages = mb->handed_over_pages,
     };
@@ -466,10 +473,10 @@ unsigned kh_memblock_validate(struct kh *kh, struct kh_violations *out)
 {
     const struct kh_memblock_state *mb = kh->memblock;
     unsigned n = check_regions(kh, out);
-    if (mb->phase == KH_BOOT_NONE && mb->nr)
+    if (kh_boot_phase(kh) == KH_BOOT_NONE && mb->nr)
         n += violation(out, "memblock-phase", NULL, "%lu reserved regions without a boot phase",
                        mb->nr);
-    if (mb->phase == KH_BOOT_DONE && n == 0)
+    if (kh_boot_phase(kh) == KH_BOOT_DONE && n == 0)
         n += check_reserved_pages(kh, out);
     return n;
 }
@@ -522,10 +529,11 @@ void kh_memblock_reset(struct kh *kh)
     struct kh_memblock_state *mb = kh->memblock;
     if (!mb)
         return;
-    if (mb->phase == KH_BOOT_EARLY && mb->floor < mem_limit(kh))
+    if (kh_boot_phase(kh) == KH_BOOT_EARLY && mb->floor < mem_limit(kh))
         kh_page_alloc_scrub(kh, (unsigned long)(mb->floor >> kh->page_shift),
                             (unsigned long)(mem_limit(kh) >> kh->page_shift));
-    mb->phase = KH_BOOT_NONE;
+    mb->handed_over = false;
+    kh_page_alloc_mem_init(kh);   /* a reset ends early boot, as before any other reset */
     mb->nr = 0;
     mb->floor = 0;
     mb->nr_allocs = mb->reserved_pages = mb->handed_over_pages = 0;
@@ -538,43 +546,4 @@ void kh_memblock_destroy(struct kh *kh)
     free(kh->memblock->regions);
     free(kh->memblock);
     kh->memblock = NULL;
-}
-
-/* ---- kernel names on the default instance ---- */
-
-void *memblock_alloc(phys_addr_t size, phys_addr_t align)
-{
-    return kh_memblock_alloc(kh_default(), size, align);
-}
-void *memblock_alloc_raw(phys_addr_t size, phys_addr_t align)
-{
-    return kh_memblock_alloc_raw(kh_default(), size, align);
-}
-phys_addr_t memblock_phys_alloc(phys_addr_t size, phys_addr_t align)
-{
-    return kh_memblock_phys_alloc(kh_default(), size, align);
-}
-void memblock_free(void *ptr, size_t size) { kh_memblock_free(kh_default(), ptr, size); }
-void memblock_phys_free(phys_addr_t base, phys_addr_t size)
-{
-    kh_memblock_phys_free(kh_default(), base, size);
-}
-void memblock_free_late(phys_addr_t base, phys_addr_t size)
-{
-    kh_memblock_free_late(kh_default(), base, size);
-}
-void memblock_free_all(void) { kh_boot_end(kh_default()); }
-void *alloc_bootmem(unsigned long size) { return kh_alloc_bootmem(kh_default(), size); }
-void *alloc_bootmem_align(unsigned long size, unsigned long align)
-{
-    return kh_alloc_bootmem_align(kh_default(), size, align);
-}
-void *alloc_bootmem_pages(unsigned long size) { return kh_alloc_bootmem_pages(kh_default(), size); }
-void *alloc_bootmem_nopanic(unsigned long size)
-{
-    return kh_alloc_bootmem_nopanic(kh_default(), size);
-}
-void free_bootmem(unsigned long physaddr, unsigned long size)
-{
-    kh_free_bootmem(kh_default(), physaddr, size);
 }

@@ -825,39 +825,3 @@ void kh_mempool_state_destroy(struct kh *kh)
     free(kh->mempool);
     kh->mempool = NULL;
 }
-
-/* ---- kernel names on the default instance ---- */
-
-mempool_t *mempool_create(int min_nr, mempool_alloc_t *alloc_fn, mempool_free_t *free_fn,
-                          void *pool_data)
-{
-    return kh_mempool_create(kh_default(), min_nr, alloc_fn, free_fn, pool_data);
-}
-mempool_t *mempool_create_node(int min_nr, mempool_alloc_t *alloc_fn, mempool_free_t *free_fn,
-                               void *pool_data, gfp_t gfp_mask, int node_id)
-{
-    return kh_mempool_create_node(kh_default(), min_nr, alloc_fn, free_fn, pool_data, gfp_mask,
-                                  node_id);
-}
-mempool_t *mempool_create_kmalloc_pool(int min_nr, size_t size)
-{
-    return kh_mempool_create_kmalloc_pool(kh_default(), min_nr, size);
-}
-mempool_t *mempool_create_slab_pool(int min_nr, struct kmem_cache *cache)
-{
-    return kh_mempool_create_slab_pool(kh_default(), min_nr, cache);
-}
-mempool_t *mempool_create_page_pool(int min_nr, int order)
-{
-    return kh_mempool_create_page_pool(kh_default(), min_nr, order);
-}
-void *mempool_alloc(mempool_t *pool, gfp_t gfp_mask)
-{
-    return kh_mempool_alloc(kh_default(), pool, gfp_mask);
-}
-void mempool_free(void *element, mempool_t *pool) { kh_mempool_free(kh_default(), element, pool); }
-int mempool_resize(mempool_t *pool, int new_min_nr)
-{
-    return kh_mempool_resize(kh_default(), pool, new_min_nr);
-}
-void mempool_destroy(mempool_t *pool) { kh_mempool_destroy(kh_default(), pool); }

@@ -473,6 +473,7 @@ void kh_page_alloc_reset(struct kh *kh)
     undo_reservations(kh);   /* boot-time reservations end with the boot */
     reset_free_state(kh);
     kh->in_reclaim = false;
+    kh->before_mem_init = false;   /* a reset instance is booted again */
 }
 
 /* ---- block lookup ---- */
@@ -750,7 +751,7 @@ static struct page *refuse_before_mem_init(struct kh *kh, gfp_t gfp, unsigned or
 
 struct page *kh_alloc_pages(struct kh *kh, gfp_t gfp, unsigned order)
 {
-    if (kh_boot_in_progress(kh))
+    if (kh->before_mem_init)
         return refuse_before_mem_init(kh, gfp, order);
     if (order >= kh->max_order) {
         if (!(gfp & __GFP_NOWARN))
@@ -987,28 +988,13 @@ void kh_unregister_shrinker(struct kh *kh, kh_shrink_fn fn, void *ctx)
     }
 }
 
-/* ---- kernel names on the default instance ---- */
-
-int get_order(unsigned long size) { return kh_get_order(kh_default(), size); }
-struct page *alloc_pages(gfp_t gfp, unsigned order) { return kh_alloc_pages(kh_default(), gfp, order); }
-struct page *alloc_page(gfp_t gfp) { return kh_alloc_pages(kh_default(), gfp, 0); }
-unsigned long __get_free_pages(gfp_t gfp, unsigned order)
-{
-    return kh___get_free_pages(kh_default(), gfp, order);
-}
-unsigned long __get_free_page(gfp_t gfp) { return kh___get_free_pages(kh_default(), gfp, 0); }
-unsigned long get_zeroed_page(gfp_t gfp) { return kh_get_zeroed_page(kh_default(), gfp); }
-void __free_pages(struct page *page, unsigned order) { kh___free_pages(kh_default(), page, order); }
-void __free_page(struct page *page) { kh___free_pages(kh_default(), page, 0); }
-void free_pages(unsigned long addr, unsigned order) { kh_free_pages(kh_default(), addr, order); }
-void free_page(unsigned long addr) { kh_free_pages(kh_default(), addr, 0); }
-void *page_address(const struct page *page) { return kh_page_address(kh_default(), page); }
-struct page *virt_to_page(const void *addr) { return kh_virt_to_page(kh_default(), addr); }
-
 /* ==== Boot hand-over and exact-size allocations ==========================
  *
- * Boot. Before mem_init the buddy allocator owns nothing; memblock (see
- * memblock.c) hands out memory and, at the hand-over, what it still holds is
+ * Boot. Before mem_init the buddy allocator owns nothing and refuses every
+ * request: kh->before_mem_init, this file's state, which memblock.c sets
+ * through kh_page_alloc_boot_begin and clears through kh_page_alloc_mem_init
+ * (this layer never asks memblock). memblock hands out memory meanwhile and,
+ * at the hand-over, what it still holds is
  * taken out of the zones here as PG_reserved pages: on no list, in no block,
  * and not counted in managed_pages (nor, therefore, in the watermarks, which
  * are recomputed as the kernel computes them after mem_init). Reservations
@@ -1024,6 +1010,18 @@ struct page *virt_to_page(const void *addr) { return kh_virt_to_page(kh_default(
  * back to the buddy lists at the tail (FPI_TO_TAIL), and free_pages_exact
  * frees the rest one page at a time.
  */
+
+int kh_page_alloc_boot_begin(struct kh *kh)
+{
+    if (kh->before_mem_init || !kh_page_alloc_pristine(kh))
+        return -1;
+    kh->before_mem_init = true;
+    return 0;
+}
+
+void kh_page_alloc_mem_init(struct kh *kh) { kh->before_mem_init = false; }
+
+bool kh_page_alloc_before_mem_init(const struct kh *kh) { return kh->before_mem_init; }
 
 static struct page *refuse_before_mem_init(struct kh *kh, gfp_t gfp, unsigned order)
 {
@@ -1240,6 +1238,3 @@ void kh_free_pages_exact(struct kh *kh, void *virt, size_t size)
             return;
     }
 }
-
-void *alloc_pages_exact(size_t size, gfp_t gfp) { return kh_alloc_pages_exact(kh_default(), size, gfp); }
-void free_pages_exact(void *virt, size_t size) { kh_free_pages_exact(kh_default(), virt, size); }

@@ -620,18 +620,3 @@ void kh_percpu_destroy(struct kh *kh)
     free(kh->percpu);
     kh->percpu = NULL;
 }
-
-/* ---- kernel names on the default instance ---- */
-
-void *__alloc_percpu(size_t size, size_t align)
-{
-    return kh___alloc_percpu(kh_default(), size, align);
-}
-void *__alloc_percpu_gfp(size_t size, size_t align, gfp_t gfp)
-{
-    return kh___alloc_percpu_gfp(kh_default(), size, align, gfp);
-}
-void free_percpu(void *ptr) { kh_free_percpu(kh_default(), ptr); }
-unsigned get_cpu(void) { return kh_get_cpu(kh_default()); }
-void put_cpu(void) { kh_put_cpu(kh_default()); }
-unsigned num_possible_cpus(void) { return kh_nr_cpus(kh_default()); }

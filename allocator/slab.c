@@ -541,6 +541,14 @@ out:
     return n;
 }
 
+/* Objects in use, and the slabs not on slabs_free. */
+static void classic_slabinfo_active(const struct kmem_cache *s, unsigned long *objs,
+                                    unsigned long *slabs)
+{
+    *objs = kh_slab_cache_inuse(s);
+    *slabs = s->nr_slabs - s->free.nr;
+}
+
 const struct kh_slab_ops kh_slab_classic_ops = {
     .name = "slab",
     .index_freelist = true,
@@ -552,6 +560,7 @@ const struct kh_slab_ops kh_slab_classic_ops = {
     .flush = classic_flush,
     .shrink = classic_shrink,
     .tunables = classic_tunables,
+    .slabinfo_active = classic_slabinfo_active,
     .validate = classic_validate,
     .free_count = classic_free_count,
 };

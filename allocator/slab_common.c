@@ -1,15 +1,18 @@
 /* slab_common.c - the design-independent part of the slab layer.
  *
  * Like mm/slab_common.c this holds the cache chain, kmem_cache_create and
- * kmem_cache_destroy, the alignment rule and /proc/slabinfo. It also holds
- * what both designs share here: slab creation and release, the object
- * allocation bitmap (one bit per slot, so a double free or a free of a
- * never-allocated slot is caught before any list is touched), pointer
- * validation, ASan poisoning, the quarantine, introspection and the
- * invariant checker.
+ * kmem_cache_destroy and the alignment rule. It also holds what both
+ * designs share here: slab creation and release, the object allocation
+ * bitmap (one bit per slot, so a double free or a free of a never-allocated
+ * slot is caught before any list is touched), pointer validation, ASan
+ * poisoning and the quarantine. Around it: the invariant checker
+ * (slab_validate.c), introspection (slab_introspect.c) and /proc/slabinfo
+ * (slabinfo.c).
  *
  * The design (SLUB or classic SLAB) is an ops table chosen from
- * kh->cfg.slab; it decides where free objects wait between allocations.
+ * kh->cfg.slab; it decides where free objects wait between allocations,
+ * and this layer asks it (never which design it is) whatever differs
+ * between them: the inline fast path, slabinfo's counts, free chains.
  *
  * Caches that kmem_cache_destroy frees are kept on a "dead" list until
  * reset, so a second destroy, or a use after destroy, is detected by a
@@ -436,21 +439,6 @@ struct slab *kh_slab_of(const struct kh *kh, const void *p)
     return page->private;
 }
 
-/* Slot index of p in slab, or -1 when p is not an object start. */
-static inline __attribute__((always_inline)) long object_index(const struct kmem_cache *s, const struct slab *slab, const void *p)
-{
-    const unsigned char *c = p;
-    if (c < slab->first)
-        return -1;
-    uint64_t off = (uint64_t)(c - slab->first);
-    uint64_t idx = (off * s->recip) >> 32;
-    if (idx * s->size > off)
-        idx--;
-    if (idx >= slab->objects || idx * s->size != off)
-        return -1;
-    return (long)idx;
-}
-
 static void report_invalid(struct kh *kh, struct kmem_cache *s, struct slab *slab, const void *p,
                            const char *who, uintptr_t caller)
 {
@@ -592,7 +580,7 @@ struct slab *kh_slab_check_free_ptr(struct kh *kh, const void *p, const char *wh
     if (!slab)
         return NULL;
     struct kmem_cache *s = slab->cache;
-    long idx = object_index(s, slab, p);
+    long idx = kh_slab_object_index(s, slab, p);
     if (idx < 0) {
         report_invalid(kh, s, slab, p, who, caller);
         return NULL;
@@ -703,7 +691,7 @@ struct kmem_cache *kh_cache_create_internal(struct kh *kh, const char *name, uns
     s->track_req = (is_kmalloc && (asan || (s->flags & KH_CACHE_KMALLOC_RZ))) ||
                    (is_kmalloc && kh->cfg.slab == KH_SLAB_SLOB);
     s->slow = asan || (s->flags & SLAB_DEBUG_FLAGS) || s->track_req || st->q_cap;
-    s->fast = !s->slow && s->ops == &kh_slub_ops;
+    s->fast = !s->slow && s->ops->fast_path;
     if (s->ops->open(kh, s) != 0) {
         cache_free(kh, s);
         return NULL;
@@ -1093,9 +1081,7 @@ const char *kh_slab_init(struct kh *kh)
     if (!st)
         return "out of host memory for the slab state";
     kh->slab = st;
-    st->ops = &kh_slub_ops;
-    if (kh->cfg.slab == KH_SLAB_SLAB && &kh_slab_classic_ops != NULL)
-        st->ops = &kh_slab_classic_ops;
+    st->ops = kh->cfg.slab == KH_SLAB_SLAB ? &kh_slab_classic_ops : &kh_slub_ops;
     st->debug_flags = debug_flags_of(kh);
     if (kh->cfg.quarantine_objects) {
         st->q_cap = kh->cfg.quarantine_objects;
@@ -1129,7 +1115,7 @@ static void cache_clear(struct kh *kh, struct kmem_cache *s)
     s->colour_next = 0;
     s->free_objects = 0;
     s->state = KH_CACHE_LIVE;
-    s->fast = !s->slow && s->ops == &kh_slub_ops;
+    s->fast = !s->slow && s->ops->fast_path;
     s->refcount = 1;
 }
 
@@ -1179,448 +1165,9 @@ void kh_slab_destroy(struct kh *kh)
     kh->slab = NULL;
 }
 
-/* ---- introspection ---- */
+/* ---- with the caller's address (kernel_names.c) ---- */
 
-const char *kh_slab_list_name(enum kh_slab_list_id l)
+void kh_kmem_cache_free_caller(struct kh *kh, struct kmem_cache *s, void *obj, uintptr_t caller)
 {
-    static const char *const names[] = { "none", "cpu", "partial", "full", "free" };
-    return (unsigned)l < sizeof(names) / sizeof(names[0]) ? names[l] : "?";
+    cache_free_obj(kh, s, obj, caller);
 }
-
-const char *kh_object_state_name(enum kh_object_state st)
-{
-    static const char *const names[] = { "free", "allocated", "quarantined" };
-    return (unsigned)st < 3 ? names[st] : "?";
-}
-
-static unsigned long cache_inuse(const struct kmem_cache *s)
-{
-    unsigned long n = 0;
-    for (const struct slab *slab = s->all_head; slab; slab = slab->all_next)
-        n += slab->inuse;
-    return n;
-}
-
-int kh_slab_cache_info(struct kh *kh, const struct kmem_cache *s, struct kh_cache_info *o)
-{
-    (void)kh;
-    memset(o, 0, sizeof(*o));
-    o->cache = s;
-    o->name = s->name;
-    o->design = s->ops->name;
-    o->object_size = s->object_size;
-    o->size = s->size;
-    o->align = s->align;
-    o->offset = s->offset;
-    o->inuse = s->inuse;
-    o->red_left_pad = s->red_left_pad;
-    o->order = s->order;
-    o->objects_per_slab = s->objects;
-    o->min_partial = s->min_partial;
-    o->ksize = kh_slab_ksize(s);
-    o->flags = s->flags & ~(slab_flags_t)(__OBJECT_POISON | KH_CACHE_KMALLOC_RZ);
-    o->has_ctor = s->ctor != NULL;
-    o->is_kmalloc = s->is_kmalloc;
-    o->dead = s->state != KH_CACHE_LIVE;
-    o->refcount = s->refcount;
-    o->nr_slabs = s->nr_slabs;
-    o->nr_objects = s->nr_objects;
-    o->nr_inuse = cache_inuse(s);
-    o->nr_partial = s->partial.nr;
-    o->nr_full = s->full.nr;
-    o->nr_free = s->free.nr;
-    o->errors = s->errors;
-    o->colour_off = s->colour_off;
-    o->colour = s->colour;
-    return 0;
-}
-
-int kh_for_each_cache(struct kh *kh, kh_cache_fn fn, void *ctx)
-{
-    struct kh_cache_info info;
-    for (struct kmem_cache *s = kh->slab->chain_head; s; s = s->next) {
-        kh_slab_cache_info(kh, s, &info);
-        int r = fn(ctx, &info);
-        if (r)
-            return r;
-    }
-    return 0;
-}
-
-unsigned kh_slab_cache_count(struct kh *kh) { return kh->slab->nr_caches; }
-
-struct kmem_cache *kh_slab_cache_at(struct kh *kh, unsigned i)
-{
-    struct kmem_cache *s = kh->slab->chain_head;
-    while (s && i--)
-        s = s->next;
-    return s;
-}
-
-struct kmem_cache *kh_slab_find_cache(struct kh *kh, const char *name)
-{
-    for (struct kmem_cache *s = kh->slab->chain_head; s; s = s->next)
-        if (strcmp(s->name, name) == 0)
-            return s;
-    return NULL;
-}
-
-static void slab_info(struct kh *kh, struct kmem_cache *s, struct slab *slab, struct kh_slab_info *o)
-{
-    o->base = (uintptr_t)slab->base;
-    o->order = slab->order;
-    o->objects = slab->objects;
-    o->inuse = slab->inuse;
-    o->quarantined = slab->quarantined;
-    o->free = slab->objects - slab->inuse;
-    o->list = slab->list;
-    o->cpu = slab->cpu;
-    o->colour_off = slab->colour_off;
-    (void)kh;
-    (void)s;
-}
-
-int kh_for_each_slab(struct kh *kh, struct kmem_cache *s, kh_slab_fn fn, void *ctx)
-{
-    struct kh_slab_info info;
-    for (struct slab *slab = s->all_head; slab; slab = slab->all_next) {
-        slab_info(kh, s, slab, &info);
-        int r = fn(ctx, &info);
-        if (r)
-            return r;
-    }
-    return 0;
-}
-
-static void object_info(const struct kmem_cache *s, const struct slab *slab, unsigned i,
-                        struct kh_object_info *o)
-{
-    memset(o, 0, sizeof(*o));
-    o->addr = (uintptr_t)kh_obj_at(s, slab, i);
-    o->index = i;
-    o->state = !kh_map_test(slab, i) ? KH_OBJ_FREE
-               : kh_slab_quarantined(slab, i) ? KH_OBJ_QUARANTINED : KH_OBJ_ALLOCATED;
-    o->requested = kh_slab_req_size(s, slab, i);
-    if (s->flags & SLAB_STORE_USER) {
-        kh_debug_get_track(s, (void *)o->addr, false, &o->alloc_caller, &o->alloc_cpu);
-        kh_debug_get_track(s, (void *)o->addr, true, &o->free_caller, &o->free_cpu);
-    }
-}
-
-int kh_for_each_object(struct kh *kh, struct kmem_cache *s, uintptr_t slab_base, kh_object_fn fn,
-                       void *ctx)
-{
-    struct slab *slab = kh_slab_of(kh, (const void *)slab_base);
-    if (!slab || slab->cache != s || (uintptr_t)slab->base != slab_base)
-        return -1;
-    struct kh_object_info info;
-    for (unsigned i = 0; i < slab->objects; i++) {
-        object_info(s, slab, i, &info);
-        int r = fn(ctx, &info);
-        if (r)
-            return r;
-    }
-    return 0;
-}
-
-int kh_slab_object_lookup(struct kh *kh, const void *p, struct kh_object_info *out,
-                          struct kmem_cache **cache)
-{
-    struct slab *slab = kh_slab_of(kh, p);
-    if (!slab)
-        return -1;
-    struct kmem_cache *s = slab->cache;
-    const unsigned char *slot0 = slab->first - s->red_left_pad;
-    if ((const unsigned char *)p < slot0)
-        return -1;
-    unsigned long i = (unsigned long)((const unsigned char *)p - slot0) / s->size;
-    if (i >= slab->objects)
-        return -1;
-    object_info(s, slab, (unsigned)i, out);
-    if (cache)
-        *cache = s;
-    return 0;
-}
-
-/* ---- /proc/slabinfo ---- */
-
-struct textbuf { char *buf; size_t cap, len; };
-
-static void tb_printf(struct textbuf *tb, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static void tb_printf(struct textbuf *tb, const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    size_t room = tb->len < tb->cap ? tb->cap - tb->len : 0;
-    int n = vsnprintf(room ? tb->buf + tb->len : NULL, room, fmt, ap);
-    va_end(ap);
-    if (n > 0)
-        tb->len += (size_t)n;
-}
-
-int kh_slabinfo(struct kh *kh, char *buf, size_t cap)
-{
-    struct textbuf tb = { buf, cap, 0 };
-    if (cap)
-        buf[0] = '\0';
-    tb_printf(&tb, "slabinfo - version: 2.1\n");
-    tb_printf(&tb, "# name            <active_objs> <num_objs> <objsize> <objperslab> "
-                   "<pagesperslab> : tunables <limit> <batchcount> <sharedfactor> : slabdata "
-                   "<active_slabs> <num_slabs> <sharedavail>\n");
-    /* The kernel's slab_caches list is walked from the newest cache. */
-    for (struct kmem_cache *s = kh->slab->chain_tail; s; s = s->prev) {
-        unsigned t[3] = { 0, 0, 0 };
-        s->ops->tunables(s, t);
-        unsigned long active, active_slabs;
-        if (s->ops == &kh_slub_ops) {
-            /* SLUB counts only free objects of node-partial slabs as free:
-             * CPU slabs are reported fully in use, every slab active. */
-            unsigned long nfree = 0;
-            for (struct slab *slab = s->partial.head; slab; slab = slab->next)
-                nfree += slab->objects - slab->inuse;
-            active = s->nr_objects - nfree;
-            active_slabs = s->nr_slabs;
-        } else {
-            active = cache_inuse(s);
-            active_slabs = s->nr_slabs - s->free.nr;
-        }
-        tb_printf(&tb, "%-17s %6lu %6lu %6u %4u %4d : tunables %4u %4u %4u : slabdata %6lu %6lu %6lu\n",
-                  s->name, active, s->nr_objects, s->size, s->objects, 1 << s->order, t[0], t[1],
-                  t[2], active_slabs, s->nr_slabs, 0ul);
-    }
-    if (cap && tb.len >= cap)
-        buf[cap - 1] = '\0';
-    return (int)tb.len;
-}
-
-/* ---- validation ---- */
-
-#define V(out, inv, addr, ...) kh_violations_add_named(out, SUBSYS, inv, (const void *)(addr), __VA_ARGS__)
-
-KH_NO_COVERAGE
-static unsigned check_pages(struct kh *kh, struct kmem_cache *s, struct slab *slab,
-                            struct kh_violations *out)
-{
-    unsigned n = 0;
-    for (unsigned long i = 0; i < (1ul << slab->order); i++) {
-        const struct page *pg = slab->page + i;
-        if (!(pg->flags & PG_slab) || pg->private != slab) {
-            n += V(out, "slab-page", slab->base + (i << kh->page_shift),
-                   "%s: page %lu of slab %p lacks PG_slab or points elsewhere", s->name, i,
-                   (void *)slab->base);
-            break;
-        }
-    }
-    if (slab->order >= kh->max_order || slab->cache != s)
-        n += V(out, "slab-page", slab->base, "%s: slab %p has order %u or wrong owner", s->name,
-               (void *)slab->base, slab->order);
-    return n;
-}
-
-/* Walks one free chain; marks each object in seen (a bitmap). Returns its
- * length, or -1 after reporting a broken chain. Validation code is left
- * out of coverage: its loops would reward the fuzzer for bigger states,
- * not for new behaviour. */
-KH_NO_COVERAGE __attribute__((no_sanitize("address")))
-static long walk_chain(struct kmem_cache *s, struct slab *slab, void *head, uint64_t *seen,
-                       const char *what, struct kh_violations *out, unsigned *nviol)
-{
-    long len = 0;
-    /* The free pointer is read in place (kh_get_fp, inlined): every p is an
-     * object of this slab by then, and free objects are poisoned. */
-    for (void *p = head; p; p = *(void *const *)((const unsigned char *)p + s->offset)) {
-        long idx = object_index(s, slab, p);
-        if (idx < 0) {
-            *nviol += V(out, "freelist", p, "%s: %s of slab %p holds %p, not an object of it",
-                        s->name, what, (void *)slab->base, p);
-            return -1;
-        }
-        uint64_t bit = 1ull << (idx & 63);
-        if (seen[idx >> 6] & bit) {
-            *nviol += V(out, "freelist", p, "%s: %s of slab %p has a cycle or duplicate at %p",
-                        s->name, what, (void *)slab->base, p);
-            return -1;
-        }
-        seen[idx >> 6] |= bit;
-        if (slab->map[idx >> 6] & bit)   /* kh_map_test, which would not inline here */
-            *nviol += V(out, "freelist", p, "%s: allocated object %p is on the %s", s->name, p, what);
-        len++;
-    }
-    return len;
-}
-
-KH_NO_COVERAGE
-static unsigned check_slab(struct kh *kh, struct kmem_cache *s, struct slab *slab,
-                           struct kh_violations *out)
-{
-    unsigned n = check_pages(kh, s, slab, out);
-    unsigned words = (slab->objects + 63) / 64;
-    uint64_t small[64];   /* 4096 objects: every slab up to order 3 of 8-byte slots */
-    uint64_t *seen = words <= 64 ? small : calloc(words, sizeof(*seen));
-    if (!seen)
-        return n;
-    if (seen == small)
-        memset(small, 0, words * sizeof(*small));
-    long nfree = walk_chain(s, slab, slab->freelist, seen, "free list", out, &n);
-    if (slab->list == KH_SLAB_LIST_CPU && slab->cpu >= 0 && (unsigned)slab->cpu < kh->cfg.nr_cpus &&
-        s->cpu[slab->cpu].slab == slab) {
-        long c = walk_chain(s, slab, s->cpu[slab->cpu].freelist, seen, "CPU free list", out, &n);
-        nfree = (nfree < 0 || c < 0) ? -1 : nfree + c;
-    }
-    /* The allocation map and the quarantine map (which follows it), a word
-     * at a time: bits past the last object are never set. */
-    unsigned bits = 0, qbits = 0;
-    const uint64_t *map = slab->map, *q = slab->map + words;
-    for (unsigned w = 0; w < words; w++) {
-        bits += (unsigned)__builtin_popcountll(map[w]);
-        qbits += (unsigned)__builtin_popcountll(q[w]);
-        for (uint64_t stray = q[w] & ~map[w]; stray; stray &= stray - 1) {
-            unsigned i = w * 64 + (unsigned)__builtin_ctzll(stray);
-            n += V(out, "quarantine", kh_obj_at(s, slab, i), "%s: quarantined object %p not held",
-                   s->name, kh_obj_at(s, slab, i));
-        }
-    }
-    if (bits != slab->inuse || qbits != slab->quarantined)
-        n += V(out, "object-count", slab->base,
-               "%s: slab %p inuse %u quarantined %u but the map holds %u / %u", s->name,
-               (void *)slab->base, slab->inuse, slab->quarantined, bits, qbits);
-    if (nfree >= 0 && s->ops == &kh_slub_ops && (unsigned long)nfree + slab->inuse != slab->objects)
-        n += V(out, "object-count", slab->base,
-               "%s: slab %p: %u in use + %ld free != %u objects", s->name, (void *)slab->base,
-               slab->inuse, nfree, slab->objects);
-    if (s->flags & (SLAB_RED_ZONE | SLAB_POISON)) {
-        for (unsigned i = 0; i < slab->objects; i++) {
-            bool live = kh_map_test(slab, i) && !kh_slab_quarantined(slab, i);
-            const char *bad = kh_debug_object_damage(s, slab, kh_obj_at(s, slab, i), live);
-            if (bad)
-                n += V(out, strstr(bad, "Poison") ? "poison" : "red-zone", kh_obj_at(s, slab, i),
-                       "%s: object %p: %s", s->name, kh_obj_at(s, slab, i), bad);
-        }
-    }
-    if (seen != small)
-        free(seen);
-    return n;
-}
-
-/* What a slab's own checks depend on, folded into one word: its counters,
- * generation, list and owner, and the heads of its free lists. */
-static uint64_t slab_signature(const struct kh *kh, const struct kmem_cache *s,
-                               const struct slab *slab)
-{
-    uint64_t cpu_list = 0;
-    if (slab->list == KH_SLAB_LIST_CPU && slab->cpu >= 0 && (unsigned)slab->cpu < kh->cfg.nr_cpus &&
-        s->cpu[slab->cpu].slab == slab)
-        cpu_list = (uintptr_t)s->cpu[slab->cpu].freelist;
-    const uint64_t fields[] = { slab->gen, slab->inuse, slab->quarantined, slab->active,
-                                (uintptr_t)slab->freelist, cpu_list, (uint64_t)slab->list,
-                                (uint64_t)(int64_t)slab->cpu, slab->objects };
-    uint64_t h = 0x243f6a8885a308d3ull;
-    for (size_t i = 0; i < sizeof(fields) / sizeof(fields[0]); i++)
-        h = (h ^ fields[i]) * 0x100000001b3ull + (h >> 31);
-    return h | 1;   /* never the "not validated" 0 */
-}
-
-/* changed_only: slabs whose signature is the one they last validated clean
- * with are not walked again (kh_slab_validate_changed). */
-KH_NO_COVERAGE
-static unsigned check_cache(struct kh *kh, struct kmem_cache *s, struct kh_violations *out,
-                            bool changed_only)
-{
-    unsigned n = 0;
-    unsigned long slabs = 0, objects = 0;
-    for (struct slab *slab = s->all_head; slab; slab = slab->all_next) {
-        uint64_t sig = slab_signature(kh, s, slab);
-        if (!changed_only || sig != slab->clean_sig) {
-            unsigned found = check_slab(kh, s, slab, out);
-            slab->clean_sig = found ? 0 : sig;
-            n += found;
-        }
-        slabs++;
-        objects += slab->objects;
-        if (slabs > s->nr_slabs + 1)
-            break;   /* a cycle in the list: the counter check reports it */
-    }
-    if (slabs != s->nr_slabs || objects != s->nr_objects)
-        n += V(out, "cache-counters", s, "%s: counters say %lu slabs / %lu objects, walk finds %lu / %lu",
-               s->name, s->nr_slabs, s->nr_objects, slabs, objects);
-    if (s->ops->validate)
-        n += s->ops->validate(kh, s, out);
-    return n;
-}
-
-KH_NO_COVERAGE
-static unsigned validate(struct kh *kh, struct kh_violations *out, bool changed_only)
-{
-    struct kh_slab_state *st = kh->slab;
-    if (!st)
-        return 0;
-    unsigned n = 0;
-    for (struct kmem_cache *s = st->chain_head; s; s = s->next)
-        n += check_cache(kh, s, out, changed_only);
-    unsigned held = 0;
-    for (unsigned i = 0; i < st->q_len; i++) {
-        struct kh_quarantine_entry e = st->q[(st->q_head + i) % st->q_cap];
-        if (!e.slab)
-            continue;
-        held++;
-        long idx = object_index(e.slab->cache, e.slab, e.obj);
-        if (idx < 0 || !kh_slab_quarantined(e.slab, (unsigned)idx))
-            n += V(out, "quarantine", e.obj, "quarantine entry %p not marked in its slab", e.obj);
-    }
-    unsigned long marked = 0;
-    for (struct kmem_cache *s = st->chain_head; s; s = s->next)
-        for (struct slab *slab = s->all_head; slab; slab = slab->all_next)
-            marked += slab->quarantined;
-    if (marked != held)
-        n += V(out, "quarantine", 0, "%lu objects marked quarantined, %u held", marked, held);
-    return n;
-}
-
-unsigned kh_slab_validate(struct kh *kh, struct kh_violations *out)
-{
-    return validate(kh, out, false);
-}
-
-unsigned kh_slab_validate_changed(struct kh *kh, struct kh_violations *out)
-{
-    return validate(kh, out, true);
-}
-
-/* ---- kernel names ---- */
-
-struct kmem_cache *kmem_cache_create(const char *name, unsigned int size, unsigned int align,
-                                     slab_flags_t flags, void (*ctor)(void *))
-{
-    return kh_kmem_cache_create(kh_default(), name, size, align, flags, ctor);
-}
-void kmem_cache_destroy(struct kmem_cache *s) { kh_kmem_cache_destroy(kh_default(), s); }
-void *kmem_cache_alloc(struct kmem_cache *s, gfp_t gfp)
-{
-    return kh_slab_alloc_fast(kh_default(), s, gfp, s->object_size,
-                         (uintptr_t)__builtin_return_address(0));
-}
-void *kmem_cache_zalloc(struct kmem_cache *s, gfp_t gfp)
-{
-    return kh_slab_alloc(kh_default(), s, gfp | __GFP_ZERO, s->object_size,
-                         (uintptr_t)__builtin_return_address(0));
-}
-void *kmem_cache_alloc_node(struct kmem_cache *s, gfp_t gfp, int node)
-{
-    (void)node;
-    return kh_slab_alloc_fast(kh_default(), s, gfp, s->object_size,
-                         (uintptr_t)__builtin_return_address(0));
-}
-void kmem_cache_free(struct kmem_cache *s, void *obj)
-{
-    cache_free_obj(kh_default(), s, obj, (uintptr_t)__builtin_return_address(0));
-}
-int kmem_cache_alloc_bulk(struct kmem_cache *s, gfp_t gfp, size_t nr, void **p)
-{
-    return kh_kmem_cache_alloc_bulk(kh_default(), s, gfp, nr, p);
-}
-void kmem_cache_free_bulk(struct kmem_cache *s, size_t nr, void **p)
-{
-    kh_kmem_cache_free_bulk(kh_default(), s, nr, p);
-}
-int kmem_cache_shrink(struct kmem_cache *s) { return kh_kmem_cache_shrink(kh_default(), s); }
-unsigned int kmem_cache_size(struct kmem_cache *s) { return kh_kmem_cache_size(kh_default(), s); }

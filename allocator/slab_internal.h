@@ -1,12 +1,13 @@
 /* slab_internal.h - structures shared by the slab layer's files
- * (slab_common.c, slub.c, slab_debug.c, kmalloc.c and a classic SLAB
- * backend).
+ * (slab_common.c, slub.c, slab.c, slab_debug.c, slab_validate.c,
+ * slab_introspect.c, slabinfo.c and kmalloc.c).
  *
  * Split of work. The common layer owns everything that does not depend on
  * the design: cache geometry, the cache chain, slab creation and release
  * (pages, PG_slab, object free chain, ctor), pointer validation on free,
  * the allocation bitmap that makes double frees detectable, debug
- * checks, ASan poisoning, the quarantine, introspection and validation. A
+ * checks (slab_debug.c), ASan poisoning, the quarantine, introspection
+ * (slab_introspect.c, slabinfo.c) and validation (slab_validate.c). A
  * design (struct kh_slab_ops, chosen by kh->cfg.slab) owns where free
  * objects live between allocations: per-CPU slabs and partial lists for
  * SLUB, slabs_full/partial/free for classic SLAB.
@@ -106,8 +107,14 @@ struct kh_cpu_slab {
 struct kh_slab_ops {
     const char *name;           /* "slub" / "slab": report subsystem */
     /* Free objects are tracked by slab->free_idx instead of a free pointer
-     * chained through the objects (slab->freelist stays NULL). */
+     * chained through the objects (slab->freelist stays NULL). Otherwise
+     * every free object of a slab is on its chain or on its CPU's chain,
+     * which validation counts. */
     bool index_freelist;
+    /* Objects wait on per-CPU freelists of the CPU's current slab, so the
+     * inline fast paths (kh_slab_alloc_fast, kh_slab_free_fast) may serve a
+     * cache of this design that needs no debugging or tracking. */
+    bool fast_path;
     /* ksize of an object of s; NULL: the SLUB rule (kh_slab_ksize). */
     unsigned (*ksize)(const struct kmem_cache *s);
     /* Sets the design-dependent geometry (s->order, s->objects,
@@ -126,6 +133,10 @@ struct kh_slab_ops {
     unsigned long (*shrink)(struct kh *kh, struct kmem_cache *s);
     /* /proc/slabinfo tunables: limit, batchcount, sharedfactor. */
     void (*tunables)(const struct kmem_cache *s, unsigned out[3]);
+    /* /proc/slabinfo active_objs and active_slabs, as the design counts
+     * them. */
+    void (*slabinfo_active)(const struct kmem_cache *s, unsigned long *objs,
+                            unsigned long *slabs);
     /* Design invariants (lists, CPU state); returns violations added. */
     unsigned (*validate)(struct kh *kh, struct kmem_cache *s, struct kh_violations *out);
     /* Number of objects currently free on design-owned lists for slab
@@ -133,10 +144,10 @@ struct kh_slab_ops {
     unsigned (*free_count)(struct kh *kh, struct kmem_cache *s, struct slab *slab);
 };
 
+/* The two designs: SLUB (slub.c; also under the SLOB profile, whose size
+ * classes it serves) and classic SLAB (slab.c). */
 extern const struct kh_slab_ops kh_slub_ops;
-/* Classic SLAB backend (slab.c), a weak reference: until it is linked in,
- * SLAB profiles run their kmalloc size classes on the SLUB design. */
-extern const struct kh_slab_ops kh_slab_classic_ops __attribute__((weak));
+extern const struct kh_slab_ops kh_slab_classic_ops;
 
 enum kh_cache_state { KH_CACHE_LIVE = 0x51ab, KH_CACHE_LEAKED, KH_CACHE_DESTROYED };
 
@@ -287,6 +298,32 @@ bool kh_slab_quarantined(const struct slab *slab, unsigned i);
 struct slab *kh_slab_of(const struct kh *kh, const void *p);
 /* Usable size of an object of s (ksize). */
 unsigned kh_slab_ksize(const struct kmem_cache *s);
+/* Slot index of p in slab, or -1 when p is not an object start. */
+static inline __attribute__((always_inline)) long kh_slab_object_index(const struct kmem_cache *s,
+                                                                     const struct slab *slab, const void *p)
+{
+    const unsigned char *c = p;
+    if (c < slab->first)
+        return -1;
+    uint64_t off = (uint64_t)(c - slab->first);
+    uint64_t idx = (off * s->recip) >> 32;
+    if (idx * s->size > off)
+        idx--;
+    if (idx >= slab->objects || idx * s->size != off)
+        return -1;
+    return (long)idx;
+}
+
+/* The kernel names' entry points (kernel_names.c): the same as the kh_
+ * forms, with the address the kernel would report as the caller. */
+void *kh_kmalloc_caller(struct kh *kh, size_t size, gfp_t gfp, uintptr_t caller);
+void *kh_krealloc_caller(struct kh *kh, const void *p, size_t new_size, gfp_t gfp, uintptr_t caller);
+void kh_kfree_caller(struct kh *kh, const void *p, uintptr_t caller);
+void kh_kfree_sensitive_caller(struct kh *kh, const void *p, uintptr_t caller);
+void kh_kmem_cache_free_caller(struct kh *kh, struct kmem_cache *s, void *obj, uintptr_t caller);
+
+/* Objects in use in s, summed over its slabs. */
+unsigned long kh_slab_cache_inuse(const struct kmem_cache *s);
 /* Requested size recorded for obj (object_size if not tracked). */
 unsigned kh_slab_req_size(const struct kmem_cache *s, const struct slab *slab, unsigned idx);
 void kh_slab_set_req_size(struct kmem_cache *s, struct slab *slab, unsigned idx, unsigned req);

@@ -305,8 +305,21 @@ static unsigned slub_free_count(struct kh *kh, struct kmem_cache *s, struct slab
     return n;
 }
 
+/* SLUB counts only the free objects of node-partial slabs as free: CPU
+ * slabs are reported fully in use, and every slab as active. */
+static void slub_slabinfo_active(const struct kmem_cache *s, unsigned long *objs,
+                                 unsigned long *slabs)
+{
+    unsigned long nfree = 0;
+    for (const struct slab *slab = s->partial.head; slab; slab = slab->next)
+        nfree += slab->objects - slab->inuse;
+    *objs = s->nr_objects - nfree;
+    *slabs = s->nr_slabs;
+}
+
 const struct kh_slab_ops kh_slub_ops = {
     .name = "slub",
+    .fast_path = true,
     .open = slub_open,
     .close = slub_close,
     .get_object = slub_get_object,
@@ -314,6 +327,7 @@ const struct kh_slab_ops kh_slub_ops = {
     .flush = slub_flush,
     .shrink = slub_shrink,
     .tunables = slub_tunables,
+    .slabinfo_active = slub_slabinfo_active,
     .validate = slub_validate,
     .free_count = slub_free_count,
 };

@@ -842,30 +842,3 @@ void kh_vmalloc_destroy(struct kh *kh)
     free(vm);
     kh->vm = NULL;
 }
-
-/* ---- kernel names on the default instance ---- */
-
-void *vmalloc(unsigned long size) { return kh_vmalloc(kh_default(), size); }
-void *vzalloc(unsigned long size) { return kh_vzalloc(kh_default(), size); }
-void *__vmalloc(unsigned long size, gfp_t gfp) { return kh___vmalloc(kh_default(), size, gfp); }
-void vfree(const void *addr) { kh_vfree(kh_default(), addr); }
-struct page *vmalloc_to_page(const void *addr) { return kh_vmalloc_to_page(kh_default(), addr); }
-unsigned long vmalloc_to_pfn(const void *addr) { return kh_vmalloc_to_pfn(kh_default(), addr); }
-bool is_vmalloc_addr(const void *addr) { return kh_is_vmalloc_addr(kh_default(), addr); }
-
-void *kvmalloc(size_t size, gfp_t gfp) { return kh_kvmalloc(kh_default(), size, gfp); }
-void *kvzalloc(size_t size, gfp_t gfp) { return kh_kvzalloc(kh_default(), size, gfp); }
-void *kvmalloc_array(size_t n, size_t size, gfp_t gfp)
-{
-    return kh_kvmalloc_array(kh_default(), n, size, gfp);
-}
-void *kvcalloc(size_t n, size_t size, gfp_t gfp) { return kh_kvcalloc(kh_default(), n, size, gfp); }
-void kvfree(const void *addr) { kh_kvfree(kh_default(), addr); }
-void kvfree_sensitive(const void *addr, size_t len)
-{
-    kh_kvfree_sensitive(kh_default(), addr, len);
-}
-void *kvrealloc(const void *p, size_t oldsize, size_t newsize, gfp_t gfp)
-{
-    return kh_kvrealloc(kh_default(), p, oldsize, newsize, gfp);
-}

@@ -188,30 +188,27 @@ static void declare(struct gen *g)
         }
     }
     fprintf(f, "    void *tmp = NULL;  /* results the trace does not bind */\n");
-    /* names no later operation reads (the trace keeps them for the reader) */
-    bool *used = calloc(t->nvars + 1, sizeof(bool));
-    for (size_t i = 0; used && i < t->n; i++) {
-        const struct kh_op_desc *d = kh_op_desc((enum kh_opcode)t->ops[i].code);
-        for (unsigned k = 0; k < kh_op_nargs(d); k++) {
-            const struct kh_operand *a = &t->ops[i].args[k];
-            uint8_t kind = d->args[k].kind;
-            if ((kind == KH_ARG_PTR && (a->ptr_kind == KH_PTR_VAR || a->ptr_kind == KH_PTR_ELEM)) ||
-                ((kind == KH_ARG_CACHE || kind == KH_ARG_CACHE_OR_NULL || kind == KH_ARG_POOL ||
-                  kind == KH_ARG_POOL_OR_NULL || kind == KH_ARG_ARRAY) && a->var >= 0))
-                used[a->var] = true;
+    /* Every name is marked used: the operation that reads a name may be
+     * left out of the program (the misuse policy skips it, or the trace
+     * never reads it), and the program must build with -Wall -Werror. */
+    fprintf(f, "    (void)tmp;");
+    for (size_t v = 0; v < t->nvars; v++) {
+        switch (t->vars[v].type) {
+        case KH_VAL_PTR:
+        case KH_VAL_CACHE:
+            fprintf(f, " (void)%s;", g->names[v]);
+            break;
+        case KH_VAL_POOL:
+            fprintf(f, " (void)%s; (void)%s_elem;", g->names[v], g->names[v]);
+            break;
+        case KH_VAL_ARRAY:
+            fprintf(f, " (void)%s; (void)%s_n;", g->names[v], g->names[v]);
+            break;
+        default:
+            break;
         }
     }
-    fprintf(f, "    (void)tmp;");
-    for (size_t v = 0; used && v < t->nvars; v++) {
-        if (!used[v] && t->vars[v].type == KH_VAL_PTR)
-            fprintf(f, " (void)%s;", g->names[v]);
-        else if (!used[v] && t->vars[v].type == KH_VAL_ARRAY)
-            fprintf(f, " (void)%s; (void)%s_n;", g->names[v], g->names[v]);
-        if (t->vars[v].type == KH_VAL_POOL)
-            fprintf(f, " (void)%s_elem;", g->names[v]);
-    }
     fprintf(f, "\n");
-    free(used);
 }
 
 /* ---- operations ---- */
@@ -467,7 +464,7 @@ static void emit_op(struct gen *g, size_t i, bool misuse)
         snprintf(e, sizeof(e), scoped ? "elem" : "%s_elem", r);
         num(s0, sizeof(s0), a[0].u);
         if (scoped)
-            fprintf(f, "    {\n        size_t elem;\n");
+            fprintf(f, "    {\n        size_t elem = 0;\n        (void)elem;\n");
         if (op->code == KH_OP_MEMPOOL_CREATE_KMALLOC_POOL) {
             num(s1, sizeof(s1), a[1].u);
             fprintf(f, "%s%s = %s;\n", in, e, s1);
@@ -686,9 +683,7 @@ int cgen_write(FILE *f, const struct cgen_input *in)
             "// Settings: %s\n"
             "//\n"
             "// Build and run from the repository root:\n"
-            "//   clang -std=c11 -D_GNU_SOURCE -g -fsanitize=address,undefined \\\n"
-            "//       -fno-sanitize-recover=undefined -Iallocator \\\n"
-            "//       %s allocator/*.c -lpthread -o %s && ./%s\n"
+            "//   clang -std=c11 -D_GNU_SOURCE -g -fsanitize=address,undefined -fno-sanitize-recover=undefined -Iallocator %s allocator/*.c -lpthread -o %s && ./%s\n"
             "// While the bug is there it prints \"finding: %s\"\n"
             "// and exits 1; once it is fixed it prints \"no finding\" and exits 0.\n\n",
             in->name, in->title ? in->title : "(no finding on the build that wrote it)", in->source,

@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "check.h"
+#include "fixture.h"
 #include "kmalloc.h"
 #include "page_alloc.h"
 #include "slab.h"
@@ -32,13 +33,9 @@
 #ifdef HAVE_ASAN
 static struct kh *child_instance(unsigned quarantine)
 {
-    struct kh_config cfg;
-    kh_profile_config("linux-6.1-x86_64", &cfg);
+    struct kh_config cfg = kh_test_config("linux-6.1-x86_64");
     cfg.quarantine_objects = quarantine;
-    struct kh *kh = kh_create(&cfg, NULL);
-    kh_set_report_mode(kh, KH_REPORT_RECORD);
-    kh_set_report_quiet(kh, true);
-    return kh;
+    return kh_test_create(&cfg);
 }
 
 /* The child announces the byte it is about to touch, then touches it. */

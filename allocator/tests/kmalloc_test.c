@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "check.h"
+#include "fixture.h"
 #include "introspect.h"
 #include "kmalloc.h"
 #include "page_alloc.h"
@@ -15,13 +16,8 @@
 
 static struct kh *make(const char *profile)
 {
-    struct kh_config cfg;
-    if (kh_profile_config(profile, &cfg) != 0)
-        return NULL;
-    struct kh *kh = kh_create(&cfg, NULL);
-    kh_set_report_mode(kh, KH_REPORT_RECORD);
-    kh_set_report_quiet(kh, true);
-    return kh;
+    struct kh_config cfg = kh_test_config(profile);
+    return kh_test_create(&cfg);
 }
 
 static unsigned reports(struct kh *kh)

@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "check.h"
+#include "fixture.h"
 #include "internal.h"
 #include "introspect.h"
 #include "page_alloc.h"
@@ -22,9 +23,7 @@
 static struct kh *make_kh(unsigned long dma, unsigned long dma32, unsigned long normal,
                           unsigned long high, unsigned max_order, unsigned min_free_kbytes)
 {
-    struct kh_config cfg;
-    if (kh_profile_config(KH_DEFAULT_PROFILE, &cfg) != 0)
-        abort();
+    struct kh_config cfg = kh_test_config(KH_DEFAULT_PROFILE);
     cfg.profile = "page-alloc-test";
     cfg.max_order = max_order;
     cfg.zone_bytes[ZONE_DMA] = (uint64_t)dma << 12;
@@ -32,15 +31,7 @@ static struct kh *make_kh(unsigned long dma, unsigned long dma32, unsigned long 
     cfg.zone_bytes[ZONE_NORMAL] = (uint64_t)normal << 12;
     cfg.zone_bytes[ZONE_HIGHMEM] = (uint64_t)high << 12;
     cfg.min_free_kbytes = min_free_kbytes;
-    const char *err = NULL;
-    struct kh *kh = kh_create(&cfg, &err);
-    if (!kh) {
-        fprintf(stderr, "kh_create: %s\n", err);
-        exit(2);
-    }
-    kh_set_report_mode(kh, KH_REPORT_RECORD);
-    kh_set_report_quiet(kh, true);
-    return kh;
+    return kh_test_create(&cfg);
 }
 
 /* 64 pages of NORMAL, watermarks all zero. */
@@ -89,8 +80,7 @@ static const struct kh_report *last_report(struct kh *kh)
 
 static void test_default_profile_geometry(void)
 {
-    struct kh_config cfg;
-    kh_profile_config(KH_DEFAULT_PROFILE, &cfg);
+    struct kh_config cfg = kh_test_config(KH_DEFAULT_PROFILE);
     struct kh *kh = kh_create(&cfg, NULL);
     CHECK(kh != NULL);
     if (!kh)
@@ -832,12 +822,9 @@ static void describe(struct kh *kh, struct walk_log *w)
 
 static void test_reset(void)
 {
-    struct kh_config cfg;
-    kh_profile_config(KH_DEFAULT_PROFILE, &cfg);
+    struct kh_config cfg = kh_test_config(KH_DEFAULT_PROFILE);
     struct kh *fresh = kh_create(&cfg, NULL);
-    struct kh *kh = kh_create(&cfg, NULL);
-    kh_set_report_mode(kh, KH_REPORT_RECORD);
-    kh_set_report_quiet(kh, true);
+    struct kh *kh = kh_test_create(&cfg);
     static struct walk_log want, got;
     describe(fresh, &want);
 
@@ -889,8 +876,7 @@ static bool all_zero(const unsigned char *p, size_t n)
 
 static void test_reset_scrubs_all_written(void)
 {
-    struct kh_config cfg;
-    kh_profile_config(KH_DEFAULT_PROFILE, &cfg);
+    struct kh_config cfg = kh_test_config(KH_DEFAULT_PROFILE);
     struct kh *kh = kh_create(&cfg, NULL);
     enum { BIG = 6, SMALL = 200 };   /* 6 x 4 MiB: three times what reset keeps */
     unsigned char *va[2][BIG + SMALL];
@@ -1043,8 +1029,7 @@ static void test_kernel_names(void)
 static void test_page_sizes(void)
 {
     /* 16 KiB and 64 KiB pages: same rules, different geometry */
-    struct kh_config cfg;
-    kh_profile_config(KH_DEFAULT_PROFILE, &cfg);
+    struct kh_config cfg = kh_test_config(KH_DEFAULT_PROFILE);
     cfg.page_shift = 16;
     cfg.max_order = 14;
     cfg.zone_bytes[ZONE_DMA] = 0;

@@ -14,25 +14,20 @@
 #include <string.h>
 
 #include "check.h"
+#include "fixture.h"
 #include "internal.h"
 #include "introspect.h"
 #include "page_alloc.h"
 
 static struct kh *make(unsigned dma_pages, unsigned normal_pages, unsigned max_order)
 {
-    struct kh_config cfg;
-    kh_profile_config(KH_DEFAULT_PROFILE, &cfg);
+    struct kh_config cfg = kh_test_config(KH_DEFAULT_PROFILE);
     cfg.max_order = max_order;
     memset(cfg.zone_bytes, 0, sizeof(cfg.zone_bytes));
     cfg.zone_bytes[ZONE_DMA] = (uint64_t)dma_pages * 4096;
     cfg.zone_bytes[ZONE_NORMAL] = (uint64_t)normal_pages * 4096;
     cfg.min_free_kbytes = 1;
-    struct kh *kh = kh_create(&cfg, NULL);
-    if (!kh)
-        abort();
-    kh_set_report_mode(kh, KH_REPORT_RECORD);
-    kh_set_report_quiet(kh, true);
-    return kh;
+    return kh_test_create(&cfg);
 }
 
 static struct zone *normal(struct kh *kh) { return &kh->zones[ZONE_NORMAL]; }

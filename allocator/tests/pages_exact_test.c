@@ -11,21 +11,15 @@
 #include <string.h>
 
 #include "check.h"
+#include "fixture.h"
 #include "internal.h"
 #include "introspect.h"
 #include "page_alloc.h"
 
 static struct kh *new_instance(void)
 {
-    struct kh_config cfg;
-    if (kh_profile_config(KH_DEFAULT_PROFILE, &cfg) != 0)
-        abort();
-    struct kh *kh = kh_create(&cfg, NULL);
-    if (!kh)
-        abort();
-    kh_set_report_mode(kh, KH_REPORT_RECORD);
-    kh_set_report_quiet(kh, true);
-    return kh;
+    struct kh_config cfg = kh_test_config(KH_DEFAULT_PROFILE);
+    return kh_test_create(&cfg);
 }
 
 static unsigned reports_with(const struct kh *kh, const char *reason)

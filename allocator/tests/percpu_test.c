@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "check.h"
+#include "fixture.h"
 #include "internal.h"
 #include "introspect.h"
 #include "page_alloc.h"
@@ -22,19 +23,9 @@
 
 static struct kh *new_instance(const char *profile, unsigned nr_cpus)
 {
-    struct kh_config cfg;
-    if (kh_profile_config(profile, &cfg) != 0)
-        abort();
+    struct kh_config cfg = kh_test_config(profile);
     cfg.nr_cpus = nr_cpus;
-    const char *err = NULL;
-    struct kh *kh = kh_create(&cfg, &err);
-    if (!kh) {
-        fprintf(stderr, "kh_create(%s): %s\n", profile, err);
-        abort();
-    }
-    kh_set_report_mode(kh, KH_REPORT_RECORD);
-    kh_set_report_quiet(kh, true);
-    return kh;
+    return kh_test_create(&cfg);
 }
 
 static unsigned reports_with(const struct kh *kh, const char *reason)

@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include "check.h"
+#include "fixture.h"
 #include "introspect.h"
 #include "kmalloc.h"
 #include "page_alloc.h"
@@ -38,21 +39,12 @@ static NOASAN void poke(void *p, size_t off, unsigned v) { ((volatile unsigned c
 
 static struct kh *make_cfg(struct kh_config *cfg)
 {
-    const char *err = NULL;
-    struct kh *kh = kh_create(cfg, &err);
-    if (!kh) {
-        fprintf(stderr, "kh_create(%s): %s\n", cfg->profile, err ? err : "?");
-        exit(1);
-    }
-    kh_set_report_mode(kh, KH_REPORT_RECORD);
-    kh_set_report_quiet(kh, true);
-    return kh;
+    return kh_test_create(cfg);
 }
 
 static struct kh *make(const char *profile, unsigned cpus, const char *debug)
 {
-    struct kh_config cfg;
-    kh_profile_config(profile, &cfg);
+    struct kh_config cfg = kh_test_config(profile);
     if (cpus)
         cfg.nr_cpus = cpus;
     snprintf(cfg.slub_debug, sizeof(cfg.slub_debug), "%s", debug ? debug : "");
@@ -224,8 +216,7 @@ static void zalloc_cycle(struct kh *kh, struct kmem_cache *s, unsigned size)
 
 static void test_debug_rcu_ctor_zalloc(const char *profile, unsigned quarantine)
 {
-    struct kh_config cfg;
-    kh_profile_config(profile, &cfg);
+    struct kh_config cfg = kh_test_config(profile);
     cfg.nr_cpus = 2;
     cfg.quarantine_objects = quarantine;
     struct kh *kh = make_cfg(&cfg);
@@ -516,8 +507,7 @@ static void test_free_limit_and_shrink(void)
 
 static void test_shrinker(void)
 {
-    struct kh_config cfg;
-    kh_profile_config(SLAB_PROFILE, &cfg);
+    struct kh_config cfg = kh_test_config(SLAB_PROFILE);
     cfg.zone_bytes[ZONE_DMA] = 4u << 20;
     cfg.zone_bytes[ZONE_DMA32] = 4u << 20;
     cfg.zone_bytes[ZONE_NORMAL] = 8u << 20;
@@ -682,8 +672,7 @@ static void test_debug_on_classic(void)
 {
     /* slub_debug on every cache, quarantine on: the instance still comes
      * up (kmalloc-4M drops its debug flags to fit a slab) */
-    struct kh_config cfg;
-    kh_profile_config(SLAB_PROFILE, &cfg);
+    struct kh_config cfg = kh_test_config(SLAB_PROFILE);
     snprintf(cfg.slub_debug, sizeof(cfg.slub_debug), "FZPU");
     cfg.quarantine_objects = 8;
     struct kh *kh = make_cfg(&cfg);
@@ -715,8 +704,7 @@ static void test_debug_on_classic(void)
 /* Random operations with validation after each: the invariants hold. */
 static void test_stress(unsigned cpus, unsigned quarantine, const char *debug)
 {
-    struct kh_config cfg;
-    kh_profile_config(SLAB_PROFILE, &cfg);
+    struct kh_config cfg = kh_test_config(SLAB_PROFILE);
     cfg.nr_cpus = cpus;
     cfg.quarantine_objects = quarantine;
     snprintf(cfg.slub_debug, sizeof(cfg.slub_debug), "%s", debug);

@@ -6,24 +6,17 @@
 #include <stdlib.h>
 
 #include "check.h"
+#include "fixture.h"
 #include "kmalloc.h"
 #include "page_alloc.h"
 #include "slab.h"
 
 static struct kh *make(const char *profile, unsigned cpus)
 {
-    struct kh_config cfg;
-    if (kh_profile_config(profile, &cfg) != 0)
-        return NULL;
+    struct kh_config cfg = kh_test_config(profile);
     if (cpus)
         cfg.nr_cpus = cpus;
-    const char *err = NULL;
-    struct kh *kh = kh_create(&cfg, &err);
-    if (!kh)
-        fprintf(stderr, "kh_create(%s): %s\n", profile, err);
-    kh_set_report_mode(kh, KH_REPORT_RECORD);
-    kh_set_report_quiet(kh, true);
-    return kh;
+    return kh_test_create(&cfg);
 }
 
 static struct kh_cache_info info_of(struct kh *kh, const char *name)

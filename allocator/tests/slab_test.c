@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "check.h"
+#include "fixture.h"
 #include "introspect.h"
 #include "kmalloc.h"
 #include "page_alloc.h"
@@ -27,14 +28,10 @@ static NOASAN void poke(void *p, size_t off, unsigned v) { ((volatile unsigned c
 
 static struct kh *make(const char *profile, unsigned cpus)
 {
-    struct kh_config cfg;
-    kh_profile_config(profile, &cfg);
+    struct kh_config cfg = kh_test_config(profile);
     if (cpus)
         cfg.nr_cpus = cpus;
-    struct kh *kh = kh_create(&cfg, NULL);
-    kh_set_report_mode(kh, KH_REPORT_RECORD);
-    kh_set_report_quiet(kh, true);
-    return kh;
+    return kh_test_create(&cfg);
 }
 
 static unsigned reports(struct kh *kh)
@@ -99,14 +96,10 @@ static void test_create_rules(void)
 
 static struct kh *make_merging(const char *profile, const char *slub_debug)
 {
-    struct kh_config cfg;
-    kh_profile_config(profile, &cfg);
+    struct kh_config cfg = kh_test_config(profile);
     cfg.slab_nomerge = false;
     snprintf(cfg.slub_debug, sizeof(cfg.slub_debug), "%s", slub_debug);
-    struct kh *kh = kh_create(&cfg, NULL);
-    kh_set_report_mode(kh, KH_REPORT_RECORD);
-    kh_set_report_quiet(kh, true);
-    return kh;
+    return kh_test_create(&cfg);
 }
 
 /* SPEC 5 merging: without slab_nomerge a compatible cache is an alias. */
@@ -429,14 +422,11 @@ static void test_default_instance_names(void)
  * configurations; every invariant must hold throughout, with no report. */
 static void stress(const char *profile, const char *debug, unsigned quarantine, unsigned cpus)
 {
-    struct kh_config cfg;
-    kh_profile_config(profile, &cfg);
+    struct kh_config cfg = kh_test_config(profile);
     snprintf(cfg.slub_debug, sizeof(cfg.slub_debug), "%s", debug);
     cfg.quarantine_objects = quarantine;
     cfg.nr_cpus = cpus;
-    struct kh *kh = kh_create(&cfg, NULL);
-    kh_set_report_mode(kh, KH_REPORT_RECORD);
-    kh_set_report_quiet(kh, true);
+    struct kh *kh = kh_test_create(&cfg);
     struct kmem_cache *c = kh_kmem_cache_create(kh, "stress", 72, 0, 0, NULL);
     enum { N = 512 };
     void *slot[N] = { 0 };

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "check.h"
+#include "fixture.h"
 #include "introspect.h"
 #include "kmalloc.h"
 #include "slab.h"
@@ -27,13 +28,9 @@ static NOASAN unsigned peek(const void *p, size_t off) { return ((const volatile
 
 static struct kh *make(const char *debug)
 {
-    struct kh_config cfg;
-    kh_profile_config("linux-6.1-x86_64", &cfg);
+    struct kh_config cfg = kh_test_config("linux-6.1-x86_64");
     snprintf(cfg.slub_debug, sizeof(cfg.slub_debug), "%s", debug);
-    struct kh *kh = kh_create(&cfg, NULL);
-    kh_set_report_mode(kh, KH_REPORT_RECORD);
-    kh_set_report_quiet(kh, true);
-    return kh;
+    return kh_test_create(&cfg);
 }
 
 static const struct kh_report *last_report(struct kh *kh)

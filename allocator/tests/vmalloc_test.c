@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "check.h"
+#include "fixture.h"
 #include "internal.h"
 #include "introspect.h"
 #include "kmalloc.h"
@@ -23,18 +24,8 @@
 
 static struct kh *new_instance(const char *profile)
 {
-    struct kh_config cfg;
-    if (kh_profile_config(profile, &cfg) != 0)
-        abort();
-    const char *err = NULL;
-    struct kh *kh = kh_create(&cfg, &err);
-    if (!kh) {
-        fprintf(stderr, "kh_create(%s): %s\n", profile, err);
-        abort();
-    }
-    kh_set_report_mode(kh, KH_REPORT_RECORD);
-    kh_set_report_quiet(kh, true);
-    return kh;
+    struct kh_config cfg = kh_test_config(profile);
+    return kh_test_create(&cfg);
 }
 
 /* Recorded reports whose reason is `reason`. */

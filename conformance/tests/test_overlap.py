@@ -119,7 +119,7 @@ def test_no_overlap_across_allocators(kh):
 
 def test_vmalloc_guard_pages(kh):
     """Every vmalloc area is followed by an unmapped guard page that no
-    other area takes (SPEC 8), also when a freed area's hole is reused:
+    other area takes (SPEC 9), also when a freed area's hole is reused:
     areas never touch, and kh_validate's vmalloc checks hold at each step."""
     require(kh, "vmalloc")
     rng = random.Random(8)
@@ -137,7 +137,7 @@ def test_vmalloc_guard_pages(kh):
         for prev, nxt in zip(areas, areas[1:]):
             guard = prev.addr + prev.nr_pages * ps
             assert nxt.addr > guard, (
-                f"vmalloc guard page (SPEC 8), step {step}: area {nxt.addr:#x} starts at "
+                f"vmalloc guard page (SPEC 9), step {step}: area {nxt.addr:#x} starts at "
                 f"{'the guard page' if nxt.addr == guard else 'inside'} of area {prev.addr:#x} "
                 f"({prev.nr_pages} pages)")
         kh.assert_valid(f"step {step}")

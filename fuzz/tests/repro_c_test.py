@@ -19,7 +19,17 @@ replay of what the generator saw. Every seed trace (fuzz/seeds/*/*.txt)
 must also give a program that runs clean: the runtime raises no false alarm
 on any kind of operation.
 
+Every generated program must build warning-free (-Wall -Wextra -Werror) with
+both clang and gcc: the cases and seeds are built with clang (and run) and
+compiled with gcc -O2 (whose warnings need the optimizer). With --warnings,
+the program of every committed regression input (CRASHES_DIR/<target>/*, for
+the targets the crash tools know) is compiled with both, without running it
+(//fuzz:repro_c_warnings_test). Those inputs reach paths the cases do not,
+such as an operation left out under the misuse policy, whose names are then
+never read.
+
 usage: repro_c_test.py REPRODUCE ALLOCATOR_DIR CASES_DIR SEEDS_DIR
+       repro_c_test.py --warnings REPRODUCE ALLOCATOR_DIR CRASHES_DIR
 """
 
 import glob
@@ -28,9 +38,14 @@ import re
 import subprocess
 import sys
 import tempfile
+import time
 
 CFLAGS = ["-std=c11", "-D_GNU_SOURCE", "-g", "-O0", "-fsanitize=address,undefined",
           "-fno-sanitize-recover=undefined", "-fno-omit-frame-pointer", "-Wall", "-Wextra", "-Werror"]
+WARN_CFLAGS = ["-std=c11", "-D_GNU_SOURCE", "-Wall", "-Wextra", "-Werror"]
+# The targets whose inputs reproduce writes C for (not differential).
+CRASH_TARGETS = ["page_alloc", "slab", "kmalloc", "mempool", "vmalloc", "percpu",
+                 "whole_system", "misuse"]
 ALLOCATOR_CFLAGS = ["-std=c11", "-D_GNU_SOURCE", "-g", "-O0", "-fsanitize=address,undefined",
                     "-fno-omit-frame-pointer"]
 
@@ -69,8 +84,9 @@ def expectations(path):
     return exp
 
 
-def generate(reproduce, trace, out, name):
-    p = run([reproduce, "-q", "--always", "--no-regression", "-o", out, "--name", name, trace])
+def generate(reproduce, trace, out, name, target=None):
+    p = run([reproduce, "-q", "--always", "--no-regression", "-o", out, "--name", name]
+            + (["--target", target] if target else []) + [trace])
     if p.returncode:
         raise Failure("reproduce %s failed (%d):\n%s%s" % (trace, p.returncode, p.stdout, p.stderr))
     m = re.search(r"^finding: (.+)$", p.stdout, re.M)
@@ -81,6 +97,14 @@ def build(c_file, objects, allocator, exe):
     p = run(["clang"] + CFLAGS + ["-I", allocator, c_file] + objects + ["-lpthread", "-o", exe])
     if p.returncode:
         raise Failure("compiling %s failed:\n%s" % (c_file, p.stderr))
+    compile_only(["gcc", "-O2", "-c", "-o", os.devnull], c_file, allocator)
+
+
+def compile_only(cc, c_file, allocator):
+    """cc (a command prefix) must compile c_file without a warning."""
+    p = run(cc + WARN_CFLAGS + ["-I", allocator, c_file])
+    if p.returncode:
+        raise Failure("%s -Wall -Wextra -Werror on %s failed:\n%s" % (cc[0], c_file, p.stderr))
 
 
 def execute(exe):
@@ -122,9 +146,41 @@ def check_case(case, reproduce, allocator, tmp, objects):
     return exp
 
 
+def compile_regression_inputs(reproduce, allocator, crashes_dir):
+    """--warnings mode: the program of every regression input compiles
+    warning-free with clang and gcc (not run)."""
+    tmp = tempfile.mkdtemp(dir=os.environ.get("TEST_TMPDIR"))
+    failures = []
+    t0 = time.monotonic()
+    crashes = [(t, f) for t in CRASH_TARGETS
+               for f in sorted(glob.glob(os.path.join(crashes_dir, t, "*")))]
+    if not crashes:
+        failures.append("no regression inputs in %s" % crashes_dir)
+    programs = []
+    for target, crash in crashes:
+        rel = os.path.relpath(crash, crashes_dir)
+        name = "crash-" + rel.replace("/", "-").replace(".", "-")
+        try:
+            programs.append(generate(reproduce, crash, tmp, name, target)[0])
+        except Failure as e:
+            failures.append(str(e))
+            print("FAIL crash %s" % e)
+    # one compiler run over all of them (the errors name the file)
+    for cc in (["clang", "-fsyntax-only"], ["gcc", "-fsyntax-only"]):
+        p = run(cc + WARN_CFLAGS + ["-I", allocator] + programs) if programs else None
+        if p and p.returncode:
+            failures.append("%s -Wall -Wextra -Werror on the regression inputs' programs failed:\n%s"
+                            % (cc[0], p.stderr))
+            print("FAIL %s" % failures[-1])
+    print("%d regression inputs compiled with clang and gcc (%.0f s)" % (len(crashes), time.monotonic() - t0))
+    return 1 if failures else 0
+
+
 def main():
+    if len(sys.argv) == 5 and sys.argv[1] == "--warnings":
+        return compile_regression_inputs(*(os.path.abspath(a) for a in sys.argv[2:]))
     if len(sys.argv) != 5:
-        print(__doc__.strip().splitlines()[-1], file=sys.stderr)
+        print("\n".join(__doc__.strip().splitlines()[-2:]), file=sys.stderr)
         return 2
     reproduce, allocator, cases_dir, seeds_dir = (os.path.abspath(a) for a in sys.argv[1:])
     cases = sorted(glob.glob(os.path.join(cases_dir, "*.txt")))
