@@ -330,6 +330,17 @@ static bool foreign_block_to_pool(const struct legality_ctx *c)
     }
 }
 
+/* Another pool's element given to a kmalloc pool whose reserve is full
+ * goes to kfree, which takes a kmalloc-pool element (and a slab-pool one,
+ * but on SLOB) as any kmalloc or cache object. */
+static bool element_to_kmalloc_pool(const struct legality_ctx *c)
+{
+    enum kh_mempool_kind kind;
+    return c->obj.bound && c->obj.alive && live_exact(c) && c->ptr.api == API_MEMPOOL &&
+           pool_kind(c, &kind) && kind == KH_MEMPOOL_KMALLOC &&
+           element_of_kind(c, c->ptr.pool_kind, API_KMALLOC);
+}
+
 static bool page_pool_takes_block_head(const struct legality_ctx *c)
 {
     return c->obj.bound && c->obj.alive && c->p && page_pool(c) && live_block_head(c, c->p, c->obj.order);
@@ -669,6 +680,13 @@ const struct legality_rule legality_rules[LR_COUNT] = {
         "page pool) is freed or kept in the reserve like an element.",
         "mm/mempool.c mempool_free(), mempool_kfree(), mempool_free_slab(), mempool_free_pages()",
         CRASHES "misuse/mempool-free-of-a-kmalloc-object-to-a-kmalloc-pool.kht" },
+    [LR_ELEMENT_TO_KMALLOC_POOL] = {
+        "mempool-element-to-another-kmalloc-pool", "mempool_free", LS_POST, LV_SILENT,
+        element_to_kmalloc_pool,
+        "An element of another kmalloc pool (or of a slab pool, but on SLOB) given to a kmalloc pool "
+        "is kept in its reserve or freed with kfree like its own element, unnoticed.",
+        "mm/mempool.c mempool_free(), mempool_kfree()",
+        EXAMPLES "mempool-element-to-another-kmalloc-pool.kht" },
     [LR_PAGE_POOL_TAKES_BLOCK_HEAD] = {
         "page-pool-frees-any-head-of-its-order", "mempool_free", LS_POST, LV_SILENT,
         page_pool_takes_block_head,
