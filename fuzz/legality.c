@@ -463,63 +463,63 @@ const struct legality_rule legality_rules[LR_COUNT] = {
         "Every free function ignores NULL, written literally or held by a name whose allocation "
         "returned it (an element past an array's end is NULL too).",
         "mm/slab_common.c kfree(), mm/vmalloc.c vfree(), mm/page_alloc.c free_pages(), mm/mempool.c mempool_free()",
-        CRASHES "misuse/harness-null-and-zero-size-frees.kht" },
+        CRASHES "misuse/harness-null-and-zero-size-frees.kht", NULL },
     [LR_KFREE_ZERO_SIZE_PTR] = {
         "kfree-of-zero-size-ptr", FREE_OPS, LS_FREE, LV_LEGAL, kfree_zero_size_ptr,
         "kfree, kvfree and ksize take ZERO_SIZE_PTR, and any address up to it (p1-1 of a kmalloc(0) "
         "result), as ZERO_OR_NULL_PTR lets them through.",
         "mm/slab_common.c kfree(), __ksize(); include/linux/slab.h ZERO_OR_NULL_PTR",
-        CRASHES "misuse/kfree-below-zero-size-ptr.kht" },
+        CRASHES "misuse/kfree-below-zero-size-ptr.kht", NULL },
     [LR_FREE_ZERO_SIZE_PTR] = {
         "zero-size-ptr-to-another-free", FREE_OPS, LS_FREE, LV_MISUSE, free_zero_size_ptr,
         "Any other free function given ZERO_SIZE_PTR (free_pages, vfree, kmem_cache_free, ...) is a misuse.",
         "mm/page_alloc.c free_pages(), mm/vmalloc.c vfree()",
-        EXAMPLES "zero-size-ptr-to-another-free.kht" },
+        EXAMPLES "zero-size-ptr-to-another-free.kht", NULL },
     [LR_FREE_NOT_LIVE] = {
         "free-of-what-is-not-live", FREE_OPS, LS_FREE, LV_MISUSE, free_not_live,
         "Freeing what is not a live block of the model (a double free, an interior or wild pointer) "
         "is a misuse the allocator reports.",
         "mm/slub.c free_debug_processing(), mm/page_alloc.c free_pages_prepare(), mm/vmalloc.c vfree()",
-        CRASHES "misuse/planted-double-free-undetected.kht" },
+        CRASHES "misuse/planted-double-free-undetected.kht", NULL },
     [LR_FREE_OWN_API] = {
         "free-by-its-own-api", FREE_OPS, LS_FREE, LV_LEGAL, free_own_api,
         "A live block freed by the free function of the API that allocated it.",
         "mm/slab_common.c kfree(), mm/slub.c kmem_cache_free(), mm/page_alloc.c free_pages(), mm/vmalloc.c vfree()",
-        EXAMPLES "free-by-its-own-api.kht" },
+        EXAMPLES "free-by-its-own-api.kht", NULL },
     [LR_ELEMENT_BEHIND_POOL] = {
         "mempool-element-freed-behind-the-pool", FREE_OPS, LS_FREE, LV_SILENT, element_behind_pool,
         "A mempool element freed behind its pool's back with the free function of what the pool's "
         "allocator made (kfree, kmem_cache_free, free_pages, free_pages_exact): an ordinary free, since "
         "a pool keeps no record of what it handed out.",
         "mm/mempool.c mempool_alloc()",
-        CRASHES "misuse/mempool-elements-freed-behind-the-pool.kht" },
+        CRASHES "misuse/mempool-elements-freed-behind-the-pool.kht", NULL },
     [LR_KFREE_CACHE_OBJECT] = {
         "kfree-of-a-cache-object", FREE_OPS, LS_FREE, LV_LEGAL, kfree_cache_object,
         "kfree, kvfree and ksize of a kmem_cache object: SLUB and SLAB find the cache from the slab.",
         "mm/slab_common.c kfree(), __ksize()",
-        CRASHES "misuse/kvfree-of-cache-object.kht" },
+        CRASHES "misuse/kvfree-of-cache-object.kht", NULL },
     [LR_KFREE_CACHE_OBJECT_SLOB] = {
         "kfree-of-a-cache-object-on-slob", FREE_OPS, LS_FREE, LV_SILENT, kfree_cache_object_slob,
         "On SLOB, kfree of a kmem_cache object misreads a size header the object does not have, silently.",
         "mm/slob.c kfree()",
-        EXAMPLES "kfree-of-a-cache-object-on-slob.kht" },
+        EXAMPLES "kfree-of-a-cache-object-on-slob.kht", NULL },
     [LR_KVMALLOC_AS_WHAT_IT_IS] = {
         "kvmalloc-memory-freed-as-what-it-is", FREE_OPS, LS_FREE, LV_LEGAL, kvmalloc_as_what_it_is,
         "kvmalloc hands out a kmalloc object or a vmalloc area: kfree, ksize and krealloc take the "
         "kmalloc-backed ones, vfree the vmalloc-backed ones.",
         "mm/util.c kvmalloc_node()",
-        CRASHES "misuse/harness-kvmalloc-is-kmalloc-or-vmalloc.kht" },
+        CRASHES "misuse/harness-kvmalloc-is-kmalloc-or-vmalloc.kht", NULL },
     [LR_KVFREE_KMALLOC_OR_VMALLOC] = {
         "kvfree-of-kmalloc-or-vmalloc-memory", FREE_OPS, LS_FREE, LV_LEGAL, kvfree_kmalloc_or_vmalloc,
         "kvfree (and kvrealloc) take kmalloc and vmalloc memory alike.",
         "mm/util.c kvfree()",
-        EXAMPLES "kvfree-of-kmalloc-or-vmalloc-memory.kht" },
+        EXAMPLES "kvfree-of-kmalloc-or-vmalloc-memory.kht", NULL },
     [LR_FREE_WRONG_API] = {
         "free-through-the-wrong-api", FREE_OPS, LS_FREE, LV_MISUSE, always,
         "A live block freed by another API's free function (vfree of a kmalloc object, free_pages of a "
         "cache object, ...) is a misuse the allocator reports.",
         "mm/vmalloc.c vfree(), mm/page_alloc.c free_pages(), mm/slab.h cache_from_obj()",
-        EXAMPLES "free-through-the-wrong-api.kht" },
+        EXAMPLES "free-through-the-wrong-api.kht", NULL },
 
     /* ---- before an operation's free check ---- */
     [LR_FREE_PAGES_EXACT_NO_PAGE] = {
@@ -527,12 +527,12 @@ const struct legality_rule legality_rules[LR_COUNT] = {
         "free_pages_exact with size 0, or a size whose end wraps past the top of the address space, "
         "frees nothing whatever the pointer (6.1 loops while addr < end).",
         "mm/page_alloc.c free_pages_exact()",
-        CRASHES "misuse/free-pages-exact-size-wraps.kht" },
+        CRASHES "misuse/free-pages-exact-size-wraps.kht", NULL },
     [LR_KVREALLOC_NO_GROW] = {
         "kvrealloc-that-does-not-grow", "kvrealloc", LS_PRE, LV_LEGAL, kvrealloc_no_grow,
         "kvrealloc with oldsize >= newsize returns p untouched, whatever p and the sizes are.",
         "mm/util.c kvrealloc()",
-        CRASHES "misuse/kvrealloc-null-no-copy.kht" },
+        CRASHES "misuse/kvrealloc-null-no-copy.kht", NULL },
     [LR_CACHE_GONE] = {
         "cache-use-after-destroy",
         "kmem_cache_alloc kmem_cache_zalloc kmem_cache_alloc_bulk kmem_cache_free kmem_cache_free_bulk "
@@ -541,7 +541,7 @@ const struct legality_rule legality_rules[LR_COUNT] = {
         "Using a destroyed cache, or the NULL a failed kmem_cache_create returned, is a misuse the "
         "allocator reports.",
         "mm/slab_common.c kmem_cache_destroy(), mm/slub.c slab_alloc_node()",
-        CRASHES "misuse/harness-destroyed-cache-use.kht" },
+        CRASHES "misuse/harness-destroyed-cache-use.kht", NULL },
     [LR_LEAKED_CACHE] = {
         "leaked-cache-stays-on-the-list",
         "kmem_cache_free kmem_cache_free_bulk kmem_cache_shrink kmem_cache_size", LS_PRE, LV_LEGAL,
@@ -549,45 +549,45 @@ const struct legality_rule legality_rules[LR_COUNT] = {
         "A cache destroyed with objects out stays on the cache list: freeing those objects, shrinking "
         "it and asking its size are still fine.",
         "mm/slab_common.c kmem_cache_destroy(), shutdown_cache()",
-        CRASHES "misuse/shrink-and-size-of-a-leaked-cache.kht" },
+        CRASHES "misuse/shrink-and-size-of-a-leaked-cache.kht", NULL },
     [LR_SLAB_POOL_NO_RESERVE] = {
         "slab-pool-with-no-reserve", "mempool_create_slab_pool", LS_PRE, LV_SILENT, slab_pool_no_reserve,
         "mempool_create_slab_pool with no reserve (min_nr 0) never touches its cache, so a NULL, "
         "destroyed or leaked cache passes silently.",
         "mm/mempool.c mempool_init_node()",
-        CRASHES "misuse/slab-pool-with-no-reserve-from-a-leaked-cache.kht" },
+        CRASHES "misuse/slab-pool-with-no-reserve-from-a-leaked-cache.kht", NULL },
     [LR_POOL_GONE] = {
         "pool-use-after-destroy", "mempool_alloc mempool_free mempool_resize mempool_destroy", LS_PRE,
         LV_MISUSE, pool_gone,
         "Using a destroyed mempool, or the NULL a failed create returned, is a misuse the allocator reports.",
         "mm/mempool.c mempool_destroy()",
-        EXAMPLES "pool-use-after-destroy.kht" },
+        EXAMPLES "pool-use-after-destroy.kht", NULL },
     [LR_CACHE_DESTROY_IN_USE] = {
         "cache-destroy-while-in-use", "kmem_cache_destroy", LS_PRE, LV_MISUSE, cache_destroy_in_use,
         "kmem_cache_destroy of a cache with objects out, one a mempool uses, or one already destroyed "
         "is a misuse the allocator reports.",
         "mm/slab_common.c kmem_cache_destroy(), shutdown_cache()",
-        EXAMPLES "cache-destroy-while-in-use.kht" },
+        EXAMPLES "cache-destroy-while-in-use.kht", NULL },
     [LR_DESTROY_FAILED_CREATE] = {
         "destroy-of-a-failed-create", "kmem_cache_destroy mempool_destroy", LS_PRE, LV_LEGAL,
         destroy_failed_create,
         "Destroying the NULL a failed create returned (or a name whose create did not run) is legal: "
         "both destroy functions ignore NULL.",
         "mm/slab_common.c kmem_cache_destroy(), mm/mempool.c mempool_destroy()",
-        "fuzz/corpus/misuse/null_variables.kht" },
+        "fuzz/corpus/misuse/null_variables.kht", NULL },
     [LR_CACHE_DESTROY_SILENT] = {
         "cache-destroy-of-a-pool-cache-holding-nothing", "kmem_cache_destroy", LS_PRE, LV_SILENT,
         cache_destroy_silent,
         "kmem_cache_destroy of a cache a mempool still uses passes silently when the cache holds no "
         "object (an empty reserve) or is a merged alias (6.1 only drops a reference).",
         "mm/slab_common.c kmem_cache_destroy()",
-        CRASHES "misuse/destroy-of-a-cache-whose-pool-holds-nothing.kht" },
+        CRASHES "misuse/destroy-of-a-cache-whose-pool-holds-nothing.kht", NULL },
     [LR_BULK_WRONG_ARRAY] = {
         "free-bulk-of-another-cache's-array", "kmem_cache_free_bulk", LS_PRE, LV_MISUSE, bulk_wrong_array,
         "kmem_cache_free_bulk of an array another cache (or nothing) allocated is a misuse the allocator "
         "reports.",
         "mm/slab.h cache_from_obj(), mm/slub.c kmem_cache_free_bulk()",
-        CRASHES "misuse/cache-free-bulk-wrong-cache.kht" },
+        CRASHES "misuse/cache-free-bulk-wrong-cache.kht", NULL },
     [LR_BULK_EMPTY] = {
         "free-bulk-of-an-empty-array", "kmem_cache_free_bulk", LS_PRE, LV_LEGAL, bulk_empty,
         "kmem_cache_free_bulk of no objects never looks at the cache.",
@@ -597,58 +597,58 @@ const struct legality_rule legality_rules[LR_COUNT] = {
         "free-bulk-of-an-object-not-live", "kmem_cache_free_bulk", LS_PRE, LV_MISUSE, bulk_not_live,
         "kmem_cache_free_bulk of an array with an object already freed is a misuse the allocator reports.",
         "mm/slub.c kmem_cache_free_bulk(), free_debug_processing()",
-        EXAMPLES "free-bulk-of-an-object-not-live.kht" },
+        EXAMPLES "free-bulk-of-an-object-not-live.kht", NULL },
     [LR_PER_CPU_PTR_NOT_LIVE] = {
         "per-cpu-ptr-of-what-is-not-live", "per_cpu_ptr", LS_PRE, LV_MISUSE, per_cpu_ptr_not_live,
         "per_cpu_ptr of anything but a live per-CPU allocation is a misuse.",
         "include/linux/percpu-defs.h per_cpu_ptr()",
-        EXAMPLES "per-cpu-ptr-of-what-is-not-live.kht" },
+        EXAMPLES "per-cpu-ptr-of-what-is-not-live.kht", NULL },
     [LR_PER_CPU_PTR_BAD_CPU] = {
         "per-cpu-ptr-of-an-impossible-cpu", "per_cpu_ptr", LS_PRE, LV_MISUSE, per_cpu_ptr_bad_cpu,
         "per_cpu_ptr with a CPU that is not possible is a misuse the allocator reports.",
         "include/linux/percpu-defs.h per_cpu_ptr(), include/linux/cpumask.h nr_cpu_ids",
-        CRASHES "misuse/per-cpu-ptr-of-an-impossible-cpu.kht" },
+        CRASHES "misuse/per-cpu-ptr-of-an-impossible-cpu.kht", NULL },
     [LR_PER_CPU_PTR_IN_CHUNK] = {
         "per-cpu-ptr-inside-a-chunk", "per_cpu_ptr", LS_PRE, LV_SILENT, per_cpu_ptr_in_chunk,
         "per_cpu_ptr of any address inside a per-CPU chunk with a possible CPU passes: it is arithmetic, "
         "and the allocator warns only outside every chunk.",
         "include/linux/percpu-defs.h per_cpu_ptr(), SHIFT_PERCPU_PTR()",
-        CRASHES "misuse/per-cpu-ptr-into-the-allocation-before.kht" },
+        CRASHES "misuse/per-cpu-ptr-into-the-allocation-before.kht", NULL },
     [LR_ACCESS_OUT_OF_BOUNDS] = {
         "access-outside-a-live-block", "read write", LS_PRE, LV_ASAN, access_out_of_bounds,
         "read/write outside the requested bytes of a live block (the operand's own offset counted): "
         "only ASan could see it, and it would end the run.",
         "(the caller's access: KASAN reports it, not the allocator)",
-        CRASHES "vmalloc/write-offset-wraps.kht" },
+        CRASHES "vmalloc/write-offset-wraps.kht", NULL },
     [LR_SET_CPU_OUT_OF_RANGE] = {
         "set-cpu-out-of-range", "set_cpu", LS_PRE, LV_MISUSE, set_cpu_out_of_range,
         "Running on a CPU at or above nr_cpu_ids is a misuse the allocator reports (it clamps).",
         "include/linux/cpumask.h nr_cpu_ids",
-        CRASHES "misuse/set-cpu-out-of-range.kht" },
+        CRASHES "misuse/set-cpu-out-of-range.kht", NULL },
     [LR_KFREE_BULK] = {
         "free-bulk-with-a-null-cache-is-kfree-bulk", "kmem_cache_free_bulk", LS_MODE, LV_LEGAL, kfree_bulk,
         "kmem_cache_free_bulk with a NULL cache is kfree_bulk: each object goes back to its own cache, "
         "judged as kfree of each element.",
         "include/linux/slab.h kfree_bulk(), mm/slub.c build_detached_freelist()",
-        CRASHES "misuse/free-bulk-with-a-null-cache-is-kfree-bulk.kht" },
+        CRASHES "misuse/free-bulk-with-a-null-cache-is-kfree-bulk.kht", NULL },
     [LR_PAGE_POOL_INSIDE_PAGE] = {
         "page-pool-element-by-an-inner-address", "mempool_free", LS_MODE, LV_LEGAL, page_pool_inside_page,
         "A page pool's element is its struct page: any address inside the element's first page (p1+43) "
         "converts to the same page, so it names the element.",
         "mm/mempool.c mempool_free_pages(), include/linux/mm.h virt_to_page()",
-        CRASHES "misuse/page-pool-element-by-an-address-inside-its-page.kht" },
+        CRASHES "misuse/page-pool-element-by-an-address-inside-its-page.kht", NULL },
 
     /* ---- after an operation's free check ---- */
     [LR_CACHE_FREE_NULL] = {
         "kmem-cache-free-of-null", "kmem_cache_free", LS_POST, LV_MISUSE, cache_free_null,
         "kmem_cache_free of NULL or ZERO_SIZE_PTR is reported: 6.1 has no NULL check there.",
         "mm/slub.c kmem_cache_free(), mm/slab.h cache_from_obj()",
-        CRASHES "misuse/kmem-cache-free-null.kht" },
+        CRASHES "misuse/kmem-cache-free-null.kht", NULL },
     [LR_CACHE_FREE_WRONG_CACHE] = {
         "kmem-cache-free-to-another-cache", "kmem_cache_free", LS_POST, LV_MISUSE, cache_free_wrong_cache,
         "kmem_cache_free of an object of another cache is a misuse the allocator reports.",
         "mm/slab.h cache_from_obj()",
-        EXAMPLES "kmem-cache-free-to-another-cache.kht" },
+        EXAMPLES "kmem-cache-free-to-another-cache.kht", NULL },
     [LR_POOL_FREE_WRONG_POOL] = {
         "mempool-free-to-another-pool", "mempool_free", LS_POST, LV_MISUSE, pool_free_wrong_pool,
         "mempool_free of what is not an element of that pool is a misuse the allocator reports (unless "
@@ -659,13 +659,13 @@ const struct legality_rule legality_rules[LR_COUNT] = {
         "mempool-free-of-null", "mempool_free", LS_POST, LV_LEGAL, pool_free_null,
         "mempool_free of NULL returns before it looks at the pool.",
         POOL_FREE_KERNEL,
-        EXAMPLES "mempool-free-of-null.kht" },
+        EXAMPLES "mempool-free-of-null.kht", NULL },
     [LR_ZERO_SIZE_PTR_TO_0_BYTE_POOL] = {
         "zero-size-ptr-back-to-a-0-byte-pool", "mempool_free", LS_POST, LV_LEGAL, zero_size_ptr_to_0_byte_pool,
         "ZERO_SIZE_PTR (any address up to it) is what a 0-byte kmalloc pool hands out, so any copy of "
         "it may go back to one.",
         "mm/mempool.c mempool_kmalloc(), mempool_free()",
-        CRASHES "misuse/harness-mempool-free-zero-size-ptr-to-pool.kht" },
+        CRASHES "misuse/harness-mempool-free-zero-size-ptr-to-pool.kht", NULL },
     [LR_ZERO_SIZE_PTR_TO_POOL] = {
         "zero-size-ptr-to-another-pool", "mempool_free", LS_POST, LV_SILENT, zero_size_ptr_to_pool,
         "ZERO_SIZE_PTR given to any other pool joins the reserve while there is room, which nothing "
@@ -679,14 +679,14 @@ const struct legality_rule legality_rules[LR_COUNT] = {
         "kmalloc pool, an object of the pool's cache, pages of its order, alloc_pages_exact pages to a "
         "page pool) is freed or kept in the reserve like an element.",
         "mm/mempool.c mempool_free(), mempool_kfree(), mempool_free_slab(), mempool_free_pages()",
-        CRASHES "misuse/mempool-free-of-a-kmalloc-object-to-a-kmalloc-pool.kht" },
+        CRASHES "misuse/mempool-free-of-a-kmalloc-object-to-a-kmalloc-pool.kht", NULL },
     [LR_ELEMENT_TO_KMALLOC_POOL] = {
         "mempool-element-to-another-kmalloc-pool", "mempool_free", LS_POST, LV_SILENT,
         element_to_kmalloc_pool,
         "An element of another kmalloc pool (or of a slab pool, but on SLOB) given to a kmalloc pool "
         "is kept in its reserve or freed with kfree like its own element, unnoticed.",
         "mm/mempool.c mempool_free(), mempool_kfree()",
-        EXAMPLES "mempool-element-to-another-kmalloc-pool.kht" },
+        EXAMPLES "mempool-element-to-another-kmalloc-pool.kht", NULL },
     [LR_PAGE_POOL_TAKES_BLOCK_HEAD] = {
         "page-pool-frees-any-head-of-its-order", "mempool_free", LS_POST, LV_SILENT,
         page_pool_takes_block_head,
@@ -694,52 +694,52 @@ const struct legality_rule legality_rules[LR_COUNT] = {
         "a live non-slab block of the pool's order goes without a word, whoever owns it (a vmalloc "
         "backing page).",
         "mm/mempool.c mempool_free_pages(), mm/page_alloc.c __free_pages()",
-        CRASHES "misuse/mempool-free-page-pool-other-owners-page.kht" },
+        CRASHES "misuse/mempool-free-page-pool-other-owners-page.kht", NULL },
     [LR_RESERVE_TAKES_ANYTHING] = {
         "reserve-with-room-keeps-anything", "mempool_free", LS_POST, LV_SILENT, reserve_takes_anything,
         "Whatever it is given, a pool whose reserve has room keeps it there unchecked (only an element "
         "already in the reserve is noticed).",
         "mm/mempool.c mempool_free(), add_element()",
-        CRASHES "misuse/foreign-block-into-a-reserve-with-room.kht" },
+        CRASHES "misuse/foreign-block-into-a-reserve-with-room.kht", NULL },
     [LR_KREALLOC_ARRAY_OVERFLOW] = {
         "krealloc-array-overflow-ignores-the-pointer", "krealloc_array", LS_POST, LV_LEGAL,
         krealloc_array_overflow,
         "krealloc_array checks n * size first: on overflow it returns NULL without looking at p.",
         "include/linux/slab.h krealloc_array()",
-        CRASHES "misuse/krealloc-array-overflow-interior.kht" },
+        CRASHES "misuse/krealloc-array-overflow-interior.kht", NULL },
     [LR_KREALLOC_CACHE_OBJECT] = {
         "krealloc-of-a-cache-object", "krealloc krealloc_array", LS_POST, LV_UNMODELLED, cache_object,
         "krealloc of a kmem_cache object is legal in 6.1, but its cache's bookkeeping is not modelled.",
         "mm/slab_common.c krealloc(), __do_krealloc()",
-        EXAMPLES "krealloc-of-a-cache-object.kht" },
+        EXAMPLES "krealloc-of-a-cache-object.kht", NULL },
     [LR_KSIZE_POOL_ELEMENT] = {
         "ksize-of-a-mempool-element", "ksize", LS_POST, LV_LEGAL, ksize_pool_element,
         "ksize only reads: an element of a kmalloc or slab mempool is a kmalloc or cache object to it.",
         "mm/slab_common.c ksize(), __ksize()",
-        CRASHES "misuse/ksize-of-kmalloc-pool-element.kht" },
+        CRASHES "misuse/ksize-of-kmalloc-pool-element.kht", NULL },
     [LR_FREE_PAGES_WRONG_ORDER] = {
         "free-pages-with-another-order", "free_pages", LS_POST, LV_MISUSE, free_pages_wrong_order,
         "free_pages of a page block with another order than its own is a misuse the allocator reports.",
         "mm/page_alloc.c __free_pages(), free_pages_prepare()",
-        EXAMPLES "free-pages-with-another-order.kht" },
+        EXAMPLES "free-pages-with-another-order.kht", NULL },
     [LR_FREE_PAGES_LARGE_KMALLOC] = {
         "free-pages-of-a-large-kmalloc", "free_pages", LS_POST, LV_LEGAL, free_pages_large_kmalloc,
         "A large kmalloc (or a kvmalloc kmalloc served) is a compound page block: free_pages with its "
         "order frees it as the kernel would, even when an in-place krealloc shrank the request.",
         "mm/slab_common.c kmalloc_large(), mm/page_alloc.c __free_pages()",
-        CRASHES "misuse/free-pages-large-kmalloc.kht" },
+        CRASHES "misuse/free-pages-large-kmalloc.kht", NULL },
     [LR_FREE_PAGE_OF_EXACT] = {
         "free-page-of-a-one-page-exact-block", "free_pages", LS_POST, LV_LEGAL, free_page_of_exact,
         "alloc_pages_exact's pages are split to order 0, each with its own reference: free_pages(p, 0) "
         "of a one-page block is free_page.",
         "mm/page_alloc.c make_alloc_exact(), split_page()",
-        CRASHES "misuse/free-pages-of-exact-pages.kht" },
+        CRASHES "misuse/free-pages-of-exact-pages.kht", NULL },
     [LR_FREE_PAGES_OF_EXACT] = {
         "free-pages-of-an-exact-block", "free_pages", LS_POST, LV_SILENT, exact_block,
         "free_pages of an alloc_pages_exact block otherwise frees its first page only, which nothing "
         "notices.",
         "mm/page_alloc.c make_alloc_exact(), __free_pages()",
-        CRASHES "misuse/free-pages-of-exact-pages.kht" },
+        CRASHES "misuse/free-pages-of-exact-pages.kht", NULL },
     [LR_FREE_PAGES_BLOCK_HEAD] = {
         "free-pages-head-of-a-foreign-block", "free_pages", LS_POST, LV_SILENT, free_pages_block_head,
         "free_pages of a page-aligned address that heads a live non-slab block of that order frees it "
@@ -768,20 +768,20 @@ const struct legality_rule legality_rules[LR_COUNT] = {
         free_pages_exact_order0_block,
         "free_pages_exact of an order-0 page-allocator block within one page is free_page.",
         "mm/page_alloc.c free_pages_exact(), free_pages()",
-        CRASHES "misuse/free-pages-exact-of-page-allocator-blocks.kht" },
+        CRASHES "misuse/free-pages-exact-of-page-allocator-blocks.kht", NULL },
     [LR_FREE_PAGES_EXACT_BIG_BLOCK] = {
         "free-pages-exact-of-a-bigger-block", "free_pages_exact", LS_POST, LV_SILENT, page_block,
         "free_pages_exact of a bigger page-allocator block frees pages that hold no reference of their "
         "own: the counts go wrong silently (no report without DEBUG_VM).",
         "mm/page_alloc.c free_pages_exact(), put_page_testzero()",
-        CRASHES "misuse/free-pages-exact-of-page-allocator-blocks.kht" },
+        CRASHES "misuse/free-pages-exact-of-page-allocator-blocks.kht", NULL },
     [LR_FREE_PAGES_EXACT_SWEEP] = {
         "free-pages-exact-sweeps-past-one-page", "free_pages_exact", LS_POST, LV_SILENT,
         free_pages_exact_sweep,
         "An illegal free_pages_exact over more than one page sweeps over what follows and frees another "
         "owner's live order-0 pages without a word (only slab, tail and free pages make 6.1 report).",
         "mm/page_alloc.c free_pages_exact()",
-        CRASHES "misuse/free-pages-exact-sweeps-next-page.kht" },
+        CRASHES "misuse/free-pages-exact-sweeps-next-page.kht", NULL },
     [LR_FREE_PAGES_EXACT_ONE_PAGE] = {
         "free-pages-exact-of-a-foreign-page", "free_pages_exact", LS_POST, LV_SILENT,
         free_pages_exact_one_page,
@@ -789,21 +789,21 @@ const struct legality_rule legality_rules[LR_COUNT] = {
         "alloc_pages_exact block, a page pool's element, a vmalloc backing page) is a silent free_page "
         "of it, whoever owns it.",
         "mm/page_alloc.c free_pages_exact(), free_pages()",
-        CRASHES "misuse/free-pages-exact-of-the-first-page-of-two.kht" },
+        CRASHES "misuse/free-pages-exact-of-the-first-page-of-two.kht", NULL },
     [LR_KVFREE_SENSITIVE_PAST_BLOCK] = {
         "kvfree-sensitive-past-the-block", "kvfree_sensitive", LS_POST, LV_MISUSE,
         kvfree_sensitive_past_block,
         "kvfree_sensitive clears len bytes first: more than the block's requested size is a misuse "
         "(fewer is fine).",
         "mm/util.c kvfree_sensitive()",
-        CRASHES "misuse/kvfree-sensitive-past-end.kht" },
+        CRASHES "misuse/kvfree-sensitive-past-end.kht", NULL },
     [LR_KVFREE_SENSITIVE_CLEARS_FOREIGN] = {
         "kvfree-sensitive-clears-foreign-memory", "kvfree_sensitive", LS_POST, LV_FAULTS,
         kvfree_sensitive_clears_foreign,
         "An illegal kvfree_sensitive clears memory that is not the block's before the allocator could "
         "report anything: ASan's to catch.",
         "mm/util.c kvfree_sensitive(), memzero_explicit()",
-        CRASHES "misuse/kvfree-sensitive-before-object.kht" },
+        CRASHES "misuse/kvfree-sensitive-before-object.kht", NULL },
     [LR_KVREALLOC_OLD_SIZE] = {
         "kvrealloc-old-size-past-the-block", "kvrealloc", LS_POST, LV_MISUSE, kvrealloc_old_size,
         "A growing kvrealloc copies oldsize bytes: more than the block's requested size is a misuse "
@@ -815,13 +815,13 @@ const struct legality_rule legality_rules[LR_COUNT] = {
         "A growing kvrealloc of a kmem_cache object is legal in 6.1, but its cache's bookkeeping is not "
         "modelled.",
         "mm/util.c kvrealloc(), kvfree()",
-        EXAMPLES "kvrealloc-of-a-cache-object.kht" },
+        EXAMPLES "kvrealloc-of-a-cache-object.kht", NULL },
     [LR_KVREALLOC_GROW_COPIES] = {
         "kvrealloc-grow-copies-first", "kvrealloc", LS_POST, LV_FAULTS, kvrealloc_grow_copies,
         "An illegal growing kvrealloc copies oldsize bytes from p before anything could report: a bad p "
         "or oldsize faults (ASan's to catch).",
         "mm/util.c kvrealloc()",
-        CRASHES "misuse/kvrealloc-grow-copies-past-object.kht" },
+        CRASHES "misuse/kvrealloc-grow-copies-past-object.kht", NULL },
 
     /* ---- marks of the operand bookkeeping (exec.c resolve_ptr and friends) ---- */
     [LR_TAINTED_OPERAND] = {
@@ -837,19 +837,19 @@ const struct legality_rule legality_rules[LR_COUNT] = {
         "vmalloc area the model dropped) names that memory: freeing it releases someone else's, which "
         "no allocator can tell from a legal free.",
         "mm/slub.c slab_free() (KASAN's quarantine only delays reuse)",
-        CRASHES "misuse/vfree-through-a-stale-name-of-a-reused-area.kht" },
+        CRASHES "misuse/vfree-through-a-stale-name-of-a-reused-area.kht", NULL },
     [LR_OFFSET_ONTO_LIVE_BLOCK] = {
         "offset-onto-another-live-block", FREE_OPS " per_cpu_ptr", LS_OPERAND, LV_SILENT, NULL,
         "An offset that lands exactly on another live block's start (p1+4096 on the next slab's first "
         "object, a mempool reserve element) names that block as far as any check can tell.",
         "mm/slab.h virt_to_cache(), mm/slub.c slab_free()",
-        CRASHES "misuse/ksize-offset-onto-next-object.kht" },
+        CRASHES "misuse/ksize-offset-onto-next-object.kht", NULL },
     [LR_BULK_STALE_REUSED] = {
         "bulk-free-of-stale-elements-in-use-again", "kmem_cache_free_bulk", LS_OPERAND, LV_SILENT, NULL,
         "A bulk free whose stale elements are handed out again (to a later bulk allocation) frees them "
         "from under their new owner, unnoticed.",
         "mm/slub.c kmem_cache_free_bulk()",
-        CRASHES "misuse/bulk-double-free-of-reallocated-objects.kht" },
+        CRASHES "misuse/bulk-double-free-of-reallocated-objects.kht", NULL },
 };
 
 const char *legality_verdict_name(enum legality_verdict v)
@@ -903,13 +903,7 @@ static void build_rows(void)
     rows_built = true;
 }
 
-bool legality_covers(unsigned id, enum kh_opcode code)
-{
-    return id < LR_COUNT && code < KH_OP_COUNT &&
-           names_op(legality_rules[id].ops, kh_op_desc(code)->name);
-}
-
-unsigned legality_free_check(const struct legality_ctx *c, enum api api)
+static unsigned free_check(const struct legality_ctx *c, enum api api)
 {
     struct legality_ctx k = *c;
     k.api = api;
@@ -921,7 +915,7 @@ unsigned legality_free_check(const struct legality_ctx *c, enum api api)
 
 bool legality_free(struct legality_ctx *c, enum api api)
 {
-    unsigned id = legality_free_check(c, api);
+    unsigned id = free_check(c, api);
     enum legality_verdict v = legality_rules[id].verdict;
     c->legal = v == LV_LEGAL;
     c->legal_rule = (uint8_t)id;
@@ -937,7 +931,8 @@ bool legality_holds(unsigned id, const struct legality_ctx *c)
     return id < LR_COUNT && legality_rules[id].applies && legality_rules[id].applies(c);
 }
 
-void legality_apply(struct legality_ctx *c, unsigned id)
+/* Sets c's verdict from row id, one that applies. */
+static void apply(struct legality_ctx *c, unsigned id)
 {
     switch (legality_rules[id].verdict) {
     case LV_LEGAL:
@@ -983,6 +978,6 @@ void legality_judge(struct legality_ctx *c, enum legality_stage stage)
     for (const uint8_t *id = rows_of[c->op->code]; *id != LR_NONE; id++) {
         const struct legality_rule *r = &legality_rules[*id];
         if (r->stage == stage && r->applies && in_scope(c, *id) && r->applies(c))
-            legality_apply(c, *id);
+            apply(c, *id);
     }
 }

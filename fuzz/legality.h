@@ -208,23 +208,13 @@ const char *legality_verdict_name(enum legality_verdict v);
 /* The rule's name, or NULL for LR_NONE. */
 const char *legality_rule_name(unsigned id);
 
-/* Does row id cover operation code? */
-bool legality_covers(unsigned id, enum kh_opcode code);
-
-/* The free check: c->ptr handed to a free function of API api. Applies
- * the FREE rows first match; returns the row (its verdict is the result:
- * LEGAL, MISUSE or SILENT). */
-unsigned legality_free_check(const struct legality_ctx *c, enum api api);
-
-/* The free check as a verdict: c->legal and c->legal_rule from the row
- * that decided (c->silent too, for a SILENT row). Returns c->legal. */
+/* The free check: c->ptr handed to a free function of API api, judged by
+ * the FREE rows, first match. Sets c->legal and c->legal_rule from the
+ * row that decided (c->silent too, for a SILENT row); returns c->legal. */
 bool legality_free(struct legality_ctx *c, enum api api);
 
 /* Applies the rows of stage `stage` covering c->op to c's verdict. */
 void legality_judge(struct legality_ctx *c, enum legality_stage stage);
-
-/* Sets c's verdict from row id (as legality_judge does for a row that applies). */
-void legality_apply(struct legality_ctx *c, unsigned id);
 
 /* Does row id's predicate hold (a row that changes what is run, not only
  * the verdict: kfree_bulk, a page pool's element by an inner address)? */
