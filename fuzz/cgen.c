@@ -713,8 +713,18 @@ int cgen_write(FILE *f, const struct cgen_input *in)
         const struct exec_outcome *o = i < in->nout ? &in->outcomes[i] : NULL;
         bool periodic = (i + 1) % VERIFY_ALL_EVERY == 0;
         fprintf(f, "\n    /* line %d: %s */\n", g.t->ops[i].line, text);
+        /* the legality rule that decided it, and the one that made it a
+         * misuse when that is another */
+        char rule[160] = "";
+        if (o && exec_outcome_rule(o))
+            snprintf(rule, sizeof(rule), "legality rule %s%s%s%s", exec_outcome_rule(o),
+                     o->misuse_rule ? " (a misuse by rule " : "",
+                     o->misuse_rule ? exec_outcome_misuse_rule(o) : "", o->misuse_rule ? ")" : "");
         if (o && o->skipped) {
-            fprintf(f, "    /* left out: the misuse policy skips it */\n");
+            if (rule[0])
+                fprintf(f, "    /* left out: the misuse policy skips it; %s */\n", rule);
+            else
+                fprintf(f, "    /* left out: the misuse policy skips it */\n");
             if (periodic)
                 fprintf(f, "    verify_all();\n");
             continue;
@@ -723,7 +733,10 @@ int cgen_write(FILE *f, const struct cgen_input *in)
         fprintf(f, "    begin_op(%d, \"%s\", ", g.t->ops[i].line,
                 kh_op_desc((enum kh_opcode)g.t->ops[i].code)->name);
         c_string(f, text);
-        fprintf(f, ");\n");
+        if (rule[0])
+            fprintf(f, ");   /* %s */\n", rule);
+        else
+            fprintf(f, ");\n");
         emit_op(&g, i, misuse);
         fprintf(f, "    end_op(%s, %s);\n", misuse ? "true" : "false", periodic ? "true" : "false");
     }

@@ -9,7 +9,9 @@
  *
  * Decisions that depend on the executor's bookkeeping are taken from a run
  * of the trace on the current build (its per-operation outcomes): which
- * operations the misuse policy left out, and which ran as a caller misuse.
+ * operations the misuse policy left out, and which ran as a caller misuse;
+ * the legality rule that decided an operation (fuzz/legality.h) is named in
+ * a comment on its begin_op line (or its "left out" line).
  * The spec's expected values (ksize, alignment, get_order, ...) are
  * computed here by the oracle and written into the program as numbers.
  */

@@ -19,6 +19,7 @@
 
 #include "introspect.h"
 #include "kmalloc.h"
+#include "legality.h"
 #include "memblock.h"
 #include "mempool.h"
 #include "oracle.h"
@@ -32,11 +33,6 @@
 #define PATTERN_CAP 4096u
 #define ZERO_CHECK_CAP 65536u
 #define VERIFY_ALL_EVERY 64u
-
-enum api {
-    API_NONE, API_KMALLOC, API_CACHE, API_PAGES, API_EXACT, API_VMALLOC,
-    API_KVMALLOC, API_PERCPU, API_MEMPOOL, API_MEMBLOCK,
-};
 
 struct xbind {
     uint8_t type;          /* enum kh_val_type */
@@ -79,7 +75,7 @@ struct exec {
     bool misuse;           /* the current op is a caller misuse being run */
     bool tainted_operand;  /* the current op names a binding a misuse touched */
     bool reused_operand;   /* it names a stale pointer into memory in use again */
-    bool undetectable;     /* its misuse is one nothing could report (not run under EXPECT) */
+    uint8_t reused_rule;   /* the legality row that says why (legality.h) */
     bool finding;
     uint64_t injected_before;  /* kh_fault_injected() when the op started */
     struct exec_finding *f;
@@ -140,6 +136,16 @@ const struct exec_outcome *exec_outcomes(const struct exec *x, size_t *n)
 
 size_t exec_skipped(const struct exec *x) { return x->skipped; }
 
+const char *exec_outcome_rule(const struct exec_outcome *o)
+{
+    return o->rule ? legality_rule_name(o->rule - 1u) : NULL;
+}
+
+const char *exec_outcome_misuse_rule(const struct exec_outcome *o)
+{
+    return o->misuse_rule ? legality_rule_name(o->misuse_rule - 1u) : NULL;
+}
+
 /* ---- findings ---- */
 
 static const char *op_name(const struct exec *x)
@@ -165,6 +171,19 @@ static void finding(struct exec *x, const char *kind, const char *where, const c
     va_start(ap, fmt);
     vsnprintf(f->detail, sizeof(f->detail), fmt, ap);
     va_end(ap);
+}
+
+/* A finding at an operation a legality rule decided names the rule. */
+static void name_rule(struct exec_finding *f, const struct exec_outcome *o)
+{
+    size_t n = strlen(f->detail);
+    const struct legality_rule *r = &legality_rules[o->rule - 1u];
+    snprintf(f->detail + n, sizeof(f->detail) - n, " [legality rule %s: %s]", r->name,
+             legality_verdict_name(r->verdict));
+    if (o->misuse_rule) {
+        n = strlen(f->detail);
+        snprintf(f->detail + n, sizeof(f->detail) - n, " [a misuse by rule %s]", exec_outcome_misuse_rule(o));
+    }
 }
 
 /* ---- shadow bookkeeping ---- */
@@ -335,29 +354,14 @@ static struct xbind *binding(struct exec *x, int32_t var)
 }
 
 /* The binding a pointer operand names (NULL for NULL/ZERO_SIZE_PTR) and the
- * address it evaluates to. */
-/* Is the memory at p (a pointer that is no longer live) handed out again:
- * an allocated slab object, allocated pages other than a slab's, a live
- * vmalloc area, or a block the model tracks? A free through such a stale
- * pointer releases
- * someone else's memory, which no allocator can tell from a legal free
- * (the kernel cannot either; KASAN's quarantine only delays reuse). */
-static bool in_use_again(struct exec *x, const void *p)
+ * address it evaluates to. A stale pointer into memory handed out again
+ * (legality_in_use_again), or an offset landing on another live block's
+ * start, names that memory: the operand is marked as reused. */
+static void mark_reused(struct exec *x, uint8_t rule)
 {
-    if (shadow_containing(&x->shadow, (uintptr_t)p))
-        return true;
-    /* an area the model dropped after a misuse may still be live */
-    struct kh_vm_area_info area;
-    if (kh_is_vmalloc_addr(x->kh, p))
-        return kh_vmalloc_find(x->kh, p, &area);
-    struct kh_object_info info;
-    if (kh_slab_object_lookup(x->kh, p, &info, NULL) == 0)
-        return info.state == KH_OBJ_ALLOCATED;
-    struct page *pg = kh_virt_to_page(x->kh, p);
-    if (!pg)
-        return false;
-    enum kh_page_state st = kh_page_state(x->kh, kh_page_to_pfn(x->kh, pg), NULL, NULL);
-    return st == KH_PAGE_ALLOC_HEAD || st == KH_PAGE_ALLOC_INTERIOR;
+    x->reused_operand = true;
+    if (x->reused_rule == LR_NONE)
+        x->reused_rule = rule;
 }
 
 /* Is p the start of a slab object the allocator has handed out? */
@@ -396,136 +400,137 @@ static struct xbind *resolve_ptr(struct exec *x, const struct kh_operand *a, voi
     if (b && b->tainted)
         x->tainted_operand = true;
     if (b && b->type == KH_VAL_PTR && !ZERO_OR_NULL_PTR(*addr) && !block_live(x, b) &&
-        in_use_again(x, *addr))
-        x->reused_operand = true;
+        legality_in_use_again(x->kh, &x->shadow, *addr))
+        mark_reused(x, LR_STALE_REUSED);
     /* An offset that lands exactly on another live block's start names that
      * block as far as any check can tell (p1+4096 may be the next slab's
      * first object), whether the model tracks it or the allocator handed it
      * out for itself (a mempool's reserve element). */
     if (b && b->type == KH_VAL_PTR && a->offset != 0 && !ZERO_OR_NULL_PTR(*addr) &&
         (shadow_find(&x->shadow, (uintptr_t)*addr) || starts_allocated_object(x, *addr)))
-        x->reused_operand = true;
+        mark_reused(x, LR_OFFSET_ONTO_LIVE_BLOCK);
     return b;
 }
 
-/* The operand as the callee sees it: a variable holding NULL (a failed
- * allocation) or ZERO_SIZE_PTR (kmalloc(0)) is the same as writing NULL or
- * ZERO_SIZE_PTR; the legality rules for those apply to it. */
-static enum kh_ptr_kind ptr_kind_of(struct exec *x, const struct kh_operand *a)
+/* ---- legality: the executor's side of the table (legality.h) ---- */
+
+/* A fresh verdict for the current operation: legal until a row says
+ * otherwise. */
+static void legal_init(struct exec *x, struct legality_ctx *c)
 {
-    if (a->ptr_kind != KH_PTR_VAR && a->ptr_kind != KH_PTR_ELEM)
-        return a->ptr_kind;
+    memset(c, 0, sizeof(*c));
+    c->kh = x->kh;
+    c->lim = &x->lim;
+    c->shadow = &x->shadow;
+    c->op = &x->t->ops[x->op_i];
+    c->legal = true;
+    c->legal_rule = c->silent_rule = LR_NONE;
+}
+
+/* The rules' view of pointer operand a: as the callee sees it (a name
+ * holding NULL or ZERO_SIZE_PTR is that value; the kernel takes every
+ * address up to ZERO_SIZE_PTR as ZERO_SIZE_PTR, ZERO_OR_NULL_PTR), and
+ * what the model knows of the binding it names. */
+static void view_ptr(struct exec *x, struct legality_ctx *c, const struct kh_operand *a)
+{
+    struct legality_ptr *v = &c->ptr;
     void *addr;
-    resolve_ptr(x, a, &addr);
-    if (!addr)
-        return KH_PTR_NULL;  /* a name holding NULL, or an element past the array's end */
-    /* ZERO_OR_NULL_PTR: the kernel takes every address up to ZERO_SIZE_PTR
-     * (kmalloc(0)'s result minus a few bytes) as ZERO_SIZE_PTR. */
-    if ((uintptr_t)addr <= (uintptr_t)ZERO_SIZE_PTR)
-        return KH_PTR_ZERO_SIZE;
-    return a->ptr_kind;
-}
-
-/* Is b (a mempool element) of a kind that the free or size function of
- * `api` takes: kmalloc-pool elements for kfree/kvfree/ksize, slab-pool
- * elements for those (not on SLOB) and kmem_cache_free, page-pool elements
- * for free_pages? */
-static bool element_of_kind(struct exec *x, const struct xbind *b, enum api api)
-{
-    bool kmalloc_api = api == API_KMALLOC || api == API_KVMALLOC;
-    switch (b->pool_kind) {
-    case KH_MEMPOOL_KMALLOC: return kmalloc_api;
-    case KH_MEMPOOL_SLAB:
-        return api == API_CACHE || (kmalloc_api && kh_get_config(x->kh)->slab != KH_SLAB_SLOB);
-    case KH_MEMPOOL_PAGE: return api == API_PAGES;
-    default: return false;
+    struct xbind *b = resolve_ptr(x, a, &addr);
+    memset(v, 0, sizeof(*v));
+    v->kind = (enum kh_ptr_kind)a->ptr_kind;
+    if (a->ptr_kind == KH_PTR_VAR || a->ptr_kind == KH_PTR_ELEM) {
+        if (!addr)
+            v->kind = KH_PTR_NULL;   /* a name holding NULL, or an element past the array's end */
+        else if ((uintptr_t)addr <= (uintptr_t)ZERO_SIZE_PTR)
+            v->kind = KH_PTR_ZERO_SIZE;
     }
+    v->addr = addr;
+    if (!c->p)
+        c->p = addr;   /* the address as written, unless the op set it */
+    v->offset = a->offset;
+    v->owner = -1;
+    if (!b)
+        return;
+    v->bound = true;
+    v->live = block_live(x, b);
+    v->tainted = b->tainted;
+    v->held = b->held;
+    v->api = b->api;
+    v->pool_kind = b->pool_kind;
+    v->order = b->order;
+    v->req = b->req;
+    v->owner = b->owner;
+    v->base = b->p;
 }
 
-/* Is freeing operand `a` through `api` legal? */
-static bool legal_free(struct exec *x, const struct kh_operand *a, struct xbind *b, enum api api)
+/* The rules' view of a cache, pool or array operand. */
+static void view_obj(struct exec *x, struct legality_obj *v, int32_t var)
 {
-    enum kh_ptr_kind kind = ptr_kind_of(x, a);
-    if (kind == KH_PTR_NULL)
-        return true;  /* every free function ignores NULL */
-    if (kind == KH_PTR_ZERO_SIZE)
-        return api == API_KMALLOC || api == API_KVMALLOC;  /* only kfree/kvfree ignore it */
-    /* A variable holding NULL (its allocation failed) or ZERO_SIZE_PTR is
-     * that value: freeing it is as legal as freeing the literal. */
-    if (b && b->type == KH_VAL_PTR && a->offset == 0 && !b->tainted && !b->p)
-        return true;
-    if (b && b->type == KH_VAL_PTR && a->offset == 0 && !b->tainted && b->p == ZERO_SIZE_PTR)
-        return api == API_KMALLOC || api == API_KVMALLOC;
-    if (!b || a->offset != 0 || !block_live(x, b))
-        return false;
-    if (b->api == api)
-        return true;
-    /* A mempool element is what the pool's allocation function made: a
-     * kmalloc object, a cache object or pages. Freed behind the pool's back
-     * it is an ordinary free, which nothing can object to (a pool does not
-     * track what it handed out); the model does not follow the pool's side
-     * of it, so it is not run where a report is required. */
-    if (b->api == API_MEMPOOL && element_of_kind(x, b, api))
-        x->undetectable = true;
-    /* kvmalloc hands out a kmalloc object or a vmalloc area, and the kernel
-     * cannot tell a kvmalloc'd one from a direct one: kfree/ksize/krealloc
-     * take the kmalloc-backed ones, vfree the vmalloc-backed ones, and
-     * kvfree any of the three. */
-    bool vm = kh_is_vmalloc_addr(x->kh, b->p);
-    /* kfree/kvfree/ksize find a cache object's cache from its slab (SLUB and
-     * SLAB; real SLOB would misread it, silently). */
-    if (b->api == API_CACHE && (api == API_KMALLOC || api == API_KVMALLOC)) {
-        if (kh_get_config(x->kh)->slab != KH_SLAB_SLOB)
-            return true;
-        x->undetectable = true;
-        return false;
-    }
-    if (b->api == API_KVMALLOC)
-        return (api == API_KMALLOC && !vm) || (api == API_VMALLOC && vm);
-    return api == API_KVMALLOC && (b->api == API_KMALLOC || b->api == API_VMALLOC);
+    struct xbind *b = binding(x, var);
+    memset(v, 0, sizeof(*v));
+    v->var = var;
+    v->owner = -1;
+    v->elems_live = true;
+    if (!b)
+        return;
+    v->bound = true;
+    v->type = b->type;
+    v->alive = b->alive;
+    v->leaked = b->leaked;
+    v->tainted = b->tainted;
+    v->owner = b->owner;
+    v->order = b->order;
+    v->live = b->live;
+    v->users = b->users;
+    v->req = b->req;
+    v->p = b->p;
+    v->count = b->count;
+    v->elems = b->elems != NULL;
+    for (uint32_t i = 0; b->elems && i < b->count && v->elems_live; i++)
+        v->elems_live = block_live(x, &b->elems[i]);
 }
 
-/* Is operand `a` (binding b) a live kmem_cache object? */
-static bool cache_object(struct exec *x, const struct kh_operand *a, struct xbind *b)
+/* Applies the misuse policy to the verdict. Returns true when the op
+ * should run. The outcome records the row that decided. */
+static bool admit(struct exec *x, const struct legality_ctx *c)
 {
-    return b && a->offset == 0 && b->api == API_CACHE && block_live(x, b);
-}
-
-/* A large kmalloc is a compound page block: free_pages with its order frees
- * it as the kernel would, with nothing to detect. */
-static bool large_kmalloc_block(struct exec *x, const struct kh_operand *a, struct xbind *b, uint64_t order)
-{
-    if (!b || a->offset != 0 || !block_live(x, b) ||
-        !(b->api == API_KMALLOC || (b->api == API_KVMALLOC && !kh_is_vmalloc_addr(x->kh, b->p))))
-        return false;   /* a kvmalloc that kmalloc served is a kmalloc block */
-    /* the block's own size: an in-place krealloc may have shrunk the
-     * request (to 1 byte, say) but not the pages */
-    size_t block = kh_ksize(x->kh, b->p);
-    return block > x->lim.max_cache_size && order == (uint64_t)oracle_get_order(x->lim.page_shift, block);
-}
-
-/* Applies the misuse policy. Returns true when the op should run. */
-static bool admit(struct exec *x, bool legal)
-{
+    struct exec_outcome *o = &x->out[x->nout - 1];
+    bool legal = c->legal;
+    uint8_t rule = c->legal_rule;
+    if (!legal && c->silent)
+        rule = c->silent_rule;
+    else if (!legal && x->reused_operand)
+        rule = x->reused_rule;
     if (x->tainted_operand && x->opt.misuse != EXEC_MISUSE_RUN) {
+        o->rule = LR_TAINTED_OPERAND + 1;
         x->skipped++;
-        x->out[x->nout - 1].skipped = true;
+        o->skipped = true;
         return false;
     }
-    /* Misuse nobody could detect (see in_use_again) is not run under EXPECT. */
-    if (!legal && (x->reused_operand || x->undetectable) && x->opt.misuse == EXEC_MISUSE_EXPECT) {
+    o->rule = rule == LR_NONE ? 0 : rule + 1;
+    if (!legal && rule != c->legal_rule && c->legal_rule != LR_NONE)
+        o->misuse_rule = c->legal_rule + 1;
+    /* Misuse nobody could detect is not run under EXPECT. */
+    if (!legal && (x->reused_operand || c->silent) && x->opt.misuse == EXEC_MISUSE_EXPECT) {
         x->skipped++;
-        x->out[x->nout - 1].skipped = true;
+        o->skipped = true;
         return false;
     }
     x->misuse = !legal;
     if (legal || x->opt.misuse == EXEC_MISUSE_RUN || x->opt.misuse == EXEC_MISUSE_EXPECT) {
-        x->out[x->nout - 1].misuse = !legal;   /* the C reproducer marks it */
+        o->misuse = !legal;   /* the C reproducer marks it */
         return true;
     }
     x->skipped++;
-    x->out[x->nout - 1].skipped = true;
+    o->skipped = true;
     return false;
+}
+
+/* A verdict from the PRE rows alone (operations with no free check). */
+static bool admit_pre(struct exec *x, struct legality_ctx *c)
+{
+    legality_judge(c, LS_PRE);
+    return admit(x, c);
 }
 
 /* ---- NULL legitimacy ---- */
@@ -670,6 +675,10 @@ static void json_end(struct exec *x)
     if (!x->opt.json)
         return;
     struct exec_outcome *o = &x->out[x->nout - 1];
+    if (o->rule)
+        fprintf(x->opt.json, ", \"rule\": \"%s\"", exec_outcome_rule(o));
+    if (o->misuse_rule)
+        fprintf(x->opt.json, ", \"misuse_rule\": \"%s\"", exec_outcome_misuse_rule(o));
     if (o->skipped)
         fputs(", \"skipped\": true", x->opt.json);
     fputs("}\n", x->opt.json);
@@ -789,13 +798,13 @@ static void op_krealloc(struct exec *x, const struct kh_op *op, size_t n, size_t
 {
     void *old;
     struct xbind *ob = resolve_ptr(x, &op->args[0], &old);
-    /* krealloc_array checks n * size first: on overflow it returns NULL
-     * without looking at p */
-    bool legal = ptr_kind_of(x, &op->args[0]) == KH_PTR_NULL || legal_free(x, &op->args[0], ob, API_KMALLOC) ||
-                 (overflow && op->code == KH_OP_KREALLOC_ARRAY);
-    if (legal && cache_object(x, &op->args[0], ob))
-        legal = !(x->undetectable = true);  /* legal in 6.1, but its cache bookkeeping is not modelled */
-    if (!admit(x, legal)) {
+    struct legality_ctx lc;
+    legal_init(x, &lc);
+    view_ptr(x, &lc, &op->args[0]);
+    legality_free(&lc, API_KMALLOC);
+    legality_judge(&lc, LS_POST);
+    bool legal = lc.legal;
+    if (!admit(x, &lc)) {
         json_ptr(x, NULL);
         return;
     }
@@ -916,7 +925,11 @@ static void op_kfree(struct exec *x, const struct kh_op *op, bool sensitive)
 {
     void *p;
     struct xbind *b = resolve_ptr(x, &op->args[0], &p);
-    if (!admit(x, legal_free(x, &op->args[0], b, API_KMALLOC)))
+    struct legality_ctx lc;
+    legal_init(x, &lc);
+    view_ptr(x, &lc, &op->args[0]);
+    legality_free(&lc, API_KMALLOC);
+    if (!admit(x, &lc))
         return;
     struct oracle_slab_geom g;
     bool freed_bytes = false;
@@ -938,13 +951,13 @@ static void op_ksize(struct exec *x, const struct kh_op *op)
 {
     void *p;
     struct xbind *b = resolve_ptr(x, &op->args[0], &p);
-    /* ksize only reads: a live kmalloc- or slab-pool element is a kmalloc
-     * or cache object to it */
-    bool element = b && op->args[0].offset == 0 && b->api == API_MEMPOOL && block_live(x, b) &&
-                   element_of_kind(x, b, API_KMALLOC);
-    bool legal = ptr_kind_of(x, &op->args[0]) == KH_PTR_NULL || ptr_kind_of(x, &op->args[0]) == KH_PTR_ZERO_SIZE ||
-                 element || legal_free(x, &op->args[0], b, API_KMALLOC);
-    if (!admit(x, legal))
+    struct legality_ctx lc;
+    legal_init(x, &lc);
+    view_ptr(x, &lc, &op->args[0]);
+    legality_free(&lc, API_KMALLOC);
+    legality_judge(&lc, LS_POST);
+    bool legal = lc.legal;
+    if (!admit(x, &lc))
         return;
     size_t ks = kh_ksize(x->kh, p);
     json_num(x, "ksize", ks);
@@ -1070,7 +1083,10 @@ static struct kmem_cache *any_cache(struct exec *x, const struct kh_operand *a)
 static void op_cache_alloc(struct exec *x, const struct kh_op *op, bool zero)
 {
     struct xbind *c = live_cache(x, &op->args[0]);
-    if (!admit(x, c != NULL))
+    struct legality_ctx lc;
+    legal_init(x, &lc);
+    view_obj(x, &lc.obj, op->args[0].var);
+    if (!admit_pre(x, &lc))
         return;
     gfp_t gfp = (gfp_t)op->args[1].u;
     if (!c) {
@@ -1092,9 +1108,17 @@ static void op_cache_free(struct exec *x, const struct kh_op *op)
     struct xbind *c = binding(x, op->args[0].var);
     void *p;
     struct xbind *b = resolve_ptr(x, &op->args[1], &p);
-    bool legal = c && (c->alive || c->leaked) && legal_free(x, &op->args[1], b, API_CACHE) && p &&
-                 p != ZERO_SIZE_PTR && b->owner == op->args[0].var;
-    if (!admit(x, legal) || !c)
+    struct legality_ctx lc;
+    legal_init(x, &lc);
+    lc.p = p;
+    view_obj(x, &lc.obj, op->args[0].var);
+    view_ptr(x, &lc, &op->args[1]);
+    legality_judge(&lc, LS_PRE);
+    if (lc.legal)
+        legality_free(&lc, API_CACHE);
+    legality_judge(&lc, LS_POST);
+    bool legal = lc.legal;
+    if (!admit(x, &lc) || !c)
         return;
     struct oracle_slab_geom g;
     bool freed_bytes = false;
@@ -1113,7 +1137,10 @@ static void op_cache_free(struct exec *x, const struct kh_op *op)
 static void op_cache_bulk(struct exec *x, const struct kh_op *op)
 {
     struct xbind *c = live_cache(x, &op->args[0]);
-    if (!admit(x, c != NULL))
+    struct legality_ctx lc;
+    legal_init(x, &lc);
+    view_obj(x, &lc.obj, op->args[0].var);
+    if (!admit_pre(x, &lc))
         return;
     size_t n = op->args[1].u;
     gfp_t gfp = (gfp_t)op->args[2].u;
@@ -1162,8 +1189,9 @@ static void op_cache_bulk(struct exec *x, const struct kh_op *op)
 static void mark_reused_elements(struct exec *x, const struct xbind *a)
 {
     for (uint32_t i = 0; a && a->elems && i < a->count; i++)
-        if (a->elems[i].p && !block_live(x, &a->elems[i]) && in_use_again(x, a->elems[i].p))
-            x->reused_operand = true;
+        if (a->elems[i].p && !block_live(x, &a->elems[i]) &&
+            legality_in_use_again(x->kh, &x->shadow, a->elems[i].p))
+            mark_reused(x, LR_BULK_STALE_REUSED);
 }
 
 /* Frees array a's objects with kmem_cache_free_bulk(s) (s NULL: each to
@@ -1187,35 +1215,44 @@ static void run_bulk_free(struct exec *x, struct xbind *a, struct kmem_cache *s,
     free(objs);
 }
 
-static void free_bulk_to_own_caches(struct exec *x, const struct kh_op *op, struct xbind *a)
+static void free_bulk_to_own_caches(struct exec *x, const struct kh_op *op, struct xbind *a,
+                                    struct legality_ctx *lc)
 {
-    bool legal = !a->tainted;
+    /* kfree of each element, while each is legal */
+    lc->legal = !a->tainted;
+    lc->legal_rule = a->tainted ? LR_TAINTED_OPERAND : LR_KFREE_BULK;
     for (uint32_t i = 0; i < a->count; i++) {
         if (a->elems[i].tainted)
             x->tainted_operand = true;
         struct kh_operand e = { .ptr_kind = KH_PTR_ELEM, .var = op->args[1].var, .elem = i };
-        legal = legal && legal_free(x, &e, &a->elems[i], API_KMALLOC);
+        if (!lc->legal)
+            continue;
+        view_ptr(x, lc, &e);
+        legality_free(lc, API_KMALLOC);
     }
+    if (lc->legal)
+        lc->legal_rule = LR_KFREE_BULK;
     if (a->tainted)
         x->tainted_operand = true;
     mark_reused_elements(x, a);
-    if (admit(x, legal))
-        run_bulk_free(x, a, NULL, legal);
+    if (admit(x, lc))
+        run_bulk_free(x, a, NULL, lc->legal);
 }
 
 static void op_cache_free_bulk(struct exec *x, const struct kh_op *op)
 {
     struct xbind *c = binding(x, op->args[0].var);
     struct xbind *a = binding(x, op->args[1].var);
+    struct legality_ctx lc;
+    legal_init(x, &lc);
+    view_obj(x, &lc.obj, op->args[0].var);
+    view_obj(x, &lc.arr, op->args[1].var);
     /* A NULL cache is kfree_bulk (6.1 defines it so): each object goes
      * back to its own cache, as kfree would send it. */
-    if ((!c || (c->type == KH_VAL_CACHE && !c->p && !c->tainted)) && a && a->type == KH_VAL_ARRAY) {
-        free_bulk_to_own_caches(x, op, a);
+    if (legality_holds(LR_KFREE_BULK, &lc)) {
+        free_bulk_to_own_caches(x, op, a, &lc);
         return;
     }
-    bool legal = c && (c->alive || c->leaked) && a && a->elems && a->owner == op->args[0].var;
-    if (a && a->type == KH_VAL_ARRAY && a->count == 0 && !a->tainted)
-        legal = true;   /* nothing to free: the kernel never looks at the cache */
     if (a && a->tainted)
         x->tainted_operand = true;   /* what a misuse produced: unknown state */
     /* so is an element a misuse touched (free_pages a1[0] on a slab object
@@ -1223,31 +1260,10 @@ static void op_cache_free_bulk(struct exec *x, const struct kh_op *op)
     for (uint32_t i = 0; a && a->elems && i < a->count; i++)
         if (a->elems[i].tainted)
             x->tainted_operand = true;
-    for (uint32_t i = 0; legal && i < a->count; i++)
-        legal = block_live(x, &a->elems[i]);
+    legality_judge(&lc, LS_PRE);
     mark_reused_elements(x, a);
-    if (admit(x, legal) && c && a)
-        run_bulk_free(x, a, c->p, legal);
-}
-
-static int count_held(void *ctx, const struct kh_slab_info *slab)
-{
-    *(unsigned long *)ctx += slab->inuse - slab->quarantined;
-    return 0;
-}
-
-/* Would kmem_cache_destroy(c) pass without a word, whatever the model says
- * about it? 6.1 only drops a reference of a merged cache, and destroys one
- * holding no objects (the quarantine is flushed first): a pool still using
- * such a cache (one with an empty reserve) is not noticed. */
-static bool destroy_is_silent(struct exec *x, struct kmem_cache *s)
-{
-    struct kh_cache_info info;
-    if (kh_slab_cache_info(x->kh, s, &info) != 0)
-        return false;
-    unsigned long held = 0;
-    kh_for_each_slab(x->kh, s, count_held, &held);
-    return info.refcount > 1 || held == 0;
+    if (admit(x, &lc) && c && a)
+        run_bulk_free(x, a, c->p, lc.legal);
 }
 
 static void op_cache_destroy(struct exec *x, const struct kh_op *op)
@@ -1257,12 +1273,13 @@ static void op_cache_destroy(struct exec *x, const struct kh_op *op)
         return;
     }
     struct xbind *c = binding(x, op->args[0].var);
-    bool legal = (c && !c->p && !c->tainted) || (c && c->alive && c->live == 0 && c->users == 0);
     if (c && c->p && c->tainted)
         x->tainted_operand = true;   /* objects a misuse touched: whether any are left is unknown */
-    if (!legal && c && c->alive && c->live == 0 && destroy_is_silent(x, c->p))
-        x->undetectable = true;
-    if (!admit(x, legal) || !c)
+    struct legality_ctx lc;
+    legal_init(x, &lc);
+    view_obj(x, &lc.obj, op->args[0].var);
+    bool run = admit_pre(x, &lc), legal = lc.legal;
+    if (!run || !c)
         return;
     kh_kmem_cache_destroy(x->kh, c->p);
     /* Destroyed with objects out, the cache is leaked, not freed (as the
@@ -1304,43 +1321,18 @@ static void op_alloc_pages(struct exec *x, const struct kh_op *op, bool zeroed_p
     track(x, b, p, bytes, SHADOW_PAGES);
 }
 
-/* Is p in the first page of a live page-allocator block of this order that
- * is not a slab's? __free_pages of it passes every check 6.1 makes. */
-static bool live_block_head(struct exec *x, const void *p, unsigned want_order)
-{
-    if (!kh_addr_in_arena(x->kh, p))
-        return false;
-    unsigned long head;
-    unsigned order;
-    struct page *pg = kh_virt_to_page(x->kh, p);
-    enum kh_page_state st = kh_page_state(x->kh, kh_page_to_pfn(x->kh, pg), &head, &order);
-    struct kh_object_info info;
-    return st == KH_PAGE_ALLOC_HEAD && order == want_order &&
-           kh_slab_object_lookup(x->kh, kh_page_address(x->kh, pg), &info, NULL) != 0;
-}
-
 static void op_free_pages(struct exec *x, const struct kh_op *op)
 {
     void *p;
     struct xbind *b = resolve_ptr(x, &op->args[0], &p);
-    bool legal = ptr_kind_of(x, &op->args[0]) == KH_PTR_NULL ||
-                 (legal_free(x, &op->args[0], b, API_PAGES) && b && b->order == op->args[1].u) ||
-                 large_kmalloc_block(x, &op->args[0], b, op->args[1].u);
-    /* alloc_pages_exact's pages are split to order 0, each with its own
-     * reference: free_pages(p, 0) of a one-page one is free_page; of a
-     * bigger one it frees the first page only, which nothing notices */
-    bool exact = b && op->args[0].offset == 0 && block_live(x, b) && b->api == API_EXACT;
-    if (exact && op->args[1].u == 0 && b->req <= kh_page_size(x->kh))
-        legal = true;
-    else if (exact && !legal)
-        x->undetectable = true;
-    /* Whatever the name says, a page-aligned address of a live block of
-     * that order (another binding's, a vmalloc backing page) is freed
-     * without a word: 6.1 checks only flags, refcount and order. */
-    if (!legal && p && op->args[1].u < 64 && !((uintptr_t)p & (kh_page_size(x->kh) - 1)) &&
-        live_block_head(x, p, (unsigned)op->args[1].u))
-        x->undetectable = true;
-    if (!admit(x, legal))
+    struct legality_ctx lc;
+    legal_init(x, &lc);
+    lc.p = p;
+    view_ptr(x, &lc, &op->args[0]);
+    legality_free(&lc, API_PAGES);
+    legality_judge(&lc, LS_POST);
+    bool legal = lc.legal;
+    if (!admit(x, &lc))
         return;
     if (legal && b)
         untrack(x, b);
@@ -1374,46 +1366,22 @@ static void op_free_pages_exact(struct exec *x, const struct kh_op *op)
 {
     void *p;
     struct xbind *b = resolve_ptr(x, &op->args[0], &p);
-    /* 6.1 frees page by page through free_pages, which ignores address 0:
-     * NULL is a silent no-op while the range stays within one page. */
-    bool null_noop = ptr_kind_of(x, &op->args[0]) == KH_PTR_NULL && op->args[1].u <= (1ull << x->lim.page_shift);
-    /* A size of 0 covers no page at all, nor does one whose end wraps
-     * past the top of the address space (6.1 loops while addr < end):
-     * nothing is freed, whatever p is. */
-    uint64_t pg = 1ull << x->lim.page_shift;
-    uint64_t end = (uint64_t)(uintptr_t)p + ((op->args[1].u + pg - 1) & ~(pg - 1));
-    if (op->args[1].u == 0 || end <= (uint64_t)(uintptr_t)p) {
-        if (admit(x, true))
+    struct legality_ctx lc;
+    legal_init(x, &lc);
+    lc.p = p;
+    view_ptr(x, &lc, &op->args[0]);
+    /* a range that covers no page frees nothing, whatever p is */
+    lc.legal = false;
+    legality_judge(&lc, LS_PRE);
+    if (lc.legal) {
+        if (admit(x, &lc))
             kh_free_pages_exact(x->kh, p, 0);
         return;
     }
-    /* it frees PAGE_ALIGN(size) bytes page by page: any size of the same
-     * page count is the allocation's own */
-    size_t page = (size_t)1 << x->lim.page_shift;
-    bool legal = null_noop || (legal_free(x, &op->args[0], b, API_EXACT) && p &&
-                               (b->req + page - 1) / page == (op->args[1].u + page - 1) / page);
-    /* An order-0 block from the page allocator is one page with one
-     * reference: freeing it page by page is free_page. A bigger block's
-     * other pages hold no reference of their own, and freeing them one by
-     * one corrupts the counts silently (no report without DEBUG_VM). */
-    bool page_block = b && op->args[0].offset == 0 && block_live(x, b) && b->api == API_PAGES;
-    if (page_block && b->order == 0 && op->args[1].u <= page)
-        legal = true;
-    else if (page_block)
-        x->undetectable = true;
-    /* An illegal range of more than one page sweeps over whatever follows:
-     * 6.1 frees each page whose count drops to zero, so another owner's
-     * live order-0 page goes silently (only slab, tail and free pages make
-     * a report). Nothing could report that part. */
-    if (!legal && op->args[1].u > page)
-        x->undetectable = true;
-    /* One page: free_page(p). On a page-aligned live order-0 block (a page
-     * of an alloc_pages_exact block, alloc_pages(0), a page pool's element,
-     * a vmalloc backing page) that is a silent free of that page, whoever
-     * owns it. */
-    if (!legal && p && !((uintptr_t)p & (page - 1)) && live_block_head(x, p, 0))
-        x->undetectable = true;
-    if (!admit(x, legal))
+    legality_free(&lc, API_EXACT);
+    legality_judge(&lc, LS_POST);
+    bool legal = lc.legal;
+    if (!admit(x, &lc))
         return;
     if (legal && b)
         untrack(x, b);
@@ -1451,20 +1419,16 @@ static void op_vfree(struct exec *x, const struct kh_op *op, enum api api)
 {
     void *p;
     struct xbind *b = resolve_ptr(x, &op->args[0], &p);
-    bool legal = ptr_kind_of(x, &op->args[0]) == KH_PTR_NULL ||
-                 (legal_free(x, &op->args[0], b, api) ||
-                  (api == API_KVMALLOC && legal_free(x, &op->args[0], b, API_KMALLOC)) ||
-                  (api == API_KVMALLOC && legal_free(x, &op->args[0], b, API_VMALLOC)));
-    if (op->code == KH_OP_KVFREE_SENSITIVE) {
-        /* it clears len bytes at p before freeing */
-        legal = legal && (ZERO_OR_NULL_PTR(p) || (b && op->args[1].u <= b->req));
-        /* Clearing memory that is not the block's is ASan's to catch, before
-         * the allocator could report anything: not run where a report is
-         * required. */
-        if (!legal && !ZERO_OR_NULL_PTR(p) && op->args[1].u > 0)
-            x->undetectable = true;
-    }
-    if (!admit(x, legal))
+    struct legality_ctx lc;
+    legal_init(x, &lc);
+    lc.p = p;
+    view_ptr(x, &lc, &op->args[0]);
+    /* kvfree takes kvmalloc, kmalloc and vmalloc memory */
+    (void)(legality_free(&lc, api) || (api == API_KVMALLOC && legality_free(&lc, API_KMALLOC)) ||
+           (api == API_KVMALLOC && legality_free(&lc, API_VMALLOC)));
+    legality_judge(&lc, LS_POST);
+    bool legal = lc.legal;
+    if (!admit(x, &lc))
         return;
     if (legal && b && p)
         release(x, b);
@@ -1483,22 +1447,19 @@ static void op_kvrealloc(struct exec *x, const struct kh_op *op)
     void *old;
     struct xbind *ob = resolve_ptr(x, &op->args[0], &old);
     /* kvrealloc copies oldsize bytes from p, but only when it grows: with
-     * oldsize >= newsize it returns p untouched, whatever p and oldsize are.
-     * Otherwise NULL and ZERO_SIZE_PTR need oldsize 0, and a block at most
-     * its own size (copying less is harmless). */
+     * oldsize >= newsize it returns p untouched, whatever p and oldsize are. */
     bool no_copy = op->args[1].u >= op->args[2].u;
-    bool legal = no_copy ||
-                 ((legal_free(x, &op->args[0], ob, API_KVMALLOC) ||
-                   legal_free(x, &op->args[0], ob, API_KMALLOC) ||
-                   legal_free(x, &op->args[0], ob, API_VMALLOC)) &&
-                  op->args[1].u <= (ob && block_live(x, ob) ? ob->req : 0));
-    if (legal && !no_copy && cache_object(x, &op->args[0], ob))
-        legal = !(x->undetectable = true);  /* legal in 6.1; its cache bookkeeping is not modelled */
-    /* Growing, it copies oldsize bytes from p before anything could report:
-     * a bad p or oldsize faults (ASan's to catch), so not run under expect. */
-    if (!legal && !no_copy)
-        x->undetectable = true;
-    if (!admit(x, legal))
+    struct legality_ctx lc;
+    legal_init(x, &lc);
+    lc.p = old;
+    view_ptr(x, &lc, &op->args[0]);
+    lc.legal = false;
+    legality_judge(&lc, LS_PRE);
+    if (!lc.legal)
+        (void)(legality_free(&lc, API_KVMALLOC) || legality_free(&lc, API_KMALLOC) || legality_free(&lc, API_VMALLOC));
+    legality_judge(&lc, LS_POST);
+    bool legal = lc.legal;
+    if (!admit(x, &lc))
         return;
     size_t newsize = op->args[2].u;
     gfp_t gfp = (gfp_t)op->args[3].u;
@@ -1582,7 +1543,11 @@ static void op_free_percpu(struct exec *x, const struct kh_op *op)
 {
     void *p;
     struct xbind *b = resolve_ptr(x, &op->args[0], &p);
-    if (!admit(x, legal_free(x, &op->args[0], b, API_PERCPU)))
+    struct legality_ctx lc;
+    legal_init(x, &lc);
+    view_ptr(x, &lc, &op->args[0]);
+    legality_free(&lc, API_PERCPU);
+    if (!admit(x, &lc))
         return;
     if (b && p && block_live(x, b)) {
         unsigned cpus = kh_nr_cpus(x->kh);
@@ -1598,35 +1563,17 @@ static void op_free_percpu(struct exec *x, const struct kh_op *op)
     kh_free_percpu(x->kh, p);
 }
 
-struct chunk_probe { const unsigned char *p; bool inside; };
-
-static int probe_chunk(void *ctx, const struct kh_percpu_chunk_info *c)
-{
-    struct chunk_probe *probe = ctx;
-    const unsigned char *base = c->base;
-    if (probe->p >= base && (size_t)(probe->p - base) < c->unit_size)
-        probe->inside = true;
-    return probe->inside;
-}
-
 static void op_per_cpu_ptr(struct exec *x, const struct kh_op *op)
 {
     void *p;
-    struct xbind *b = resolve_ptr(x, &op->args[0], &p);
-    bool cpu_ok = op->args[1].u < kh_nr_cpus(x->kh);
-    bool legal = b && block_live(x, b) && b->api == API_PERCPU && op->args[0].offset == 0 && cpu_ok;
-    /* per_cpu_ptr is arithmetic: 6.1 checks nothing, and the allocator
-     * warns only for an impossible CPU or an address in no chunk. Any other
-     * address inside a chunk (p1-1 in the allocation before p1, a field of
-     * a per-CPU struct) passes silently. */
-    if (!legal && cpu_ok && p) {
-        struct chunk_probe probe = { p, false };
-        kh_percpu_walk(x->kh, probe_chunk, NULL, &probe);
-        if (probe.inside)
-            x->undetectable = true;
-    }
-    if (!admit(x, legal))
+    resolve_ptr(x, &op->args[0], &p);
+    struct legality_ctx lc;
+    legal_init(x, &lc);
+    lc.p = p;
+    view_ptr(x, &lc, &op->args[0]);
+    if (!admit_pre(x, &lc))
         return;
+    bool legal = lc.legal;
     /* the CPU as written (a misuse run passes an impossible one on) */
     unsigned cpu = op->args[1].u > UINT_MAX ? UINT_MAX : (unsigned)op->args[1].u;
     void *c = kh_per_cpu_ptr(x->kh, p, cpu);
@@ -1665,7 +1612,7 @@ static void op_pool_create(struct exec *x, const struct kh_op *op)
     mempool_t *pool = NULL;
     struct xbind *cache = NULL;
     size_t elem = 0;
-    bool legal = true, tried = false;
+    bool tried = false;
     switch (op->code) {
     case KH_OP_MEMPOOL_CREATE_KMALLOC_POOL:
         elem = op->args[1].u;
@@ -1674,12 +1621,10 @@ static void op_pool_create(struct exec *x, const struct kh_op *op)
         break;
     case KH_OP_MEMPOOL_CREATE_SLAB_POOL:
         cache = live_cache(x, &op->args[1]);
-        legal = cache != NULL;
-        /* With an empty reserve, 6.1's create never touches the cache: a
-         * NULL, destroyed or leaked one passes without a word. */
-        if (!legal && reserve_cap(min_nr, 1) == 0)
-            x->undetectable = true;
-        if (!admit(x, legal))
+        struct legality_ctx lc;
+        legal_init(x, &lc);
+        view_obj(x, &lc.obj, op->args[1].var);
+        if (!admit_pre(x, &lc))
             return;
         if (!cache) {
             /* Misuse being run: a destroyed cache or a failed create's NULL. */
@@ -1747,8 +1692,10 @@ static void op_pool_alloc(struct exec *x, const struct kh_op *op)
     /* A may-sleep allocation from an empty reserve would block forever in a
      * single-threaded run; the allocator reports that as a deadlock, which
      * is the caller's bug, so fuzzing keeps such calls non-blocking. */
-    bool legal = pb && pb->alive;
-    if (!admit(x, legal) || !pb)
+    struct legality_ctx lc;
+    legal_init(x, &lc);
+    view_obj(x, &lc.obj, op->args[0].var);
+    if (!admit_pre(x, &lc) || !pb)
         return;
     if (x->opt.misuse == EXEC_MISUSE_SKIP)
         gfp &= ~__GFP_DIRECT_RECLAIM;
@@ -1792,99 +1739,30 @@ static void op_pool_alloc(struct exec *x, const struct kh_op *op)
     b->req = pb->req;
 }
 
-struct reserve_probe { const mempool_t *pool; const void *element; bool found; };
-
-static int find_in_reserve(void *ctx, const struct kh_mempool_info *pool, int index, void *element)
-{
-    struct reserve_probe *r = ctx;
-    (void)index;
-    if (pool->pool == r->pool && element == r->element)
-        r->found = true;
-    return r->found;
-}
-
-/* Would mempool_free(element, pool pb) put it in the reserve without a
- * look: the reserve has room and does not hold it already? */
-static bool reserve_takes(struct exec *x, const struct xbind *pb, const void *element)
-{
-    struct kh_mempool_info info;
-    if (kh_mempool_get_info(x->kh, pb->p, &info) != 0 || info.curr_nr >= info.min_nr)
-        return false;
-    struct reserve_probe r = { pb->p, element, false };
-    kh_mempool_walk(x->kh, NULL, find_in_reserve, &r);
-    return !r.found;
-}
-
-/* Would pool pb's free function take block b as one of its elements? */
-static bool foreign_element_fits(struct exec *x, const struct xbind *pb, const struct xbind *b)
-{
-    struct kh_mempool_info info;
-    if (kh_mempool_get_info(x->kh, pb->p, &info) != 0)
-        return false;
-    switch (info.kind) {
-    case KH_MEMPOOL_KMALLOC:   /* kfree */
-        return b->api == API_KMALLOC ||
-               (b->api == API_KVMALLOC && !kh_is_vmalloc_addr(x->kh, b->p)) ||
-               (b->api == API_CACHE && kh_get_config(x->kh)->slab != KH_SLAB_SLOB);
-    case KH_MEMPOOL_SLAB:      /* kmem_cache_free with the pool's cache */
-        return b->api == API_CACHE && b->owner == pb->owner;
-    case KH_MEMPOOL_PAGE:      /* __free_pages with the pool's order */
-        /* alloc_pages_exact's pages are plain order-0 pages after the split:
-         * __free_pages takes the first with any order without a word */
-        return (b->api == API_PAGES && b->order == pb->order) || b->api == API_EXACT;
-    default:
-        return false;
-    }
-}
-
 static void op_pool_free(struct exec *x, const struct kh_op *op)
 {
     void *p;
     struct xbind *b = resolve_ptr(x, &op->args[0], &p);
     struct xbind *pb = pool_operand(x, op->args[1].var);
-    /* A page pool's element is its struct page: any address inside the
-     * first page (p1+43) converts to the same page, so it is the element. */
+    struct legality_ctx lc;
+    legal_init(x, &lc);
+    lc.p = p;
+    view_obj(x, &lc.obj, op->args[1].var);
+    /* A page pool's element is its struct page: an address inside the
+     * first page names the element. */
     struct kh_operand elem = op->args[0];
-    if (elem.offset > 0 && (uint64_t)elem.offset < kh_page_size(x->kh) && pb && pb->alive &&
-        is_page_pool(x, op->args[1].var))
+    bool inner = legality_holds(LR_PAGE_POOL_INSIDE_PAGE, &lc);
+    if (inner)
         elem.offset = 0;
-    bool zero_element = b && b->held && b->api == API_MEMPOOL && elem.offset == 0;
-    bool legal = ptr_kind_of(x, &elem) == KH_PTR_NULL ||
-                 (pb && pb->alive && (zero_element || legal_free(x, &elem, b, API_MEMPOOL)) &&
-                  b->owner == op->args[1].var);
-    if (p && ZERO_OR_NULL_PTR(p) && !legal) {   /* ZERO_SIZE_PTR, or any address up to it */
-        /* ZERO_SIZE_PTR is what a 0-byte kmalloc pool hands out, so any
-         * copy of it may go back to one. Given to another pool it joins the
-         * reserve while there is room, which nothing can notice: not run
-         * where a report is required. */
-        legal = pb && pb->alive && pb->req == 0;
-        if (!legal && x->opt.misuse == EXEC_MISUSE_EXPECT) {
-            x->skipped++;
-            x->out[x->nout - 1].skipped = true;
-            return;
-        }
-    }
-    /* A live block that the pool's own free function would take (a
-     * kmalloc object for a kmalloc pool, an object of the pool's cache,
-     * pages of the pool's order) is freed or kept in the reserve like an
-     * element: nothing can tell. Not run where a report is required. */
-    if (!legal && pb && pb->alive && b && elem.offset == 0 && block_live(x, b) &&
-        b->api != API_MEMPOOL && foreign_element_fits(x, pb, b))
-        x->undetectable = true;
-    /* A page pool frees with __free_pages(virt_to_page(p), order): any
-     * address in the first page of a live non-slab block of the pool's
-     * order goes without a word, whoever owns the block (a vmalloc backing
-     * page, another binding's pages). */
-    if (!legal && pb && pb->alive && p && is_page_pool(x, op->args[1].var) &&
-        live_block_head(x, p, pb->order))
-        x->undetectable = true;
-    /* Whatever it is given, a pool with room in its reserve keeps it there
-     * unchecked (only an element already in the reserve is noticed). */
-    if (!legal && pb && pb->alive && p && reserve_takes(x, pb, is_page_pool(x, op->args[1].var) &&
-                                                             kh_addr_in_arena(x->kh, p)
-                                                         ? (void *)kh_virt_to_page(x->kh, p) : p))
-        x->undetectable = true;
-    if (!admit(x, legal) || !pb)
+    view_ptr(x, &lc, &elem);
+    legality_judge(&lc, LS_PRE);
+    if (lc.legal)
+        legality_free(&lc, API_MEMPOOL);
+    legality_judge(&lc, LS_POST);
+    if (inner && lc.legal && lc.legal_rule == LR_FREE_OWN_API)
+        lc.legal_rule = LR_PAGE_POOL_INSIDE_PAGE;
+    bool legal = lc.legal;
+    if (!admit(x, &lc) || !pb)
         return;
     if (legal && b && p && b->owner == op->args[1].var) {
         untrack(x, b);
@@ -1901,7 +1779,10 @@ static void op_pool_free(struct exec *x, const struct kh_op *op)
 static void op_pool_resize(struct exec *x, const struct kh_op *op)
 {
     struct xbind *pb = pool_operand(x, op->args[0].var);
-    if (!admit(x, pb && pb->alive) || !pb)
+    struct legality_ctx lc;
+    legal_init(x, &lc);
+    view_obj(x, &lc.obj, op->args[0].var);
+    if (!admit_pre(x, &lc) || !pb)
         return;
     uint64_t n = op->args[1].u;
     reserve_back_to(binding(x, pb->owner));
@@ -1918,8 +1799,11 @@ static void op_pool_destroy(struct exec *x, const struct kh_op *op)
     struct xbind *pb = pool_operand(x, op->args[0].var);
     /* Elements still out are the caller's leak, which the kernel cannot
      * see either (a pool does not track what it handed out). */
-    bool legal = (pb && !pb->p && !pb->tainted) || (pb && pb->alive);
-    if (!admit(x, legal) || !pb)
+    struct legality_ctx lc;
+    legal_init(x, &lc);
+    view_obj(x, &lc.obj, op->args[0].var);
+    bool run = admit_pre(x, &lc), legal = lc.legal;
+    if (!run || !pb)
         return;
     if (pb->p)
         reserve_back_to(binding(x, pb->owner));
@@ -1938,22 +1822,15 @@ static void op_access(struct exec *x, const struct kh_op *op, bool write)
     void *p;
     struct xbind *b = resolve_ptr(x, &op->args[0], &p);
     uint64_t off = op->args[1].u, len = op->args[2].u;
-    /* In bounds of a live block's requested size, counting the operand's
-     * own offset (p1+8). */
-    bool legal = false;
-    if (b && block_live(x, b) && p) {
-        int64_t base = op->args[0].offset;
-        /* in this order, so that no sum can wrap */
-        legal = base >= 0 && (uint64_t)base <= b->req && off <= b->req - (uint64_t)base &&
-                len <= b->req - (uint64_t)base - off;
-    }
-    if (x->opt.misuse == EXEC_MISUSE_EXPECT && !legal) {
-        x->skipped++;  /* only ASan could judge it, and it would end the run */
-        x->out[x->nout - 1].skipped = true;
+    /* In bounds of a live block's requested size; a bad access only ASan
+     * could judge, and it would end the run. */
+    struct legality_ctx lc;
+    legal_init(x, &lc);
+    lc.p = p;
+    view_ptr(x, &lc, &op->args[0]);
+    if (!admit_pre(x, &lc) || !p)
         return;
-    }
-    if (!admit(x, legal) || !p)
-        return;
+    bool legal = lc.legal;
     uint8_t *at = (uint8_t *)((uintptr_t)p + (uintptr_t)off);   /* integer sum: off may be wild under RUN */
     if (write) {
         memset(at, (int)op->args[3].u, len);
@@ -2013,6 +1890,7 @@ static void dispatch(struct exec *x, const struct kh_op *op)
     const struct kh_operand *a = op->args;
     size_t prod;
     bool ovf;
+    struct legality_ctx lc;
     switch ((enum kh_opcode)op->code) {
     case KH_OP_KMALLOC:
         after_kmalloc(x, kh_kmalloc(x->kh, a[0].u, (gfp_t)a[1].u), a[0].u, (gfp_t)a[1].u,
@@ -2069,14 +1947,18 @@ static void dispatch(struct exec *x, const struct kh_op *op)
     case KH_OP_KMEM_CACHE_FREE_BULK: op_cache_free_bulk(x, op); break;
     case KH_OP_KMEM_CACHE_SHRINK: {
         struct xbind *c = existing_cache(x, &a[0]);
-        if (admit(x, c != NULL))
+        legal_init(x, &lc);
+        view_obj(x, &lc.obj, a[0].var);
+        if (admit_pre(x, &lc))
             kh_kmem_cache_shrink(x->kh, c ? c->p : any_cache(x, &a[0]));
         break;
     }
     case KH_OP_KMEM_CACHE_DESTROY: op_cache_destroy(x, op); break;
     case KH_OP_KMEM_CACHE_SIZE: {
         struct xbind *c = existing_cache(x, &a[0]);
-        if (admit(x, c != NULL))
+        legal_init(x, &lc);
+        view_obj(x, &lc.obj, a[0].var);
+        if (admit_pre(x, &lc))
             json_num(x, "size", kh_kmem_cache_size(x->kh, c ? c->p : any_cache(x, &a[0])));
         break;
     }
@@ -2142,7 +2024,8 @@ static void dispatch(struct exec *x, const struct kh_op *op)
     case KH_OP_SET_CPU:
         /* An out-of-range CPU is misuse the allocator must report (it
          * clamps), so it gets the value as written. */
-        if (admit(x, a[0].u < kh_get_config(x->kh)->nr_cpus))
+        legal_init(x, &lc);
+        if (admit_pre(x, &lc))
             kh_set_cpu(x->kh, a[0].u > UINT_MAX ? UINT_MAX : (unsigned)a[0].u);
         break;
     case KH_OP_SHRINK_ALL: json_num(x, "released", shrink_everything(x)); break;
@@ -2258,7 +2141,7 @@ bool exec_run(struct exec *x, const struct kh_trace *t, struct exec_finding *f)
         x->misuse = false;
         x->tainted_operand = false;
         x->reused_operand = false;
-        x->undetectable = false;
+        x->reused_rule = LR_NONE;
         struct exec_outcome *o = &x->out[x->nout++];
         memset(o, 0, sizeof(*o));
         o->code = t->ops[i].code;
@@ -2275,6 +2158,8 @@ bool exec_run(struct exec *x, const struct kh_trace *t, struct exec_finding *f)
             verify_all(x);
         if (!x->finding && x->opt.full_every && (i + 1) % x->opt.full_every == 0)
             full_validate(x, x->opt.full_every > 1);
+        if (x->finding && o->rule)
+            name_rule(f, o);
         /* The report log is only needed per op: keep memory flat. */
         kh_reports_clear(x->kh);
     }

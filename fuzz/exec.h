@@ -61,6 +61,9 @@ struct exec_outcome {
     bool misuse;            /* ran although it is a caller misuse (EXPECT/RUN) */
     bool fault_injected;    /* an injected failure happened during the op */
     bool memory_bound;      /* it failed for want of memory (enough was not left) */
+    uint8_t rule;           /* 1 + the legality row that decided it (fuzz/legality.h), 0: none */
+    uint8_t misuse_rule;    /* 1 + the row that made it a misuse, when `rule` is another row
+                               saying nothing reports it; 0: none */
 };
 
 struct exec;
@@ -72,6 +75,10 @@ void exec_free(struct exec *x);
 bool exec_run(struct exec *x, const struct kh_trace *t, struct exec_finding *f);
 /* Outcomes of the last run (one per operation executed). */
 const struct exec_outcome *exec_outcomes(const struct exec *x, size_t *n);
+/* The name of the legality rule that decided an operation, or NULL; and of
+ * the one that made it a misuse when that is another (see exec_outcome). */
+const char *exec_outcome_rule(const struct exec_outcome *o);
+const char *exec_outcome_misuse_rule(const struct exec_outcome *o);
 /* Operations skipped by the misuse policy in the last run. */
 size_t exec_skipped(const struct exec *x);
 
