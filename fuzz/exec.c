@@ -1404,8 +1404,10 @@ static void op_percpu_alloc(struct exec *x, const struct kh_op *op)
     struct xbind *b = result(x);
     b->api = API_PERCPU;
     if (!p) {
-        bool illegal = size == 0 || size > kh_percpu_max_size(x->kh) || align > kh_page_size(x->kh) ||
-                       (align & (align - 1));
+        /* 6.1 pcpu_alloc raises align to 4 and rounds size to 4 first */
+        size_t a = align < 4 ? 4 : align, max = kh_percpu_max_size(x->kh);
+        bool illegal = size == 0 || size > max || ((size + 3) & ~(size_t)3) > max || a > kh_page_size(x->kh) ||
+                       (a & (a - 1));
         struct nullo_call nc = { .kind = NK_PERCPU, .gfp = GFP_KERNEL, .size = size, .over_limit = illegal };
         judge_alloc(x, &nc, p, false);
         /* chunk growth is not modelled: the old slack rule stays for it */

@@ -284,7 +284,7 @@ static gfp_t gfp_kvmalloc_attempt(gfp_t gfp)
 
 static unsigned long vm_pages(const struct nullo *n, size_t size)
 {
-    return (unsigned long)((size + n->page_size - 1) >> n->page_shift);
+    return (unsigned long)((size >> n->page_shift) + ((size & (n->page_size - 1)) != 0));
 }
 
 static unsigned long total_pages(const struct nullo_state *s)
@@ -363,18 +363,21 @@ static bool kv_falls_back(const struct nullo *n, size_t size, gfp_t gfp)
 
 static struct shape shape_of(const struct nullo *n, struct kh *kh, const struct nullo_call *c)
 {
+    if (c->over_limit)   /* refused on its arguments, before any fault point */
+        return (struct shape){ 0, 0, false, 0 };
     switch (c->kind) {
     case NK_PAGES:
         return shape_pages(n, c->gfp, c->order);
     case NK_KMALLOC:
-        return c->over_limit ? (struct shape){ 0, 0, false, 0 } : shape_kmalloc(n, c->size, c->gfp);
+        return shape_kmalloc(n, c->size, c->gfp);
     case NK_CACHE:
         return shape_slab(n, c->gfp);
     case NK_BULK: {
         /* 6.1 asks should_failslab once per bulk call (slab_pre_alloc_hook) */
         struct shape one = shape_slab(n, c->gfp);
         uint64_t pg = one.hi - one.lo;
-        return (struct shape){ one.lo, one.lo + pg * c->count, one.first_certain, one.slack };
+        /* a refill that survives an injected first attempt lets the call go on */
+        return (struct shape){ one.lo, one.lo + pg * c->count, one.first_certain, pg * c->count };
     }
     case NK_VMALLOC:
         return shape_vmalloc(n, &n->pre, kh, c->size, c->gfp);
@@ -597,6 +600,10 @@ static const char *judge_kmalloc(struct judge *j, size_t size, gfp_t gfp, unsign
 static const char *judge_vmalloc(struct judge *j, size_t size, gfp_t gfp, bool ok, bool *decided)
 {
     unsigned long nr = vm_pages(j->n, size);
+    if (nr > total_pages(&j->n->pre)) {   /* "exceeds total pages": refused on its size */
+        *decided = true;
+        return NULL;
+    }
     bool sure = vm_window_sure(j->kh, nr);
     return judge_pages(j, gfp_vmalloc_page(gfp), 0, nr, ok, !sure, decided, "vmalloc");
 }
@@ -700,7 +707,11 @@ const char *nullo_judge(struct nullo *n, struct kh *kh, const struct nullo_call 
     case NK_PERCPU:
         break;   /* chunk growth is not modelled: the band */
     }
-    if (!ok && !kind)
+    if (!ok && !kind) {
         decided ? stats.null_memory++ : stats.null_may++;
+        if (!decided && getenv("KMEM_NULL_DEBUG"))
+            fprintf(stderr, "may-fail: kind %d size %zu order %u gfp %#x count %lu\n", (int)c->kind, c->size,
+                    c->order, c->gfp, c->count);
+    }
     return kind;
 }
