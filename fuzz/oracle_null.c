@@ -353,7 +353,11 @@ static struct shape shape_vmalloc(const struct nullo *n, const struct nullo_stat
         return (struct shape){ 0, 0, false, 0 };
     uint64_t v = pts(n, KH_FAULT_VMALLOC, gfp), pg = pts(n, KH_FAULT_PAGE, gfp) ? nr : 0;
     bool sure = vm_window_sure(kh, nr);
-    return (struct shape){ sure ? v + pg : v, v + pg, v > 0 || (sure && pg > 0), 0 };
+    /* the page calls stop at the first that fails: all of them happen only
+     * when memory for every page is certain */
+    bool all = sure && pages_verdict(n, s, gfp_vmalloc_page(gfp), 0, nr) == MUST_SUCCEED;
+    uint64_t lo = all ? v + pg : sure && pg ? v + 1 : v;
+    return (struct shape){ lo, v + pg, v > 0 || (sure && pg > 0), 0 };
 }
 
 static bool kv_falls_back(const struct nullo *n, size_t size, gfp_t gfp)
