@@ -661,6 +661,8 @@ const char *nullo_judge(struct nullo *n, struct kh *kh, const struct nullo_call 
                         char *why, size_t cap)
 {
     struct shape sh = shape_of(n, kh, c);
+    if (kh_boot_in_progress(kh))   /* the page allocator refuses before its fault point */
+        sh = (struct shape){ 0, sh.hi, false, HUGE_BAND };
     n->sh_lo = sh.lo;
     n->sh_hi = sh.hi;
     n->sh_first = sh.first_certain;
