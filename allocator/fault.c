@@ -5,7 +5,9 @@
  * order, so "fail attempt N" names the same call on every replay. That is
  * what makes the SQLite-style loop (fail 1, 2, 3, ... until the sequence
  * completes) meaningful. __GFP_NOFAIL attempts are neither counted nor
- * failed, as in the kernel.
+ * failed, as in the kernel. A slab allocation call is one failslab point
+ * (6.1 slab_pre_alloc_hook), a bulk call too: its objects are not asked
+ * again (slab_muted), though its slab refills still ask the page allocator.
  */
 #include <string.h>
 
@@ -43,12 +45,16 @@ bool kh_should_fail(struct kh *kh, enum kh_fault_domain dom, gfp_t gfp, unsigned
     struct kh_fault_state *fs = &kh->fault;
     if (fs->cfg.mode == KH_FAULT_OFF || (gfp & __GFP_NOFAIL))
         return false;
-    if (!(fs->cfg.domains & dom))
+    if (!(fs->cfg.domains & dom) || (dom == KH_FAULT_SLAB && fs->slab_muted))
         return false;
     if (dom == KH_FAULT_PAGE && order < fs->cfg.min_order)
         return false;
 
+#ifdef KH_PLANT_FAIL_NTH_OFF_BY_ONE
+    uint64_t n = fs->attempts++;   /* planted bug: counts from 0, so fail_nth N fails call N+1 */
+#else
     uint64_t n = ++fs->attempts;
+#endif
     bool fail = false;
     switch (fs->cfg.mode) {
     case KH_FAULT_NTH:

@@ -84,6 +84,7 @@ struct kh_fault_state {
     struct kh_fault_config cfg;
     uint64_t attempts, injected;
     uint64_t rng;
+    bool slab_muted;   /* inside a bulk call, which asked failslab once already */
 };
 
 struct kh_slab_state;     /* slab_common.c */

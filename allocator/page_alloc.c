@@ -624,7 +624,11 @@ static struct page *get_page_from_freelist(struct kh *kh, const struct alloc_con
 static unsigned gfp_to_alloc_flags(gfp_t gfp)
 {
     unsigned aflags = 0;
+#ifdef KH_PLANT_GFP_HIGH_WMARK
+    if (gfp & __GFP_ATOMIC)   /* planted bug: tests the wrong bit, so __GFP_HIGH alone never lowers MIN */
+#else
     if (gfp & __GFP_HIGH)
+#endif
         aflags |= ALLOC_HIGH;
     if ((gfp & __GFP_ATOMIC) && !(gfp & __GFP_NOMEMALLOC))
         aflags |= ALLOC_HARDER;

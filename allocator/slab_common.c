@@ -995,19 +995,28 @@ int kh_kmem_cache_alloc_bulk(struct kh *kh, struct kmem_cache *s, gfp_t gfp, siz
         return 0;
     }
     uintptr_t caller = (uintptr_t)__builtin_return_address(0);
-    for (size_t i = 0; i < nr; i++) {
+    /* 6.1 asks failslab once for the whole call (slab_pre_alloc_hook),
+     * whatever nr is, and not again per object */
+    if (__builtin_expect(kh->fault.cfg.mode != KH_FAULT_OFF, 0) && kh_should_fail(kh, KH_FAULT_SLAB, gfp, 0))
+        return 0;
+    kh->fault.slab_muted = true;
+    size_t i;
+    for (i = 0; i < nr; i++) {
         p[i] = kh_slab_alloc_fast(kh, s, gfp, s->object_size, caller);
-        if (!p[i]) {
-            /* 6.1 zeroes a bulk allocation only once all of it is in
-             * (slab_post_alloc_hook; init is false on the error path): a
-             * ctor cache's objects must go back constructed */
-            for (size_t j = 0; j < i; j++) {
-                if ((gfp & __GFP_ZERO) && s->ctor)
-                    s->ctor(p[j]);
-                cache_free_obj(kh, s, p[j], caller);
-            }
-            return 0;
+        if (!p[i])
+            break;
+    }
+    kh->fault.slab_muted = false;
+    if (i < nr) {
+        /* 6.1 zeroes a bulk allocation only once all of it is in
+         * (slab_post_alloc_hook; init is false on the error path): a
+         * ctor cache's objects must go back constructed */
+        for (size_t j = 0; j < i; j++) {
+            if ((gfp & __GFP_ZERO) && s->ctor)
+                s->ctor(p[j]);
+            cache_free_obj(kh, s, p[j], caller);
         }
+        return 0;
     }
     return (int)nr;
 }

@@ -449,6 +449,10 @@ void *kh_kvmalloc(struct kh *kh, size_t size, gfp_t flags)
     void *p = kh_kmalloc(kh, size, kmalloc_flags);
     if (p || size <= kh->page_size)
         return p;
+    /* vmalloc may sleep: 6.1 gives a non-blocking caller NULL here (mm: fix
+     * BUG splat with kvmalloc + GFP_ATOMIC, 6.1-rc) */
+    if (!gfpflags_allow_blocking(flags))
+        return NULL;
     if (size > INT_MAX) {
         if (!(flags & __GFP_NOWARN))
             kh_report(kh, KH_SEV_WARN, KH_R_VMALLOC, "vmalloc", "kvmalloc size above INT_MAX",
@@ -456,7 +460,11 @@ void *kh_kvmalloc(struct kh *kh, size_t size, gfp_t flags)
                       kh->current_cpu, size);
         return NULL;
     }
+#ifdef KH_PLANT_KVMALLOC_FLAGS
+    return vmalloc_area(kh, size, kmalloc_flags);   /* planted bug: the fallback gets the kmalloc attempt's flags */
+#else
     return vmalloc_area(kh, size, flags);
+#endif
 }
 
 void *kh_kvzalloc(struct kh *kh, size_t size, gfp_t gfp)

@@ -24,6 +24,7 @@
 #include "mempool.h"
 #include "oracle.h"
 #include "oracle_slab.h"
+#include "oracle_null.h"
 #include "page_alloc.h"
 #include "percpu.h"
 #include "shadow.h"
@@ -78,6 +79,7 @@ struct exec {
     uint8_t reused_rule;   /* the legality row that says why (legality.h) */
     bool finding;
     uint64_t injected_before;  /* kh_fault_injected() when the op started */
+    struct nullo nullo;        /* which NULLs and which injected faults are right */
     struct exec_finding *f;
     bool kmalloc_caches_checked;   /* their geometry, once per executor */
 };
@@ -104,6 +106,7 @@ struct exec *exec_new(struct kh *kh, const struct exec_options *opt)
     x->kh = kh;
     x->opt = *opt;
     oracle_limits(kh_get_config(kh), &x->lim);
+    nullo_init(&x->nullo, kh_get_config(kh), x->lim.max_cache_size, x->lim.max_size);
     shadow_init(&x->shadow);
     return x;
 }
@@ -535,12 +538,10 @@ static bool admit_pre(struct exec *x, struct legality_ctx *c)
 
 /* ---- NULL legitimacy ---- */
 
-/* Could an allocation of `pages` pages in blocks of `order` have failed
- * legitimately? Only if the zones it may use cannot supply that many blocks
- * while staying above their watermarks and the lowmem reserve against the
- * requested zone (the allocator keeps some slack under the watermarks; 64
- * pages cover it), counting only blocks that really exist at that order or
- * above (no compaction here). */
+/* Per-CPU chunk growth is not modelled by the NULL oracle: could an
+ * allocation of `pages` pages have failed legitimately? Only if the zones
+ * cannot supply them while staying well above their watermarks and the
+ * lowmem reserve against the requested zone (64 pages of slack). */
 static bool memory_tight(struct exec *x, gfp_t gfp, unsigned long pages, unsigned order)
 {
     int top = (gfp & __GFP_DMA) ? ZONE_DMA : (gfp & __GFP_DMA32) ? ZONE_DMA32 : MAX_NR_ZONES - 1;
@@ -566,52 +567,53 @@ static bool memory_tight(struct exec *x, gfp_t gfp, unsigned long pages, unsigne
     return usable < needed;
 }
 
-/* Pages and order a kmalloc of `size` may need: the page allocator's block
- * above the largest kmalloc cache, else at most an order-3 slab. */
-static void kmalloc_need(const struct exec *x, size_t size, unsigned long *pages, unsigned *order)
+/* The order of a minimal new slab of a cache: SLUB's s->min, one object
+ * (SPEC 5). For kmalloc without debugging the slot is the size class. */
+static unsigned slab_min_order(struct exec *x, struct kmem_cache *c)
 {
-    if (size > x->lim.max_cache_size) {
-        *order = (unsigned)oracle_get_order(x->lim.page_shift, size);
-        *pages = 1ul << *order;
-        return;
-    }
-    /* A new slab of the size's kmalloc cache: order 3 at most on SLUB, but
-     * classic SLAB has caches up to 4 MiB whose slabs go to order 10. */
-    *order = 3;
     struct kh_cache_info ci;
-    struct kmem_cache *c = kh_kmalloc_cache(x->kh, size ? size : 1, GFP_KERNEL);
-    if (c && kh_slab_cache_info(x->kh, c, &ci) == 0 && ci.order > *order)
-        *order = ci.order;
-    *pages = 1ul << *order;
+    if (c && kh_slab_cache_info(x->kh, c, &ci) == 0)
+        return (unsigned)oracle_get_order(x->lim.page_shift, ci.size);
+    return 0;
 }
 
-/* A cache's own zone modifiers (SLAB_CACHE_DMA, ...) join the caller's gfp. */
-static gfp_t cache_gfp(struct exec *x, const struct xbind *c, gfp_t gfp)
+static unsigned kmalloc_slab_order(struct exec *x, size_t size, gfp_t gfp)
+{
+    if (size == 0 || size > x->lim.max_cache_size)
+        return 0;
+    if (!kh_get_config(x->kh)->slub_debug[0])
+        return (unsigned)oracle_get_order(x->lim.page_shift, oracle_kmalloc_class(&x->lim, size));
+    return slab_min_order(x, kh_kmalloc_cache(x->kh, size, gfp));
+}
+
+/* A cache's own zone modifiers (SLAB_CACHE_DMA, ...) decide its slabs' zone. */
+static gfp_t cache_zone(struct exec *x, const struct xbind *c)
 {
     struct kh_cache_info ci;
+    gfp_t zone = 0;
     if (kh_slab_cache_info(x->kh, c->p, &ci) == 0) {
         if (ci.flags & SLAB_CACHE_DMA)
-            gfp |= __GFP_DMA;
+            zone |= __GFP_DMA;
         if (ci.flags & SLAB_CACHE_DMA32)
-            gfp |= __GFP_DMA32;
+            zone |= __GFP_DMA32;
     }
-    return gfp;
+    return zone;
 }
 
-/* Called when an allocation returned NULL. */
-static void check_null(struct exec *x, bool over_limit, gfp_t gfp, unsigned long pages, unsigned order)
+/* Called after every judged allocation, NULL or not: the NULL oracle
+ * (oracle_null.h) says whether this result was allowed. */
+static void judge_alloc(struct exec *x, const struct nullo_call *c, const void *p, bool vm)
 {
     struct exec_outcome *o = &x->out[x->nout - 1];
     o->fault_injected = kh_fault_injected(x->kh) > x->injected_before;
-    if (!x->opt.checks || over_limit || o->fault_injected)
+    if (!x->opt.checks)
         return;
-    if (memory_tight(x, gfp, pages, order)) {
+    char why[512];
+    const char *kind = nullo_judge(&x->nullo, x->kh, c, p, vm, why, sizeof(why));
+    if (kind)
+        finding(x, kind, "oracle", "%s", why);
+    else if (!p && !o->fault_injected && !c->over_limit)
         o->memory_bound = true;
-        return;
-    }
-    finding(x, "unexpected NULL", "oracle",
-            "allocation failed with memory available (%lu pages needed, order %u, gfp %#x)",
-            pages, order, gfp);
 }
 
 __attribute__((no_sanitize("coverage"))) static void check_zeroed(struct exec *x, const void *p, size_t n)
@@ -737,6 +739,9 @@ static void after_kmalloc(struct exec *x, void *p, size_t size, gfp_t gfp, bool 
     struct xbind *b = result(x);
     b->api = API_KMALLOC;
     bool over = overflow || size > x->lim.max_size;
+    struct nullo_call nc = { .kind = NK_KMALLOC, .gfp = gfp, .size = size, .over_limit = over,
+                             .slab_order = kmalloc_slab_order(x, size, gfp) };
+    judge_alloc(x, &nc, p, false);
     if (p == ZERO_SIZE_PTR) {
         if (x->opt.checks && (size != 0 || overflow))
             finding(x, "wrong result", "oracle", "ZERO_SIZE_PTR for a %zu-byte request", size);
@@ -746,10 +751,6 @@ static void after_kmalloc(struct exec *x, void *p, size_t size, gfp_t gfp, bool 
     if (!p) {
         if (x->opt.checks && size == 0 && !overflow)
             finding(x, "wrong result", "oracle", "NULL for kmalloc(0); expected ZERO_SIZE_PTR");
-        unsigned long pages;
-        unsigned order;
-        kmalloc_need(x, size, &pages, &order);
-        check_null(x, over, gfp, pages, order);
         return;
     }
     if (x->opt.checks && over) {
@@ -839,6 +840,10 @@ static void op_krealloc(struct exec *x, const struct kh_op *op, size_t n, size_t
     note_alloc(x, p);
     struct xbind *rb = result(x);
     rb->api = API_KMALLOC;
+    struct nullo_call nc = { .kind = !ob || ZERO_OR_NULL_PTR(old) ? NK_KMALLOC : NK_KREALLOC, .gfp = gfp,
+                             .size = total, .over_limit = overflow || total > x->lim.max_size,
+                             .slab_order = kmalloc_slab_order(x, total, gfp) };
+    judge_alloc(x, &nc, p, false);
     if (!ob || ZERO_OR_NULL_PTR(old)) {
         /* krealloc(NULL, n) is kmalloc(n) */
         x->out[x->nout - 1].ok = p != NULL;
@@ -849,12 +854,6 @@ static void op_krealloc(struct exec *x, const struct kh_op *op, size_t n, size_t
             track(x, rb, p, total, SHADOW_KMALLOC);
         } else {
             rb->p = p;
-            if (!p) {
-                unsigned long pages;
-                unsigned order;
-                kmalloc_need(x, total, &pages, &order);
-                check_null(x, overflow || total > x->lim.max_size, gfp, pages, order);
-            }
         }
         return;
     }
@@ -872,10 +871,6 @@ static void op_krealloc(struct exec *x, const struct kh_op *op, size_t n, size_t
         bool intact = !s || verify_block(x, s, "old object after a failed krealloc");
         if (patterned)
             json_bool(x, "preserved", intact);
-        unsigned long pages;
-        unsigned order;
-        kmalloc_need(x, total, &pages, &order);
-        check_null(x, overflow || total > x->lim.max_size, gfp, pages, order);
         return;
     }
     json_num(x, "ksize", kh_ksize(x->kh, p));
@@ -1062,10 +1057,11 @@ static void after_cache_obj(struct exec *x, struct xbind *c, int32_t cvar, void 
     struct xbind *b = result(x);
     b->api = API_CACHE;
     b->owner = cvar;
-    if (!p) {
-        check_null(x, false, cache_gfp(x, c, gfp), 1ul << c->order, c->order);
+    struct nullo_call nc = { .kind = NK_CACHE, .gfp = gfp, .cache_zone = cache_zone(x, c),
+                             .slab_order = slab_min_order(x, c->p) };
+    judge_alloc(x, &nc, p, false);
+    if (!p)
         return;
-    }
     c->live++;
     check_cache_obj(x, c, p, zeroing);
     track(x, b, p, c->req, SHADOW_CACHE_OBJ);
@@ -1164,8 +1160,11 @@ static void op_cache_bulk(struct exec *x, const struct kh_op *op)
         free(objs);
         return;
     }
-    if (got == 0 && n > 0)
-        check_null(x, false, cache_gfp(x, c, gfp), n << c->order, c->order);
+    /* a bulk call may need a new slab per object; each takes at most one
+     * block of the cache's preferred order */
+    struct nullo_call nc = { .kind = NK_BULK, .gfp = gfp, .cache_zone = cache_zone(x, c), .count = n,
+                             .slab_order = c->order };
+    judge_alloc(x, &nc, got > 0 || n == 0 ? (void *)objs : NULL, false);
     b->elems = calloc(n ? n : 1, sizeof(*b->elems));
     if (!b->elems)
         abort();
@@ -1308,10 +1307,10 @@ static void op_alloc_pages(struct exec *x, const struct kh_op *op, bool zeroed_p
     b->api = API_PAGES;
     b->order = (unsigned)order;
     bool over = order >= kh_max_order(x->kh);
-    if (!p) {
-        check_null(x, over, gfp, 1ul << (over ? 0 : order), over ? 0 : (unsigned)order);
+    struct nullo_call nc = { .kind = NK_PAGES, .gfp = gfp, .order = over ? 0 : (unsigned)order, .over_limit = over };
+    judge_alloc(x, &nc, p, false);
+    if (!p)
         return;
-    }
     if (x->opt.checks && over)
         finding(x, "wrong result", "oracle", "order %" PRIu64 " is above the maximum but got %p", order, p);
     size_t bytes = kh_page_size(x->kh) << order;
@@ -1349,13 +1348,13 @@ static void op_pages_exact(struct exec *x, const struct kh_op *op)
     note_alloc(x, p);
     struct xbind *b = result(x);
     b->api = API_EXACT;
-    if (!p) {
-        bool over = size == 0 || (unsigned)oracle_get_order(x->lim.page_shift, size) >= kh_max_order(x->kh);
-        /* one block of get_order(size) pages, before the tail is returned */
-        unsigned order = over ? 0 : (unsigned)oracle_get_order(x->lim.page_shift, size);
-        check_null(x, over, gfp, 1ul << order, order);
+    bool over = size == 0 || (unsigned)oracle_get_order(x->lim.page_shift, size) >= kh_max_order(x->kh);
+    /* one block of get_order(size) pages, before the tail is returned */
+    struct nullo_call nc = { .kind = NK_PAGES, .gfp = gfp, .over_limit = over,
+                             .order = over ? 0 : (unsigned)oracle_get_order(x->lim.page_shift, size) };
+    judge_alloc(x, &nc, p, false);
+    if (!p)
         return;
-    }
     check_align(x, p, kh_page_size(x->kh), "alloc_pages_exact result");
     if (gfp & __GFP_ZERO)
         check_zeroed(x, p, size);
@@ -1402,11 +1401,13 @@ static void after_vm(struct exec *x, void *p, size_t size, gfp_t gfp, bool zeroi
         b->p = p;
         return;
     }
-    if (!p) {
-        check_null(x, size == 0 || size > (size_t)INT32_MAX, gfp,
-                   (size >> x->lim.page_shift) + 1, 0);
+    bool vm = p && p != ZERO_SIZE_PTR && kh_is_vmalloc_addr(x->kh, p);
+    struct nullo_call nc = { .kind = api == API_VMALLOC ? NK_VMALLOC : NK_KVMALLOC, .gfp = gfp, .size = size,
+                             .over_limit = api == API_VMALLOC && size == 0,
+                             .slab_order = kmalloc_slab_order(x, size, gfp) };
+    judge_alloc(x, &nc, p, vm);
+    if (!p)
         return;
-    }
     if (x->opt.checks && size == 0)
         finding(x, "wrong result", "oracle", "a zero-sized %s returned %p",
                 api == API_VMALLOC ? "vmalloc" : "kvmalloc", p);
@@ -1521,9 +1522,19 @@ static void op_percpu_alloc(struct exec *x, const struct kh_op *op)
     struct xbind *b = result(x);
     b->api = API_PERCPU;
     if (!p) {
-        bool illegal = size == 0 || size > kh_percpu_max_size(x->kh) || align > kh_page_size(x->kh) ||
-                       (align & (align - 1));
-        check_null(x, illegal, GFP_KERNEL, (kh_percpu_unit_size(x->kh) >> x->lim.page_shift) * kh_nr_cpus(x->kh) + 1, 0);
+        /* 6.1 pcpu_alloc raises align to 4 and rounds size to 4 first */
+        size_t a = align < 4 ? 4 : align, max = kh_percpu_max_size(x->kh);
+        bool illegal = size == 0 || size > max || ((size + 3) & ~(size_t)3) > max || a > kh_page_size(x->kh) ||
+                       (a & (a - 1));
+        struct nullo_call nc = { .kind = NK_PERCPU, .gfp = GFP_KERNEL, .size = size, .over_limit = illegal };
+        judge_alloc(x, &nc, p, false);
+        /* chunk growth is not modelled: the old slack rule stays for it */
+        unsigned long pages = (kh_percpu_unit_size(x->kh) >> x->lim.page_shift) * kh_nr_cpus(x->kh) + 1;
+        if (x->opt.checks && !illegal && !x->out[x->nout - 1].fault_injected &&
+            !memory_tight(x, GFP_KERNEL, pages, 0))
+            finding(x, "unexpected NULL", "oracle",
+                    "allocation failed with memory available (%lu pages needed, order 0, gfp %#x)", pages,
+                    GFP_KERNEL);
         return;
     }
     size_t want_align = align < 4 ? 4 : align;
@@ -1869,11 +1880,13 @@ static void op_fault(struct exec *x, const struct kh_op *op)
         break;
     default:
         kh_fault_clear(x->kh);
+        nullo_fault_set(&x->nullo, NULL);
         return;
     }
     /* Trace domain bits are the kernel-side enum's bits. */
     fc.domains = (unsigned)op->args[dom_arg].u & KH_FAULT_ALL;
     kh_fault_set(x->kh, &fc);
+    nullo_fault_set(&x->nullo, &fc);
 }
 
 static unsigned long shrink_everything(struct exec *x)
@@ -2135,6 +2148,7 @@ bool exec_run(struct exec *x, const struct kh_trace *t, struct exec_finding *f)
     kh_set_report_mode(x->kh, KH_REPORT_RECORD);
     kh_set_report_quiet(x->kh, true);
     check_kmalloc_caches(x);
+    nullo_run_begin(&x->nullo, x->kh);
 
     for (size_t i = 0; i < t->n && !x->finding; i++) {
         x->op_i = i;
@@ -2150,9 +2164,13 @@ bool exec_run(struct exec *x, const struct kh_trace *t, struct exec_finding *f)
         while (kh_report_get(x->kh, first_report))
             first_report++;
         x->injected_before = kh_fault_injected(x->kh);
+        nullo_op_begin(&x->nullo, x->kh, x->opt.checks);
         json_begin(x);
         dispatch(x, &t->ops[i]);
         json_end(x);
+        char why[256];
+        if (!nullo_op_end(&x->nullo, x->kh, why, sizeof(why)) && x->opt.checks)
+            finding(x, "fault injection", "oracle", "%s", why);
         judge_reports(x, first_report);
         if (x->opt.checks && !x->finding && (i + 1) % VERIFY_ALL_EVERY == 0)
             verify_all(x);
