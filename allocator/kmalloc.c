@@ -497,6 +497,10 @@ static void *do_krealloc(struct kh *kh, const void *p, size_t new_size, gfp_t gf
     if (!n)
         return NULL;   /* the old object stays valid */
     size_t copy = (k.slab && k.slab->req) ? kh_slab_req_size(k.s, k.slab, k.idx) : ks;
+#ifdef KH_PLANT_KREALLOC_OVERREAD
+    copy = new_size;   /* planted bug: copies the new size, reading past the old object */
+#endif
+    kh_note_copy(kh, n, p, copy);
     kh_meta_copy(n, p, copy);
     free_resolved(kh, p, &k, caller);
     return n;

@@ -42,6 +42,7 @@ struct xbind {
     uint8_t api;           /* enum api, for pointers */
     void *p;               /* pointer, cache or pool */
     size_t req;            /* bytes the caller may use */
+    size_t usable;         /* kmalloc-backed blocks: ksize as the spec fixes it (0: unknown) */
     uint32_t id;           /* shadow id (pointers) */
     unsigned order;        /* API_PAGES */
     int32_t owner;         /* cache or pool binding the object came from, -1 */
@@ -670,6 +671,29 @@ static void after_kmalloc(struct exec *x, void *p, size_t size, gfp_t gfp, bool 
             check_zeroed(x, p, size);
     }
     track(x, b, p, size, SHADOW_KMALLOC);
+    b->usable = oracle_ksize(&x->lim, size);
+}
+
+/* The allocator's copy of caller data in the last call (kh_last_copy) must
+ * read from the old object and stay within what the spec lets it read: for
+ * krealloc the old object's ksize (SPEC 2; 6.1 copies ksize bytes), for
+ * kvrealloc exactly oldsize. The copy itself runs outside ASan's view. */
+enum copy_rule { COPY_AT_MOST, COPY_EXACTLY, COPY_NONE };
+
+static void check_copy(struct exec *x, unsigned long count_before, const void *src, size_t limit,
+                       enum copy_rule rule)
+{
+    struct kh_copy_info c;
+    kh_last_copy(x->kh, &c);
+    if (!x->opt.checks || c.count == count_before || (rule == COPY_AT_MOST && !limit))
+        return;   /* no copy, or a bound the model does not know (a cache object) */
+    if (rule == COPY_NONE)
+        finding(x, "copy out of bounds", "oracle", "%s copied %zu bytes from %p where it must "
+                "copy nothing", op_name(x), c.n, c.src);
+    else if (c.src != src || c.n > limit || (rule == COPY_EXACTLY && c.n != limit))
+        finding(x, "copy out of bounds", "oracle",
+                "%s copied %zu bytes from %p; the old object %p allows %s%zu", op_name(x), c.n,
+                c.src, src, rule == COPY_EXACTLY ? "exactly " : "at most ", limit);
 }
 
 /* A block resized in place may have several names (p2 = krealloc p1 ...
@@ -726,12 +750,16 @@ static void op_krealloc(struct exec *x, const struct kh_op *op, size_t n, size_t
             verify_block(x, s, "before krealloc");
         memcpy(before, old, keep);
     }
+    struct kh_copy_info copy_before;
+    kh_last_copy(x->kh, &copy_before);
     void *p = op->code == KH_OP_KREALLOC ? kh_krealloc(x->kh, old, total, gfp)
                                          : kh_krealloc_array(x->kh, old, n, size, gfp);
     if (!legal) {
         forget(x, ob);
         return;  /* what it returned is unknown territory too: not bound */
     }  /* misuse run under EXPECT/RUN: reports are judged by the caller */
+    if (ob && !ZERO_OR_NULL_PTR(old) && ptr_kind_of(x, &op->args[0]) != KH_PTR_NULL)
+        check_copy(x, copy_before.count, old, ob->usable, COPY_AT_MOST);
     note_alloc(x, p);
     struct xbind *rb = result(x);
     rb->api = API_KMALLOC;
@@ -741,6 +769,7 @@ static void op_krealloc(struct exec *x, const struct kh_op *op, size_t n, size_t
         if (p && p != ZERO_SIZE_PTR) {
             json_num(x, "ksize", kh_ksize(x->kh, p));
             track(x, rb, p, total, SHADOW_KMALLOC);
+            rb->usable = oracle_ksize(&x->lim, total);
         } else {
             rb->p = p;
             if (!p) {
@@ -790,6 +819,7 @@ static void op_krealloc(struct exec *x, const struct kh_op *op, size_t n, size_t
     }
     if (p == old) {
         /* Same object, new size: keep the id so the pattern stays valid. */
+        check_copy(x, copy_before.count, old, 0, COPY_NONE);   /* nothing to copy in place */
         struct shadow_block *s = shadow_find(&x->shadow, old_addr);
         const struct shadow_block *hit = s ? shadow_resize(&x->shadow, s, total) : NULL;
         if (hit)
@@ -809,6 +839,7 @@ static void op_krealloc(struct exec *x, const struct kh_op *op, size_t n, size_t
     }
     shadow_remove(&x->shadow, old_addr);
     track(x, rb, p, total, SHADOW_KMALLOC);
+    rb->usable = oracle_ksize(&x->lim, total);
 }
 
 static void op_kfree(struct exec *x, const struct kh_op *op, bool sensitive)
@@ -1287,7 +1318,10 @@ static void after_vm(struct exec *x, void *p, size_t size, gfp_t gfp, bool zeroi
                 api == API_VMALLOC ? "vmalloc" : "kvmalloc", p);
     if (zeroing)
         check_zeroed(x, p, size);
-    track(x, b, p, size, kh_is_vmalloc_addr(x->kh, p) ? SHADOW_VMALLOC : SHADOW_KMALLOC);
+    bool vm = kh_is_vmalloc_addr(x->kh, p);
+    track(x, b, p, size, vm ? SHADOW_VMALLOC : SHADOW_KMALLOC);
+    if (!vm)
+        b->usable = oracle_ksize(&x->lim, size);   /* kvmalloc served by kmalloc */
 }
 
 static void op_vfree(struct exec *x, const struct kh_op *op, enum api api)
@@ -1355,11 +1389,16 @@ static void op_kvrealloc(struct exec *x, const struct kh_op *op)
     static uint8_t before[PATTERN_CAP];   /* the prefix as it is (pattern or `write`s) */
     if (keep)
         memcpy(before, old, keep);
+    struct kh_copy_info copy_before;
+    kh_last_copy(x->kh, &copy_before);
     void *p = kh_kvrealloc(x->kh, old, op->args[1].u, newsize, gfp);
     if (!legal) {
         forget(x, ob);
         return;
     }
+    /* growing, it copies exactly oldsize bytes from p; otherwise nothing */
+    check_copy(x, copy_before.count, old, op->args[1].u,
+               no_copy || !op->args[1].u ? COPY_NONE : COPY_EXACTLY);
     if (op->args[1].u >= newsize) {
         /* 6.1 kvrealloc returns p itself when it does not grow (even NULL). */
         note_alloc(x, p);

@@ -70,6 +70,7 @@ struct block {
     size_t size;
     unsigned id;
     bool patterned;
+    size_t usable;      /* kmalloc objects: ksize as the spec fixes it (0: unknown) */
 };
 
 static struct block *blocks;
@@ -124,7 +125,7 @@ static void track(void *p, size_t size)
             abort();
     }
     struct block *b = &blocks[nblocks++];
-    *b = (struct block){ (uintptr_t)p, size, ++next_id, false };
+    *b = (struct block){ (uintptr_t)p, size, ++next_id, false, 0 };
     fill(b, 0);
 }
 
@@ -267,6 +268,7 @@ static void check_kmalloc(void *p, size_t size, gfp_t gfp, unsigned how, size_t 
     if (how & KM_ZERO)
         check_zeroed(p, size);
     track(p, size);
+    find_block(p)->usable = want_ksize;
 }
 
 static void check_equal(const char *what, unsigned long long got, unsigned long long want)
@@ -286,6 +288,8 @@ static void check_ksize(const void *p, size_t ks)
 struct old_block {
     const void *p;
     size_t keep;
+    size_t usable;              /* the old object's ksize per the spec (0: unknown) */
+    unsigned long copies;       /* kh_last_copy's count before the call */
     bool patterned;
     uint8_t bytes[PATTERN_CAP];
 };
@@ -295,8 +299,12 @@ static struct old_block *before_realloc(const void *old, size_t new_size, const 
 {
     static struct old_block ob;
     struct block *b = old ? find_block(old) : NULL;
+    struct kh_copy_info c;
+    kh_last_copy(kh, &c);
     ob.p = old;
     ob.keep = 0;
+    ob.usable = b ? b->usable : 0;
+    ob.copies = c.count;
     ob.patterned = false;
     if (b) {
         if (when)
@@ -318,10 +326,29 @@ static void check_prefix(const void *p, const struct old_block *ob, const char *
                     ob->keep, op_name, ob->p, size, p);
 }
 
+/* The allocator's copy of caller data (exec.c's check_copy): from the old
+ * object, at most `limit` bytes (exactly, when exact); none when limit is 0
+ * and exact. */
+static void check_copy(const struct old_block *ob, size_t limit, bool exact)
+{
+    struct kh_copy_info c;
+    kh_last_copy(kh, &c);
+    if (c.count == ob->copies || (!exact && !limit))
+        return;
+    if (exact && !limit)
+        finding("copy out of bounds", "oracle", "%s copied %zu bytes from %p where it must copy "
+                "nothing", op_name, c.n, c.src);
+    if (c.src != ob->p || c.n > limit || (exact && c.n != limit))
+        finding("copy out of bounds", "oracle", "%s copied %zu bytes from %p; the old object %p "
+                "allows %s%zu", op_name, c.n, c.src, ob->p, exact ? "exactly " : "at most ", limit);
+}
+
 static void check_krealloc(void *p, const struct old_block *ob, size_t size, gfp_t gfp, unsigned how)
 {
     bool overflow = how & KM_OVERFLOW;
     const void *old = ob->p;
+    if (!ZERO_OR_NULL_PTR(old))
+        check_copy(ob, ob->usable, false);
     if (ZERO_OR_NULL_PTR(old)) {
         /* krealloc(NULL, n) is kmalloc(n) */
         bool large = size > kmalloc_max_cache_size;
@@ -349,6 +376,8 @@ static void check_krealloc(void *p, const struct old_block *ob, size_t size, gfp
     }
     check_prefix(p, ob, "krealloc lost data", size);
     struct block *b = find_block(old);
+    if (p == old)
+        check_copy(ob, 0, true);   /* in place: nothing to copy */
     if (p == old && b) {
         const struct block *hit = overlapping(b->start, size, b);
         if (hit)
@@ -371,6 +400,7 @@ static void check_vm(void *p, size_t size, gfp_t gfp, bool zeroing, bool kv);
 static void check_kvrealloc(void *p, const struct old_block *ob, size_t old_size, size_t new_size,
                             gfp_t gfp)
 {
+    check_copy(ob, old_size < new_size ? old_size : 0, true);
     if (old_size >= new_size) {
         if (p != ob->p)
             finding("wrong result", "oracle", "kvrealloc(%p, %zu, %zu) returned %p, not p", ob->p,
