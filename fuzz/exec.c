@@ -22,6 +22,7 @@
 #include "memblock.h"
 #include "mempool.h"
 #include "oracle.h"
+#include "oracle_boot.h"
 #include "page_alloc.h"
 #include "percpu.h"
 #include "shadow.h"
@@ -80,6 +81,10 @@ struct exec {
     bool finding;
     uint64_t injected_before;  /* kh_fault_injected() when the op started */
     struct exec_finding *f;
+    /* the boot phase the trace has reached, and memblock as it must be */
+    uint8_t boot_phase;        /* enum kh_boot_phase */
+    struct boot_model boot;
+    unsigned long boot_stranded;   /* PG_reserved pages memblock_free_late left behind */
 };
 
 static void ctor_pattern(void *obj) { memset(obj, 0x3c, 1); }
@@ -125,6 +130,7 @@ void exec_free(struct exec *x)
     clear_bindings(x);
     free(x->b);
     shadow_free(&x->shadow);
+    boot_model_free(&x->boot);
     free(x->out);
     kh_violations_free(&x->viol);
     free(x);
@@ -1853,6 +1859,277 @@ static void op_fault(struct exec *x, const struct kh_op *op)
     kh_fault_set(x->kh, &fc);
 }
 
+/* ---- the boot phase (oracle_boot.c restates memblock) ---- */
+
+static uint64_t phys_of(struct exec *x, const void *p) { return kh_virt_to_phys(x->kh, p); }
+
+/* Between early_boot and memblock_free_all only memblock and operations
+ * that need no allocator can run: the buddy allocator does not own memory
+ * yet, so the rest are left out (whatever the misuse policy). */
+static bool early_boot_op(uint8_t code)
+{
+    switch (code) {
+    case KH_OP_EARLY_BOOT: case KH_OP_MEMBLOCK_ALLOC: case KH_OP_MEMBLOCK_PHYS_ALLOC:
+    case KH_OP_MEMBLOCK_RESERVE: case KH_OP_MEMBLOCK_FREE: case KH_OP_MEMBLOCK_FREE_ALL:
+    case KH_OP_MEMBLOCK_FREE_LATE: case KH_OP_WRITE: case KH_OP_READ: case KH_OP_SET_CPU:
+    case KH_OP_GET_ORDER: case KH_OP_KMALLOC_INDEX: case KH_OP_KMALLOC_SIZE_ROUNDUP:
+    case KH_OP_FAIL_NTH: case KH_OP_FAIL_FROM: case KH_OP_FAIL_RANDOM: case KH_OP_FAIL_OFF:
+        return true;
+    default:
+        return false;
+    }
+}
+
+/* Operations that leave the page allocator untouched (early_boot may follow them). */
+static bool leaves_pages_alone(uint8_t code)
+{
+    return code == KH_OP_SET_CPU || code == KH_OP_GET_ORDER || code == KH_OP_KMALLOC_INDEX ||
+           code == KH_OP_FAIL_NTH || code == KH_OP_FAIL_FROM || code == KH_OP_FAIL_RANDOM ||
+           code == KH_OP_FAIL_OFF;
+}
+
+struct boot_cmp {
+    const struct boot_model *m;
+    size_t i;
+    bool differs;
+    uint64_t base, size;
+};
+
+static int compare_region(void *ctx, phys_addr_t base, phys_addr_t size)
+{
+    struct boot_cmp *c = ctx;
+    if (c->i >= c->m->n || c->m->v[c->i].base != base || c->m->v[c->i].end - base != size) {
+        c->differs = true;
+        c->base = base;
+        c->size = size;
+        return 1;
+    }
+    c->i++;
+    return 0;
+}
+
+/* memblock's reserved list must be the trace's reservations, merged. */
+static void check_reservations(struct exec *x)
+{
+    if (!x->opt.checks || x->finding)
+        return;
+    struct boot_cmp c = { &x->boot, 0, false, 0, 0 };
+    kh_memblock_for_each_reserved(x->kh, compare_region, &c);
+    struct kh_memblock_info mi;
+    kh_memblock_get_info(x->kh, &mi);
+    uint64_t total = boot_model_total(&x->boot);
+    if (c.differs || c.i != x->boot.n) {
+        char want[96] = "nothing";
+        if (c.i < x->boot.n)
+            snprintf(want, sizeof(want), "[%#" PRIx64 ", %#" PRIx64 ")", x->boot.v[c.i].base,
+                     x->boot.v[c.i].end);
+        finding(x, "boot reservations wrong", "oracle",
+                "reserved region %zu is %s%#" PRIx64 "+%#" PRIx64 "%s; the live reservations "
+                "make it %s (%zu regions, %#" PRIx64 " bytes; memblock has %lu, %#llx)", c.i,
+                c.differs ? "[" : "", c.base, c.size, c.differs ? ")" : " (missing)", want,
+                x->boot.n, total, mi.nr_regions, (unsigned long long)mi.reserved_bytes);
+    } else if (mi.reserved_bytes != total) {
+        finding(x, "boot reservations wrong", "oracle", "memblock counts %#llx reserved bytes; "
+                "the live reservations sum to %#" PRIx64, (unsigned long long)mi.reserved_bytes,
+                total);
+    }
+}
+
+/* After the hand-over: every page a live reservation touches is
+ * PG_reserved, and the only other PG_reserved pages are those that
+ * memblock_free_late left stranded (partly released). */
+static void check_handed_over(struct exec *x)
+{
+    if (!x->opt.checks || x->finding)
+        return;
+    unsigned shift = x->lim.page_shift;
+    unsigned long reserved = 0, touched = boot_model_pages(&x->boot, shift);
+    for (uint64_t pfn = 0; pfn < x->boot.hi >> shift; pfn++) {
+        bool is_reserved = kh_page_state(x->kh, (unsigned long)pfn, NULL, NULL) == KH_PAGE_RESERVED;
+        reserved += is_reserved;
+        if (!is_reserved && boot_model_touches_page(&x->boot, pfn, shift)) {
+            finding(x, "boot memory handed out", "oracle", "pfn %#" PRIx64 " holds reserved boot "
+                    "memory but is %s", pfn,
+                    kh_page_state_name(kh_page_state(x->kh, (unsigned long)pfn, NULL, NULL)));
+            return;
+        }
+    }
+    if (reserved != touched + x->boot_stranded)
+        finding(x, "boot memory handed out", "oracle", "%lu pages are PG_reserved; the live "
+                "reservations touch %lu (and %lu were left partly released)", reserved, touched,
+                x->boot_stranded);
+}
+
+/* Boot blocks inside [base, end) are gone (checked intact first); one
+ * that the range cuts is dropped unchecked. */
+static void release_boot_range(struct exec *x, uint64_t base, uint64_t end)
+{
+    for (size_t i = 0; i < x->shadow.n;) {
+        struct shadow_block *s = &x->shadow.v[i];
+        uint64_t sb = phys_of(x, (const void *)s->start), se = sb + (s->size ? s->size : 1);
+        if (s->kind != SHADOW_BOOTMEM || se <= base || end <= sb) {
+            i++;
+            continue;
+        }
+        if (base <= sb && se <= end)
+            verify_block(x, s, "before memblock_free");
+        shadow_remove(&x->shadow, s->start);
+    }
+}
+
+static void op_early_boot(struct exec *x)
+{
+    bool legal = x->boot_phase == KH_BOOT_NONE;
+    for (size_t i = 0; legal && i + 1 < x->nout; i++)
+        legal = x->out[i].skipped || leaves_pages_alone(x->out[i].code);
+    if (!legal)
+        x->undetectable = true;   /* refused only when the page allocator was used */
+    if (!admit(x, legal))
+        return;
+    int rc = kh_boot_begin(x->kh);
+    if (legal && rc != 0) {
+        finding(x, "wrong result", "oracle", "kh_boot_begin refused a fresh instance");
+        return;
+    }
+    if (rc == 0) {
+        struct kh_memblock_info mi;
+        kh_memblock_get_info(x->kh, &mi);
+        x->boot_phase = KH_BOOT_EARLY;
+        x->boot_stranded = 0;
+        boot_model_start(&x->boot, 1ull << x->lim.page_shift, mi.limit);
+    }
+}
+
+/* memblock_alloc (zeroed) and memblock_phys_alloc in early boot. */
+static void op_boot_alloc(struct exec *x, const struct kh_op *op, bool phys)
+{
+    uint64_t size = op->args[0].u, align = op->args[1].u;
+    uint64_t a = align ? align : kh_get_config(x->kh)->cache_line;   /* 0: SMP_CACHE_BYTES, warned */
+    uint64_t want = 0;
+    bool fits = size && !(a & (a - 1)) && boot_model_place(&x->boot, size, a, &want);
+    void *p;
+    if (phys) {
+        phys_addr_t r = kh_memblock_phys_alloc(x->kh, size, align);
+        p = r ? kh_phys_to_virt(x->kh, r) : NULL;
+    } else {
+        p = kh_memblock_alloc(x->kh, size, align);
+    }
+    note_alloc(x, p);
+    struct xbind *b = result(x);
+    b->api = API_MEMBLOCK;
+    if (x->opt.checks) {
+        uint64_t at = p ? phys_of(x, p) : 0;
+        if (!p && fits)
+            finding(x, "unexpected NULL", "oracle", "no room for %" PRIu64 " bytes at align %" PRIu64
+                    " although [%#" PRIx64 ", +%#" PRIx64 ") is free", size, a, want, size);
+        else if (p && !fits)
+            finding(x, "wrong result", "oracle", "%" PRIu64 " bytes at align %" PRIu64 " must fail "
+                    "(bad arguments or no gap fits), got phys %#" PRIx64, size, align, at);
+        else if (p && (at & (a - 1)))
+            check_align(x, p, (size_t)a, "memblock result");
+        else if (p && (at < x->boot.lo || at + size > x->boot.hi))
+            finding(x, "wrong result", "oracle", "phys %#" PRIx64 "+%" PRIu64 " lies outside "
+                    "[%#" PRIx64 ", %#" PRIx64 ")", at, size, x->boot.lo, x->boot.hi);
+        else if (p && boot_model_overlaps(&x->boot, at, at + size))
+            finding(x, "overlap", "oracle", "boot allocation [%#" PRIx64 ", +%#" PRIx64 ") "
+                    "overlaps a live reservation", at, size);
+        else if (p && at != want)
+            finding(x, "misplaced", "oracle", "phys %#" PRIx64 " for %" PRIu64 " bytes; top-down, "
+                    "the highest aligned free spot is %#" PRIx64, at, size, want);
+    }
+    if (!p || x->finding)
+        return;
+    if (boot_model_add(&x->boot, want, want + size))
+        abort();   /* host out of memory */
+    if (!phys)
+        check_zeroed(x, p, (size_t)size);
+    if (track(x, b, p, (size_t)size, SHADOW_BOOTMEM))
+        check_reservations(x);
+}
+
+static void op_memblock_reserve(struct exec *x, const struct kh_op *op)
+{
+    uint64_t base = op->args[0].u, size = op->args[1].u;
+    bool early = x->boot_phase == KH_BOOT_EARLY;
+    if (!admit(x, early))
+        return;
+    int rc = kh_memblock_reserve(x->kh, base, size);
+    if (!early)
+        return;
+    /* the model's memory is [page_size, limit): memblock takes anything,
+     * this one refuses the rest (-EINVAL) */
+    bool inside = size == 0 || (base >= x->boot.lo && base <= x->boot.hi && size <= x->boot.hi - base);
+    if (x->opt.checks && rc != (inside ? 0 : -1)) {
+        finding(x, "wrong result", "oracle", "memblock_reserve(%#" PRIx64 ", %#" PRIx64 ") returned "
+                "%d", base, size, rc);
+        return;
+    }
+    if (inside && size && boot_model_add(&x->boot, base, base + size))
+        abort();
+    check_reservations(x);
+}
+
+/* memblock_free (early boot) and memblock_free_late (after the hand-over):
+ * the range must lie inside one reserved range. */
+static void op_boot_free(struct exec *x, const struct kh_op *op, bool late)
+{
+    void *p;
+    resolve_ptr(x, &op->args[0], &p);
+    uint64_t size = op->args[1].u, base = p ? phys_of(x, p) : 0;
+    bool covered = p && size && base + size > base && boot_model_covered(&x->boot, base, base + size);
+    /* memblock_free ignores NULL, and 0 bytes anywhere in memory */
+    bool legal = x->boot_phase == (late ? KH_BOOT_DONE : KH_BOOT_EARLY) &&
+                 (covered || (!late && (!p || (!size && kh_virt_to_page(x->kh, p)))));
+    if (!admit(x, legal))
+        return;
+    unsigned shift = x->lim.page_shift;
+    uint64_t first = (base + (1ull << shift) - 1) >> shift, end = (base + size) >> shift;
+    unsigned long free_before = kh_nr_free_pages(x->kh);
+    if (covered && legal)
+        release_boot_range(x, base, base + size);   /* before the free poisons it */
+    if (late)
+        kh_memblock_free_late(x->kh, base, size);
+    else
+        kh_memblock_free(x->kh, p, (size_t)size);
+    if (!legal || !covered)
+        return;
+    if (boot_model_remove(&x->boot, base, base + size))
+        abort();
+    check_reservations(x);
+    if (!late)
+        return;
+    /* whole pages inside go to the buddy allocator; a page at an edge that
+     * no reservation touches any more stays PG_reserved for good */
+    unsigned long released = end > first ? (unsigned long)(end - first) : 0;
+    uint64_t edges[2] = { base >> shift, (base + size - 1) >> shift };
+    for (int k = 0; k < 2; k++)
+        if ((k == 0 || edges[1] != edges[0]) && !(edges[k] >= first && edges[k] < end) &&
+            !boot_model_touches_page(&x->boot, edges[k], shift))
+            x->boot_stranded++;
+    if (x->opt.checks && !x->finding && kh_nr_free_pages(x->kh) != free_before + released)
+        finding(x, "boot memory handed out", "oracle", "memblock_free_late of %lu whole pages "
+                "took free pages from %lu to %lu", released, free_before, kh_nr_free_pages(x->kh));
+    check_handed_over(x);
+}
+
+static void op_memblock_free_all(struct exec *x)
+{
+    bool legal = x->boot_phase == KH_BOOT_EARLY;
+    if (!admit(x, legal))
+        return;
+    unsigned long free_before = kh_nr_free_pages(x->kh);
+    int rc = kh_boot_end(x->kh);
+    if (!legal)
+        return;
+    x->boot_phase = KH_BOOT_DONE;
+    unsigned long touched = boot_model_pages(&x->boot, x->lim.page_shift);
+    if (x->opt.checks && (rc != 0 || kh_nr_free_pages(x->kh) + touched != free_before))
+        finding(x, "boot memory handed out", "oracle", "memblock_free_all returned %d and left %lu "
+                "free pages of %lu; the reservations touch %lu", rc, kh_nr_free_pages(x->kh),
+                free_before, touched);
+    check_handed_over(x);
+}
+
 static unsigned long shrink_everything(struct exec *x)
 {
     unsigned long n = 0;
@@ -1867,6 +2144,11 @@ static void dispatch(struct exec *x, const struct kh_op *op)
     const struct kh_operand *a = op->args;
     size_t prod;
     bool ovf;
+    if (x->boot_phase == KH_BOOT_EARLY && !early_boot_op(op->code)) {
+        x->skipped++;   /* no buddy allocator yet (see early_boot_op) */
+        x->out[x->nout - 1].skipped = true;
+        return;
+    }
     switch ((enum kh_opcode)op->code) {
     case KH_OP_KMALLOC:
         after_kmalloc(x, kh_kmalloc(x->kh, a[0].u, (gfp_t)a[1].u), a[0].u, (gfp_t)a[1].u,
@@ -1974,6 +2256,10 @@ static void dispatch(struct exec *x, const struct kh_op *op)
     case KH_OP_FREE_PERCPU: op_free_percpu(x, op); break;
     case KH_OP_PER_CPU_PTR: op_per_cpu_ptr(x, op); break;
     case KH_OP_MEMBLOCK_ALLOC: {
+        if (x->boot_phase == KH_BOOT_EARLY) {
+            op_boot_alloc(x, op, false);
+            break;
+        }
         bool late = !kh_boot_in_progress(x->kh);
         void *p = kh_memblock_alloc(x->kh, a[0].u, a[1].u);
         if (late) {
@@ -2004,6 +2290,17 @@ static void dispatch(struct exec *x, const struct kh_op *op)
     case KH_OP_FAIL_FROM:
     case KH_OP_FAIL_RANDOM:
     case KH_OP_FAIL_OFF: op_fault(x, op); break;
+    case KH_OP_EARLY_BOOT: op_early_boot(x); break;
+    case KH_OP_MEMBLOCK_RESERVE: op_memblock_reserve(x, op); break;
+    case KH_OP_MEMBLOCK_PHYS_ALLOC:
+        if (x->boot_phase == KH_BOOT_EARLY)
+            op_boot_alloc(x, op, true);
+        else if (admit(x, false))   /* after mem_init: warned, 0 */
+            (void)kh_memblock_phys_alloc(x->kh, a[0].u, a[1].u);
+        break;
+    case KH_OP_MEMBLOCK_FREE: op_boot_free(x, op, false); break;
+    case KH_OP_MEMBLOCK_FREE_LATE: op_boot_free(x, op, true); break;
+    case KH_OP_MEMBLOCK_FREE_ALL: op_memblock_free_all(x); break;
     case KH_OP_COUNT: break;
     }
 }
@@ -2059,6 +2356,7 @@ bool exec_run(struct exec *x, const struct kh_trace *t, struct exec_finding *f)
     x->finding = false;
     x->nout = 0;
     x->skipped = 0;
+    x->boot_phase = KH_BOOT_NONE;
     if (t->nvars > x->b_cap) {
         free(x->b);
         x->b_cap = t->nvars;
@@ -2107,6 +2405,8 @@ bool exec_run(struct exec *x, const struct kh_trace *t, struct exec_finding *f)
         if (t->n) {
             if (x->opt.checks)
                 verify_all(x);
+            if (x->boot_phase == KH_BOOT_DONE)
+                check_handed_over(x);
             full_validate(x, false);
         }
     }

@@ -639,6 +639,139 @@ static void read_mem(const void *p, size_t off, size_t len)
     (void)sink;
 }
 
+/* ---- the boot phase (exec.c with oracle_boot.c, in brief) ----
+ * The trace's reservations, merged as memblock merges them; memblock's own
+ * list must match them after every memblock call. */
+
+struct boot_range { uint64_t base, end; };
+static struct boot_range *boot_v;
+static size_t boot_n, boot_cap;
+static uint64_t boot_lo, boot_hi;
+
+static void boot_begin(void)
+{
+    struct kh_memblock_info mi;
+    kh_boot_begin(kh);
+    kh_memblock_get_info(kh, &mi);
+    boot_lo = 1ull << kh_config_page_shift;
+    boot_hi = mi.limit;
+    boot_n = 0;
+}
+
+static void boot_add(uint64_t base, uint64_t end)
+{
+    size_t first = 0, last;
+    while (first < boot_n && boot_v[first].end < base)
+        first++;
+    for (last = first; last < boot_n && boot_v[last].base <= end; last++) {
+        base = boot_v[last].base < base ? boot_v[last].base : base;
+        end = boot_v[last].end > end ? boot_v[last].end : end;
+    }
+    if (first == last) {
+        if (boot_n == boot_cap && !(boot_v = realloc(boot_v, (boot_cap = 2 * boot_cap + 16) * sizeof(*boot_v))))
+            abort();
+        memmove(&boot_v[first + 1], &boot_v[first], (boot_n - first) * sizeof(*boot_v));
+        boot_n++;
+    } else {
+        memmove(&boot_v[first + 1], &boot_v[last], (boot_n - last) * sizeof(*boot_v));
+        boot_n -= last - first - 1;
+    }
+    boot_v[first] = (struct boot_range){ base, end };
+}
+
+/* [base, end) lies inside one range (the executor ran it as legal) */
+static void boot_remove(uint64_t base, uint64_t end)
+{
+    for (size_t i = 0; i < boot_n; i++) {
+        struct boot_range r = boot_v[i];
+        if (!(r.base <= base && end <= r.end))
+            continue;
+        memmove(&boot_v[i], &boot_v[i + 1], (boot_n - i - 1) * sizeof(*boot_v));
+        boot_n--;
+        if (r.base < base)
+            boot_add(r.base, base);
+        if (end < r.end)
+            boot_add(end, r.end);
+        return;
+    }
+}
+
+struct boot_cmp { size_t i; bool differs; };
+
+static int boot_compare(void *ctx, phys_addr_t base, phys_addr_t size)
+{
+    struct boot_cmp *c = ctx;
+    if (c->i >= boot_n || boot_v[c->i].base != base || boot_v[c->i].end - base != size) {
+        c->differs = true;
+        return 1;
+    }
+    c->i++;
+    return 0;
+}
+
+static void check_boot(void)
+{
+    struct boot_cmp c = { 0, false };
+    kh_memblock_for_each_reserved(kh, boot_compare, &c);
+    struct kh_memblock_info mi;
+    kh_memblock_get_info(kh, &mi);
+    uint64_t total = 0;
+    for (size_t i = 0; i < boot_n; i++)
+        total += boot_v[i].end - boot_v[i].base;
+    if (c.differs || c.i != boot_n || mi.reserved_bytes != total)
+        finding("boot reservations wrong", "oracle", "memblock's reserved region %zu (of %lu, %#llx "
+                "bytes) is not the trace's (%zu regions, %#llx bytes)", c.i, mi.nr_regions,
+                (unsigned long long)mi.reserved_bytes, boot_n, (unsigned long long)total);
+}
+
+/* A memblock_alloc / memblock_phys_alloc result in early boot. */
+static void boot_allocated(void *p, uint64_t size)
+{
+    if (!p)
+        return;
+    uint64_t at = kh_virt_to_phys(kh, p);
+    boot_add(at, at + size);
+    track(p, (size_t)size);
+    check_boot();
+}
+
+static void boot_reserved(uint64_t base, uint64_t size)
+{
+    if (size && base >= boot_lo && base <= boot_hi && size <= boot_hi - base)
+        boot_add(base, base + size);
+    check_boot();
+}
+
+/* Before a legal memblock_free / memblock_free_late: the boot blocks it
+ * covers go (checked intact while they still may be read). */
+static void boot_freeing(const void *p, uint64_t size)
+{
+    if (!p || !size)
+        return;
+    uint64_t base = kh_virt_to_phys(kh, p), end = base + size;
+    for (size_t i = 0; i < nblocks;) {
+        uint64_t sb = kh_virt_to_phys(kh, (const void *)blocks[i].start);
+        uint64_t se = sb + extent(blocks[i].size);
+        if (se <= base || end <= sb || sb >= boot_hi) {
+            i++;
+            continue;
+        }
+        if (base <= sb && se <= end)
+            verify(&blocks[i], "before memblock_free");
+        drop(&blocks[i]);
+    }
+}
+
+/* After it: the range is no longer reserved. */
+static void boot_freed(const void *p, uint64_t size)
+{
+    if (!p || !size)
+        return;
+    uint64_t base = kh_virt_to_phys(kh, p);
+    boot_remove(base, base + size);
+    check_boot();
+}
+
 /* ---- around each operation ---- */
 
 static void begin_op(int line, const char *name, const char *text)
