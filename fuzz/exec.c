@@ -1936,25 +1936,38 @@ static void check_reservations(struct exec *x)
 }
 
 /* After the hand-over: every page a live reservation touches is
- * PG_reserved, and the only other PG_reserved pages are those that
- * memblock_free_late left stranded (partly released). */
-static void check_handed_over(struct exec *x)
+ * PG_reserved, and (full: a scan of all low memory, done at the hand-over)
+ * the only other PG_reserved pages are those that memblock_free_late left
+ * stranded (partly released). */
+static void check_handed_over(struct exec *x, bool full)
 {
     if (!x->opt.checks || x->finding)
         return;
     unsigned shift = x->lim.page_shift;
     unsigned long reserved = 0, touched = boot_model_pages(&x->boot, shift);
+    size_t r = 0;   /* the first range that does not end before this page */
     for (uint64_t pfn = 0; pfn < x->boot.hi >> shift; pfn++) {
+        if (!full) {   /* jump to the next touched page */
+            while (r < x->boot.n && x->boot.v[r].end <= pfn << shift)
+                r++;
+            if (r == x->boot.n)
+                break;
+            if (x->boot.v[r].base >> shift > pfn)
+                pfn = x->boot.v[r].base >> shift;
+        }
         bool is_reserved = kh_page_state(x->kh, (unsigned long)pfn, NULL, NULL) == KH_PAGE_RESERVED;
         reserved += is_reserved;
-        if (!is_reserved && boot_model_touches_page(&x->boot, pfn, shift)) {
+        while (r < x->boot.n && x->boot.v[r].end <= pfn << shift)
+            r++;
+        bool touches = r < x->boot.n && x->boot.v[r].base < (pfn + 1) << shift;
+        if (!is_reserved && touches) {
             finding(x, "boot memory handed out", "oracle", "pfn %#" PRIx64 " holds reserved boot "
                     "memory but is %s", pfn,
                     kh_page_state_name(kh_page_state(x->kh, (unsigned long)pfn, NULL, NULL)));
             return;
         }
     }
-    if (reserved != touched + x->boot_stranded)
+    if (full && reserved != touched + x->boot_stranded)
         finding(x, "boot memory handed out", "oracle", "%lu pages are PG_reserved; the live "
                 "reservations touch %lu (and %lu were left partly released)", reserved, touched,
                 x->boot_stranded);
@@ -2109,7 +2122,7 @@ static void op_boot_free(struct exec *x, const struct kh_op *op, bool late)
     if (x->opt.checks && !x->finding && kh_nr_free_pages(x->kh) != free_before + released)
         finding(x, "boot memory handed out", "oracle", "memblock_free_late of %lu whole pages "
                 "took free pages from %lu to %lu", released, free_before, kh_nr_free_pages(x->kh));
-    check_handed_over(x);
+    check_handed_over(x, false);
 }
 
 static void op_memblock_free_all(struct exec *x)
@@ -2127,7 +2140,7 @@ static void op_memblock_free_all(struct exec *x)
         finding(x, "boot memory handed out", "oracle", "memblock_free_all returned %d and left %lu "
                 "free pages of %lu; the reservations touch %lu", rc, kh_nr_free_pages(x->kh),
                 free_before, touched);
-    check_handed_over(x);
+    check_handed_over(x, true);
 }
 
 static unsigned long shrink_everything(struct exec *x)
@@ -2406,7 +2419,7 @@ bool exec_run(struct exec *x, const struct kh_trace *t, struct exec_finding *f)
             if (x->opt.checks)
                 verify_all(x);
             if (x->boot_phase == KH_BOOT_DONE)
-                check_handed_over(x);
+                check_handed_over(x, false);
             full_validate(x, false);
         }
     }
