@@ -152,6 +152,33 @@ static const struct kh_fuzz_target targets[] = {
     {.name = "boot", .profile = "linux-6.1-x86_64-16m", .nr_cpus = 0,
     .ops = boot_ops, .nops = sizeof(boot_ops),
     .misuse = EXEC_MISUSE_SKIP, .full_every = 16, .quarantine = 0, .slub_debug = ""},
+    /* The kmalloc and slab targets on every other profile (classic SLAB,
+     * SLOB, 16 KiB and 64 KiB pages), on 1 or 2 CPUs, so that each family
+     * sees both CPU counts. Their seeds are kmalloc's and slab's. */
+    {.name = "kmalloc_slab", .profile = "linux-4.x-slab", .nr_cpus = 1,
+    .ops = kmalloc_ops, .nops = sizeof(kmalloc_ops),
+    .misuse = EXEC_MISUSE_SKIP, .full_every = 32, .quarantine = 0, .slub_debug = ""},
+    {.name = "kmalloc_slob", .profile = "linux-4.x-slob", .nr_cpus = 2,
+    .ops = kmalloc_ops, .nops = sizeof(kmalloc_ops),
+    .misuse = EXEC_MISUSE_SKIP, .full_every = 32, .quarantine = 0, .slub_debug = ""},
+    {.name = "kmalloc_16k", .profile = "linux-6.1-arm64-16k", .nr_cpus = 2,
+    .ops = kmalloc_ops, .nops = sizeof(kmalloc_ops),
+    .misuse = EXEC_MISUSE_SKIP, .full_every = 32, .quarantine = 0, .slub_debug = ""},
+    {.name = "kmalloc_64k", .profile = "linux-6.1-arm64-64k", .nr_cpus = 1,
+    .ops = kmalloc_ops, .nops = sizeof(kmalloc_ops),
+    .misuse = EXEC_MISUSE_SKIP, .full_every = 32, .quarantine = 0, .slub_debug = ""},
+    {.name = "slab_slab", .profile = "linux-4.x-slab", .nr_cpus = 2,
+    .ops = slab_ops, .nops = sizeof(slab_ops),
+    .misuse = EXEC_MISUSE_SKIP, .full_every = 32, .quarantine = 0, .slub_debug = ""},
+    {.name = "slab_slob", .profile = "linux-4.x-slob", .nr_cpus = 1,
+    .ops = slab_ops, .nops = sizeof(slab_ops),
+    .misuse = EXEC_MISUSE_SKIP, .full_every = 32, .quarantine = 0, .slub_debug = ""},
+    {.name = "slab_16k", .profile = "linux-6.1-arm64-16k", .nr_cpus = 1,
+    .ops = slab_ops, .nops = sizeof(slab_ops),
+    .misuse = EXEC_MISUSE_SKIP, .full_every = 32, .quarantine = 0, .slub_debug = ""},
+    {.name = "slab_64k", .profile = "linux-6.1-arm64-64k", .nr_cpus = 2,
+    .ops = slab_ops, .nops = sizeof(slab_ops),
+    .misuse = EXEC_MISUSE_SKIP, .full_every = 32, .quarantine = 0, .slub_debug = ""},
 };
 
 const struct kh_fuzz_target *kh_fuzz_target_find(const char *name)
