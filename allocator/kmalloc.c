@@ -357,7 +357,11 @@ static bool resolve(struct kh *kh, const void *p, const char *who, uintptr_t cal
 static size_t usable_size(const struct kh *kh, const struct kptr *k)
 {
     if (k->head)
+#ifdef KH_PLANT_LARGE_KSIZE_4K
+        return (size_t)4096 << k->order;   /* planted bug: PAGE_SIZE hard-coded as 4 KiB */
+#else
         return kh->page_size << k->order;
+#endif
     if (kh->cfg.slab == KH_SLAB_SLOB) {
         unsigned req = kh_slab_req_size(k->s, k->slab, k->idx);
         if (req < kh->page_size - kh->cfg.arch_kmalloc_minalign)
@@ -496,7 +500,11 @@ static void *do_krealloc(struct kh *kh, const void *p, size_t new_size, gfp_t gf
     void *n = do_kmalloc(kh, new_size, gfp, caller);
     if (!n)
         return NULL;   /* the old object stays valid */
-    size_t copy = (k.slab && k.slab->req) ? kh_slab_req_size(k.s, k.slab, k.idx) : ks;
+    /* The request size where it is kept up to date; SLOB's size header is
+     * not moved by an in-place resize (see resize_in_place), so 4.x's copy
+     * of ksize bytes is the one that keeps what the caller may have used. */
+    size_t copy = (k.slab && k.slab->req && kh->cfg.slab != KH_SLAB_SLOB)
+                      ? kh_slab_req_size(k.s, k.slab, k.idx) : ks;
 #ifdef KH_PLANT_KREALLOC_OVERREAD
     copy = new_size;   /* planted bug: copies the new size, reading past the old object */
 #endif
