@@ -217,6 +217,22 @@ void kh_reset(struct kh *kh)
     kh->copy_src = kh->copy_dst = NULL;
     kh->copy_n = 0;
     kh->copy_count = 0;
+    kh->clear_dst = NULL;
+    kh->clear_n = 0;
+    kh->clear_count = 0;
+}
+
+void kh_note_clear(struct kh *kh, void *dst, size_t n)
+{
+    kh->clear_dst = dst;
+    kh->clear_n = n;
+    kh->clear_count++;
+}
+
+void kh_last_clear(const struct kh *kh, struct kh_copy_info *out)
+{
+    *out = (struct kh_copy_info){ .dst = kh->clear_dst, .n = kh->clear_n,
+                                  .count = kh->clear_count };
 }
 
 void kh_note_copy(struct kh *kh, void *dst, const void *src, size_t n)

@@ -145,5 +145,9 @@ struct kh_copy_info {
     unsigned long count;     /* copies since creation or the last reset */
 };
 void kh_last_copy(const struct kh *kh, struct kh_copy_info *out);
+/* Likewise the last clearing of a caller's object by the allocator, also
+ * outside ASan's view (kfree_sensitive, krealloc's __GFP_ZERO in place):
+ * dst and n (src is NULL). */
+void kh_last_clear(const struct kh *kh, struct kh_copy_info *out);
 
 #endif

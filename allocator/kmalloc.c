@@ -421,6 +421,7 @@ static void do_kfree_sensitive(struct kh *kh, const void *p, uintptr_t caller)
     struct kptr k;
     if (!resolve(kh, p, "kfree_sensitive", caller, &k))
         return;
+    kh_note_clear(kh, (void *)p, usable_size(kh, &k));
     kh_meta_fill((void *)p, 0, usable_size(kh, &k));
     free_resolved(kh, p, &k, caller);
 }
@@ -456,10 +457,10 @@ static void resize_in_place(struct kh *kh, void *p, struct kptr *k, size_t ks, s
     if (k->slab && !k->slab->req)
         old = 0;   /* unknown: the kernel then zeroes from new_size */
     if (gfp & __GFP_ZERO) {
-        if (old && old < new_size)
-            kh_meta_fill((char *)p + old, 0, new_size - old);
-        else
-            kh_meta_fill((char *)p + new_size, 0, ks - new_size);
+        size_t from = old && old < new_size ? old : new_size;
+        size_t to = old && old < new_size ? new_size : ks;
+        kh_note_clear(kh, (char *)p + from, to - from);
+        kh_meta_fill((char *)p + from, 0, to - from);
     }
     if (k->slab) {
         /* SLOB's size header is what ksize reads, and krealloc in place

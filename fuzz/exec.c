@@ -684,6 +684,24 @@ static void after_kmalloc(struct exec *x, void *p, size_t size, gfp_t gfp, bool 
  * read from the old object and stay within what the spec lets it read: for
  * krealloc the old object's ksize (SPEC 2; 6.1 copies ksize bytes), for
  * kvrealloc exactly oldsize. The copy itself runs outside ASan's view. */
+/* The allocator's clearing of a caller's object (kh_last_clear): inside
+ * [obj, obj + usable), or (exact) all of it from obj, as kfree_sensitive
+ * must (SPEC 2: it zeroes ksize(p) bytes). */
+static void check_clear(struct exec *x, unsigned long count_before, const void *obj, size_t usable,
+                        bool exact)
+{
+    struct kh_copy_info c;
+    kh_last_clear(x->kh, &c);
+    if (!x->opt.checks || c.count == count_before || !usable)
+        return;
+    uintptr_t at = (uintptr_t)c.dst, start = (uintptr_t)obj;
+    if (at < start || at - start > usable || c.n > usable - (at - start) ||
+        (exact && (at != start || c.n != usable)))
+        finding(x, "clear out of bounds", "oracle", "%s cleared %zu bytes at %p; the object %p "
+                "allows %s%zu bytes from its start", op_name(x), c.n, c.dst, obj,
+                exact ? "exactly " : "at most ", usable);
+}
+
 enum copy_rule { COPY_AT_MOST, COPY_EXACTLY, COPY_NONE };
 
 static void check_copy(struct exec *x, unsigned long count_before, const void *src, size_t limit,
@@ -756,8 +774,9 @@ static void op_krealloc(struct exec *x, const struct kh_op *op, size_t n, size_t
             verify_block(x, s, "before krealloc");
         memcpy(before, old, keep);
     }
-    struct kh_copy_info copy_before;
+    struct kh_copy_info copy_before, clear_before;
     kh_last_copy(x->kh, &copy_before);
+    kh_last_clear(x->kh, &clear_before);
     void *p = op->code == KH_OP_KREALLOC ? kh_krealloc(x->kh, old, total, gfp)
                                          : kh_krealloc_array(x->kh, old, n, size, gfp);
     if (!legal) {
@@ -826,6 +845,7 @@ static void op_krealloc(struct exec *x, const struct kh_op *op, size_t n, size_t
     if (p == old) {
         /* Same object, new size: keep the id so the pattern stays valid. */
         check_copy(x, copy_before.count, old, 0, COPY_NONE);   /* nothing to copy in place */
+        check_clear(x, clear_before.count, old, ob->usable, false);
         struct shadow_block *s = shadow_find(&x->shadow, old_addr);
         const struct shadow_block *hit = s ? shadow_resize(&x->shadow, s, total) : NULL;
         if (hit)
@@ -854,14 +874,19 @@ static void op_kfree(struct exec *x, const struct kh_op *op, bool sensitive)
     struct xbind *b = resolve_ptr(x, &op->args[0], &p);
     if (!admit(x, legal_free(x, &op->args[0], b, API_KMALLOC)))
         return;
+    size_t usable = b && !x->misuse && block_live(x, b) && op->args[0].offset == 0 ? b->usable : 0;
+    struct kh_copy_info clear_before;
+    kh_last_clear(x->kh, &clear_before);
     if (b && !x->misuse && block_live(x, b))
         release(x, b);
     else if (x->misuse)
         forget(x, b);   /* a variable holding NULL stays as it is */
-    if (sensitive)
+    if (sensitive) {
         kh_kfree_sensitive(x->kh, p);
-    else
+        check_clear(x, clear_before.count, p, usable, true);
+    } else {
         kh_kfree(x->kh, p);
+    }
 }
 
 static void op_ksize(struct exec *x, const struct kh_op *op)
