@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "internal.h"
+#include "introspect.h"
 
 #define MiB (1024ull * 1024ull)
 #define GiB (1024ull * MiB)
@@ -213,6 +214,39 @@ void kh_reset(struct kh *kh)
     kh_report_reset(kh);
     kh_fault_clear(kh);
     kh->current_cpu = 0;
+    kh->copy_src = kh->copy_dst = NULL;
+    kh->copy_n = 0;
+    kh->copy_count = 0;
+    kh->clear_dst = NULL;
+    kh->clear_n = 0;
+    kh->clear_count = 0;
+}
+
+void kh_note_clear(struct kh *kh, void *dst, size_t n)
+{
+    kh->clear_dst = dst;
+    kh->clear_n = n;
+    kh->clear_count++;
+}
+
+void kh_last_clear(const struct kh *kh, struct kh_copy_info *out)
+{
+    *out = (struct kh_copy_info){ .dst = kh->clear_dst, .n = kh->clear_n,
+                                  .count = kh->clear_count };
+}
+
+void kh_note_copy(struct kh *kh, void *dst, const void *src, size_t n)
+{
+    kh->copy_src = src;
+    kh->copy_dst = dst;
+    kh->copy_n = n;
+    kh->copy_count++;
+}
+
+void kh_last_copy(const struct kh *kh, struct kh_copy_info *out)
+{
+    *out = (struct kh_copy_info){ .src = kh->copy_src, .dst = kh->copy_dst, .n = kh->copy_n,
+                                  .count = kh->copy_count };
 }
 
 const struct kh_config *kh_get_config(const struct kh *kh) { return &kh->cfg; }

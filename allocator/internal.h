@@ -129,6 +129,16 @@ struct kh {
     struct kh_mempool_state *mempool;
     struct kh_percpu_state *percpu;
     struct kh_memblock_state *memblock;
+
+    /* the last copy of caller data (kh_last_copy, kh_note_copy) and the
+     * last clearing of a caller's object (kh_last_clear, kh_note_clear) */
+    const void *copy_src;
+    void *copy_dst;
+    size_t copy_n;
+    unsigned long copy_count;
+    void *clear_dst;
+    size_t clear_n;
+    unsigned long clear_count;
 };
 
 /* ---- helpers shared by subsystems ---- */
@@ -197,6 +207,13 @@ bool kh_page_alloc_pristine(const struct kh *kh);   /* nothing ever allocated or
 int kh_page_alloc_reserve_range(struct kh *kh, unsigned long start, unsigned long end);
 int kh_page_alloc_release_reserved(struct kh *kh, unsigned long pfn);
 void kh_page_alloc_scrub(struct kh *kh, unsigned long start, unsigned long end);
+
+/* Every copy of caller data between objects (krealloc, kvrealloc) is
+ * noted here before it is made (core.c; read back with kh_last_copy). */
+void kh_note_copy(struct kh *kh, void *dst, const void *src, size_t n);
+/* So is every clearing of a caller's object outside ASan's view
+ * (kfree_sensitive, krealloc's __GFP_ZERO in place). */
+void kh_note_clear(struct kh *kh, void *dst, size_t n);
 
 /* Byte-scanning helpers (poison checks, patterns) run over whole objects and
  * pages. Under libFuzzer every compare in them would be traced; they carry

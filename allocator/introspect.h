@@ -130,4 +130,24 @@ const char *kh_page_state_name(enum kh_page_state s);
  * full length (like snprintf); buf gets at most cap - 1 chars plus NUL. */
 int kh_buddyinfo(const struct kh *kh, char *buf, size_t cap);
 
+/* ==== Copies of caller data ============================================== */
+
+/* The allocator copies a caller's bytes from one object into another in
+ * krealloc and kvrealloc (the old object's contents into the new one). The
+ * krealloc copy runs unchecked by ASan (6.1 copies ksize bytes with KASAN
+ * off, past the bytes the caller may use), so each copy is recorded here
+ * for a checker to hold against the source object's size as the spec
+ * defines it: an over-read is then seen whatever ASan could see. */
+struct kh_copy_info {
+    const void *src;
+    void *dst;
+    size_t n;
+    unsigned long count;     /* copies since creation or the last reset */
+};
+void kh_last_copy(const struct kh *kh, struct kh_copy_info *out);
+/* Likewise the last clearing of a caller's object by the allocator, also
+ * outside ASan's view (kfree_sensitive, krealloc's __GFP_ZERO in place):
+ * dst and n (src is NULL). */
+void kh_last_clear(const struct kh *kh, struct kh_copy_info *out);
+
 #endif

@@ -214,6 +214,10 @@ void *memblock_alloc_raw(phys_addr_t size, phys_addr_t align)
 {
     return kh_memblock_alloc_raw(kh_default(), size, align);
 }
+int memblock_reserve(phys_addr_t base, phys_addr_t size)
+{
+    return kh_memblock_reserve(kh_default(), base, size);
+}
 phys_addr_t memblock_phys_alloc(phys_addr_t size, phys_addr_t align)
 {
     return kh_memblock_phys_alloc(kh_default(), size, align);

@@ -357,7 +357,11 @@ static bool resolve(struct kh *kh, const void *p, const char *who, uintptr_t cal
 static size_t usable_size(const struct kh *kh, const struct kptr *k)
 {
     if (k->head)
+#ifdef KH_PLANT_LARGE_KSIZE_4K
+        return (size_t)4096 << k->order;   /* planted bug: PAGE_SIZE hard-coded as 4 KiB */
+#else
         return kh->page_size << k->order;
+#endif
     if (kh->cfg.slab == KH_SLAB_SLOB) {
         unsigned req = kh_slab_req_size(k->s, k->slab, k->idx);
         if (req < kh->page_size - kh->cfg.arch_kmalloc_minalign)
@@ -417,6 +421,7 @@ static void do_kfree_sensitive(struct kh *kh, const void *p, uintptr_t caller)
     struct kptr k;
     if (!resolve(kh, p, "kfree_sensitive", caller, &k))
         return;
+    kh_note_clear(kh, (void *)p, usable_size(kh, &k));
     kh_meta_fill((void *)p, 0, usable_size(kh, &k));
     free_resolved(kh, p, &k, caller);
 }
@@ -452,10 +457,10 @@ static void resize_in_place(struct kh *kh, void *p, struct kptr *k, size_t ks, s
     if (k->slab && !k->slab->req)
         old = 0;   /* unknown: the kernel then zeroes from new_size */
     if (gfp & __GFP_ZERO) {
-        if (old && old < new_size)
-            kh_meta_fill((char *)p + old, 0, new_size - old);
-        else
-            kh_meta_fill((char *)p + new_size, 0, ks - new_size);
+        size_t from = old && old < new_size ? old : new_size;
+        size_t to = old && old < new_size ? new_size : ks;
+        kh_note_clear(kh, (char *)p + from, to - from);
+        kh_meta_fill((char *)p + from, 0, to - from);
     }
     if (k->slab) {
         /* SLOB's size header is what ksize reads, and krealloc in place
@@ -500,7 +505,15 @@ static void *do_krealloc(struct kh *kh, const void *p, size_t new_size, gfp_t gf
     void *n = do_kmalloc(kh, new_size, gfp, caller);
     if (!n)
         return NULL;   /* the old object stays valid */
-    size_t copy = (k.slab && k.slab->req) ? kh_slab_req_size(k.s, k.slab, k.idx) : ks;
+    /* The request size where it is kept up to date; SLOB's size header is
+     * not moved by an in-place resize (see resize_in_place), so 4.x's copy
+     * of ksize bytes is the one that keeps what the caller may have used. */
+    size_t copy = (k.slab && k.slab->req && kh->cfg.slab != KH_SLAB_SLOB)
+                      ? kh_slab_req_size(k.s, k.slab, k.idx) : ks;
+#ifdef KH_PLANT_KREALLOC_OVERREAD
+    copy = new_size;   /* planted bug: copies the new size, reading past the old object */
+#endif
+    kh_note_copy(kh, n, p, copy);
     kh_meta_copy(n, p, copy);
     free_resolved(kh, p, &k, caller);
     return n;

@@ -109,7 +109,11 @@ static int reserve(struct kh_memblock_state *mb, phys_addr_t base, phys_addr_t s
     bool join_prev = at > 0 && mb->regions[at - 1].base + mb->regions[at - 1].size == base;
     bool join_next = at < mb->nr && base + size == mb->regions[at].base;
     if (join_prev && join_next) {
+#ifdef KH_PLANT_MEMBLOCK_MERGE
+        mb->regions[at - 1].size += size;   /* planted bug: the next region's size is dropped */
+#else
         mb->regions[at - 1].size += size + mb->regions[at].size;
+#endif
         delete_region(mb, at);
     } else if (join_prev) {
         mb->regions[at - 1].size += size;
@@ -119,6 +123,29 @@ static int reserve(struct kh_memblock_state *mb, phys_addr_t base, phys_addr_t s
     } else if (insert_region(mb, at, base, size) != 0) {
         return -1;
     }
+    return 0;
+}
+
+/* Adds [base, end) anywhere: every region it overlaps or touches merges
+ * into one with it (reserving reserved memory again is fine, as in
+ * memblock_add_range). */
+static int reserve_any(struct kh_memblock_state *mb, phys_addr_t base, phys_addr_t end)
+{
+    unsigned long i = 0, j;
+    while (i < mb->nr && mb->regions[i].base + mb->regions[i].size < base)
+        i++;
+    for (j = i; j < mb->nr && mb->regions[j].base <= end; j++) {
+        phys_addr_t rend = mb->regions[j].base + mb->regions[j].size;
+        if (mb->regions[j].base < base)
+            base = mb->regions[j].base;
+        if (rend > end)
+            end = rend;
+    }
+    if (i == j)
+        return insert_region(mb, i, base, end - base);
+    mb->regions[i] = (struct mb_region){ base, end - base };
+    while (j-- > i + 1)
+        delete_region(mb, i + 1);
     return 0;
 }
 
@@ -262,6 +289,20 @@ phys_addr_t kh_memblock_phys_alloc(struct kh *kh, phys_addr_t size, phys_addr_t 
         return 0;
     }
     return boot_alloc(kh, size, align);
+}
+
+int kh_memblock_reserve(struct kh *kh, phys_addr_t base, phys_addr_t size)
+{
+    if (!kh_boot_in_progress(kh)) {
+        warn_late(kh, "memblock_reserve");
+        return -1;
+    }
+    if (size == 0)
+        return 0;
+    /* the model's memory is low memory from one page up */
+    if (base < mem_base(kh) || base > mem_limit(kh) || size > mem_limit(kh) - base)
+        return -1;
+    return reserve_any(kh->memblock, base, base + size);
 }
 
 /* ---- freeing ---- */

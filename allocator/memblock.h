@@ -51,6 +51,11 @@ void *kh_memblock_alloc(struct kh *kh, phys_addr_t size, phys_addr_t align);
 void *kh_memblock_alloc_raw(struct kh *kh, phys_addr_t size, phys_addr_t align); /* not zeroed */
 /* Not zeroed; 0 on failure. Only during early boot (warned and 0 after). */
 phys_addr_t kh_memblock_phys_alloc(struct kh *kh, phys_addr_t size, phys_addr_t align);
+/* Early boot only: marks [base, base + size) reserved, merging it with
+ * every reserved range it overlaps or touches (already reserved memory may
+ * be reserved again). 0; -1 outside early boot (warned) or for a range
+ * outside the model's memory [page_size, limit) (silently, -EINVAL). */
+int kh_memblock_reserve(struct kh *kh, phys_addr_t base, phys_addr_t size);
 /* Early boot only: gives [ptr, ptr + size) back to memblock. NULL is a
  * no-op; a range that is not (entirely) reserved is warned, nothing changes. */
 void kh_memblock_free(struct kh *kh, void *ptr, size_t size);
@@ -100,6 +105,7 @@ unsigned kh_memblock_validate(struct kh *kh, struct kh_violations *out);
 
 /* ---- Kernel names on the default instance ---- */
 void *memblock_alloc(phys_addr_t size, phys_addr_t align);
+int memblock_reserve(phys_addr_t base, phys_addr_t size);
 void *memblock_alloc_raw(phys_addr_t size, phys_addr_t align);
 phys_addr_t memblock_phys_alloc(phys_addr_t size, phys_addr_t align);
 void memblock_free(void *ptr, size_t size);

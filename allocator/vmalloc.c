@@ -519,8 +519,10 @@ void *kh_kvrealloc(struct kh *kh, const void *p, size_t oldsize, size_t newsize,
     void *n = kh_kvmalloc(kh, newsize, gfp);
     if (!n)
         return NULL;
-    if (oldsize)
+    if (oldsize) {
+        kh_note_copy(kh, n, p, oldsize);
         memcpy(n, p, oldsize);
+    }
     kh_kvfree(kh, p);
     return n;
 }

@@ -31,6 +31,7 @@ struct gen {
     struct kh_config cfg;
     struct oracle_limits lim;
     char **names;          /* C identifier per binding */
+    bool booting;          /* between early_boot and memblock_free_all */
 };
 
 static const char *const reserved[] = {
@@ -603,6 +604,11 @@ static void emit_op(struct gen *g, size_t i, bool misuse)
     case KH_OP_MEMBLOCK_ALLOC:
         num(s0, sizeof(s0), a[0].u);
         num(s1, sizeof(s1), a[1].u);
+        if (g->booting) {
+            fprintf(f, "    %s = kh_memblock_alloc(kh, %s, %s);\n    boot_allocated(%s, %s);\n", r, s0,
+                    s1, r, s0);
+            break;
+        }
         fprintf(f, "    %s = kh_memblock_alloc(kh, %s, %s);\n    if (%s && %s != ZERO_SIZE_PTR)\n        track(%s, %s);\n",
                 r, s0, s1, r, r, r, s0);
         break;
@@ -650,6 +656,50 @@ static void emit_op(struct gen *g, size_t i, bool misuse)
     }
     case KH_OP_FAIL_OFF:
         fprintf(f, "    kh_fault_clear(kh);\n");
+        break;
+    case KH_OP_EARLY_BOOT:
+        if (misuse) {
+            fprintf(f, "    (void)kh_boot_begin(kh);\n");
+        } else {
+            fprintf(f, "    boot_begin();\n");
+            g->booting = true;
+        }
+        break;
+    case KH_OP_MEMBLOCK_RESERVE:
+        num(s0, sizeof(s0), a[0].u);
+        num(s1, sizeof(s1), a[1].u);
+        fprintf(f, "    (void)kh_memblock_reserve(kh, %s, %s);\n", s0, s1);
+        if (!misuse)
+            fprintf(f, "    boot_reserved(%s, %s);\n", s0, s1);
+        break;
+    case KH_OP_MEMBLOCK_PHYS_ALLOC:
+        num(s0, sizeof(s0), a[0].u);
+        num(s1, sizeof(s1), a[1].u);
+        if (misuse) {
+            fprintf(f, "    (void)kh_memblock_phys_alloc(kh, %s, %s);\n", s0, s1);
+            break;
+        }
+        fprintf(f, "    {\n        phys_addr_t pa = kh_memblock_phys_alloc(kh, %s, %s);\n"
+                   "        %s = pa ? kh_phys_to_virt(kh, pa) : NULL;\n        boot_allocated(%s, %s);\n    }\n",
+                s0, s1, r, r, s0);
+        break;
+    case KH_OP_MEMBLOCK_FREE:
+    case KH_OP_MEMBLOCK_FREE_LATE:
+        ptr_expr(g, &a[0], pe, sizeof(pe));
+        num(s1, sizeof(s1), a[1].u);
+        if (!misuse)
+            fprintf(f, "    boot_freeing(%s, %s);\n", pe, s1);
+        if (op->code == KH_OP_MEMBLOCK_FREE)
+            fprintf(f, "    kh_memblock_free(kh, %s, %s);\n", pe, s1);
+        else
+            fprintf(f, "    kh_memblock_free_late(kh, kh_virt_to_phys(kh, %s), %s);\n", pe, s1);
+        if (!misuse)
+            fprintf(f, "    boot_freed(%s, %s);\n", pe, s1);
+        break;
+    case KH_OP_MEMBLOCK_FREE_ALL:
+        fprintf(f, "    kh_boot_end(kh);\n");
+        if (!misuse)
+            g->booting = false;
         break;
     case KH_OP_COUNT:
         break;

@@ -25,6 +25,7 @@
 #include "oracle.h"
 #include "oracle_slab.h"
 #include "oracle_null.h"
+#include "oracle_boot.h"
 #include "page_alloc.h"
 #include "percpu.h"
 #include "shadow.h"
@@ -40,6 +41,7 @@ struct xbind {
     uint8_t api;           /* enum api, for pointers */
     void *p;               /* pointer, cache or pool */
     size_t req;            /* bytes the caller may use */
+    size_t usable;         /* kmalloc-backed blocks: ksize as the spec fixes it (0: unknown) */
     uint32_t id;           /* shadow id (pointers) */
     unsigned order;        /* API_PAGES */
     int32_t owner;         /* cache or pool binding the object came from, -1 */
@@ -82,6 +84,10 @@ struct exec {
     struct nullo nullo;        /* which NULLs and which injected faults are right */
     struct exec_finding *f;
     bool kmalloc_caches_checked;   /* their geometry, once per executor */
+    /* the boot phase the trace has reached, and memblock as it must be */
+    uint8_t boot_phase;        /* enum kh_boot_phase */
+    struct boot_model boot;
+    unsigned long boot_stranded;   /* PG_reserved pages memblock_free_late left behind */
 };
 
 const char *exec_misuse_name(enum exec_misuse m)
@@ -126,6 +132,7 @@ void exec_free(struct exec *x)
     clear_bindings(x);
     free(x->b);
     shadow_free(&x->shadow);
+    boot_model_free(&x->boot);
     free(x->out);
     kh_violations_free(&x->viol);
     free(x);
@@ -775,6 +782,47 @@ static void after_kmalloc(struct exec *x, void *p, size_t size, gfp_t gfp, bool 
     b->kclass = kmalloc_slab_class(x, size);
     check_kmalloc_bytes(x, b, p, size, "allocated");
     track(x, b, p, size, SHADOW_KMALLOC);
+    b->usable = oracle_ksize(&x->lim, size);
+}
+
+/* The allocator's copy of caller data in the last call (kh_last_copy) must
+ * read from the old object and stay within what the spec lets it read: for
+ * krealloc the old object's ksize (SPEC 2; 6.1 copies ksize bytes), for
+ * kvrealloc exactly oldsize. The copy itself runs outside ASan's view. */
+/* The allocator's clearing of a caller's object (kh_last_clear): inside
+ * [obj, obj + usable), or (exact) all of it from obj, as kfree_sensitive
+ * must (SPEC 2: it zeroes ksize(p) bytes). */
+static void check_clear(struct exec *x, unsigned long count_before, const void *obj, size_t usable,
+                        bool exact)
+{
+    struct kh_copy_info c;
+    kh_last_clear(x->kh, &c);
+    if (!x->opt.checks || c.count == count_before || !usable)
+        return;
+    uintptr_t at = (uintptr_t)c.dst, start = (uintptr_t)obj;
+    if (at < start || at - start > usable || c.n > usable - (at - start) ||
+        (exact && (at != start || c.n != usable)))
+        finding(x, "clear out of bounds", "oracle", "%s cleared %zu bytes at %p; the object %p "
+                "allows %s%zu bytes from its start", op_name(x), c.n, c.dst, obj,
+                exact ? "exactly " : "at most ", usable);
+}
+
+enum copy_rule { COPY_AT_MOST, COPY_EXACTLY, COPY_NONE };
+
+static void check_copy(struct exec *x, unsigned long count_before, const void *src, size_t limit,
+                       enum copy_rule rule)
+{
+    struct kh_copy_info c;
+    kh_last_copy(x->kh, &c);
+    if (!x->opt.checks || c.count == count_before || (rule == COPY_AT_MOST && !limit))
+        return;   /* no copy, or a bound the model does not know (a cache object) */
+    if (rule == COPY_NONE)
+        finding(x, "copy out of bounds", "oracle", "%s copied %zu bytes from %p where it must "
+                "copy nothing", op_name(x), c.n, c.src);
+    else if (c.src != src || c.n > limit || (rule == COPY_EXACTLY && c.n != limit))
+        finding(x, "copy out of bounds", "oracle",
+                "%s copied %zu bytes from %p; the old object %p allows %s%zu", op_name(x), c.n,
+                c.src, src, rule == COPY_EXACTLY ? "exactly " : "at most ", limit);
 }
 
 /* A block resized in place may have several names (p2 = krealloc p1 ...
@@ -831,12 +879,17 @@ static void op_krealloc(struct exec *x, const struct kh_op *op, size_t n, size_t
             verify_block(x, s, "before krealloc");
         memcpy(before, old, keep);
     }
+    struct kh_copy_info copy_before, clear_before;
+    kh_last_copy(x->kh, &copy_before);
+    kh_last_clear(x->kh, &clear_before);
     void *p = op->code == KH_OP_KREALLOC ? kh_krealloc(x->kh, old, total, gfp)
                                          : kh_krealloc_array(x->kh, old, n, size, gfp);
     if (!legal) {
         forget(x, ob);
         return;  /* what it returned is unknown territory too: not bound */
     }  /* misuse run under EXPECT/RUN: reports are judged by the caller */
+    if (ob && !ZERO_OR_NULL_PTR(old) && ptr_kind_of(x, &op->args[0]) != KH_PTR_NULL)
+        check_copy(x, copy_before.count, old, ob->usable, COPY_AT_MOST);
     note_alloc(x, p);
     struct xbind *rb = result(x);
     rb->api = API_KMALLOC;
@@ -852,6 +905,7 @@ static void op_krealloc(struct exec *x, const struct kh_op *op, size_t n, size_t
             rb->kclass = kmalloc_slab_class(x, total);
             check_kmalloc_bytes(x, rb, p, total, "krealloc(NULL) result");
             track(x, rb, p, total, SHADOW_KMALLOC);
+            rb->usable = oracle_ksize(&x->lim, total);
         } else {
             rb->p = p;
         }
@@ -891,6 +945,8 @@ static void op_krealloc(struct exec *x, const struct kh_op *op, size_t n, size_t
     }
     if (p == old) {
         /* Same object, new size: keep the id so the pattern stays valid. */
+        check_copy(x, copy_before.count, old, 0, COPY_NONE);   /* nothing to copy in place */
+        check_clear(x, clear_before.count, old, ob->usable, false);
         struct shadow_block *s = shadow_find(&x->shadow, old_addr);
         const struct shadow_block *hit = s ? shadow_resize(&x->shadow, s, total) : NULL;
         if (hit)
@@ -914,6 +970,7 @@ static void op_krealloc(struct exec *x, const struct kh_op *op, size_t n, size_t
     rb->kclass = kmalloc_slab_class(x, total);
     check_kmalloc_bytes(x, rb, p, total, "krealloc result");
     track(x, rb, p, total, SHADOW_KMALLOC);
+    rb->usable = oracle_ksize(&x->lim, total);
 }
 
 static void op_kfree(struct exec *x, const struct kh_op *op, bool sensitive)
@@ -928,16 +985,21 @@ static void op_kfree(struct exec *x, const struct kh_op *op, bool sensitive)
         return;
     struct oracle_slab_geom g;
     bool freed_bytes = false;
+    size_t usable = b && !x->misuse && block_live(x, b) && op->args[0].offset == 0 ? b->usable : 0;
+    struct kh_copy_info clear_before;
+    kh_last_clear(x->kh, &clear_before);
     if (b && !x->misuse && block_live(x, b)) {
         freed_bytes = debug_geom(x, b, &g);
         release(x, b);
     } else if (x->misuse) {
         forget(x, b);   /* a variable holding NULL stays as it is */
     }
-    if (sensitive)
+    if (sensitive) {
         kh_kfree_sensitive(x->kh, p);
-    else
+        check_clear(x, clear_before.count, p, usable, true);
+    } else {
         kh_kfree(x->kh, p);
+    }
     if (freed_bytes)
         check_freed_bytes(x, &g, p);
 }
@@ -1413,7 +1475,10 @@ static void after_vm(struct exec *x, void *p, size_t size, gfp_t gfp, bool zeroi
                 api == API_VMALLOC ? "vmalloc" : "kvmalloc", p);
     if (zeroing)
         check_zeroed(x, p, size);
-    track(x, b, p, size, kh_is_vmalloc_addr(x->kh, p) ? SHADOW_VMALLOC : SHADOW_KMALLOC);
+    bool vm = kh_is_vmalloc_addr(x->kh, p);
+    track(x, b, p, size, vm ? SHADOW_VMALLOC : SHADOW_KMALLOC);
+    if (!vm)
+        b->usable = oracle_ksize(&x->lim, size);   /* kvmalloc served by kmalloc */
 }
 
 static void op_vfree(struct exec *x, const struct kh_op *op, enum api api)
@@ -1474,11 +1539,16 @@ static void op_kvrealloc(struct exec *x, const struct kh_op *op)
     static uint8_t before[PATTERN_CAP];   /* the prefix as it is (pattern or `write`s) */
     if (keep)
         memcpy(before, old, keep);
+    struct kh_copy_info copy_before;
+    kh_last_copy(x->kh, &copy_before);
     void *p = kh_kvrealloc(x->kh, old, op->args[1].u, newsize, gfp);
     if (!legal) {
         forget(x, ob);
         return;
     }
+    /* growing, it copies exactly oldsize bytes from p; otherwise nothing */
+    check_copy(x, copy_before.count, old, op->args[1].u,
+               no_copy || !op->args[1].u ? COPY_NONE : COPY_EXACTLY);
     if (op->args[1].u >= newsize) {
         /* 6.1 kvrealloc returns p itself when it does not grow (even NULL). */
         note_alloc(x, p);
@@ -1889,6 +1959,290 @@ static void op_fault(struct exec *x, const struct kh_op *op)
     nullo_fault_set(&x->nullo, &fc);
 }
 
+/* ---- the boot phase (oracle_boot.c restates memblock) ---- */
+
+static uint64_t phys_of(struct exec *x, const void *p) { return kh_virt_to_phys(x->kh, p); }
+
+/* Between early_boot and memblock_free_all only memblock and operations
+ * that need no allocator can run: the buddy allocator does not own memory
+ * yet, so the rest are left out (whatever the misuse policy). */
+static bool early_boot_op(uint8_t code)
+{
+    switch (code) {
+    case KH_OP_EARLY_BOOT: case KH_OP_MEMBLOCK_ALLOC: case KH_OP_MEMBLOCK_PHYS_ALLOC:
+    case KH_OP_MEMBLOCK_RESERVE: case KH_OP_MEMBLOCK_FREE: case KH_OP_MEMBLOCK_FREE_ALL:
+    case KH_OP_MEMBLOCK_FREE_LATE: case KH_OP_WRITE: case KH_OP_READ: case KH_OP_SET_CPU:
+    case KH_OP_GET_ORDER: case KH_OP_KMALLOC_INDEX: case KH_OP_KMALLOC_SIZE_ROUNDUP:
+    case KH_OP_FAIL_NTH: case KH_OP_FAIL_FROM: case KH_OP_FAIL_RANDOM: case KH_OP_FAIL_OFF:
+        return true;
+    default:
+        return false;
+    }
+}
+
+/* Operations that leave the page allocator untouched (early_boot may follow them). */
+static bool leaves_pages_alone(uint8_t code)
+{
+    return code == KH_OP_SET_CPU || code == KH_OP_GET_ORDER || code == KH_OP_KMALLOC_INDEX ||
+           code == KH_OP_FAIL_NTH || code == KH_OP_FAIL_FROM || code == KH_OP_FAIL_RANDOM ||
+           code == KH_OP_FAIL_OFF;
+}
+
+struct boot_cmp {
+    const struct boot_model *m;
+    size_t i;
+    bool differs;
+    uint64_t base, size;
+};
+
+static int compare_region(void *ctx, phys_addr_t base, phys_addr_t size)
+{
+    struct boot_cmp *c = ctx;
+    if (c->i >= c->m->n || c->m->v[c->i].base != base || c->m->v[c->i].end - base != size) {
+        c->differs = true;
+        c->base = base;
+        c->size = size;
+        return 1;
+    }
+    c->i++;
+    return 0;
+}
+
+/* memblock's reserved list must be the trace's reservations, merged. */
+static void check_reservations(struct exec *x)
+{
+    if (!x->opt.checks || x->finding)
+        return;
+    struct boot_cmp c = { &x->boot, 0, false, 0, 0 };
+    kh_memblock_for_each_reserved(x->kh, compare_region, &c);
+    struct kh_memblock_info mi;
+    kh_memblock_get_info(x->kh, &mi);
+    uint64_t total = boot_model_total(&x->boot);
+    if (c.differs || c.i != x->boot.n) {
+        char want[96] = "nothing";
+        if (c.i < x->boot.n)
+            snprintf(want, sizeof(want), "[%#" PRIx64 ", %#" PRIx64 ")", x->boot.v[c.i].base,
+                     x->boot.v[c.i].end);
+        finding(x, "boot reservations wrong", "oracle",
+                "reserved region %zu is %s%#" PRIx64 "+%#" PRIx64 "%s; the live reservations "
+                "make it %s (%zu regions, %#" PRIx64 " bytes; memblock has %lu, %#llx)", c.i,
+                c.differs ? "[" : "", c.base, c.size, c.differs ? ")" : " (missing)", want,
+                x->boot.n, total, mi.nr_regions, (unsigned long long)mi.reserved_bytes);
+    } else if (mi.reserved_bytes != total) {
+        finding(x, "boot reservations wrong", "oracle", "memblock counts %#llx reserved bytes; "
+                "the live reservations sum to %#" PRIx64, (unsigned long long)mi.reserved_bytes,
+                total);
+    }
+}
+
+/* After the hand-over: every page a live reservation touches is
+ * PG_reserved, and (full: a scan of all low memory, done at the hand-over)
+ * the only other PG_reserved pages are those that memblock_free_late left
+ * stranded (partly released). */
+static void check_handed_over(struct exec *x, bool full)
+{
+    if (!x->opt.checks || x->finding)
+        return;
+    unsigned shift = x->lim.page_shift;
+    unsigned long reserved = 0, touched = boot_model_pages(&x->boot, shift);
+    size_t r = 0;   /* the first range that does not end before this page */
+    for (uint64_t pfn = 0; pfn < x->boot.hi >> shift; pfn++) {
+        if (!full) {   /* jump to the next touched page */
+            while (r < x->boot.n && x->boot.v[r].end <= pfn << shift)
+                r++;
+            if (r == x->boot.n)
+                break;
+            if (x->boot.v[r].base >> shift > pfn)
+                pfn = x->boot.v[r].base >> shift;
+        }
+        bool is_reserved = kh_page_state(x->kh, (unsigned long)pfn, NULL, NULL) == KH_PAGE_RESERVED;
+        reserved += is_reserved;
+        while (r < x->boot.n && x->boot.v[r].end <= pfn << shift)
+            r++;
+        bool touches = r < x->boot.n && x->boot.v[r].base < (pfn + 1) << shift;
+        if (!is_reserved && touches) {
+            finding(x, "boot memory handed out", "oracle", "pfn %#" PRIx64 " holds reserved boot "
+                    "memory but is %s", pfn,
+                    kh_page_state_name(kh_page_state(x->kh, (unsigned long)pfn, NULL, NULL)));
+            return;
+        }
+    }
+    if (full && reserved != touched + x->boot_stranded)
+        finding(x, "boot memory handed out", "oracle", "%lu pages are PG_reserved; the live "
+                "reservations touch %lu (and %lu were left partly released)", reserved, touched,
+                x->boot_stranded);
+}
+
+/* Boot blocks inside [base, end) are gone (checked intact first); one
+ * that the range cuts is dropped unchecked. */
+static void release_boot_range(struct exec *x, uint64_t base, uint64_t end)
+{
+    for (size_t i = 0; i < x->shadow.n;) {
+        struct shadow_block *s = &x->shadow.v[i];
+        uint64_t sb = phys_of(x, (const void *)s->start), se = sb + (s->size ? s->size : 1);
+        if (s->kind != SHADOW_BOOTMEM || se <= base || end <= sb) {
+            i++;
+            continue;
+        }
+        if (base <= sb && se <= end)
+            verify_block(x, s, "before memblock_free");
+        shadow_remove(&x->shadow, s->start);
+    }
+}
+
+static void op_early_boot(struct exec *x)
+{
+    bool legal = x->boot_phase == KH_BOOT_NONE;
+    for (size_t i = 0; legal && i + 1 < x->nout; i++)
+        legal = x->out[i].skipped || leaves_pages_alone(x->out[i].code);
+    if (!legal)
+        x->undetectable = true;   /* refused only when the page allocator was used */
+    if (!admit(x, legal))
+        return;
+    int rc = kh_boot_begin(x->kh);
+    if (legal && rc != 0) {
+        finding(x, "wrong result", "oracle", "kh_boot_begin refused a fresh instance");
+        return;
+    }
+    if (rc == 0) {
+        struct kh_memblock_info mi;
+        kh_memblock_get_info(x->kh, &mi);
+        x->boot_phase = KH_BOOT_EARLY;
+        x->boot_stranded = 0;
+        boot_model_start(&x->boot, 1ull << x->lim.page_shift, mi.limit);
+    }
+}
+
+/* memblock_alloc (zeroed) and memblock_phys_alloc in early boot. */
+static void op_boot_alloc(struct exec *x, const struct kh_op *op, bool phys)
+{
+    uint64_t size = op->args[0].u, align = op->args[1].u;
+    uint64_t a = align ? align : kh_get_config(x->kh)->cache_line;   /* 0: SMP_CACHE_BYTES, warned */
+    uint64_t want = 0;
+    bool fits = size && !(a & (a - 1)) && boot_model_place(&x->boot, size, a, &want);
+    void *p;
+    if (phys) {
+        phys_addr_t r = kh_memblock_phys_alloc(x->kh, size, align);
+        p = r ? kh_phys_to_virt(x->kh, r) : NULL;
+    } else {
+        p = kh_memblock_alloc(x->kh, size, align);
+    }
+    note_alloc(x, p);
+    struct xbind *b = result(x);
+    b->api = API_MEMBLOCK;
+    if (x->opt.checks) {
+        uint64_t at = p ? phys_of(x, p) : 0;
+        if (!p && fits)
+            finding(x, "unexpected NULL", "oracle", "no room for %" PRIu64 " bytes at align %" PRIu64
+                    " although [%#" PRIx64 ", +%#" PRIx64 ") is free", size, a, want, size);
+        else if (p && !fits)
+            finding(x, "wrong result", "oracle", "%" PRIu64 " bytes at align %" PRIu64 " must fail "
+                    "(bad arguments or no gap fits), got phys %#" PRIx64, size, align, at);
+        else if (p && (at & (a - 1)))
+            check_align(x, p, (size_t)a, "memblock result");
+        else if (p && (at < x->boot.lo || at + size > x->boot.hi))
+            finding(x, "wrong result", "oracle", "phys %#" PRIx64 "+%" PRIu64 " lies outside "
+                    "[%#" PRIx64 ", %#" PRIx64 ")", at, size, x->boot.lo, x->boot.hi);
+        else if (p && boot_model_overlaps(&x->boot, at, at + size))
+            finding(x, "overlap", "oracle", "boot allocation [%#" PRIx64 ", +%#" PRIx64 ") "
+                    "overlaps a live reservation", at, size);
+        else if (p && at != want)
+            finding(x, "misplaced", "oracle", "phys %#" PRIx64 " for %" PRIu64 " bytes; top-down, "
+                    "the highest aligned free spot is %#" PRIx64, at, size, want);
+    }
+    if (!p || x->finding)
+        return;
+    if (boot_model_add(&x->boot, want, want + size))
+        abort();   /* host out of memory */
+    if (!phys)
+        check_zeroed(x, p, (size_t)size);
+    if (track(x, b, p, (size_t)size, SHADOW_BOOTMEM))
+        check_reservations(x);
+}
+
+static void op_memblock_reserve(struct exec *x, const struct kh_op *op)
+{
+    uint64_t base = op->args[0].u, size = op->args[1].u;
+    bool early = x->boot_phase == KH_BOOT_EARLY;
+    if (!admit(x, early))
+        return;
+    int rc = kh_memblock_reserve(x->kh, base, size);
+    if (!early)
+        return;
+    /* the model's memory is [page_size, limit): memblock takes anything,
+     * this one refuses the rest (-EINVAL) */
+    bool inside = size == 0 || (base >= x->boot.lo && base <= x->boot.hi && size <= x->boot.hi - base);
+    if (x->opt.checks && rc != (inside ? 0 : -1)) {
+        finding(x, "wrong result", "oracle", "memblock_reserve(%#" PRIx64 ", %#" PRIx64 ") returned "
+                "%d", base, size, rc);
+        return;
+    }
+    if (inside && size && boot_model_add(&x->boot, base, base + size))
+        abort();
+    check_reservations(x);
+}
+
+/* memblock_free (early boot) and memblock_free_late (after the hand-over):
+ * the range must lie inside one reserved range. */
+static void op_boot_free(struct exec *x, const struct kh_op *op, bool late)
+{
+    void *p;
+    resolve_ptr(x, &op->args[0], &p);
+    uint64_t size = op->args[1].u, base = p ? phys_of(x, p) : 0;
+    bool covered = p && size && base + size > base && boot_model_covered(&x->boot, base, base + size);
+    /* memblock_free ignores NULL, and 0 bytes anywhere in memory */
+    bool legal = x->boot_phase == (late ? KH_BOOT_DONE : KH_BOOT_EARLY) &&
+                 (covered || (!late && (!p || (!size && kh_virt_to_page(x->kh, p)))));
+    if (!admit(x, legal))
+        return;
+    unsigned shift = x->lim.page_shift;
+    uint64_t first = (base + (1ull << shift) - 1) >> shift, end = (base + size) >> shift;
+    unsigned long free_before = kh_nr_free_pages(x->kh);
+    if (covered && legal)
+        release_boot_range(x, base, base + size);   /* before the free poisons it */
+    if (late)
+        kh_memblock_free_late(x->kh, base, size);
+    else
+        kh_memblock_free(x->kh, p, (size_t)size);
+    if (!legal || !covered)
+        return;
+    if (boot_model_remove(&x->boot, base, base + size))
+        abort();
+    check_reservations(x);
+    if (!late)
+        return;
+    /* whole pages inside go to the buddy allocator; a page at an edge that
+     * no reservation touches any more stays PG_reserved for good */
+    unsigned long released = end > first ? (unsigned long)(end - first) : 0;
+    uint64_t edges[2] = { base >> shift, (base + size - 1) >> shift };
+    for (int k = 0; k < 2; k++)
+        if ((k == 0 || edges[1] != edges[0]) && !(edges[k] >= first && edges[k] < end) &&
+            !boot_model_touches_page(&x->boot, edges[k], shift))
+            x->boot_stranded++;
+    if (x->opt.checks && !x->finding && kh_nr_free_pages(x->kh) != free_before + released)
+        finding(x, "boot memory handed out", "oracle", "memblock_free_late of %lu whole pages "
+                "took free pages from %lu to %lu", released, free_before, kh_nr_free_pages(x->kh));
+    check_handed_over(x, false);
+}
+
+static void op_memblock_free_all(struct exec *x)
+{
+    bool legal = x->boot_phase == KH_BOOT_EARLY;
+    if (!admit(x, legal))
+        return;
+    unsigned long free_before = kh_nr_free_pages(x->kh);
+    int rc = kh_boot_end(x->kh);
+    if (!legal)
+        return;
+    x->boot_phase = KH_BOOT_DONE;
+    unsigned long touched = boot_model_pages(&x->boot, x->lim.page_shift);
+    if (x->opt.checks && (rc != 0 || kh_nr_free_pages(x->kh) + touched != free_before))
+        finding(x, "boot memory handed out", "oracle", "memblock_free_all returned %d and left %lu "
+                "free pages of %lu; the reservations touch %lu", rc, kh_nr_free_pages(x->kh),
+                free_before, touched);
+    check_handed_over(x, true);
+}
+
 static unsigned long shrink_everything(struct exec *x)
 {
     unsigned long n = 0;
@@ -1904,6 +2258,11 @@ static void dispatch(struct exec *x, const struct kh_op *op)
     size_t prod;
     bool ovf;
     struct legality_ctx lc;
+    if (x->boot_phase == KH_BOOT_EARLY && !early_boot_op(op->code)) {
+        x->skipped++;   /* no buddy allocator yet (see early_boot_op) */
+        x->out[x->nout - 1].skipped = true;
+        return;
+    }
     switch ((enum kh_opcode)op->code) {
     case KH_OP_KMALLOC:
         after_kmalloc(x, kh_kmalloc(x->kh, a[0].u, (gfp_t)a[1].u), a[0].u, (gfp_t)a[1].u,
@@ -2015,6 +2374,10 @@ static void dispatch(struct exec *x, const struct kh_op *op)
     case KH_OP_FREE_PERCPU: op_free_percpu(x, op); break;
     case KH_OP_PER_CPU_PTR: op_per_cpu_ptr(x, op); break;
     case KH_OP_MEMBLOCK_ALLOC: {
+        if (x->boot_phase == KH_BOOT_EARLY) {
+            op_boot_alloc(x, op, false);
+            break;
+        }
         bool late = !kh_boot_in_progress(x->kh);
         void *p = kh_memblock_alloc(x->kh, a[0].u, a[1].u);
         if (late) {
@@ -2046,6 +2409,17 @@ static void dispatch(struct exec *x, const struct kh_op *op)
     case KH_OP_FAIL_FROM:
     case KH_OP_FAIL_RANDOM:
     case KH_OP_FAIL_OFF: op_fault(x, op); break;
+    case KH_OP_EARLY_BOOT: op_early_boot(x); break;
+    case KH_OP_MEMBLOCK_RESERVE: op_memblock_reserve(x, op); break;
+    case KH_OP_MEMBLOCK_PHYS_ALLOC:
+        if (x->boot_phase == KH_BOOT_EARLY)
+            op_boot_alloc(x, op, true);
+        else if (admit(x, false))   /* after mem_init: warned, 0 */
+            (void)kh_memblock_phys_alloc(x->kh, a[0].u, a[1].u);
+        break;
+    case KH_OP_MEMBLOCK_FREE: op_boot_free(x, op, false); break;
+    case KH_OP_MEMBLOCK_FREE_LATE: op_boot_free(x, op, true); break;
+    case KH_OP_MEMBLOCK_FREE_ALL: op_memblock_free_all(x); break;
     case KH_OP_COUNT: break;
     }
 }
@@ -2130,6 +2504,7 @@ bool exec_run(struct exec *x, const struct kh_trace *t, struct exec_finding *f)
     x->finding = false;
     x->nout = 0;
     x->skipped = 0;
+    x->boot_phase = KH_BOOT_NONE;
     if (t->nvars > x->b_cap) {
         free(x->b);
         x->b_cap = t->nvars;
@@ -2186,6 +2561,8 @@ bool exec_run(struct exec *x, const struct kh_trace *t, struct exec_finding *f)
         if (t->n) {
             if (x->opt.checks)
                 verify_all(x);
+            if (x->boot_phase == KH_BOOT_DONE)
+                check_handed_over(x, false);
             full_validate(x, false);
         }
     }

@@ -70,6 +70,7 @@ struct block {
     size_t size;
     unsigned id;
     bool patterned;
+    size_t usable;      /* kmalloc objects: ksize as the spec fixes it (0: unknown) */
 };
 
 static struct block *blocks;
@@ -124,7 +125,7 @@ static void track(void *p, size_t size)
             abort();
     }
     struct block *b = &blocks[nblocks++];
-    *b = (struct block){ (uintptr_t)p, size, ++next_id, false };
+    *b = (struct block){ (uintptr_t)p, size, ++next_id, false, 0 };
     fill(b, 0);
 }
 
@@ -267,6 +268,7 @@ static void check_kmalloc(void *p, size_t size, gfp_t gfp, unsigned how, size_t 
     if (how & KM_ZERO)
         check_zeroed(p, size);
     track(p, size);
+    find_block(p)->usable = want_ksize;
 }
 
 static void check_equal(const char *what, unsigned long long got, unsigned long long want)
@@ -286,6 +288,8 @@ static void check_ksize(const void *p, size_t ks)
 struct old_block {
     const void *p;
     size_t keep;
+    size_t usable;              /* the old object's ksize per the spec (0: unknown) */
+    unsigned long copies;       /* kh_last_copy's count before the call */
     bool patterned;
     uint8_t bytes[PATTERN_CAP];
 };
@@ -295,8 +299,12 @@ static struct old_block *before_realloc(const void *old, size_t new_size, const 
 {
     static struct old_block ob;
     struct block *b = old ? find_block(old) : NULL;
+    struct kh_copy_info c;
+    kh_last_copy(kh, &c);
     ob.p = old;
     ob.keep = 0;
+    ob.usable = b ? b->usable : 0;
+    ob.copies = c.count;
     ob.patterned = false;
     if (b) {
         if (when)
@@ -318,10 +326,29 @@ static void check_prefix(const void *p, const struct old_block *ob, const char *
                     ob->keep, op_name, ob->p, size, p);
 }
 
+/* The allocator's copy of caller data (exec.c's check_copy): from the old
+ * object, at most `limit` bytes (exactly, when exact); none when limit is 0
+ * and exact. */
+static void check_copy(const struct old_block *ob, size_t limit, bool exact)
+{
+    struct kh_copy_info c;
+    kh_last_copy(kh, &c);
+    if (c.count == ob->copies || (!exact && !limit))
+        return;
+    if (exact && !limit)
+        finding("copy out of bounds", "oracle", "%s copied %zu bytes from %p where it must copy "
+                "nothing", op_name, c.n, c.src);
+    if (c.src != ob->p || c.n > limit || (exact && c.n != limit))
+        finding("copy out of bounds", "oracle", "%s copied %zu bytes from %p; the old object %p "
+                "allows %s%zu", op_name, c.n, c.src, ob->p, exact ? "exactly " : "at most ", limit);
+}
+
 static void check_krealloc(void *p, const struct old_block *ob, size_t size, gfp_t gfp, unsigned how)
 {
     bool overflow = how & KM_OVERFLOW;
     const void *old = ob->p;
+    if (!ZERO_OR_NULL_PTR(old))
+        check_copy(ob, ob->usable, false);
     if (ZERO_OR_NULL_PTR(old)) {
         /* krealloc(NULL, n) is kmalloc(n) */
         bool large = size > kmalloc_max_cache_size;
@@ -349,6 +376,8 @@ static void check_krealloc(void *p, const struct old_block *ob, size_t size, gfp
     }
     check_prefix(p, ob, "krealloc lost data", size);
     struct block *b = find_block(old);
+    if (p == old)
+        check_copy(ob, 0, true);   /* in place: nothing to copy */
     if (p == old && b) {
         const struct block *hit = overlapping(b->start, size, b);
         if (hit)
@@ -371,6 +400,7 @@ static void check_vm(void *p, size_t size, gfp_t gfp, bool zeroing, bool kv);
 static void check_kvrealloc(void *p, const struct old_block *ob, size_t old_size, size_t new_size,
                             gfp_t gfp)
 {
+    check_copy(ob, old_size < new_size ? old_size : 0, true);
     if (old_size >= new_size) {
         if (p != ob->p)
             finding("wrong result", "oracle", "kvrealloc(%p, %zu, %zu) returned %p, not p", ob->p,
@@ -666,6 +696,139 @@ static void read_mem(const void *p, size_t off, size_t len)
     for (size_t i = 0; p && i < len; i++)
         sink ^= ((const uint8_t *)p)[off + i];
     (void)sink;
+}
+
+/* ---- the boot phase (exec.c with oracle_boot.c, in brief) ----
+ * The trace's reservations, merged as memblock merges them; memblock's own
+ * list must match them after every memblock call. */
+
+struct boot_range { uint64_t base, end; };
+static struct boot_range *boot_v;
+static size_t boot_n, boot_cap;
+static uint64_t boot_lo, boot_hi;
+
+static void boot_begin(void)
+{
+    struct kh_memblock_info mi;
+    kh_boot_begin(kh);
+    kh_memblock_get_info(kh, &mi);
+    boot_lo = 1ull << kh_config_page_shift;
+    boot_hi = mi.limit;
+    boot_n = 0;
+}
+
+static void boot_add(uint64_t base, uint64_t end)
+{
+    size_t first = 0, last;
+    while (first < boot_n && boot_v[first].end < base)
+        first++;
+    for (last = first; last < boot_n && boot_v[last].base <= end; last++) {
+        base = boot_v[last].base < base ? boot_v[last].base : base;
+        end = boot_v[last].end > end ? boot_v[last].end : end;
+    }
+    if (first == last) {
+        if (boot_n == boot_cap && !(boot_v = realloc(boot_v, (boot_cap = 2 * boot_cap + 16) * sizeof(*boot_v))))
+            abort();
+        memmove(&boot_v[first + 1], &boot_v[first], (boot_n - first) * sizeof(*boot_v));
+        boot_n++;
+    } else {
+        memmove(&boot_v[first + 1], &boot_v[last], (boot_n - last) * sizeof(*boot_v));
+        boot_n -= last - first - 1;
+    }
+    boot_v[first] = (struct boot_range){ base, end };
+}
+
+/* [base, end) lies inside one range (the executor ran it as legal) */
+static void boot_remove(uint64_t base, uint64_t end)
+{
+    for (size_t i = 0; i < boot_n; i++) {
+        struct boot_range r = boot_v[i];
+        if (!(r.base <= base && end <= r.end))
+            continue;
+        memmove(&boot_v[i], &boot_v[i + 1], (boot_n - i - 1) * sizeof(*boot_v));
+        boot_n--;
+        if (r.base < base)
+            boot_add(r.base, base);
+        if (end < r.end)
+            boot_add(end, r.end);
+        return;
+    }
+}
+
+struct boot_cmp { size_t i; bool differs; };
+
+static int boot_compare(void *ctx, phys_addr_t base, phys_addr_t size)
+{
+    struct boot_cmp *c = ctx;
+    if (c->i >= boot_n || boot_v[c->i].base != base || boot_v[c->i].end - base != size) {
+        c->differs = true;
+        return 1;
+    }
+    c->i++;
+    return 0;
+}
+
+static void check_boot(void)
+{
+    struct boot_cmp c = { 0, false };
+    kh_memblock_for_each_reserved(kh, boot_compare, &c);
+    struct kh_memblock_info mi;
+    kh_memblock_get_info(kh, &mi);
+    uint64_t total = 0;
+    for (size_t i = 0; i < boot_n; i++)
+        total += boot_v[i].end - boot_v[i].base;
+    if (c.differs || c.i != boot_n || mi.reserved_bytes != total)
+        finding("boot reservations wrong", "oracle", "memblock's reserved region %zu (of %lu, %#llx "
+                "bytes) is not the trace's (%zu regions, %#llx bytes)", c.i, mi.nr_regions,
+                (unsigned long long)mi.reserved_bytes, boot_n, (unsigned long long)total);
+}
+
+/* A memblock_alloc / memblock_phys_alloc result in early boot. */
+static void boot_allocated(void *p, uint64_t size)
+{
+    if (!p)
+        return;
+    uint64_t at = kh_virt_to_phys(kh, p);
+    boot_add(at, at + size);
+    track(p, (size_t)size);
+    check_boot();
+}
+
+static void boot_reserved(uint64_t base, uint64_t size)
+{
+    if (size && base >= boot_lo && base <= boot_hi && size <= boot_hi - base)
+        boot_add(base, base + size);
+    check_boot();
+}
+
+/* Before a legal memblock_free / memblock_free_late: the boot blocks it
+ * covers go (checked intact while they still may be read). */
+static void boot_freeing(const void *p, uint64_t size)
+{
+    if (!p || !size)
+        return;
+    uint64_t base = kh_virt_to_phys(kh, p), end = base + size;
+    for (size_t i = 0; i < nblocks;) {
+        uint64_t sb = kh_virt_to_phys(kh, (const void *)blocks[i].start);
+        uint64_t se = sb + extent(blocks[i].size);
+        if (se <= base || end <= sb || sb >= boot_hi) {
+            i++;
+            continue;
+        }
+        if (base <= sb && se <= end)
+            verify(&blocks[i], "before memblock_free");
+        drop(&blocks[i]);
+    }
+}
+
+/* After it: the range is no longer reserved. */
+static void boot_freed(const void *p, uint64_t size)
+{
+    if (!p || !size)
+        return;
+    uint64_t base = kh_virt_to_phys(kh, p);
+    boot_remove(base, base + size);
+    check_boot();
 }
 
 /* ---- around each operation ---- */

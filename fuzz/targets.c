@@ -133,6 +133,24 @@ static const uint8_t percpu_ops[] = {
 
 /* kmalloc_debug: the kmalloc family with slub_debug=FZPU and the
  * quarantine: the kmalloc red zone past each request, also after krealloc. */
+/* boot: The boot phase: memblock reservations and allocations, the
+ * hand-over to the buddy allocator (memblock_free_all), then normal
+ * operation beside the boot memory, on a 16 MiB arena. An input reaches
+ * boot by starting with early_boot. */
+static const uint8_t boot_ops[] = {
+    KH_OP_EARLY_BOOT,
+    KH_OP_MEMBLOCK_ALLOC,
+    KH_OP_MEMBLOCK_PHYS_ALLOC,
+    KH_OP_MEMBLOCK_RESERVE,
+    KH_OP_MEMBLOCK_FREE,
+    KH_OP_MEMBLOCK_FREE_ALL,
+    KH_OP_MEMBLOCK_FREE_LATE,
+    KH_OP_KMALLOC,
+    KH_OP_KFREE,
+    KH_OP_ALLOC_PAGES,
+    KH_OP_FREE_PAGES,
+    KH_OP_WRITE,
+    KH_OP_READ};
 
 /* whole_system: Every operation at once on a 16 MiB arena with fault injection: subsystems under shared memory pressure. */
 
@@ -170,6 +188,36 @@ static const struct kh_fuzz_target targets[] = {
     .misuse = EXEC_MISUSE_SKIP, .full_every = 32, .quarantine = 0, .slub_debug = ""},
     {.name = "misuse", .profile = "linux-6.1-x86_64", .nr_cpus = 2,
     .misuse = EXEC_MISUSE_EXPECT, .full_every = 8, .quarantine = 16, .slub_debug = ""},
+    {.name = "boot", .profile = "linux-6.1-x86_64-16m", .nr_cpus = 0,
+    .ops = boot_ops, .nops = sizeof(boot_ops),
+    .misuse = EXEC_MISUSE_SKIP, .full_every = 16, .quarantine = 0, .slub_debug = ""},
+    /* The kmalloc and slab targets on every other profile (classic SLAB,
+     * SLOB, 16 KiB and 64 KiB pages), on 1 or 2 CPUs, so that each family
+     * sees both CPU counts. Their seeds are kmalloc's and slab's. */
+    {.name = "kmalloc_slab", .profile = "linux-4.x-slab", .nr_cpus = 1,
+    .ops = kmalloc_ops, .nops = sizeof(kmalloc_ops),
+    .misuse = EXEC_MISUSE_SKIP, .full_every = 32, .quarantine = 0, .slub_debug = ""},
+    {.name = "kmalloc_slob", .profile = "linux-4.x-slob", .nr_cpus = 2,
+    .ops = kmalloc_ops, .nops = sizeof(kmalloc_ops),
+    .misuse = EXEC_MISUSE_SKIP, .full_every = 32, .quarantine = 0, .slub_debug = ""},
+    {.name = "kmalloc_16k", .profile = "linux-6.1-arm64-16k", .nr_cpus = 2,
+    .ops = kmalloc_ops, .nops = sizeof(kmalloc_ops),
+    .misuse = EXEC_MISUSE_SKIP, .full_every = 32, .quarantine = 0, .slub_debug = ""},
+    {.name = "kmalloc_64k", .profile = "linux-6.1-arm64-64k", .nr_cpus = 1,
+    .ops = kmalloc_ops, .nops = sizeof(kmalloc_ops),
+    .misuse = EXEC_MISUSE_SKIP, .full_every = 32, .quarantine = 0, .slub_debug = ""},
+    {.name = "slab_slab", .profile = "linux-4.x-slab", .nr_cpus = 2,
+    .ops = slab_ops, .nops = sizeof(slab_ops),
+    .misuse = EXEC_MISUSE_SKIP, .full_every = 32, .quarantine = 0, .slub_debug = ""},
+    {.name = "slab_slob", .profile = "linux-4.x-slob", .nr_cpus = 1,
+    .ops = slab_ops, .nops = sizeof(slab_ops),
+    .misuse = EXEC_MISUSE_SKIP, .full_every = 32, .quarantine = 0, .slub_debug = ""},
+    {.name = "slab_16k", .profile = "linux-6.1-arm64-16k", .nr_cpus = 1,
+    .ops = slab_ops, .nops = sizeof(slab_ops),
+    .misuse = EXEC_MISUSE_SKIP, .full_every = 32, .quarantine = 0, .slub_debug = ""},
+    {.name = "slab_64k", .profile = "linux-6.1-arm64-64k", .nr_cpus = 2,
+    .ops = slab_ops, .nops = sizeof(slab_ops),
+    .misuse = EXEC_MISUSE_SKIP, .full_every = 32, .quarantine = 0, .slub_debug = ""},
 };
 
 const struct kh_fuzz_target *kh_fuzz_target_find(const char *name)

@@ -1118,6 +1118,7 @@ struct decoder {
     struct ivec *nonempty;
     const uint8_t *subset;   /* opcode map for headerless input, or NULL */
     unsigned nsubset;
+    unsigned nops;           /* without a subset: the version's operation count */
 };
 
 enum { DEC_OK, DEC_EOF, DEC_SKIP };
@@ -1274,7 +1275,7 @@ static int dec_op(struct decoder *dc, uint8_t b)
     if (!op)
         return DEC_EOF;
     op->code = dc->subset ? dc->subset[(b & 0x7f) % dc->nsubset]
-                          : (uint8_t)((b & 0x7f) % KH_OP_COUNT);
+                          : (uint8_t)((b & 0x7f) % dc->nops);
     op->line = (int)dc->t->n;
     const struct kh_op_desc *d = &op_descs[op->code];
     int rc = DEC_OK;
@@ -1381,8 +1382,12 @@ int kh_trace_decode_subset(const uint8_t *data, size_t len, const uint8_t *ops, 
     dc.t = t;
     dc.r.p = data;
     dc.r.end = data + len;
-    if (len >= 4 && memcmp(data, KH_TRACE_MAGIC, 3) == 0 && data[3] == KH_TRACE_VERSION) {
+    dc.nops = KH_OP_COUNT_V1;
+    if (len >= 4 && memcmp(data, KH_TRACE_MAGIC, 3) == 0 && data[3] >= 1 &&
+        data[3] <= KH_TRACE_VERSION_MAX) {
         dc.r.p += 4;
+        if (data[3] >= 2)
+            dc.nops = KH_OP_COUNT;
     } else if (ops && nops) {
         dc.subset = ops;
         dc.nsubset = nops;
@@ -1523,9 +1528,13 @@ static int encode(const struct kh_trace *t, const uint8_t *ops, unsigned nops, u
         return -1;
     }
     if (!ops) {
+        unsigned version = KH_TRACE_VERSION;
+        for (size_t i = 0; i < t->n; i++)
+            if (t->ops[i].code >= KH_OP_COUNT_V1)
+                version = 2;
         for (const char *m = KH_TRACE_MAGIC; *m; m++)
             wr_byte(&w, (uint8_t)*m);
-        wr_byte(&w, KH_TRACE_VERSION);
+        wr_byte(&w, (uint8_t)version);
     }
     for (size_t i = 0; i < t->n; i++) {
         const struct kh_op *op = &t->ops[i];
@@ -1570,7 +1579,8 @@ int kh_trace_encode_subset(const struct kh_trace *t, const uint8_t *ops, unsigne
 
 int kh_trace_is_binary(const uint8_t *data, size_t len)
 {
-    if (len >= 4 && memcmp(data, KH_TRACE_MAGIC, 3) == 0 && data[3] == KH_TRACE_VERSION)
+    if (len >= 4 && memcmp(data, KH_TRACE_MAGIC, 3) == 0 && data[3] >= 1 &&
+        data[3] <= KH_TRACE_VERSION_MAX)
         return 1;
     /* Control bytes never occur in text; bytes >= 0x80 may (UTF-8 comments). */
     for (size_t i = 0; i < len; i++) {

@@ -36,15 +36,17 @@
  * as 0xNN), flags symbolic with any unnamed bits as one hex number, no
  * "+0" offsets, optional operands omitted when they have the default value.
  *
- * ==== Binary form (version 1) ====
+ * ==== Binary form (versions 1 and 2) ====
  *   file    := [ "KHT" VERSION ] op* [ 0xFF names ]
  * Decoding accepts every byte string: if the input starts with "KHT" and a
  * known version byte, the rest is that version's payload; otherwise the whole
- * input is a version-1 payload. Reading past the end stops decoding and drops
+ * input is a version-1 payload. Version 2 differs only in its operations:
+ * version 1 has those up to fail_off (KH_OP_COUNT_V1), version 2 all of
+ * them; the encoder writes version 1 whenever the trace has no newer one. Reading past the end stops decoding and drops
  * the partly read operation. At most KH_TRACE_MAX_OPS operations are decoded.
  *   op      := OPBYTE arg*      (args in descriptor order)
  *   OPBYTE  0xFF ends the operations (the names section follows); otherwise
- *           opcode = (b & 0x7F) % KH_OP_COUNT, and bit 0x80 set means the
+ *           opcode = (b & 0x7F) % (the version's operation count), and bit 0x80 set means the
  *           result is not bound (ignored for operations without a result).
  *   INT     first byte t:
  *             t < 0x80       value t
@@ -88,7 +90,8 @@
 #include <stdint.h>
 
 #define KH_TRACE_MAGIC "KHT"
-#define KH_TRACE_VERSION 1
+#define KH_TRACE_VERSION 1      /* what the encoder writes unless the trace needs 2 */
+#define KH_TRACE_VERSION_MAX 2
 #define KH_TRACE_MAX_OPS 4096   /* per input, text or binary */
 #define KH_TRACE_MAX_BULK 512   /* kmem_cache_alloc_bulk count */
 #define KH_TRACE_MAX_NAME 63    /* characters in a variable or cache name */
@@ -189,7 +192,14 @@ enum kh_val_type { KH_VAL_NONE, KH_VAL_PTR, KH_VAL_CACHE, KH_VAL_POOL, KH_VAL_AR
     X(FAIL_FROM, "fail_from", NONE, A(U64, "count"), A(DOMAINS, "fault domains"))              \
     X(FAIL_RANDOM, "fail_random", NONE, A(U64, "percent"), A(U64, "seed"),                     \
       A(DOMAINS, "fault domains"))                                                             \
-    X(FAIL_OFF, "fail_off", NONE)
+    X(FAIL_OFF, "fail_off", NONE)                                                              \
+    /* version 2: the boot phase */                                                            \
+    X(EARLY_BOOT, "early_boot", NONE)                                                          \
+    X(MEMBLOCK_RESERVE, "memblock_reserve", NONE, A(U64, "base"), A(U64, "size"))              \
+    X(MEMBLOCK_PHYS_ALLOC, "memblock_phys_alloc", PTR, A(U64, "size"), A(U64, "alignment"))    \
+    X(MEMBLOCK_FREE, "memblock_free", NONE, A(PTR, "pointer"), A(U64, "size"))                 \
+    X(MEMBLOCK_FREE_ALL, "memblock_free_all", NONE)                                            \
+    X(MEMBLOCK_FREE_LATE, "memblock_free_late", NONE, A(PTR, "pointer"), A(U64, "size"))
 
 enum kh_opcode {
 #define KH_TRACE_ENUM_(id, name, res, ...) KH_OP_##id,
@@ -197,6 +207,10 @@ enum kh_opcode {
 #undef KH_TRACE_ENUM_
     KH_OP_COUNT
 };
+/* Version 1 has the operations up to fail_off: its opcode bytes map onto
+ * those alone, so version-1 files and headerless full-space inputs (the
+ * whole_system and misuse corpora) decode as they always did. */
+#define KH_OP_COUNT_V1 (KH_OP_FAIL_OFF + 1)
 
 struct kh_arg_desc {
     uint8_t kind;          /* enum kh_arg_kind */

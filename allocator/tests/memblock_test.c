@@ -411,6 +411,50 @@ static void test_asan_exact_bytes(void)
 }
 #endif
 
+/* memblock_reserve merges with every range it overlaps or touches. */
+static void test_reserve_merges(void)
+{
+    struct kh *kh = new_instance("linux-6.1-x86_64-16m");
+    CHECK_EQ_U(kh_boot_begin(kh), 0);
+    CHECK_EQ_U(kh_memblock_reserve(kh, 0x100000, 0x1000), 0);
+    CHECK_EQ_U(kh_memblock_reserve(kh, 0x103000, 0x1000), 0);
+    CHECK_EQ_U(kh_memblock_reserve(kh, 0x105000, 0x1000), 0);
+    struct region_list l = { .n = 0 };
+    kh_memblock_for_each_reserved(kh, collect, &l);
+    CHECK_EQ_U(l.n, 3);
+    /* overlaps the second, touches the third: the two become one */
+    CHECK_EQ_U(kh_memblock_reserve(kh, 0x103800, 0x1800), 0);
+    l.n = 0;
+    kh_memblock_for_each_reserved(kh, collect, &l);
+    CHECK_EQ_U(l.n, 2);
+    CHECK_EQ_U(l.base[1], 0x103000);
+    CHECK_EQ_U(l.size[1], 0x3000);
+    /* covers everything, already reserved memory included */
+    CHECK_EQ_U(kh_memblock_reserve(kh, 0xff000, 0x10000), 0);
+    l.n = 0;
+    kh_memblock_for_each_reserved(kh, collect, &l);
+    CHECK_EQ_U(l.n, 1);
+    CHECK_EQ_U(l.base[0], 0xff000);
+    CHECK_EQ_U(l.size[0], 0x10000);
+    CHECK_EQ_U(info_of(kh).reserved_bytes, 0x10000);
+    CHECK_EQ_U(kh_memblock_reserve(kh, 0x101000, 0), 0);    /* nothing */
+    CHECK(kh_memblock_reserve(kh, 0, 0x1000) == -1);           /* page 0 is not memory here */
+    CHECK(kh_memblock_reserve(kh, info_of(kh).limit - 0x1000, 0x2000) == -1);
+    CHECK_EQ_U(info_of(kh).nr_regions, 1);
+    CHECK_EQ_U(nr_reports(kh), 0);
+    /* an allocation goes around it; freeing part of it splits it */
+    void *p = kh_memblock_alloc(kh, 0x1000, 0x1000);
+    CHECK(p != NULL);
+    kh_memblock_phys_free(kh, 0x100000, 0x1000);
+    CHECK_EQ_U(info_of(kh).nr_regions, 3);
+    CHECK_EQ_U(validate(kh), 0);
+    CHECK_EQ_U(kh_boot_end(kh), 0);
+    CHECK_EQ_U(validate(kh), 0);
+    CHECK(kh_memblock_reserve(kh, 0x200000, 0x1000) == -1);   /* after mem_init */
+    CHECK_EQ_U(reports_with(kh, "memblock used after mem_init"), 1);
+    kh_destroy(kh);
+}
+
 int main(void)
 {
     test_page_allocator_closed_during_boot();
@@ -421,6 +465,7 @@ int main(void)
     test_bootmem_names();
     test_reset();
     test_validation_catches_corruption();
+    test_reserve_merges();
 #ifdef KH_ASAN
     test_asan_exact_bytes();
 #endif

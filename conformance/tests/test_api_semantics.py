@@ -145,16 +145,38 @@ def check_vzalloc_and_percpu_zeroing(kh):
     kh.assert_valid()
 
 
+def _metadata_words(kh, size, ks):
+    """Aligned 8-byte words of a freed kmalloc(size) object that the allocator
+    itself writes on free (the free pointer), found by freeing two objects
+    filled with different bytes: a word it writes differs from the fill in at
+    least one of them, whatever value it stores."""
+    words = set()
+    for fill in (0xAB, 0x54):
+        q = kh.kmalloc(size)
+        kh.fill_unchecked(q, fill, ks)
+        kh.kfree(q)
+        data = kh.read_unchecked(q, ks)
+        words |= {(q + i) // 8 for i, b in enumerate(data) if b != fill}
+    return words
+
+
 def _kfree_sensitive_child(profile, size):
     with Kh(profile) as kh:
         p = kh.kmalloc(size)
         ks = kh.ksize(p)
+        kh.kfree(p)
+        meta = _metadata_words(kh, size, ks)
+        # Slab free pointers are one word: anything more is not metadata.
+        assert len(meta) <= 2, f"a plain kfree changed {len(meta)} words of a {ks}-byte object"
+        p = kh.kmalloc(size)
+        assert kh.ksize(p) == ks
         kh.fill_unchecked(p, 0xAB, ks)     # all of ksize, past the requested size
         kh.kfree_sensitive(p)
         data = kh.read_unchecked(p, ks)    # after the free
-        # A freed slab object holds the free pointer (one word) somewhere in it.
-        leftover = [i for i, b in enumerate(data) if b == 0xAB]
-        assert not leftover, f"kfree_sensitive left {len(leftover)} of {ks} bytes (first {leftover[:4]})"
+        # kfree_sensitive zeroes ksize(p) bytes, then frees: every byte is 0
+        # except where the free itself stores its metadata.
+        left = [i for i, b in enumerate(data) if b != 0 and (p + i) // 8 not in meta]
+        assert not left, f"kfree_sensitive left {len(left)} of {ks} bytes non-zero (first {left[:4]})"
         assert kh.reports() == []
         kh.assert_valid()
         return ks

@@ -287,6 +287,15 @@ static const char *const corpus[] = {
     "kfree p-9223372036854775808\n"
     "kfree p+9223372036854775807\n"
     "kfree p-1\n",
+    /* the boot phase (version 2 operations) */
+    "early_boot\n"
+    "a = memblock_alloc 4096 4096\n"
+    "p = memblock_phys_alloc 100 0\n"
+    "memblock_reserve 1048576 8192\n"
+    "memblock_free a+8 16\n"
+    "memblock_free NULL 0\n"
+    "memblock_free_all\n"
+    "memblock_free_late p 100\n",
     /* comments and spacing get canonicalized */
     "# leading comment\n"
     "\n"
@@ -452,6 +461,41 @@ static void check_bytes(const uint8_t *data, size_t len)
     kh_trace_free(&c);
 }
 
+/* Version 1 keeps its meaning: a version-1 file and headerless full-space
+ * input map opcode bytes onto the version-1 operations alone, and the
+ * encoder writes version 1 for a trace without newer operations. */
+static void test_versions(void)
+{
+    uint8_t v1[] = { 'K', 'H', 'T', 1, KH_OP_COUNT_V1 + KH_OP_KMALLOC, 8, 0, 0xFF };
+    struct kh_trace t;
+    kh_trace_init(&t);
+    CHECK_EQ_U(kh_trace_decode(v1, sizeof(v1), &t), 0);
+    CHECK(t.n == 1 && t.ops[0].code == KH_OP_KMALLOC);
+    kh_trace_free(&t);
+    kh_trace_init(&t);
+    CHECK_EQ_U(kh_trace_decode(v1 + 4, sizeof(v1) - 4, &t), 0);   /* headerless */
+    CHECK(t.n == 1 && t.ops[0].code == KH_OP_KMALLOC);
+    kh_trace_free(&t);
+    uint8_t v2[] = { 'K', 'H', 'T', 2, KH_OP_EARLY_BOOT, 0xFF };
+    kh_trace_init(&t);
+    CHECK_EQ_U(kh_trace_decode(v2, sizeof(v2), &t), 0);
+    CHECK(t.n == 1 && t.ops[0].code == KH_OP_EARLY_BOOT);
+    kh_trace_free(&t);
+    struct kh_trace_error err;
+    uint8_t *bin = NULL;
+    size_t len = 0;
+    CHECK_EQ_U(parse_str("p = kmalloc 8 GFP_KERNEL\n", &t, &err), 0);
+    CHECK_EQ_U(kh_trace_encode(&t, &bin, &len), 0);
+    CHECK(len > 4 && bin[3] == 1);
+    free(bin);
+    kh_trace_free(&t);
+    CHECK_EQ_U(parse_str("early_boot\n", &t, &err), 0);
+    CHECK_EQ_U(kh_trace_encode(&t, &bin, &len), 0);
+    CHECK(len > 4 && bin[3] == 2);
+    free(bin);
+    kh_trace_free(&t);
+}
+
 static void test_random_bytes(void)
 {
     uint8_t buf[600];
@@ -460,7 +504,7 @@ static void test_random_bytes(void)
         for (size_t i = 0; i < len; i++)
             buf[i] = (uint8_t)rng();
         if (iter % 3 == 0 && len >= 4)
-            memcpy(buf, "KHT\x01", 4);
+            memcpy(buf, iter % 2 ? "KHT\x01" : "KHT\x02", 4);
         if (iter % 5 == 0)   /* favour small values and pointer kinds */
             for (size_t i = 0; i < len; i++)
                 buf[i] &= 0x47;
@@ -650,5 +694,6 @@ int main(void)
     test_limits();
     test_truncation();
     test_random_bytes();
+    test_versions();
     return check_summary();
 }
