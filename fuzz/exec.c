@@ -888,7 +888,7 @@ static void op_krealloc(struct exec *x, const struct kh_op *op, size_t n, size_t
         forget(x, ob);
         return;  /* what it returned is unknown territory too: not bound */
     }  /* misuse run under EXPECT/RUN: reports are judged by the caller */
-    if (ob && !ZERO_OR_NULL_PTR(old) && ptr_kind_of(x, &op->args[0]) != KH_PTR_NULL)
+    if (ob && !ZERO_OR_NULL_PTR(old) && lc.ptr.kind != KH_PTR_NULL)
         check_copy(x, copy_before.count, old, ob->usable, COPY_AT_MOST);
     note_alloc(x, p);
     struct xbind *rb = result(x);
@@ -1475,7 +1475,6 @@ static void after_vm(struct exec *x, void *p, size_t size, gfp_t gfp, bool zeroi
                 api == API_VMALLOC ? "vmalloc" : "kvmalloc", p);
     if (zeroing)
         check_zeroed(x, p, size);
-    bool vm = kh_is_vmalloc_addr(x->kh, p);
     track(x, b, p, size, vm ? SHADOW_VMALLOC : SHADOW_KMALLOC);
     if (!vm)
         b->usable = oracle_ksize(&x->lim, size);   /* kvmalloc served by kmalloc */
@@ -2090,14 +2089,26 @@ static void release_boot_range(struct exec *x, uint64_t base, uint64_t end)
     }
 }
 
+/* The boot operations' verdict, from the legality table's boot rows. */
+static bool admit_boot(struct exec *x, bool pages_used, bool range_ok, bool *legal)
+{
+    struct legality_ctx lc;
+    legal_init(x, &lc);
+    lc.boot_phase = x->boot_phase;
+    lc.pages_used = pages_used;
+    lc.boot_range_ok = range_ok;
+    legality_judge(&lc, LS_PRE);
+    if (legal)
+        *legal = lc.legal;
+    return admit(x, &lc);
+}
+
 static void op_early_boot(struct exec *x)
 {
-    bool legal = x->boot_phase == KH_BOOT_NONE;
-    for (size_t i = 0; legal && i + 1 < x->nout; i++)
-        legal = x->out[i].skipped || leaves_pages_alone(x->out[i].code);
-    if (!legal)
-        x->undetectable = true;   /* refused only when the page allocator was used */
-    if (!admit(x, legal))
+    bool pages_used = false, legal;
+    for (size_t i = 0; !pages_used && i + 1 < x->nout; i++)
+        pages_used = !x->out[i].skipped && !leaves_pages_alone(x->out[i].code);
+    if (!admit_boot(x, pages_used, true, &legal))
         return;
     int rc = kh_boot_begin(x->kh);
     if (legal && rc != 0) {
@@ -2163,8 +2174,8 @@ static void op_boot_alloc(struct exec *x, const struct kh_op *op, bool phys)
 static void op_memblock_reserve(struct exec *x, const struct kh_op *op)
 {
     uint64_t base = op->args[0].u, size = op->args[1].u;
-    bool early = x->boot_phase == KH_BOOT_EARLY;
-    if (!admit(x, early))
+    bool early;
+    if (!admit_boot(x, false, true, &early))
         return;
     int rc = kh_memblock_reserve(x->kh, base, size);
     if (!early)
@@ -2191,9 +2202,8 @@ static void op_boot_free(struct exec *x, const struct kh_op *op, bool late)
     uint64_t size = op->args[1].u, base = p ? phys_of(x, p) : 0;
     bool covered = p && size && base + size > base && boot_model_covered(&x->boot, base, base + size);
     /* memblock_free ignores NULL, and 0 bytes anywhere in memory */
-    bool legal = x->boot_phase == (late ? KH_BOOT_DONE : KH_BOOT_EARLY) &&
-                 (covered || (!late && (!p || (!size && kh_virt_to_page(x->kh, p)))));
-    if (!admit(x, legal))
+    bool legal;
+    if (!admit_boot(x, false, covered || (!late && (!p || (!size && kh_virt_to_page(x->kh, p)))), &legal))
         return;
     unsigned shift = x->lim.page_shift;
     uint64_t first = (base + (1ull << shift) - 1) >> shift, end = (base + size) >> shift;
@@ -2227,8 +2237,8 @@ static void op_boot_free(struct exec *x, const struct kh_op *op, bool late)
 
 static void op_memblock_free_all(struct exec *x)
 {
-    bool legal = x->boot_phase == KH_BOOT_EARLY;
-    if (!admit(x, legal))
+    bool legal;
+    if (!admit_boot(x, false, true, &legal))
         return;
     unsigned long free_before = kh_nr_free_pages(x->kh);
     int rc = kh_boot_end(x->kh);
@@ -2414,7 +2424,7 @@ static void dispatch(struct exec *x, const struct kh_op *op)
     case KH_OP_MEMBLOCK_PHYS_ALLOC:
         if (x->boot_phase == KH_BOOT_EARLY)
             op_boot_alloc(x, op, true);
-        else if (admit(x, false))   /* after mem_init: warned, 0 */
+        else if (admit_boot(x, false, true, NULL))   /* after mem_init: warned, 0 */
             (void)kh_memblock_phys_alloc(x->kh, a[0].u, a[1].u);
         break;
     case KH_OP_MEMBLOCK_FREE: op_boot_free(x, op, false); break;

@@ -14,6 +14,7 @@
 
 #include "introspect.h"
 #include "kmalloc.h"
+#include "memblock.h"
 #include "mempool.h"
 #include "page_alloc.h"
 #include "percpu.h"
@@ -285,6 +286,17 @@ static bool page_pool_inside_page(const struct legality_ctx *c)
     int64_t off = c->op->args[0].offset;
     return off > 0 && (uint64_t)off < page_size(c) && c->obj.bound && c->obj.alive && page_pool(c);
 }
+
+/* ---- predicates: the boot phase ---- */
+
+static bool early_boot_late(const struct legality_ctx *c)
+{
+    return c->boot_phase != KH_BOOT_NONE || c->pages_used;
+}
+
+static bool memblock_outside_boot(const struct legality_ctx *c) { return c->boot_phase != KH_BOOT_EARLY; }
+static bool memblock_free_late_early(const struct legality_ctx *c) { return c->boot_phase != KH_BOOT_DONE; }
+static bool memblock_free_unreserved(const struct legality_ctx *c) { return !c->boot_range_ok; }
 
 /* ---- predicates: after it ---- */
 
@@ -822,6 +834,34 @@ const struct legality_rule legality_rules[LR_COUNT] = {
         "or oldsize faults (ASan's to catch).",
         "mm/util.c kvrealloc()",
         CRASHES "misuse/kvrealloc-grow-copies-past-object.kht", NULL },
+
+    [LR_EARLY_BOOT_LATE] = {
+        "early-boot-after-the-page-allocator", "early_boot", LS_PRE, LV_UNMODELLED, early_boot_late,
+        "early_boot starts the boot phase of a fresh instance: once boot has begun, or the page allocator "
+        "has run, the model cannot go back before mem_init and refuses without a word.",
+        "(the harness's kh_boot_begin; a kernel boots once: mm/mm_init.c mm_core_init())",
+        EXAMPLES "early-boot-after-the-page-allocator.txt", NULL },
+    [LR_MEMBLOCK_OUTSIDE_BOOT] = {
+        "memblock-outside-early-boot", "memblock_reserve memblock_phys_alloc memblock_free memblock_free_all",
+        LS_PRE, LV_MISUSE, memblock_outside_boot,
+        "memblock reservations, allocations, frees and the hand-over belong to early boot: before "
+        "early_boot, or after memblock_free_all, they are a misuse the allocator reports.",
+        "mm/memblock.c memblock_alloc_internal() (warns once slab is available), memblock_free_all()",
+        EXAMPLES "memblock-outside-early-boot.txt", NULL },
+    [LR_MEMBLOCK_FREE_LATE_EARLY] = {
+        "memblock-free-late-before-the-hand-over", "memblock_free_late", LS_PRE, LV_MISUSE,
+        memblock_free_late_early,
+        "memblock_free_late gives boot memory straight to the buddy allocator, so it belongs after "
+        "memblock_free_all.",
+        "mm/memblock.c memblock_free_late()",
+        EXAMPLES "memblock-free-late-before-the-hand-over.txt", NULL },
+    [LR_MEMBLOCK_FREE_UNRESERVED] = {
+        "memblock-free-of-an-unreserved-range", "memblock_free memblock_free_late", LS_PRE, LV_MISUSE,
+        memblock_free_unreserved,
+        "A memblock free must name a range inside one live reservation (memblock_free also takes NULL "
+        "and 0 bytes of memory): anything else is a misuse.",
+        "mm/memblock.c memblock_phys_free(), memblock_free_late()",
+        EXAMPLES "memblock-free-of-an-unreserved-range.txt", NULL },
 
     /* ---- marks of the operand bookkeeping (exec.c resolve_ptr and friends) ---- */
     [LR_TAINTED_OPERAND] = {

@@ -103,6 +103,10 @@ enum legality_rule_id {
     LR_SET_CPU_OUT_OF_RANGE,
     LR_KFREE_BULK,
     LR_PAGE_POOL_INSIDE_PAGE,
+    LR_EARLY_BOOT_LATE,
+    LR_MEMBLOCK_OUTSIDE_BOOT,
+    LR_MEMBLOCK_FREE_LATE_EARLY,
+    LR_MEMBLOCK_FREE_UNRESERVED,
     /* after it */
     LR_CACHE_FREE_NULL,
     LR_CACHE_FREE_WRONG_CACHE,
@@ -182,6 +186,13 @@ struct legality_ctx {
     struct legality_obj obj; /* the cache or pool operand */
     struct legality_obj arr; /* the array operand */
     enum api api;            /* the free check's API */
+    /* boot operations: the phase the trace has reached (enum
+     * kh_boot_phase), whether the page allocator has run, and whether a
+     * memblock free's range lies in one tracked reservation (or is one
+     * memblock_free ignores: NULL, or 0 bytes of memory) */
+    uint8_t boot_phase;
+    bool pages_used;
+    bool boot_range_ok;
     /* the verdict so far */
     bool legal;
     bool silent;             /* a misuse nothing reports (SILENT, FAULTS, UNMODELLED) */
