@@ -2242,6 +2242,8 @@ static void op_memblock_free_all(struct exec *x)
         return;
     unsigned long free_before = kh_nr_free_pages(x->kh);
     int rc = kh_boot_end(x->kh);
+    if (rc == 0)
+        nullo_mem_init(&x->nullo);   /* the watermarks are set from here on */
     if (!legal)
         return;
     x->boot_phase = KH_BOOT_DONE;

@@ -148,13 +148,15 @@ static void snapshot(struct kh *kh, struct nullo_state *s)
     }
 }
 
+/* The marks are set when memory is initialised (a fresh instance, the
+ * boot hand-over) from the managed pages of that moment; pages that
+ * memblock_free_late adds afterwards do not move them, as in 6.1. */
 static void refresh_marks(struct nullo *n, const struct nullo_state *s)
 {
-    for (int z = 0; z < MAX_NR_ZONES; z++)
-        if (n->m.managed[z] != s->z[z].managed || (s->z[z].present && !n->m.min[z] && !n->m.low[z])) {
-            compute_marks(n, s);
-            return;
-        }
+    if (!n->marks_set) {
+        compute_marks(n, s);
+        n->marks_set = true;
+    }
 }
 
 const struct nullo_marks *nullo_marks(struct nullo *n, struct kh *kh)
@@ -409,8 +411,11 @@ static struct shape shape_of(const struct nullo *n, struct kh *kh, const struct 
 
 /* ---- lifecycle ---- */
 
+void nullo_mem_init(struct nullo *n) { n->marks_set = false; }
+
 void nullo_run_begin(struct nullo *n, struct kh *kh)
 {
+    n->marks_set = false;
     n->mode = KH_FAULT_OFF;
     n->count = 0;
     n->attempts0 = kh_fault_attempts(kh);

@@ -95,6 +95,7 @@ struct nullo {
     bool slub;
     unsigned min_free_kbytes, watermark_scale_factor;
     struct nullo_marks m;
+    bool marks_set;                  /* m holds this setup's marks (see nullo_mem_init) */
     struct nullo_state pre;          /* free pages when the operation started */
     /* fault injection as the trace configured it */
     enum kh_fault_mode mode;
@@ -112,6 +113,11 @@ void nullo_init(struct nullo *n, const struct kh_config *cfg, size_t max_cache_s
 
 /* At the start of a run (the allocator was reset: injection off). */
 void nullo_run_begin(struct nullo *n, struct kh *kh);
+/* The boot hand-over (memblock_free_all): the kernel computes the
+ * watermarks from the managed pages once memory is initialised
+ * (init_per_zone_wmark_min), and not again when memblock_free_late later
+ * adds pages; the next operation's marks are computed afresh. */
+void nullo_mem_init(struct nullo *n);
 /* fail_nth / fail_from / fail_random / fail_off as the trace gave them. */
 void nullo_fault_set(struct nullo *n, const struct kh_fault_config *fc);
 
