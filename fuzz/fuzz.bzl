@@ -80,3 +80,34 @@ def kh_fuzz_target(name, srcs, deps = [], asan = True):
         ] + native.glob(["corpus/" + name + "/**"]),
         tags = ["manual"],
     )
+
+# Every libFuzzer target, once: fuzz/BUILD defines //fuzz:T, T_run, T_cov
+# and T_regression_test for each, bench/BUILD its fuzz_exec runner.
+FUZZ_TARGETS = [
+    "page_alloc",
+    "slab",
+    "kmalloc",
+    "mempool",
+    "vmalloc",
+    "percpu",
+    "whole_system",
+    "misuse",
+    "differential",
+    "trace_parse",
+    "slab_debug",
+    "kmalloc_debug",
+    "slab_merge",
+    "boot",
+    "kmalloc_slab",
+    "kmalloc_slob",
+    "kmalloc_16k",
+    "kmalloc_64k",
+    "slab_slab",
+    "slab_slob",
+    "slab_16k",
+    "slab_64k",
+]
+
+# Built without ASan: slab_merge (under ASan caches never merge, as under
+# KASAN, so merging is only reachable in a build without it).
+NOASAN_FUZZ_TARGETS = ["slab_merge"]
