@@ -404,6 +404,20 @@ static inline __attribute__((always_inline)) void do_kfree(struct kh *kh, const 
 
 void kh_kfree(struct kh *kh, const void *p) { do_kfree(kh, p, (uintptr_t)__builtin_return_address(0)); }
 
+/* ksize() hands the caller the whole object (6.1 skip_orig_size_check):
+ * under slub_debug's kmalloc red zone the remembered request becomes the
+ * object size, so every byte ksize returned may be used, and cleared by
+ * kfree_sensitive, without tripping the red-zone check at free. */
+static void give_whole_object(struct kh *kh, const struct kptr *k, const void *p)
+{
+    if (!k->slab || !k->slab->req || kh->cfg.slab == KH_SLAB_SLOB ||
+        !(k->s->flags & KH_CACHE_KMALLOC_RZ))
+        return;
+    unsigned prev = k->slab->req[k->idx];
+    k->slab->req[k->idx] = k->s->object_size;
+    kh_debug_set_req(kh, k->s, k->slab, (void *)p, prev, k->s->object_size);
+}
+
 size_t kh_ksize(struct kh *kh, const void *p)
 {
     if (ZERO_OR_NULL_PTR(p))
@@ -411,6 +425,7 @@ size_t kh_ksize(struct kh *kh, const void *p)
     struct kptr k;
     if (!resolve(kh, p, "ksize", (uintptr_t)__builtin_return_address(0), &k))
         return 0;
+    give_whole_object(kh, &k, p);
     return usable_size(kh, &k);
 }
 
@@ -421,6 +436,7 @@ static void do_kfree_sensitive(struct kh *kh, const void *p, uintptr_t caller)
     struct kptr k;
     if (!resolve(kh, p, "kfree_sensitive", caller, &k))
         return;
+    give_whole_object(kh, &k, p);   /* it clears what ksize() returns */
     kh_note_clear(kh, (void *)p, usable_size(kh, &k));
     kh_meta_fill((void *)p, 0, usable_size(kh, &k));
     free_resolved(kh, p, &k, caller);

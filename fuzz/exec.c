@@ -2090,10 +2090,11 @@ static void release_boot_range(struct exec *x, uint64_t base, uint64_t end)
 }
 
 /* The boot operations' verdict, from the legality table's boot rows. */
-static bool admit_boot(struct exec *x, bool pages_used, bool range_ok, bool *legal)
+static bool admit_boot(struct exec *x, void *p, bool pages_used, bool range_ok, bool *legal)
 {
     struct legality_ctx lc;
     legal_init(x, &lc);
+    lc.p = p;
     lc.boot_phase = x->boot_phase;
     lc.pages_used = pages_used;
     lc.boot_range_ok = range_ok;
@@ -2108,7 +2109,7 @@ static void op_early_boot(struct exec *x)
     bool pages_used = false, legal;
     for (size_t i = 0; !pages_used && i + 1 < x->nout; i++)
         pages_used = !x->out[i].skipped && !leaves_pages_alone(x->out[i].code);
-    if (!admit_boot(x, pages_used, true, &legal))
+    if (!admit_boot(x, NULL, pages_used, true, &legal))
         return;
     int rc = kh_boot_begin(x->kh);
     if (legal && rc != 0) {
@@ -2175,7 +2176,7 @@ static void op_memblock_reserve(struct exec *x, const struct kh_op *op)
 {
     uint64_t base = op->args[0].u, size = op->args[1].u;
     bool early;
-    if (!admit_boot(x, false, true, &early))
+    if (!admit_boot(x, NULL, false, true, &early))
         return;
     int rc = kh_memblock_reserve(x->kh, base, size);
     if (!early)
@@ -2203,7 +2204,7 @@ static void op_boot_free(struct exec *x, const struct kh_op *op, bool late)
     bool covered = p && size && base + size > base && boot_model_covered(&x->boot, base, base + size);
     /* memblock_free ignores NULL, and 0 bytes anywhere in memory */
     bool legal;
-    if (!admit_boot(x, false, covered || (!late && (!p || (!size && kh_virt_to_page(x->kh, p)))), &legal))
+    if (!admit_boot(x, p, false, covered || (!late && (!p || (!size && kh_virt_to_page(x->kh, p)))), &legal))
         return;
     unsigned shift = x->lim.page_shift;
     uint64_t first = (base + (1ull << shift) - 1) >> shift, end = (base + size) >> shift;
@@ -2238,7 +2239,7 @@ static void op_boot_free(struct exec *x, const struct kh_op *op, bool late)
 static void op_memblock_free_all(struct exec *x)
 {
     bool legal;
-    if (!admit_boot(x, false, true, &legal))
+    if (!admit_boot(x, NULL, false, true, &legal))
         return;
     unsigned long free_before = kh_nr_free_pages(x->kh);
     int rc = kh_boot_end(x->kh);
@@ -2426,7 +2427,7 @@ static void dispatch(struct exec *x, const struct kh_op *op)
     case KH_OP_MEMBLOCK_PHYS_ALLOC:
         if (x->boot_phase == KH_BOOT_EARLY)
             op_boot_alloc(x, op, true);
-        else if (admit_boot(x, false, true, NULL))   /* after mem_init: warned, 0 */
+        else if (admit_boot(x, NULL, false, true, NULL))   /* after mem_init: warned, 0 */
             (void)kh_memblock_phys_alloc(x->kh, a[0].u, a[1].u);
         break;
     case KH_OP_MEMBLOCK_FREE: op_boot_free(x, op, false); break;

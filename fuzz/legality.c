@@ -297,6 +297,7 @@ static bool early_boot_late(const struct legality_ctx *c)
 static bool memblock_outside_boot(const struct legality_ctx *c) { return c->boot_phase != KH_BOOT_EARLY; }
 static bool memblock_free_late_early(const struct legality_ctx *c) { return c->boot_phase != KH_BOOT_DONE; }
 static bool memblock_free_unreserved(const struct legality_ctx *c) { return !c->boot_range_ok; }
+static bool memblock_free_null(const struct legality_ctx *c) { return !c->p; }
 
 /* ---- predicates: after it ---- */
 
@@ -848,6 +849,11 @@ const struct legality_rule legality_rules[LR_COUNT] = {
         "early_boot, or after memblock_free_all, they are a misuse the allocator reports.",
         "mm/memblock.c memblock_alloc_internal() (warns once slab is available), memblock_free_all()",
         EXAMPLES "memblock-outside-early-boot.txt", NULL },
+    [LR_MEMBLOCK_FREE_NULL] = {
+        "memblock-free-of-null", "memblock_free", LS_PRE, LV_LEGAL, memblock_free_null,
+        "memblock_free of NULL does nothing, in any phase: it tests the pointer before anything else.",
+        "mm/memblock.c memblock_free()",
+        CRASHES "misuse/memblock-free-of-null-after-boot.kht", NULL },
     [LR_MEMBLOCK_FREE_LATE_EARLY] = {
         "memblock-free-late-before-the-hand-over", "memblock_free_late", LS_PRE, LV_MISUSE,
         memblock_free_late_early,

@@ -59,28 +59,6 @@ static const uint8_t kmalloc_ops[] = {
     KH_OP_FAIL_NTH,
     KH_OP_FAIL_OFF};
 
-/* kmalloc_debug: the kmalloc family without kfree_sensitive. Open allocator
- * bug: under slub_debug with Z and U, kfree_sensitive zeroes ksize() bytes
- * over the kmalloc red zone, and the free then reports "kmalloc Redzone
- * overwritten"; the kernel's ksize() gives the caller the whole object
- * (it drops the remembered request), which allocator/ does not model. */
-static const uint8_t kmalloc_debug_ops[] = {
-    KH_OP_KMALLOC,
-    KH_OP_KZALLOC,
-    KH_OP_KCALLOC,
-    KH_OP_KMALLOC_ARRAY,
-    KH_OP_KREALLOC,
-    KH_OP_KREALLOC_ARRAY,
-    KH_OP_KSIZE,
-    KH_OP_KFREE,
-    KH_OP_KMALLOC_SIZE_ROUNDUP,
-    KH_OP_KMALLOC_INDEX,
-    KH_OP_WRITE,
-    KH_OP_READ,
-    KH_OP_SET_CPU,
-    KH_OP_FAIL_NTH,
-    KH_OP_FAIL_OFF};
-
 /* mempool: mempool over kmalloc, slab and page pools: reserve use, refill, resize, destroy, with fault injection. */
 static const uint8_t mempool_ops[] = {
     KH_OP_MEMPOOL_CREATE_KMALLOC_POOL,
@@ -133,6 +111,7 @@ static const uint8_t percpu_ops[] = {
 
 /* kmalloc_debug: the kmalloc family with slub_debug=FZPU and the
  * quarantine: the kmalloc red zone past each request, also after krealloc. */
+
 /* boot: The boot phase: memblock reservations and allocations, the
  * hand-over to the buddy allocator (memblock_free_all), then normal
  * operation beside the boot memory, on a 16 MiB arena. An input reaches
@@ -182,7 +161,7 @@ static const struct kh_fuzz_target targets[] = {
     .ops = slab_ops, .nops = sizeof(slab_ops),
     .misuse = EXEC_MISUSE_SKIP, .full_every = 32, .quarantine = 0, .slub_debug = "", .merge = true},
     {.name = "kmalloc_debug", .profile = "linux-6.1-x86_64", .nr_cpus = 2,
-    .ops = kmalloc_debug_ops, .nops = sizeof(kmalloc_debug_ops),
+    .ops = kmalloc_ops, .nops = sizeof(kmalloc_ops),
     .misuse = EXEC_MISUSE_SKIP, .full_every = 32, .quarantine = 16, .slub_debug = "FZPU"},
     {.name = "whole_system", .profile = "linux-6.1-x86_64-16m", .nr_cpus = 2,
     .misuse = EXEC_MISUSE_SKIP, .full_every = 32, .quarantine = 0, .slub_debug = ""},
