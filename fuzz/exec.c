@@ -471,6 +471,8 @@ static void view_ptr(struct exec *x, struct legality_ctx *c, const struct kh_ope
     v->req = b->req;
     v->owner = b->owner;
     v->base = b->p;
+    const struct xbind *cache = object_cache(x, b);
+    v->ctor = cache && cache->geom.ctor;
 }
 
 /* The rules' view of a cache, pool or array operand. */
@@ -981,6 +983,7 @@ static void op_kfree(struct exec *x, const struct kh_op *op, bool sensitive)
     legal_init(x, &lc);
     view_ptr(x, &lc, &op->args[0]);
     legality_free(&lc, API_KMALLOC);
+    legality_judge(&lc, LS_POST);
     if (!admit(x, &lc))
         return;
     struct oracle_slab_geom g;

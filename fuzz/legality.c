@@ -287,6 +287,13 @@ static bool page_pool_inside_page(const struct legality_ctx *c)
     return off > 0 && (uint64_t)off < page_size(c) && c->obj.bound && c->obj.alive && page_pool(c);
 }
 
+/* kfree_sensitive / kvfree_sensitive of a live object of a ctor cache
+ * (through kfree, or a slab pool's element): it goes back zeroed. */
+static bool sensitive_free_of_ctor_object(const struct legality_ctx *c)
+{
+    return c->ptr.live && c->ptr.ctor && c->ptr.offset == 0;
+}
+
 /* ---- predicates: the boot phase ---- */
 
 static bool early_boot_late(const struct legality_ctx *c)
@@ -803,6 +810,19 @@ const struct legality_rule legality_rules[LR_COUNT] = {
         "of it, whoever owns it.",
         "mm/page_alloc.c free_pages_exact(), free_pages()",
         CRASHES "misuse/free-pages-exact-of-the-first-page-of-two.kht", NULL },
+    [LR_SENSITIVE_FREE_OF_CTOR_OBJECT] = {
+        "sensitive-free-of-a-constructed-object", "kfree_sensitive kvfree_sensitive", LS_POST, LV_MISUSE,
+        sensitive_free_of_ctor_object,
+        "kfree_sensitive of an object of a cache with a constructor zeroes it before the free, so the "
+        "cache hands it out again unconstructed: a caller must free such objects constructed.",
+        "mm/slab_common.c kfree_sensitive(); mm/slub.c slab_post_alloc_hook() (no ctor on reuse)",
+        CRASHES "whole_system/kfree-sensitive-of-a-ctor-object.kht", NULL },
+    [LR_SENSITIVE_FREE_OF_CTOR_OBJECT_SILENT] = {
+        "sensitive-free-of-a-constructed-object-is-silent", "kfree_sensitive kvfree_sensitive", LS_POST,
+        LV_SILENT, sensitive_free_of_ctor_object,
+        "... and nothing in 6.1 reports it: kfree_sensitive does not look at the cache's constructor.",
+        "mm/slab_common.c kfree_sensitive()",
+        CRASHES "whole_system/kfree-sensitive-of-a-ctor-object.kht", NULL },
     [LR_KVFREE_SENSITIVE_PAST_BLOCK] = {
         "kvfree-sensitive-past-the-block", "kvfree_sensitive", LS_POST, LV_MISUSE,
         kvfree_sensitive_past_block,

@@ -133,6 +133,8 @@ enum legality_rule_id {
     LR_FREE_PAGES_EXACT_BIG_BLOCK,
     LR_FREE_PAGES_EXACT_SWEEP,
     LR_FREE_PAGES_EXACT_ONE_PAGE,
+    LR_SENSITIVE_FREE_OF_CTOR_OBJECT,
+    LR_SENSITIVE_FREE_OF_CTOR_OBJECT_SILENT,
     LR_KVFREE_SENSITIVE_PAST_BLOCK,
     LR_KVFREE_SENSITIVE_CLEARS_FOREIGN,
     LR_KVREALLOC_OLD_SIZE,
@@ -161,6 +163,7 @@ struct legality_ptr {
     size_t req;
     int32_t owner;           /* the cache or pool binding it came from, -1 */
     void *base;              /* the binding's pointer */
+    bool ctor;               /* an object of a cache with a constructor (as created) */
 };
 
 /* A cache, pool or bulk array operand. */
