@@ -698,8 +698,13 @@ const char *nullo_judge(struct nullo *n, struct kh *kh, const struct nullo_call 
     case NK_PAGES:
         kind = judge_pages(&j, gfp_free_pages(c->gfp), c->order, 1, ok, false, &decided, "alloc_pages");
         break;
-    case NK_KMALLOC:
     case NK_KREALLOC:
+        /* a success may have stayed in place (6.1 __do_krealloc: ksize
+         * already covers the new size) and asked nothing of the zones */
+        if (ok)
+            break;
+        /* fall through: a NULL tried to allocate */
+    case NK_KMALLOC:
         kind = judge_kmalloc(&j, c->size, c->gfp, c->slab_order, ok, &decided, "kmalloc");
         break;
     case NK_CACHE:
