@@ -601,6 +601,13 @@ static const char *judge_kmalloc(struct judge *j, size_t size, gfp_t gfp, unsign
                                  bool *decided, const char *what)
 {
     const struct nullo *n = j->n;
+    /* A gfp with two zone modifiers is a caller bug the kernel only warns
+     * about (kmalloc_fix_flags, GFP_ZONE_BAD): what it then asks of the
+     * zones is not fixed, so it stays in the band. */
+    if (gfp_zone_of(gfp) < 0) {
+        *decided = false;
+        return NULL;
+    }
     if (size > n->max_cache_size)
         return judge_pages(j, gfp_kmalloc_large(gfp), (unsigned)order_of(n, size), 1, ok, false, decided, what);
     return judge_slab(j, gfp_slab(gfp, gfp & __GFP_DMA), slab_order, 1, ok, decided, what);
