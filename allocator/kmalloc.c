@@ -551,8 +551,10 @@ void *kh_krealloc_array(struct kh *kh, void *p, size_t n, size_t size, gfp_t gfp
 void *kh_kmemdup(struct kh *kh, const void *src, size_t len, gfp_t gfp)
 {
     void *p = do_kmalloc(kh, len, gfp, (uintptr_t)__builtin_return_address(0));
-    if (p && !ZERO_OR_NULL_PTR(p))
+    if (p && !ZERO_OR_NULL_PTR(p)) {
+        kh_note_copy(kh, p, src, len);   /* the caller's data: the executor bounds it */
         memcpy(p, src, len);
+    }
     return p;
 }
 

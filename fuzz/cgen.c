@@ -219,6 +219,15 @@ static bool mul_overflow(uint64_t a, uint64_t b, uint64_t *out)
     return __builtin_mul_overflow(a, b, out);
 }
 
+static const char *node_text(const struct kh_operand *a, char *buf, size_t n)
+{
+    if (a->u == UINT64_MAX)
+        snprintf(buf, n, "NUMA_NO_NODE");
+    else
+        snprintf(buf, n, "%llu", (unsigned long long)a->u);
+    return buf;
+}
+
 static void emit_kmalloc(struct gen *g, const struct kh_op *op, const char *call, uint64_t size,
                          gfp_t gfp, bool zeroing, bool overflow)
 {
@@ -227,7 +236,8 @@ static void emit_kmalloc(struct gen *g, const struct kh_op *op, const char *call
     gfp_text(gfp, gt, sizeof(gt));
     size_t ks = oracle_ksize(&g->lim, size);
     size_t al = oracle_kmalloc_align(&g->lim, &g->cfg, size);
-    fprintf(g->f, "    %s = %s;\n", res(g, op), call);
+    if (call)   /* NULL: the caller has assigned the result */
+        fprintf(g->f, "    %s = %s;\n", res(g, op), call);
     fprintf(g->f, "    check_kmalloc(%s, %s, %s, %s, /* ksize */ %zu, /* align */ %zu);\n", res(g, op), s, gt,
             overflow ? (zeroing ? "KM_ZERO | KM_OVERFLOW" : "KM_OVERFLOW") : zeroing ? "KM_ZERO" : "KM_PLAIN",
             ks, al);
@@ -275,6 +285,34 @@ static void emit_op(struct gen *g, size_t i, bool misuse)
         bool z = op->code == KH_OP_KCALLOC;
         snprintf(call, sizeof(call), "kh_%s(kh, %s, %s, %s)", z ? "kcalloc" : "kmalloc_array", s0, s1, gt);
         emit_kmalloc(g, op, call, ovf ? 0 : prod, (gfp_t)a[2].u, z || (a[2].u & __GFP_ZERO), ovf);
+        break;
+    }
+    case KH_OP_KMALLOC_NODE:
+    case KH_OP_KZALLOC_NODE: {
+        char call[600];
+        bool z = op->code == KH_OP_KZALLOC_NODE;
+        num(s0, sizeof(s0), a[0].u);
+        gfp_text((gfp_t)a[2].u, gt, sizeof(gt));
+        snprintf(call, sizeof(call), "kh_%s(kh, %s, %s, %s)", z ? "kzalloc_node" : "kmalloc_node", s0, gt,
+                 node_text(&a[1], s1, sizeof(s1)));
+        if (misuse)
+            fprintf(f, "    (void)%s;  /* a node the model does not have */\n", call);
+        else
+            emit_kmalloc(g, op, call, a[0].u, (gfp_t)a[2].u, z || (a[2].u & __GFP_ZERO), false);
+        break;
+    }
+    case KH_OP_KMEMDUP: {
+        char call[600];
+        ptr_expr(g, &a[0], pe, sizeof(pe));
+        num(s0, sizeof(s0), a[1].u);
+        gfp_text((gfp_t)a[2].u, gt, sizeof(gt));
+        snprintf(call, sizeof(call), "kh_kmemdup(kh, %s, %s, %s)", pe, s0, gt);
+        if (misuse) {
+            fprintf(f, "    (void)%s;  /* reads outside its source */\n", call);
+            break;
+        }
+        fprintf(f, "    %s = %s;\n    check_kmemdup(%s, %s, %s);\n", r, call, r, pe, s0);
+        emit_kmalloc(g, op, NULL, a[1].u, (gfp_t)a[2].u, false, false);
         break;
     }
     case KH_OP_KREALLOC:
@@ -359,16 +397,22 @@ static void emit_op(struct gen *g, size_t i, bool misuse)
         break;
     }
     case KH_OP_KMEM_CACHE_ALLOC:
-    case KH_OP_KMEM_CACHE_ZALLOC: {
+    case KH_OP_KMEM_CACHE_ZALLOC:
+    case KH_OP_KMEM_CACHE_ALLOC_NODE: {
         bool z = op->code == KH_OP_KMEM_CACHE_ZALLOC;
-        gfp_text((gfp_t)a[1].u, gt, sizeof(gt));
-        fprintf(f, "    %s = kh_kmem_cache_%s(kh, %s, %s);\n", r, z ? "zalloc" : "alloc", ref(g, &a[0]), gt);
+        gfp_t gfp = (gfp_t)a[op->code == KH_OP_KMEM_CACHE_ALLOC_NODE ? 2 : 1].u;
+        gfp_text(gfp, gt, sizeof(gt));
+        if (op->code == KH_OP_KMEM_CACHE_ALLOC_NODE)
+            fprintf(f, "    %s = kh_kmem_cache_alloc_node(kh, %s, %s, %s);\n", r, ref(g, &a[0]), gt,
+                    node_text(&a[1], s1, sizeof(s1)));
+        else
+            fprintf(f, "    %s = kh_kmem_cache_%s(kh, %s, %s);\n", r, z ? "zalloc" : "alloc", ref(g, &a[0]), gt);
         if (misuse) {
             fprintf(f, "    /* a destroyed cache: the allocator must report it */\n");
             break;
         }
         fprintf(f, "    check_cache_obj(%s, %s, %s, %s);\n", ref(g, &a[0]), r, gt,
-                z || (a[1].u & __GFP_ZERO) ? "true" : "false");
+                z || (gfp & __GFP_ZERO) ? "true" : "false");
         break;
     }
     case KH_OP_KMEM_CACHE_FREE: {
@@ -537,16 +581,25 @@ static void emit_op(struct gen *g, size_t i, bool misuse)
                 s0, gt, r, s0, gt, z || (a[1].u & __GFP_ZERO) ? "true" : "false");
         break;
     }
-    case KH_OP_KVMALLOC_ARRAY: {
+    case KH_OP_KVMALLOC_ARRAY:
+    case KH_OP_KVCALLOC: {
+        bool z = op->code == KH_OP_KVCALLOC;
         ovf = mul_overflow(a[0].u, a[1].u, &prod);
         num(s0, sizeof(s0), a[0].u);
         num(s1, sizeof(s1), a[1].u);
         num(s2, sizeof(s2), ovf ? 0 : prod);
         gfp_text((gfp_t)a[2].u, gt, sizeof(gt));
-        fprintf(f, "    %s = kh_kvmalloc_array(kh, %s, %s, %s);\n    check_vm(%s, %s, %s, %s, true);\n", r, s0, s1, gt,
-                r, s2, gt, (a[2].u & __GFP_ZERO) ? "true" : "false");
+        fprintf(f, "    %s = kh_%s(kh, %s, %s, %s);\n    check_vm(%s, %s, %s, %s, true);\n", r,
+                z ? "kvcalloc" : "kvmalloc_array", s0, s1, gt, r, s2, gt,
+                z || (a[2].u & __GFP_ZERO) ? "true" : "false");
         break;
     }
+    case KH_OP_VMALLOC_GFP:
+        num(s0, sizeof(s0), a[0].u);
+        gfp_text((gfp_t)a[1].u, gt, sizeof(gt));
+        fprintf(f, "    %s = kh___vmalloc(kh, %s, %s);\n    check_vm(%s, %s, %s, %s, false);\n", r, s0, gt, r, s0,
+                gt, (a[1].u & __GFP_ZERO) ? "true" : "false");
+        break;
     case KH_OP_VFREE:
         emit_free(g, &a[0], misuse, "kh_vfree(kh, %s)");
         break;
@@ -582,7 +635,15 @@ static void emit_op(struct gen *g, size_t i, bool misuse)
     case KH_OP_ALLOC_PERCPU:
         num(s0, sizeof(s0), a[0].u);
         num(s1, sizeof(s1), a[1].u);
-        fprintf(f, "    %s = check_percpu(kh___alloc_percpu(kh, %s, %s), %s, %s);\n", r, s0, s1, s0, s1);
+        fprintf(f, "    %s = check_percpu(kh___alloc_percpu(kh, %s, %s), %s, %s, GFP_KERNEL);\n", r, s0, s1,
+                s0, s1);
+        break;
+    case KH_OP_ALLOC_PERCPU_GFP:
+        num(s0, sizeof(s0), a[0].u);
+        num(s1, sizeof(s1), a[1].u);
+        gfp_text((gfp_t)a[2].u, gt, sizeof(gt));
+        fprintf(f, "    %s = check_percpu(kh___alloc_percpu_gfp(kh, %s, %s, %s), %s, %s, %s);\n", r, s0, s1, gt,
+                s0, s1, gt);
         break;
     case KH_OP_FREE_PERCPU:
         ptr_expr(g, &a[0], pe, sizeof(pe));

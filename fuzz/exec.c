@@ -1141,6 +1141,22 @@ static struct kmem_cache *any_cache(struct exec *x, const struct kh_operand *a)
     return cb && cb->type == KH_VAL_CACHE ? cb->p : NULL;
 }
 
+/* The gfp argument is always an operation's last (trace.h). */
+static gfp_t op_gfp(const struct kh_op *op)
+{
+    return (gfp_t)op->args[kh_op_nargs(kh_op_desc((enum kh_opcode)op->code)) - 1].u;
+}
+
+static int node_arg(const struct kh_operand *a) { return a->u == UINT64_MAX ? NUMA_NO_NODE : (int)a->u; }
+
+static void *call_cache_alloc(struct exec *x, const struct kh_op *op, void *cache, bool zero)
+{
+    gfp_t gfp = op_gfp(op);
+    if (op->code == KH_OP_KMEM_CACHE_ALLOC_NODE)
+        return kh_kmem_cache_alloc_node(x->kh, cache, gfp, node_arg(&op->args[1]));
+    return zero ? kh_kmem_cache_zalloc(x->kh, cache, gfp) : kh_kmem_cache_alloc(x->kh, cache, gfp);
+}
+
 static void op_cache_alloc(struct exec *x, const struct kh_op *op, bool zero)
 {
     struct xbind *c = live_cache(x, &op->args[0]);
@@ -1149,18 +1165,18 @@ static void op_cache_alloc(struct exec *x, const struct kh_op *op, bool zero)
     view_obj(x, &lc.obj, op->args[0].var);
     if (!admit_pre(x, &lc))
         return;
-    gfp_t gfp = (gfp_t)op->args[1].u;
-    if (!c) {
+    gfp_t gfp = op_gfp(op);
+    if (!c || !lc.legal) {
         /* Misuse being run: a destroyed cache, or the NULL a failed create
-         * returned. The allocator must report it; nothing is tracked. */
+         * returned (the allocator must report it), or a node the model does
+         * not have. Nothing is tracked. */
         struct xbind *cb = binding(x, op->args[0].var);
         void *cache = cb && cb->type == KH_VAL_CACHE ? cb->p : NULL;
-        note_alloc(x, zero ? kh_kmem_cache_zalloc(x->kh, cache, gfp)
-                           : kh_kmem_cache_alloc(x->kh, cache, gfp));
+        note_alloc(x, call_cache_alloc(x, op, cache, zero));
         forget(x, result(x));
         return;
     }
-    void *p = zero ? kh_kmem_cache_zalloc(x->kh, c->p, gfp) : kh_kmem_cache_alloc(x->kh, c->p, gfp);
+    void *p = call_cache_alloc(x, op, c->p, zero);
     after_cache_obj(x, c, op->args[0].var, p, gfp, zero || (gfp & __GFP_ZERO));
 }
 
@@ -1586,10 +1602,45 @@ static void op_kvrealloc(struct exec *x, const struct kh_op *op)
     after_vm(x, p, newsize, gfp, false, API_KVMALLOC);
 }
 
+/* kmemdup: kmalloc(length) holding a copy of `length` bytes of a live
+ * block (SPEC 2). The copy must be exact and read nothing else. */
+static void op_kmemdup(struct exec *x, const struct kh_op *op)
+{
+    void *src;
+    resolve_ptr(x, &op->args[0], &src);
+    size_t len = op->args[1].u;
+    gfp_t gfp = op_gfp(op);
+    struct legality_ctx lc;
+    legal_init(x, &lc);
+    lc.p = src;
+    view_ptr(x, &lc, &op->args[0]);
+    if (!admit_pre(x, &lc))
+        return;
+    struct kh_copy_info copy_before;
+    kh_last_copy(x->kh, &copy_before);
+    void *p = kh_kmemdup(x->kh, src, len, gfp);
+    if (!lc.legal) {
+        note_alloc(x, p);
+        forget(x, result(x));
+        return;
+    }
+    if (p && !ZERO_OR_NULL_PTR(p) && x->opt.checks) {
+        check_copy(x, copy_before.count, src, len, COPY_EXACTLY);
+        const uint8_t *got = p, *want = src;
+        for (size_t i = 0; i < len && !x->finding; i++)
+            if (got[i] != want[i])
+                finding(x, "wrong result", "oracle", "kmemdup's copy of %p differs from it at byte %zu of "
+                        "%zu: %#x, expected %#x", src, i, len, got[i], want[i]);
+    }
+    /* not "zeroing": with __GFP_ZERO the copy still covers the bytes */
+    after_kmalloc(x, p, len, gfp, false, false);
+}
+
 static void op_percpu_alloc(struct exec *x, const struct kh_op *op)
 {
     size_t size = op->args[0].u, align = op->args[1].u;
-    void *p = kh___alloc_percpu(x->kh, size, align);
+    gfp_t gfp = op->code == KH_OP_ALLOC_PERCPU_GFP ? op_gfp(op) : GFP_KERNEL;
+    void *p = kh___alloc_percpu_gfp(x->kh, size, align, gfp);
     note_alloc(x, p);
     struct xbind *b = result(x);
     b->api = API_PERCPU;
@@ -1598,11 +1649,15 @@ static void op_percpu_alloc(struct exec *x, const struct kh_op *op)
         size_t a = align < 4 ? 4 : align, max = kh_percpu_max_size(x->kh);
         bool illegal = size == 0 || size > max || ((size + 3) & ~(size_t)3) > max || a > kh_page_size(x->kh) ||
                        (a & (a - 1));
-        struct nullo_call nc = { .kind = NK_PERCPU, .gfp = GFP_KERNEL, .size = size, .over_limit = illegal };
+        struct nullo_call nc = { .kind = NK_PERCPU, .gfp = gfp, .size = size, .over_limit = illegal };
         judge_alloc(x, &nc, p, false);
-        /* chunk growth is not modelled: the old slack rule stays for it */
+        /* chunk growth is not modelled: the old slack rule stays for it. An
+         * atomic request never grows or populates a chunk (6.1
+         * pcpu_alloc()), so it may fail whenever the populated space is
+         * short, which the model does not follow. */
+        bool atomic = (gfp & GFP_KERNEL) != GFP_KERNEL;
         unsigned long pages = (kh_percpu_unit_size(x->kh) >> x->lim.page_shift) * kh_nr_cpus(x->kh) + 1;
-        if (x->opt.checks && !illegal && !x->out[x->nout - 1].fault_injected &&
+        if (x->opt.checks && !illegal && !atomic && !x->out[x->nout - 1].fault_injected &&
             !memory_tight(x, GFP_KERNEL, pages, 0))
             finding(x, "unexpected NULL", "oracle",
                     "allocation failed with memory available (%lu pages needed, order 0, gfp %#x)", pages,
@@ -2296,6 +2351,24 @@ static void dispatch(struct exec *x, const struct kh_op *op)
                       op->code == KH_OP_KCALLOC || (a[2].u & __GFP_ZERO), ovf);
         break;
     }
+    case KH_OP_KMALLOC_NODE:
+    case KH_OP_KZALLOC_NODE: {
+        legal_init(x, &lc);
+        if (!admit_pre(x, &lc))
+            break;
+        bool z = op->code == KH_OP_KZALLOC_NODE;
+        gfp_t gfp = op_gfp(op);
+        void *p = z ? kh_kzalloc_node(x->kh, a[0].u, gfp, node_arg(&a[1]))
+                    : kh_kmalloc_node(x->kh, a[0].u, gfp, node_arg(&a[1]));
+        if (lc.legal) {
+            after_kmalloc(x, p, a[0].u, gfp, z || (gfp & __GFP_ZERO), false);
+        } else {
+            note_alloc(x, p);
+            forget(x, result(x));
+        }
+        break;
+    }
+    case KH_OP_KMEMDUP: op_kmemdup(x, op); break;
     case KH_OP_KREALLOC:
         op_krealloc(x, op, 1, a[1].u, (gfp_t)a[2].u, false);
         break;
@@ -2330,6 +2403,7 @@ static void dispatch(struct exec *x, const struct kh_op *op)
     case KH_OP_KMEM_CACHE_CREATE: op_cache_create(x, op); break;
     case KH_OP_KMEM_CACHE_ALLOC: op_cache_alloc(x, op, false); break;
     case KH_OP_KMEM_CACHE_ZALLOC: op_cache_alloc(x, op, true); break;
+    case KH_OP_KMEM_CACHE_ALLOC_NODE: op_cache_alloc(x, op, false); break;
     case KH_OP_KMEM_CACHE_FREE: op_cache_free(x, op); break;
     case KH_OP_KMEM_CACHE_ALLOC_BULK: op_cache_bulk(x, op); break;
     case KH_OP_KMEM_CACHE_FREE_BULK: op_cache_free_bulk(x, op); break;
@@ -2378,15 +2452,24 @@ static void dispatch(struct exec *x, const struct kh_op *op)
         break;
     }
     case KH_OP_KVMALLOC_ARRAY:
+    case KH_OP_KVCALLOC: {
+        bool z = op->code == KH_OP_KVCALLOC;
         ovf = __builtin_mul_overflow(a[0].u, a[1].u, &prod);
-        after_vm(x, kh_kvmalloc_array(x->kh, a[0].u, a[1].u, (gfp_t)a[2].u), ovf ? 0 : prod,
-                 (gfp_t)a[2].u, (a[2].u & __GFP_ZERO) != 0, API_KVMALLOC);
+        void *p = z ? kh_kvcalloc(x->kh, a[0].u, a[1].u, (gfp_t)a[2].u)
+                    : kh_kvmalloc_array(x->kh, a[0].u, a[1].u, (gfp_t)a[2].u);
+        after_vm(x, p, ovf ? 0 : prod, (gfp_t)a[2].u, z || (a[2].u & __GFP_ZERO), API_KVMALLOC);
+        break;
+    }
+    case KH_OP_VMALLOC_GFP:
+        after_vm(x, kh___vmalloc(x->kh, a[0].u, (gfp_t)a[1].u), a[0].u, (gfp_t)a[1].u,
+                 (a[1].u & __GFP_ZERO) != 0, API_VMALLOC);
         break;
     case KH_OP_VFREE: op_vfree(x, op, API_VMALLOC); break;
     case KH_OP_KVFREE:
     case KH_OP_KVFREE_SENSITIVE: op_vfree(x, op, API_KVMALLOC); break;
     case KH_OP_KVREALLOC: op_kvrealloc(x, op); break;
-    case KH_OP_ALLOC_PERCPU: op_percpu_alloc(x, op); break;
+    case KH_OP_ALLOC_PERCPU:
+    case KH_OP_ALLOC_PERCPU_GFP: op_percpu_alloc(x, op); break;
     case KH_OP_FREE_PERCPU: op_free_percpu(x, op); break;
     case KH_OP_PER_CPU_PTR: op_per_cpu_ptr(x, op); break;
     case KH_OP_MEMBLOCK_ALLOC: {

@@ -98,6 +98,7 @@ FUZZ_TARGETS = [
     "kmalloc_debug",
     "slab_merge",
     "boot",
+    "variants",
     "kmalloc_slab",
     "kmalloc_slob",
     "kmalloc_16k",

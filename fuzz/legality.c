@@ -269,6 +269,28 @@ static bool access_out_of_bounds(const struct legality_ctx *c)
              len <= req - (uint64_t)base - off);
 }
 
+/* kmemdup reads `length` bytes from its source: the caller's read. */
+static bool dup_source_out_of_bounds(const struct legality_ctx *c)
+{
+    uint64_t len = c->op->args[1].u;
+    if (len == 0)
+        return false;   /* nothing is read */
+    if (!(c->ptr.bound && c->ptr.live && c->p))
+        return true;
+    int64_t base = c->ptr.offset;
+    return !(base >= 0 && (uint64_t)base <= c->ptr.req && len <= c->ptr.req - (uint64_t)base);
+}
+
+/* The model has one node, node 0; NUMA_NO_NODE means "no preference". */
+static bool node_not_online(const struct legality_ctx *c)
+{
+    const struct kh_op_desc *d = kh_op_desc((enum kh_opcode)c->op->code);
+    for (unsigned i = 0; i < kh_op_nargs(d); i++)
+        if (d->args[i].kind == KH_ARG_NODE)
+            return c->op->args[i].u != UINT64_MAX && c->op->args[i].u != 0;
+    return false;
+}
+
 static bool set_cpu_out_of_range(const struct legality_ctx *c)
 {
     return c->op->args[0].u >= kh_get_config(c->kh)->nr_cpus;
@@ -640,6 +662,21 @@ const struct legality_rule legality_rules[LR_COUNT] = {
         "only ASan could see it, and it would end the run.",
         "(the caller's access: KASAN reports it, not the allocator)",
         CRASHES "vmalloc/write-offset-wraps.kht", NULL },
+    [LR_DUP_SOURCE_OUT_OF_BOUNDS] = {
+        "kmemdup-source-outside-a-live-block", "kmemdup", LS_PRE, LV_ASAN, dup_source_out_of_bounds,
+        "kmemdup reads `length` bytes of its source: a source that is not a live block, or a length "
+        "past its requested bytes, is the caller's bad read, which only ASan could see.",
+        "mm/util.c kmemdup() (memcpy from the caller's buffer; KASAN reports it)",
+        EXAMPLES "kmemdup-source-outside-a-live-block.txt", NULL },
+    [LR_NODE_NOT_ONLINE] = {
+        "node-without-memory", "kmalloc_node kzalloc_node kmem_cache_alloc_node", LS_PRE, LV_UNMODELLED,
+        node_not_online,
+        "A node argument other than NUMA_NO_NODE and node 0 names a node the model does not have; 6.1 "
+        "falls back for slab objects but hands a large kmalloc to alloc_pages_node, which does not "
+        "expect it. Not modelled.",
+        "mm/slub.c ___slab_alloc() (node_isset(node, slab_nodes)), include/linux/gfp.h "
+        "__alloc_pages_node() (VM_BUG_ON on a bad nid)",
+        EXAMPLES "node-without-memory.txt", NULL },
     [LR_SET_CPU_OUT_OF_RANGE] = {
         "set-cpu-out-of-range", "set_cpu", LS_PRE, LV_MISUSE, set_cpu_out_of_range,
         "Running on a CPU at or above nr_cpu_ids is a misuse the allocator reports (it clamps).",

@@ -618,11 +618,13 @@ static void check_pages_exact(void *p, size_t size, gfp_t gfp)
 
 /* Every CPU's copy is zeroed and its own block; returns CPU 0's copy,
  * which is what the fuzzer keeps for the allocation. */
-static void *check_percpu(void *p, size_t size, size_t align)
+static void *check_percpu(void *p, size_t size, size_t align, gfp_t gfp)
 {
     if (!p) {
         bool illegal = size == 0 || size > kh_percpu_max_size(kh) || align > kh_page_size(kh) ||
                        (align & (align - 1));
+        if ((gfp & GFP_KERNEL) != GFP_KERNEL)
+            return NULL;   /* atomic: never grows a chunk, may fail (exec.c) */
         check_null(illegal, GFP_KERNEL,
                    (kh_percpu_unit_size(kh) >> kh_config_page_shift) * kh_nr_cpus(kh) + 1, 0);
         return NULL;
@@ -688,6 +690,19 @@ static void write_mem(void *p, size_t off, size_t len, int byte, void *owner)
     struct block *b = owner ? find_block(owner) : NULL;
     if (b)
         b->patterned = false;  /* the caller's bytes now */
+}
+
+/* kmemdup's result holds exactly the source's bytes. */
+static void check_kmemdup(const void *p, const void *src, size_t len)
+{
+    if (!p || p == ZERO_SIZE_PTR)
+        return;
+    for (size_t i = 0; i < len; i++)
+        if (((const uint8_t *)p)[i] != ((const uint8_t *)src)[i]) {
+            finding("wrong result", "oracle", "kmemdup's copy of %p differs from it at byte %zu of %zu",
+                    src, i, len);
+            return;
+        }
 }
 
 static void read_mem(const void *p, size_t off, size_t len)

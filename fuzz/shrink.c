@@ -390,6 +390,11 @@ static bool shrink_args(struct shrinker *s)
             case KH_ARG_SLAB_FLAGS:
                 changed |= shrink_flags(s, p, 0);
                 break;
+            case KH_ARG_NODE:
+                /* NUMA_NO_NODE is what a caller without a preference passes */
+                if (arg->u != UINT64_MAX)
+                    changed |= try_values(s, &p, 1, UINT64_MAX, false);
+                break;
             case KH_ARG_DOMAINS:
                 /* all domains is the default (printed as nothing) */
                 if (arg->u != KH_DOMAIN_ALL)

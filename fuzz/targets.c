@@ -59,6 +59,30 @@ static const uint8_t kmalloc_ops[] = {
     KH_OP_FAIL_NTH,
     KH_OP_FAIL_OFF};
 
+/* variants: The API's variants: the _node forms, kmemdup, kvcalloc, __vmalloc with a gfp, __alloc_percpu_gfp (atomic per-CPU requests), beside the plain calls they must agree with. */
+static const uint8_t variants_ops[] = {
+    KH_OP_KMALLOC_NODE,
+    KH_OP_KZALLOC_NODE,
+    KH_OP_KMEMDUP,
+    KH_OP_KVCALLOC,
+    KH_OP_VMALLOC_GFP,
+    KH_OP_ALLOC_PERCPU_GFP,
+    KH_OP_KMEM_CACHE_CREATE,
+    KH_OP_KMEM_CACHE_ALLOC_NODE,
+    KH_OP_KMEM_CACHE_FREE,
+    KH_OP_KMEM_CACHE_DESTROY,
+    KH_OP_KMALLOC,
+    KH_OP_KSIZE,
+    KH_OP_KFREE,
+    KH_OP_KVFREE,
+    KH_OP_VFREE,
+    KH_OP_FREE_PERCPU,
+    KH_OP_WRITE,
+    KH_OP_READ,
+    KH_OP_SET_CPU,
+    KH_OP_FAIL_NTH,
+    KH_OP_FAIL_OFF};
+
 /* mempool: mempool over kmalloc, slab and page pools: reserve use, refill, resize, destroy, with fault injection. */
 static const uint8_t mempool_ops[] = {
     KH_OP_MEMPOOL_CREATE_KMALLOC_POOL,
@@ -167,6 +191,9 @@ static const struct kh_fuzz_target targets[] = {
     .misuse = EXEC_MISUSE_SKIP, .full_every = 32, .quarantine = 0, .slub_debug = ""},
     {.name = "misuse", .profile = "linux-6.1-x86_64", .nr_cpus = 2,
     .misuse = EXEC_MISUSE_EXPECT, .full_every = 8, .quarantine = 16, .slub_debug = ""},
+    {.name = "variants", .profile = "linux-6.1-x86_64-16m", .nr_cpus = 2,
+    .ops = variants_ops, .nops = sizeof(variants_ops),
+    .misuse = EXEC_MISUSE_SKIP, .full_every = 16, .quarantine = 0, .slub_debug = ""},
     {.name = "boot", .profile = "linux-6.1-x86_64-16m", .nr_cpus = 0,
     .ops = boot_ops, .nops = sizeof(boot_ops),
     .misuse = EXEC_MISUSE_SKIP, .full_every = 16, .quarantine = 0, .slub_debug = ""},

@@ -735,6 +735,12 @@ static int parse_arg(struct parser *p, const struct kh_arg_desc *d, struct kh_op
         return parse_int_arg(p, tk, d->what, KH_TRACE_MAX_BULK, &a->u);
     case KH_ARG_BYTE:
         return parse_int_arg(p, tk, d->what, 255, &a->u);
+    case KH_ARG_NODE:
+        if (tk.len == 12 && memcmp(p->src + tk.off, "NUMA_NO_NODE", 12) == 0) {
+            a->u = UINT64_MAX;
+            return 0;
+        }
+        return parse_int_arg(p, tk, "node (NUMA_NO_NODE or a node number)", KH_TRACE_MAX_NODE, &a->u);
     case KH_ARG_GFP:
         if (parse_flags(p, tk, d->what, "gfp flag", gfp_piece, 1, &f))
             return -1;
@@ -881,6 +887,12 @@ static void print_arg(struct out *o, const struct kh_trace *t, uint8_t kind,
         break;
     case KH_ARG_BYTE:
         out_fmt(o, " 0x%02x", (unsigned)a->u);
+        break;
+    case KH_ARG_NODE:
+        if (a->u == UINT64_MAX)
+            out_str(o, " NUMA_NO_NODE");
+        else
+            out_fmt(o, " %llu", (unsigned long long)a->u);
         break;
     case KH_ARG_GFP:
         gfp_format((gfp_t)a->u, gfp, sizeof(gfp));
@@ -1240,6 +1252,12 @@ static int dec_arg(struct decoder *dc, uint8_t kind, struct kh_operand *a)
         if (kind == KH_ARG_DOMAINS && a->u == 0)
             a->u = KH_DOMAIN_ALL;
         return DEC_OK;
+    case KH_ARG_NODE:
+        /* mostly the two nodes that exist (see trace.h) */
+        if (rd_byte(&dc->r, &b))
+            return DEC_EOF;
+        a->u = b >= 0xC0 ? (uint64_t)(b - 0xC0) : (b & 1) ? 0 : UINT64_MAX;
+        return DEC_OK;
     case KH_ARG_GFP:
         return dec_masked(dc, gfp_common, 32, 0, &a->u);
     case KH_ARG_SLAB_FLAGS:
@@ -1386,8 +1404,7 @@ int kh_trace_decode_subset(const uint8_t *data, size_t len, const uint8_t *ops, 
     if (len >= 4 && memcmp(data, KH_TRACE_MAGIC, 3) == 0 && data[3] >= 1 &&
         data[3] <= KH_TRACE_VERSION_MAX) {
         dc.r.p += 4;
-        if (data[3] >= 2)
-            dc.nops = KH_OP_COUNT;
+        dc.nops = data[3] == 2 ? KH_OP_COUNT_V2 : data[3] >= 3 ? KH_OP_COUNT : KH_OP_COUNT_V1;
     } else if (ops && nops) {
         dc.subset = ops;
         dc.nsubset = nops;
@@ -1482,6 +1499,9 @@ static void enc_arg(struct writer *w, const struct kh_trace *t, const struct ord
     case KH_ARG_BYTE: case KH_ARG_CTOR: case KH_ARG_DOMAINS:
         wr_byte(w, (uint8_t)a->u);
         break;
+    case KH_ARG_NODE:
+        wr_byte(w, a->u == UINT64_MAX ? 0x00 : a->u == 0 ? 0x01 : (uint8_t)(0xC0 + a->u));
+        break;
     case KH_ARG_GFP:
         enc_masked(w, (uint32_t)a->u, gfp_common, 32, 0);
         break;
@@ -1530,7 +1550,9 @@ static int encode(const struct kh_trace *t, const uint8_t *ops, unsigned nops, u
     if (!ops) {
         unsigned version = KH_TRACE_VERSION;
         for (size_t i = 0; i < t->n; i++)
-            if (t->ops[i].code >= KH_OP_COUNT_V1)
+            if (t->ops[i].code >= KH_OP_COUNT_V2)
+                version = 3;
+            else if (t->ops[i].code >= KH_OP_COUNT_V1 && version < 2)
                 version = 2;
         for (const char *m = KH_TRACE_MAGIC; *m; m++)
             wr_byte(&w, (uint8_t)*m);

@@ -40,9 +40,10 @@
  *   file    := [ "KHT" VERSION ] op* [ 0xFF names ]
  * Decoding accepts every byte string: if the input starts with "KHT" and a
  * known version byte, the rest is that version's payload; otherwise the whole
- * input is a version-1 payload. Version 2 differs only in its operations:
- * version 1 has those up to fail_off (KH_OP_COUNT_V1), version 2 all of
- * them; the encoder writes version 1 whenever the trace has no newer one. Reading past the end stops decoding and drops
+ * input is a version-1 payload. The versions differ only in their
+ * operations: version 1 has those up to fail_off (KH_OP_COUNT_V1), version 2
+ * those up to memblock_free_late (KH_OP_COUNT_V2), version 3 all of them; the
+ * encoder writes the oldest version that holds the trace's operations. Reading past the end stops decoding and drops
  * the partly read operation. At most KH_TRACE_MAX_OPS operations are decoded.
  *   op      := OPBYTE arg*      (args in descriptor order)
  *   OPBYTE  0xFF ends the operations (the names section follows); otherwise
@@ -63,6 +64,8 @@
  *   name    INT n, then 1 + n % 63 bytes; a byte not valid at its position
  *           becomes "a..zA..Z_0..9-."[b % 53] (first byte) or [b % 65]
  *   ctor    byte & 1        domains  byte & 15 (0 means all)
+ *   node    byte b: b < 0xC0 -> NUMA_NO_NODE (b even) or node 0 (b odd);
+ *           else node b - 0xC0
  *   pointer byte k: kind k & 3 = NULL, ZERO_SIZE_PTR, VAR, ELEM; k & 4 set
  *           -> an offset follows (VAR and ELEM only); other bits ignored.
  *           VAR:  INT i -> the (i mod #pointer bindings so far)-th pointer
@@ -90,12 +93,13 @@
 #include <stdint.h>
 
 #define KH_TRACE_MAGIC "KHT"
-#define KH_TRACE_VERSION 1      /* what the encoder writes unless the trace needs 2 */
-#define KH_TRACE_VERSION_MAX 2
+#define KH_TRACE_VERSION 1      /* what the encoder writes unless the trace needs a later one */
+#define KH_TRACE_VERSION_MAX 3
 #define KH_TRACE_MAX_OPS 4096   /* per input, text or binary */
 #define KH_TRACE_MAX_BULK 512   /* kmem_cache_alloc_bulk count */
 #define KH_TRACE_MAX_NAME 63    /* characters in a variable or cache name */
 #define KH_OP_MAX_ARGS 5
+#define KH_TRACE_MAX_NODE 63    /* a node argument's largest number (MAX_NUMNODES is 64 or more) */
 
 /* fault injection domains (fail_* operations) */
 #define KH_DOMAIN_PAGE    0x1u
@@ -120,6 +124,7 @@ enum kh_arg_kind {
     KH_ARG_POOL,
     KH_ARG_POOL_OR_NULL,
     KH_ARG_ARRAY,
+    KH_ARG_NODE,           /* NUMA node: NUMA_NO_NODE (u = UINT64_MAX) or 0..KH_TRACE_MAX_NODE */
 };
 
 /* What a binding holds. */
@@ -199,7 +204,17 @@ enum kh_val_type { KH_VAL_NONE, KH_VAL_PTR, KH_VAL_CACHE, KH_VAL_POOL, KH_VAL_AR
     X(MEMBLOCK_PHYS_ALLOC, "memblock_phys_alloc", PTR, A(U64, "size"), A(U64, "alignment"))    \
     X(MEMBLOCK_FREE, "memblock_free", NONE, A(PTR, "pointer"), A(U64, "size"))                 \
     X(MEMBLOCK_FREE_ALL, "memblock_free_all", NONE)                                            \
-    X(MEMBLOCK_FREE_LATE, "memblock_free_late", NONE, A(PTR, "pointer"), A(U64, "size"))
+    X(MEMBLOCK_FREE_LATE, "memblock_free_late", NONE, A(PTR, "pointer"), A(U64, "size"))      \
+    /* version 3: the API's variants (node-aware, copying, gfp-taking forms) */                \
+    X(KMALLOC_NODE, "kmalloc_node", PTR, A(U64, "size"), A(NODE, "node"), A(GFP, "gfp flags")) \
+    X(KZALLOC_NODE, "kzalloc_node", PTR, A(U64, "size"), A(NODE, "node"), A(GFP, "gfp flags")) \
+    X(KMEM_CACHE_ALLOC_NODE, "kmem_cache_alloc_node", PTR, A(CACHE, "cache"), A(NODE, "node"), \
+      A(GFP, "gfp flags"))                                                                     \
+    X(KMEMDUP, "kmemdup", PTR, A(PTR, "source"), A(U64, "length"), A(GFP, "gfp flags"))       \
+    X(KVCALLOC, "kvcalloc", PTR, A(U64, "count"), A(U64, "size"), A(GFP, "gfp flags"))         \
+    X(VMALLOC_GFP, "__vmalloc", PTR, A(U64, "size"), A(GFP, "gfp flags"))                     \
+    X(ALLOC_PERCPU_GFP, "__alloc_percpu_gfp", PTR, A(U64, "size"), A(U64, "alignment"),        \
+      A(GFP, "gfp flags"))
 
 enum kh_opcode {
 #define KH_TRACE_ENUM_(id, name, res, ...) KH_OP_##id,
@@ -211,6 +226,8 @@ enum kh_opcode {
  * those alone, so version-1 files and headerless full-space inputs (the
  * whole_system and misuse corpora) decode as they always did. */
 #define KH_OP_COUNT_V1 (KH_OP_FAIL_OFF + 1)
+/* Version 2 adds the boot phase, up to memblock_free_late; version 3 all. */
+#define KH_OP_COUNT_V2 (KH_OP_MEMBLOCK_FREE_LATE + 1)
 
 struct kh_arg_desc {
     uint8_t kind;          /* enum kh_arg_kind */

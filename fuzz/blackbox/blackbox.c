@@ -1867,7 +1867,9 @@ static void cache_alloc(struct bb *x, const struct kh_op *op, bool zero)
     }
     int32_t ci = binding(x, op->args[0].var)->cache;
     x->st.ops_run++;
-    cache_obj(x, ci, result(x), flags_of((gfp_t)op->args[1].u, zero));
+    /* the gfp argument is always the last (trace.h) */
+    gfp_t gfp = (gfp_t)op->args[kh_op_nargs(kh_op_desc((enum kh_opcode)op->code)) - 1].u;
+    cache_obj(x, ci, result(x), flags_of(gfp, zero));
 }
 
 static void cache_free(struct bb *x, const struct kh_op *op)
@@ -2109,6 +2111,18 @@ static void dispatch(struct bb *x, const struct kh_op *op)
     case KH_OP_KVZALLOC:
         obj_alloc(x, a[0].u, 0, flags_of((gfp_t)a[1].u, true), "zeroing alloc");
         break;
+    case KH_OP_KMALLOC_NODE:   /* one node: the plain call */
+    case KH_OP_KZALLOC_NODE: {
+        bool z = op->code == KH_OP_KZALLOC_NODE;
+        obj_alloc(x, a[0].u, 0, flags_of((gfp_t)a[2].u, z), z ? "zeroing alloc" : "alloc");
+        break;
+    }
+    case KH_OP_KMEMDUP:   /* an allocation; the copy is the caller's */
+        obj_alloc(x, a[1].u, 0, flags_of((gfp_t)a[2].u, false), "alloc");
+        break;
+    case KH_OP_VMALLOC_GFP:
+        obj_alloc(x, a[0].u, 0, flags_of((gfp_t)a[1].u, false), "alloc");
+        break;
     case KH_OP_VMALLOC:
     case KH_OP_VZALLOC:
         obj_alloc(x, a[0].u, 0, flags_of(GFP_KERNEL, op->code == KH_OP_VZALLOC), "alloc");
@@ -2116,10 +2130,12 @@ static void dispatch(struct bb *x, const struct kh_op *op)
     case KH_OP_KCALLOC:
     case KH_OP_KMALLOC_ARRAY:
     case KH_OP_KVMALLOC_ARRAY:
+    case KH_OP_KVCALLOC:
         if (__builtin_mul_overflow(a[0].u, a[1].u, &prod))
             skip(x, BB_SKIP_OVERFLOW);
         else
-            obj_alloc(x, prod, 0, flags_of((gfp_t)a[2].u, op->code == KH_OP_KCALLOC), "alloc");
+            obj_alloc(x, prod, 0, flags_of((gfp_t)a[2].u, op->code == KH_OP_KCALLOC || op->code == KH_OP_KVCALLOC),
+                      "alloc");
         break;
     case KH_OP_MEMBLOCK_ALLOC:
         obj_alloc(x, a[0].u, a[1].u, KH_AF_ZERO, "aligned zeroing alloc");
@@ -2147,6 +2163,7 @@ static void dispatch(struct bb *x, const struct kh_op *op)
     case KH_OP_KMEM_CACHE_CREATE: cache_create(x, op); break;
     case KH_OP_KMEM_CACHE_ALLOC: cache_alloc(x, op, false); break;
     case KH_OP_KMEM_CACHE_ZALLOC: cache_alloc(x, op, true); break;
+    case KH_OP_KMEM_CACHE_ALLOC_NODE: cache_alloc(x, op, false); break;
     case KH_OP_KMEM_CACHE_FREE: cache_free(x, op); break;
     case KH_OP_KMEM_CACHE_ALLOC_BULK: cache_bulk(x, op); break;
     case KH_OP_KMEM_CACHE_FREE_BULK: cache_free_bulk(x, op); break;
@@ -2172,9 +2189,6 @@ static void dispatch(struct bb *x, const struct kh_op *op)
     case KH_OP_FAIL_OFF:
         fault_op(x, op);
         break;
-    case KH_OP_KMALLOC_SIZE_ROUNDUP:
-    case KH_OP_KMALLOC_INDEX:
-    case KH_OP_GET_ORDER:
     case KH_OP_MEMPOOL_CREATE_KMALLOC_POOL: pool_create(x, a[0].u, a[1].u); break;
     case KH_OP_MEMPOOL_CREATE_PAGE_POOL:
         if (a[1].u > 20)
@@ -2184,6 +2198,16 @@ static void dispatch(struct bb *x, const struct kh_op *op)
         break;
     case KH_OP_MEMPOOL_RESIZE: pool_resize(x, op); break;
     case KH_OP_MEMPOOL_DESTROY: pool_remove(x, op); break;
+    case KH_OP_KMALLOC_SIZE_ROUNDUP:   /* the kernel's size classes, not an adapter's */
+    case KH_OP_KMALLOC_INDEX:
+    case KH_OP_GET_ORDER:
+    case KH_OP_ALLOC_PERCPU_GFP:
+    case KH_OP_EARLY_BOOT:   /* the boot phase is the kernel's */
+    case KH_OP_MEMBLOCK_RESERVE:
+    case KH_OP_MEMBLOCK_PHYS_ALLOC:
+    case KH_OP_MEMBLOCK_FREE:
+    case KH_OP_MEMBLOCK_FREE_ALL:
+    case KH_OP_MEMBLOCK_FREE_LATE:
     case KH_OP_MEMPOOL_CREATE_SLAB_POOL:
     case KH_OP_MEMPOOL_ALLOC:
     case KH_OP_MEMPOOL_FREE:
