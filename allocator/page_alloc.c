@@ -658,6 +658,8 @@ static unsigned long run_shrinkers(struct kh *kh, unsigned order)
     return released;
 }
 
+unsigned long kh_drop_caches(struct kh *kh) { return run_shrinkers(kh, 0); }
+
 /* ---- reports ---- */
 
 static void warn_alloc(struct kh *kh, gfp_t gfp, unsigned order)

@@ -34,6 +34,10 @@ bool kh_addr_in_arena(const struct kh *kh, const void *addr);
 typedef unsigned long (*kh_shrink_fn)(struct kh *kh, void *ctx, unsigned long nr_wanted);
 int kh_register_shrinker(struct kh *kh, kh_shrink_fn fn, void *ctx);
 void kh_unregister_shrinker(struct kh *kh, kh_shrink_fn fn, void *ctx);
+/* Runs every shrinker as reclaim would (the kernel's drop_caches): what
+ * the layers above hold only for speed (empty slabs, CPU slabs, the
+ * quarantine) goes back to the free lists. Returns the pages released. */
+unsigned long kh_drop_caches(struct kh *kh);
 
 /* Counters */
 unsigned long kh_total_pages(const struct kh *kh);

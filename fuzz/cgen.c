@@ -366,7 +366,8 @@ static void emit_op(struct gen *g, size_t i, bool misuse)
         break;
     case KH_OP_KMALLOC_INDEX:
         num(s0, sizeof(s0), a[0].u);
-        fprintf(f, "    (void)kh_kmalloc_index(kh, %s);\n", s0);
+        fprintf(f, "    check_equal(\"kmalloc_index(%s)\", (unsigned long long)(long long)kh_kmalloc_index(kh, %s), "
+                "(unsigned long long)(long long)%d);\n", s0, s0, oracle_kmalloc_index(&g->lim, a[0].u));
         break;
     case KH_OP_GET_ORDER:
         num(s0, sizeof(s0), a[0].u);

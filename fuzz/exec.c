@@ -84,6 +84,10 @@ struct exec {
     struct nullo nullo;        /* which NULLs and which injected faults are right */
     struct exec_finding *f;
     bool kmalloc_caches_checked;   /* their geometry, once per executor */
+    bool misuse_ran;       /* some misuse was run: the end-of-run accounting is unknown */
+    bool kept_unbound;     /* an unbound result holds memory no name can free */
+    unsigned long free_at_start;   /* free pages when the run began */
+    unsigned long chunks_at_start; /* per-CPU chunks then (their pages are held, not lost) */
     /* the boot phase the trace has reached, and memblock as it must be */
     uint8_t boot_phase;        /* enum kh_boot_phase */
     struct boot_model boot;
@@ -531,6 +535,7 @@ static bool admit(struct exec *x, const struct legality_ctx *c)
     x->misuse = !legal;
     if (legal || x->opt.misuse == EXEC_MISUSE_RUN || x->opt.misuse == EXEC_MISUSE_EXPECT) {
         o->misuse = !legal;   /* the C reproducer marks it */
+        x->misuse_ran |= !legal;
         return true;
     }
     x->skipped++;
@@ -1677,6 +1682,20 @@ static void op_percpu_alloc(struct exec *x, const struct kh_op *op)
     }
 }
 
+/* Every CPU's copy is a shadow block of its own. */
+static void untrack_percpu(struct exec *x, void *p)
+{
+    unsigned cpus = kh_nr_cpus(x->kh);
+    for (unsigned cpu = 0; cpu < cpus; cpu++) {
+        uintptr_t c = (uintptr_t)kh_per_cpu_ptr(x->kh, p, cpu);
+        struct shadow_block *s = shadow_find(&x->shadow, c);
+        if (s) {
+            verify_block(x, s, "before free_percpu");
+            shadow_remove(&x->shadow, c);
+        }
+    }
+}
+
 static void op_free_percpu(struct exec *x, const struct kh_op *op)
 {
     void *p;
@@ -1687,17 +1706,8 @@ static void op_free_percpu(struct exec *x, const struct kh_op *op)
     legality_free(&lc, API_PERCPU);
     if (!admit(x, &lc))
         return;
-    if (b && p && block_live(x, b)) {
-        unsigned cpus = kh_nr_cpus(x->kh);
-        for (unsigned cpu = 0; cpu < cpus; cpu++) {
-            uintptr_t c = (uintptr_t)kh_per_cpu_ptr(x->kh, p, cpu);
-            struct shadow_block *s = shadow_find(&x->shadow, c);
-            if (s) {
-                verify_block(x, s, "before free_percpu");
-                shadow_remove(&x->shadow, c);
-            }
-        }
-    }
+    if (b && p && block_live(x, b))
+        untrack_percpu(x, p);
     kh_free_percpu(x->kh, p);
 }
 
@@ -2387,9 +2397,14 @@ static void dispatch(struct exec *x, const struct kh_op *op)
                     a[0].u, got, oracle_kmalloc_size_roundup(&x->lim, a[0].u));
         break;
     }
-    case KH_OP_KMALLOC_INDEX:
-        json_num(x, "index", (unsigned long long)(long long)kh_kmalloc_index(x->kh, a[0].u));
+    case KH_OP_KMALLOC_INDEX: {
+        int got = kh_kmalloc_index(x->kh, a[0].u), want = oracle_kmalloc_index(&x->lim, a[0].u);
+        json_num(x, "index", (unsigned long long)(long long)got);
+        if (x->opt.checks && got != want)
+            finding(x, "wrong result", "oracle", "kmalloc_index(%" PRIu64 ") = %d, expected %d", a[0].u, got,
+                    want);
         break;
+    }
     case KH_OP_GET_ORDER: {
         /* get_order(0) is "undefined" in the kernel's words, and 52 on
          * x86_64 (fls64 of (0 - 1) >> PAGE_SHIFT): report what it gives. */
@@ -2420,8 +2435,15 @@ static void dispatch(struct exec *x, const struct kh_op *op)
         struct xbind *c = existing_cache(x, &a[0]);
         legal_init(x, &lc);
         view_obj(x, &lc.obj, a[0].var);
-        if (admit_pre(x, &lc))
-            json_num(x, "size", kh_kmem_cache_size(x->kh, c ? c->p : any_cache(x, &a[0])));
+        if (!admit_pre(x, &lc))
+            break;
+        unsigned got = kh_kmem_cache_size(x->kh, c ? c->p : any_cache(x, &a[0]));
+        json_num(x, "size", got);
+        /* the object size the cache was created with (SPEC 5) */
+        if (x->opt.checks && lc.legal && c && c->alive && c->p && c->geom.object_size &&
+            got != c->geom.object_size)
+            finding(x, "wrong result", "oracle", "kmem_cache_size = %u; the cache was created for %u-byte "
+                    "objects", got, c->geom.object_size);
         break;
     }
     case KH_OP_ALLOC_PAGES:
@@ -2593,6 +2615,112 @@ static void check_kmalloc_caches(struct exec *x)
     kh_for_each_cache(x->kh, check_kmalloc_cache, x);
 }
 
+/* ---- everything back: the page accounting at the end of a run ----
+ * A freed block returns to the free lists (SPEC 4), so once a run's blocks
+ * are freed through their own APIs, its pools and caches destroyed and
+ * what the slab layer keeps for speed dropped (kh_drop_caches), every page
+ * the run took is free again. A page that is not was lost on some path: a
+ * leak no single structure's invariant shows. Not judged where the model
+ * cannot free everything: after a misuse ran, with boot memory, with a
+ * mempool element out or a cache destroyed while objects were in it. */
+
+static bool drain_block(struct exec *x, struct xbind *b)
+{
+    if (b->type != KH_VAL_PTR || !block_live(x, b))
+        return true;
+    void *p = b->p;
+    size_t req = b->req;
+    struct xbind *owner = binding(x, b->owner);
+    if (b->api == API_CACHE && !(owner && owner->type == KH_VAL_CACHE && owner->p))
+        return false;
+    if (b->api == API_PERCPU) {
+        untrack_percpu(x, p);
+        kh_free_percpu(x->kh, p);
+        return true;
+    }
+    switch (b->api) {
+    case API_KMALLOC: case API_CACHE: case API_PAGES: case API_EXACT: case API_VMALLOC: case API_KVMALLOC:
+        release(x, b);
+        break;
+    default:
+        return false;   /* mempool elements, boot memory */
+    }
+    switch (b->api) {
+    case API_KMALLOC: kh_kfree(x->kh, p); break;
+    case API_CACHE: kh_kmem_cache_free(x->kh, owner->p, p); break;
+    case API_PAGES: kh_free_pages(x->kh, (unsigned long)p, b->order); break;
+    case API_EXACT: kh_free_pages_exact(x->kh, p, req); break;
+    case API_VMALLOC: kh_vfree(x->kh, p); break;
+    default: kh_kvfree(x->kh, p); break;
+    }
+    return true;
+}
+
+/* Frees what the run left; false when something cannot be freed. */
+static bool drain(struct exec *x)
+{
+    bool ok = true;
+    for (size_t i = x->nb; i-- > 0 && !x->finding;) {
+        struct xbind *b = &x->b[i];
+        ok &= !b->tainted && !b->held && drain_block(x, b);
+        for (uint32_t j = 0; b->type == KH_VAL_ARRAY && b->elems && j < b->count; j++)
+            ok &= drain_block(x, &b->elems[j]);
+    }
+    /* a block left in the shadow has no name to free it by (an unbound
+     * result, boot memory): the run keeps memory the model cannot return */
+    ok &= x->shadow.n == 0;
+    for (size_t i = x->nb; ok && i-- > 0;) {
+        struct xbind *b = &x->b[i];
+        if (b->type == KH_VAL_POOL && b->alive && b->p) {
+            kh_mempool_destroy(x->kh, b->p);
+            b->alive = false;
+        }
+    }
+    for (size_t i = x->nb; ok && i-- > 0;) {
+        struct xbind *b = &x->b[i];
+        ok &= !(b->type == KH_VAL_CACHE && (b->leaked || b->tainted));
+        if (ok && b->type == KH_VAL_CACHE && b->alive && b->p) {
+            kh_kmem_cache_destroy(x->kh, b->p);
+            b->alive = false;
+        }
+    }
+    return ok;
+}
+
+static unsigned long percpu_chunks(struct exec *x)
+{
+    struct kh_percpu_stats st;
+    kh_percpu_get_stats(x->kh, &st);
+    return st.nr_chunks;
+}
+
+static void check_everything_back(struct exec *x)
+{
+    if (!x->opt.checks || x->finding || x->misuse_ran || x->kept_unbound || x->boot_phase != KH_BOOT_NONE)
+        return;
+    kh_fault_clear(x->kh);
+    if (!drain(x) || x->finding)
+        return;
+    kh_drop_caches(x->kh);
+    const struct kh_report *r = kh_report_get(x->kh, 0);
+    if (r) {
+        finding(x, "report while freeing", "allocator", "freeing what the trace left (each block "
+                "through its own API) made the allocator report: %s", r->reason);
+        return;
+    }
+    /* Like the kernel, the per-CPU allocator keeps chunks it has grown
+     * (6.1 frees empty ones later, from a worker): each holds the pages of
+     * nr_cpus units. */
+    unsigned long chunk_pages = 1ul << oracle_get_order(x->lim.page_shift,
+                                                        kh_percpu_unit_size(x->kh) * kh_nr_cpus(x->kh));
+    unsigned long now = kh_nr_free_pages(x->kh), chunks = percpu_chunks(x);
+    if (now + chunks * chunk_pages != x->free_at_start + x->chunks_at_start * chunk_pages)
+        finding(x, "pages not returned", "oracle", "with every block freed, every pool and cache "
+                "destroyed and the caches dropped, %lu pages are free and %lu per-CPU chunks of %lu pages "
+                "held; at the start %lu and %lu", now, chunks, chunk_pages, x->free_at_start,
+                x->chunks_at_start);
+}
+
 bool exec_run(struct exec *x, const struct kh_trace *t, struct exec_finding *f)
 {
     memset(f, 0, sizeof(*f));
@@ -2623,6 +2751,10 @@ bool exec_run(struct exec *x, const struct kh_trace *t, struct exec_finding *f)
     kh_set_report_quiet(x->kh, true);
     check_kmalloc_caches(x);
     nullo_run_begin(&x->nullo, x->kh);
+    x->misuse_ran = false;
+    x->kept_unbound = false;
+    x->free_at_start = kh_nr_free_pages(x->kh);
+    x->chunks_at_start = percpu_chunks(x);
 
     for (size_t i = 0; i < t->n && !x->finding; i++) {
         x->op_i = i;
@@ -2642,6 +2774,8 @@ bool exec_run(struct exec *x, const struct kh_trace *t, struct exec_finding *f)
         json_begin(x);
         dispatch(x, &t->ops[i]);
         json_end(x);
+        x->kept_unbound |= t->ops[i].result_var < 0 && o->ok != 0 && !o->skipped &&
+                           kh_op_desc((enum kh_opcode)o->code)->result != KH_VAL_NONE;
         char why[256];
         if (!nullo_op_end(&x->nullo, x->kh, why, sizeof(why)) && x->opt.checks)
             finding(x, "fault injection", "oracle", "%s", why);
@@ -2663,6 +2797,7 @@ bool exec_run(struct exec *x, const struct kh_trace *t, struct exec_finding *f)
             if (x->boot_phase == KH_BOOT_DONE)
                 check_handed_over(x, false);
             full_validate(x, false);
+            check_everything_back(x);
         }
     }
     return x->finding;

@@ -577,7 +577,8 @@ const struct legality_rule legality_rules[LR_COUNT] = {
         CRASHES "misuse/kvrealloc-null-no-copy.kht", NULL },
     [LR_CACHE_GONE] = {
         "cache-use-after-destroy",
-        "kmem_cache_alloc kmem_cache_zalloc kmem_cache_alloc_bulk kmem_cache_free kmem_cache_free_bulk "
+        "kmem_cache_alloc kmem_cache_zalloc kmem_cache_alloc_node kmem_cache_alloc_bulk kmem_cache_free "
+        "kmem_cache_free_bulk "
         "kmem_cache_shrink kmem_cache_size mempool_create_slab_pool",
         LS_PRE, LV_MISUSE, cache_gone,
         "Using a destroyed cache, or the NULL a failed kmem_cache_create returned, is a misuse the "

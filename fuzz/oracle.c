@@ -93,6 +93,29 @@ size_t oracle_kmalloc_align(const struct oracle_limits *l, const struct kh_confi
     return cfg->arch_kmalloc_minalign;
 }
 
+int oracle_kmalloc_index(const struct oracle_limits *l, size_t size)
+{
+    /* the table ends at 2 MiB in 6.1 and at 64 MiB in the 4.x era */
+    size_t table_end = l->design == KH_SLAB_SLUB ? (size_t)1 << 21 : (size_t)1 << 26;
+    if (size == 0)
+        return 0;
+    if (size > table_end)
+        return -1;
+    int n = 0;   /* KMALLOC_SHIFT_LOW is ilog2(KMALLOC_MIN_SIZE) */
+    while (((size_t)1 << n) < l->min_size)
+        n++;
+    if (size <= l->min_size && size <= l->max_cache_size)
+        return n;
+    if (size <= l->max_cache_size && l->min_size <= 32 && size > 64 && size <= 96)
+        return 1;
+    if (size <= l->max_cache_size && l->min_size <= 64 && size > 128 && size <= 192)
+        return 2;
+    n = 0;
+    while (((size_t)1 << n) < size)
+        n++;
+    return n;
+}
+
 size_t oracle_kmalloc_size_roundup(const struct oracle_limits *l, size_t size)
 {
     if (size == 0)

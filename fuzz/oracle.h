@@ -36,6 +36,9 @@ size_t oracle_ksize(const struct oracle_limits *l, size_t size);
 size_t oracle_kmalloc_align(const struct oracle_limits *l, const struct kh_config *cfg, size_t size);
 /* kmalloc_size_roundup(size) per SPEC 1. */
 size_t oracle_kmalloc_size_roundup(const struct oracle_limits *l, size_t size);
+/* kmalloc_index(size) per SPEC 1: -1 past the end of the kernel's table
+ * (where the kernel BUG()s). */
+int oracle_kmalloc_index(const struct oracle_limits *l, size_t size);
 /* get_order(size) per SPEC 4. */
 int oracle_get_order(unsigned page_shift, unsigned long size);
 
