@@ -86,6 +86,9 @@ struct exec {
     bool kmalloc_caches_checked;   /* their geometry, once per executor */
     bool misuse_ran;       /* some misuse was run: the end-of-run accounting is unknown */
     bool kept_unbound;     /* an unbound result holds memory no name can free */
+    struct xbind scratch;  /* the current op's result when the trace does not bind it */
+    struct xbind *unbound; /* unbound pointer results, kept so the end of a run can free them */
+    size_t nunbound, unbound_cap;
     unsigned long free_at_start;   /* free pages when the run began */
     unsigned long chunks_at_start; /* per-CPU chunks then (their pages are held, not lost) */
     /* the boot phase the trace has reached, and memblock as it must be */
@@ -138,6 +141,8 @@ void exec_free(struct exec *x)
     shadow_free(&x->shadow);
     boot_model_free(&x->boot);
     free(x->out);
+    free(x->unbound);
+    free(x->scratch.elems);
     kh_violations_free(&x->viol);
     free(x);
 }
@@ -705,12 +710,11 @@ static void json_end(struct exec *x)
 static struct xbind *result(struct exec *x)
 {
     int32_t v = x->t->ops[x->op_i].result_var;
-    static struct xbind scratch;  /* unbound results: tracked, then forgotten */
     if (v < 0) {
-        free(scratch.elems);
-        memset(&scratch, 0, sizeof(scratch));
-        scratch.owner = -1;
-        return &scratch;
+        free(x->scratch.elems);
+        memset(&x->scratch, 0, sizeof(x->scratch));
+        x->scratch.owner = -1;
+        return &x->scratch;
     }
     struct xbind *b = &x->b[v];
     free(b->elems);
@@ -2656,10 +2660,33 @@ static bool drain_block(struct exec *x, struct xbind *b)
     return true;
 }
 
+/* An unbound pointer result is remembered so the end of the run can free
+ * it; an unbound cache, pool or array holds memory no name can free. */
+static void keep_unbound(struct exec *x, uint8_t type)
+{
+    if (type == KH_VAL_NONE)
+        return;
+    if (type != KH_VAL_PTR) {
+        x->kept_unbound = true;
+        return;
+    }
+    if (!block_live(x, &x->scratch))
+        return;
+    if (x->nunbound == x->unbound_cap) {
+        x->unbound_cap = x->unbound_cap ? 2 * x->unbound_cap : 16;
+        if (!(x->unbound = realloc(x->unbound, x->unbound_cap * sizeof(*x->unbound))))
+            abort();
+    }
+    x->unbound[x->nunbound] = x->scratch;
+    x->unbound[x->nunbound++].elems = NULL;
+}
+
 /* Frees what the run left; false when something cannot be freed. */
 static bool drain(struct exec *x)
 {
     bool ok = true;
+    for (size_t i = x->nunbound; i-- > 0 && !x->finding;)
+        ok &= drain_block(x, &x->unbound[i]);
     for (size_t i = x->nb; i-- > 0 && !x->finding;) {
         struct xbind *b = &x->b[i];
         ok &= !b->tainted && !b->held && drain_block(x, b);
@@ -2753,6 +2780,7 @@ bool exec_run(struct exec *x, const struct kh_trace *t, struct exec_finding *f)
     nullo_run_begin(&x->nullo, x->kh);
     x->misuse_ran = false;
     x->kept_unbound = false;
+    x->nunbound = 0;
     x->free_at_start = kh_nr_free_pages(x->kh);
     x->chunks_at_start = percpu_chunks(x);
 
@@ -2774,8 +2802,8 @@ bool exec_run(struct exec *x, const struct kh_trace *t, struct exec_finding *f)
         json_begin(x);
         dispatch(x, &t->ops[i]);
         json_end(x);
-        x->kept_unbound |= t->ops[i].result_var < 0 && o->ok != 0 && !o->skipped &&
-                           kh_op_desc((enum kh_opcode)o->code)->result != KH_VAL_NONE;
+        if (t->ops[i].result_var < 0 && o->ok != 0 && !o->skipped)
+            keep_unbound(x, kh_op_desc((enum kh_opcode)o->code)->result);
         char why[256];
         if (!nullo_op_end(&x->nullo, x->kh, why, sizeof(why)) && x->opt.checks)
             finding(x, "fault injection", "oracle", "%s", why);
