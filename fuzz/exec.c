@@ -24,6 +24,7 @@
 #include "mempool.h"
 #include "oracle.h"
 #include "oracle_slab.h"
+#include "oracle_slabinfo.h"
 #include "oracle_null.h"
 #include "oracle_boot.h"
 #include "page_alloc.h"
@@ -2721,6 +2722,61 @@ static unsigned long percpu_chunks(struct exec *x)
     return st.nr_chunks;
 }
 
+/* The caches the trace made, against the trace's own object count: the
+ * allocator's in-use count (exact without a quarantine) and the cache's
+ * /proc/slabinfo row (oracle_slabinfo.c). A cache is judged when the
+ * model knows its count: live, not touched by a misuse, no pool built on
+ * it, and no other name for the same cache (a merge). */
+static bool counts_known(struct exec *x, size_t i)
+{
+    const struct xbind *c = &x->b[i];
+    if (c->type != KH_VAL_CACHE || !c->alive || !c->p || c->leaked || c->tainted || c->users ||
+        c->ctor_lost)
+        return false;
+    for (size_t j = 0; j < x->nb; j++)
+        if (j != i && x->b[j].type == KH_VAL_CACHE && x->b[j].alive && x->b[j].p == c->p)
+            return false;
+    return true;
+}
+
+static void check_cache_counts(struct exec *x)
+{
+    const struct kh_config *cfg = kh_get_config(x->kh);
+    if (!x->opt.checks || x->finding || x->misuse_ran || x->lim.design == KH_SLAB_SLOB)
+        return;
+    static char text[1 << 16];
+    bool have_text = false;
+    for (size_t i = 0; i < x->nb && !x->finding; i++) {
+        if (!counts_known(x, i))
+            continue;
+        const struct xbind *c = &x->b[i];
+        struct kh_cache_info ci;
+        if (kh_slab_cache_info(x->kh, c->p, &ci) != 0)
+            continue;
+        if (!cfg->quarantine_objects && ci.nr_inuse != c->live) {
+            finding(x, "object count wrong", "oracle", "cache %s counts %lu objects in use; the trace holds %u",
+                    ci.name, ci.nr_inuse, c->live);
+            return;
+        }
+        if (!have_text) {
+            int len = kh_slabinfo(x->kh, text, sizeof(text));
+            if (len < 0 || (size_t)len >= sizeof(text))
+                return;   /* too many caches for the buffer: not judged */
+            have_text = true;
+        }
+        struct oracle_slabinfo_row row;
+        char why[256];
+        int rc = oracle_slabinfo_find(text, ci.name, &row);
+        if (rc == -3)
+            continue;   /* two caches of one name */
+        if (rc != 0)
+            finding(x, "slabinfo wrong", "oracle", "cache %s: %s in /proc/slabinfo", ci.name,
+                    rc == -1 ? "no row" : "a malformed row");
+        else if (!oracle_slabinfo_check(x->lim.design, &c->geom, &row, c->live, why, sizeof(why)))
+            finding(x, "slabinfo wrong", "oracle", "cache %s: %s", ci.name, why);
+    }
+}
+
 static void check_everything_back(struct exec *x)
 {
     if (!x->opt.checks || x->finding || x->misuse_ran || x->kept_unbound || x->boot_phase != KH_BOOT_NONE)
@@ -2825,6 +2881,7 @@ bool exec_run(struct exec *x, const struct kh_trace *t, struct exec_finding *f)
             if (x->boot_phase == KH_BOOT_DONE)
                 check_handed_over(x, false);
             full_validate(x, false);
+            check_cache_counts(x);
             check_everything_back(x);
         }
     }
