@@ -228,6 +228,16 @@ static const char *node_text(const struct kh_operand *a, char *buf, size_t n)
     return buf;
 }
 
+/* The zone check the executor makes (exec.c check_zone), with the zone's
+ * end computed here from the profile. */
+static void emit_zone(struct gen *g, const char *r, uint64_t bytes, gfp_t gfp, const char *what)
+{
+    int z = oracle_gfp_zone(gfp);
+    if (z >= 0 && bytes <= SIZE_MAX)
+        fprintf(g->f, "    check_zone(%s, %llu, %#llx, \"%s\");\n", r, (unsigned long long)bytes,
+                (unsigned long long)oracle_zone_end(&g->cfg, (enum zone_type)z), what);
+}
+
 static void emit_kmalloc(struct gen *g, const struct kh_op *op, const char *call, uint64_t size,
                          gfp_t gfp, bool zeroing, bool overflow)
 {
@@ -241,6 +251,8 @@ static void emit_kmalloc(struct gen *g, const struct kh_op *op, const char *call
     fprintf(g->f, "    check_kmalloc(%s, %s, %s, %s, /* ksize */ %zu, /* align */ %zu);\n", res(g, op), s, gt,
             overflow ? (zeroing ? "KM_ZERO | KM_OVERFLOW" : "KM_OVERFLOW") : zeroing ? "KM_ZERO" : "KM_PLAIN",
             ks, al);
+    if ((gfp & __GFP_DMA) && !overflow && size && size <= g->lim.max_size)
+        emit_zone(g, res(g, op), size, __GFP_DMA, "kmalloc result");   /* DMA32, HIGHMEM dropped */
 }
 
 static void emit_free(struct gen *g, const struct kh_operand *p, bool misuse, const char *fmt_call)
@@ -414,6 +426,9 @@ static void emit_op(struct gen *g, size_t i, bool misuse)
         }
         fprintf(f, "    check_cache_obj(%s, %s, %s, %s);\n", ref(g, &a[0]), r, gt,
                 z || (gfp & __GFP_ZERO) ? "true" : "false");
+        const struct kh_op *cop = def_op(g, a[0].var);
+        if (cop && cop->code == KH_OP_KMEM_CACHE_CREATE && (cop->args[3].u & SLAB_CACHE_DMA))
+            emit_zone(g, r, cop->args[1].u, __GFP_DMA, "object of a SLAB_CACHE_DMA cache");
         break;
     }
     case KH_OP_KMEM_CACHE_FREE: {
@@ -472,6 +487,8 @@ static void emit_op(struct gen *g, size_t i, bool misuse)
         else
             fprintf(f, "    %s = (void *)kh___get_free_pages(kh, %s, %s);\n", r, gt, s0);
         fprintf(f, "    check_pages(%s, %s, %s);\n", r, s0, gt);
+        if (order < g->cfg.max_order)
+            emit_zone(g, r, (uint64_t)1 << (g->lim.page_shift + order), gfp, "page block");
         break;
     }
     case KH_OP_FREE_PAGES: {
@@ -486,6 +503,7 @@ static void emit_op(struct gen *g, size_t i, bool misuse)
         gfp_text((gfp_t)a[1].u, gt, sizeof(gt));
         fprintf(f, "    %s = kh_alloc_pages_exact(kh, %s, %s);\n    check_pages_exact(%s, %s, %s);\n", r, s0, gt, r,
                 s0, gt);
+        emit_zone(g, r, a[0].u, (gfp_t)a[1].u, "alloc_pages_exact result");
         break;
     case KH_OP_FREE_PAGES_EXACT: {
         char call[200];

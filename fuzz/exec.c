@@ -654,6 +654,20 @@ static void check_align(struct exec *x, const void *p, size_t align, const char 
         finding(x, "misaligned", "oracle", "%s %p is not aligned to %zu", what, p, align);
 }
 
+/* Every byte of a block below the end of the highest zone its gfp allows
+ * (SPEC 3): the allocator falls back to lower zones only. */
+static void check_zone(struct exec *x, const void *p, size_t bytes, gfp_t gfp, const char *what)
+{
+    int z = oracle_gfp_zone(gfp);
+    if (!x->opt.checks || z < 0 || !p || ZERO_OR_NULL_PTR(p))
+        return;
+    uint64_t end = oracle_zone_end(kh_get_config(x->kh), (enum zone_type)z);
+    uint64_t phys = kh_virt_to_phys(x->kh, p);
+    if (phys + bytes > end)
+        finding(x, "wrong zone", "oracle", "%s %p (physical %#" PRIx64 "+%zu) lies past the end of the "
+                "zone its gfp %#x allows (%#" PRIx64 ")", what, p, phys, bytes, (unsigned)gfp, end);
+}
+
 /* ---- JSON ---- */
 
 static void json_begin(struct exec *x)
@@ -788,6 +802,7 @@ static void after_kmalloc(struct exec *x, void *p, size_t size, gfp_t gfp, bool 
             finding(x, "ksize mismatch", "oracle", "ksize(kmalloc(%zu)) = %zu, the profile's class is %zu",
                     size, ks, want);
         check_align(x, p, oracle_kmalloc_align(&x->lim, kh_get_config(x->kh), size), "kmalloc result");
+        check_zone(x, p, size, gfp & __GFP_DMA, "kmalloc result");   /* DMA32, HIGHMEM dropped */
         if (zeroing)
             check_zeroed(x, p, size);
     }
@@ -1139,6 +1154,8 @@ static void after_cache_obj(struct exec *x, struct xbind *c, int32_t cvar, void 
         return;
     c->live++;
     check_cache_obj(x, c, p, zeroing);
+    if (c->geom.flags & SLAB_CACHE_DMA)
+        check_zone(x, p, c->req, __GFP_DMA, "object of a SLAB_CACHE_DMA cache");
     track(x, b, p, c->req, SHADOW_CACHE_OBJ);
 }
 
@@ -1406,6 +1423,7 @@ static void op_alloc_pages(struct exec *x, const struct kh_op *op, bool zeroed_p
         finding(x, "wrong result", "oracle", "order %" PRIu64 " is above the maximum but got %p", order, p);
     size_t bytes = kh_page_size(x->kh) << order;
     check_align(x, p, bytes, "page block");
+    check_zone(x, p, bytes, gfp, "page block");
     if (gfp & __GFP_ZERO)
         check_zeroed(x, p, bytes);
     track(x, b, p, bytes, SHADOW_PAGES);
@@ -1447,6 +1465,7 @@ static void op_pages_exact(struct exec *x, const struct kh_op *op)
     if (!p)
         return;
     check_align(x, p, kh_page_size(x->kh), "alloc_pages_exact result");
+    check_zone(x, p, size, gfp, "alloc_pages_exact result");
     if (gfp & __GFP_ZERO)
         check_zeroed(x, p, size);
     track(x, b, p, size, SHADOW_PAGES);

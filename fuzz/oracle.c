@@ -116,6 +116,26 @@ int oracle_kmalloc_index(const struct oracle_limits *l, size_t size)
     return n;
 }
 
+int oracle_gfp_zone(gfp_t gfp)
+{
+    bool dma = gfp & __GFP_DMA, dma32 = gfp & __GFP_DMA32;
+    if (dma && dma32)
+        return -1;
+    if (dma)
+        return ZONE_DMA;
+    if (dma32)
+        return ZONE_DMA32;
+    return (gfp & __GFP_HIGHMEM) ? ZONE_HIGHMEM : ZONE_NORMAL;
+}
+
+uint64_t oracle_zone_end(const struct kh_config *cfg, enum zone_type z)
+{
+    uint64_t end = 0;
+    for (int i = 0; i <= (int)z && i < MAX_NR_ZONES; i++)
+        end += cfg->zone_bytes[i];
+    return end;
+}
+
 size_t oracle_kmalloc_size_roundup(const struct oracle_limits *l, size_t size)
 {
     if (size == 0)

@@ -39,6 +39,12 @@ size_t oracle_kmalloc_size_roundup(const struct oracle_limits *l, size_t size);
 /* kmalloc_index(size) per SPEC 1: -1 past the end of the kernel's table
  * (where the kernel BUG()s). */
 int oracle_kmalloc_index(const struct oracle_limits *l, size_t size);
+/* The highest zone gfp allows (SPEC 3); -1 when it names none (DMA with
+ * DMA32). */
+int oracle_gfp_zone(gfp_t gfp);
+/* The physical address past zone z: the profile lays the zones out in
+ * order from address 0. */
+uint64_t oracle_zone_end(const struct kh_config *cfg, enum zone_type z);
 /* get_order(size) per SPEC 4. */
 int oracle_get_order(unsigned page_shift, unsigned long size);
 

@@ -219,6 +219,17 @@ static void check_zeroed(const void *p, size_t n)
                     ((const uint8_t *)p)[i]);
 }
 
+/* zone_end: the physical address past the highest zone the gfp allows */
+static void check_zone(const void *p, size_t bytes, uint64_t zone_end, const char *what)
+{
+    if (!p || p == ZERO_SIZE_PTR)
+        return;
+    uint64_t phys = kh_virt_to_phys(kh, p);
+    if (phys + bytes > zone_end)
+        finding("wrong zone", "oracle", "%s %p (physical %#llx+%zu) lies past the end of the zone its gfp "
+                "allows (%#llx)", what, p, (unsigned long long)phys, bytes, (unsigned long long)zone_end);
+}
+
 static void check_align(const void *p, size_t align, const char *what)
 {
     if (align > 1 && ((uintptr_t)p & (align - 1)))
