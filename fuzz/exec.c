@@ -1882,8 +1882,18 @@ static void op_pool_alloc(struct exec *x, const struct kh_op *op)
     bool have_info = kh_mempool_get_info(x->kh, pb->p, &info) == 0;
     if (have_info)
         b->pool_kind = (uint8_t)info.kind;
+    /* SPEC 8: the reserve is the fallback, so NULL needs an empty one, and
+     * one call takes at most one element from it. */
+    if (x->opt.checks && lc.legal && have_info && reserve_before >= 0) {
+        if (!p && reserve_before > 0)
+            finding(x, "unexpected NULL", "oracle", "mempool_alloc returned NULL with %d elements in its "
+                    "reserve", reserve_before);
+        else if (p && info.curr_nr != reserve_before && info.curr_nr != reserve_before - 1)
+            finding(x, "reserve count wrong", "oracle", "mempool_alloc took the reserve from %d to %d "
+                    "elements", reserve_before, info.curr_nr);
+    }
     if (!p)
-        return;  /* NULL is legitimate whenever reserve and allocator are both dry */
+        return;  /* the reserve was empty and the allocator dry */
     pb->live++;
     if (p == ZERO_SIZE_PTR) {
         /* A kmalloc pool of 0-byte elements: every element is ZERO_SIZE_PTR,
@@ -1945,7 +1955,14 @@ static void op_pool_free(struct exec *x, const struct kh_op *op)
     }
     if (p && is_page_pool(x, op->args[1].var) && kh_addr_in_arena(x->kh, p))
         p = kh_virt_to_page(x->kh, p);
+    struct kh_mempool_info before = { 0 }, after;
+    bool judged = x->opt.checks && legal && p && kh_mempool_get_info(x->kh, pb->p, &before) == 0;
     kh_mempool_free(x->kh, p, pb->p);
+    /* SPEC 8: a reserve below min_nr takes the element back, a full one not */
+    int want = before.curr_nr < before.min_nr ? before.curr_nr + 1 : before.curr_nr;
+    if (judged && kh_mempool_get_info(x->kh, pb->p, &after) == 0 && after.curr_nr != want)
+        finding(x, "reserve count wrong", "oracle", "mempool_free with %d of %d reserve elements left %d; "
+                "expected %d", before.curr_nr, before.min_nr, after.curr_nr, want);
 }
 
 static void op_pool_resize(struct exec *x, const struct kh_op *op)
