@@ -108,6 +108,7 @@ POINTER_SIZE = 8
 ARCH_SLAB_MINALIGN = 8
 
 SLUB, SLAB, SLOB = 0, 1, 2
+KERNEL_6_1, KERNEL_6_12 = 0, 1    # enum kh_kernel
 SIZE_MAX = (1 << 64) - 1
 DESIGN_NAMES = {SLUB: "SLUB", SLAB: "SLAB", SLOB: "SLOB"}
 
@@ -122,6 +123,7 @@ class Profile:
     cache_line: int
     arch_kmalloc_minalign: int
     zone_bytes: tuple
+    kernel: int = 0         # KERNEL_6_1 / KERNEL_6_12 (SPEC 10)
 
     @property
     def page_size(self):
@@ -250,6 +252,8 @@ def kmalloc_size_roundup(p, size):
         return SIZE_MAX
     if size <= lim.max_cache_size:
         return kmalloc_bucket(p, size)
+    if p.kernel == KERNEL_6_12 and size > lim.max_size:
+        return size     # 6.12: past KMALLOC_MAX_SIZE the size itself (SPEC 10)
     return (p.page_size << get_order(p, size)) & SIZE_MAX
 
 
@@ -260,6 +264,10 @@ def kmalloc_min_align(p, size):
     a = p.arch_kmalloc_minalign
     if size & (size - 1) == 0:
         a = max(a, size)
+    if p.kernel == KERNEL_6_12 and 64 < size <= 192:
+        bucket = kmalloc_bucket(p, size)
+        if bucket in (96, 192):
+            a = max(a, bucket & -bucket)   # 6.12: 96 and 192 aligned to 32 and 64 (SPEC 10)
     if size > lim.max_cache_size:
         a = max(a, p.page_size)
     return a
@@ -281,6 +289,8 @@ def kmalloc_cache_align(p, n):
     a = p.arch_kmalloc_minalign
     if n & (n - 1) == 0:
         a = max(a, n)
+    if p.kernel == KERNEL_6_12:
+        a = max(a, n & -n)   # 96 -> 32, 192 -> 64 (SPEC 10)
     return cache_align(p, n, a, 0)
 
 
