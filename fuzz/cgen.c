@@ -579,6 +579,25 @@ static void emit_op(struct gen *g, size_t i, bool misuse)
         fprintf(f, "        check_kvrealloc(%s, ob, %s, %s, %s);\n    }\n", r, s0, s1, gt);
         break;
     }
+    case KH_OP_KVREALLOC_612:
+    case KH_OP_VREALLOC: {
+        const char *fn = op->code == KH_OP_VREALLOC ? "kh_vrealloc" : "kh_kvrealloc_v612";
+        ptr_expr(g, &a[0], pe, sizeof(pe));
+        ptr_base(g, &a[0], base, sizeof(base));
+        num(s0, sizeof(s0), a[1].u);
+        gfp_text((gfp_t)a[2].u, gt, sizeof(gt));
+        if (misuse) {
+            fprintf(f, "    (void)%s(kh, %s, %s, %s);\n", fn, pe, s0, gt);
+            if (strcmp(base, "NULL"))
+                fprintf(f, "    forget(%s);\n", base);
+            break;
+        }
+        fprintf(f, "    {\n        struct old_block *ob = before_realloc(%s, %s, NULL);\n", pe, s0);
+        fprintf(f, "        %s = %s(kh, %s, %s, %s);\n", r, fn, pe, s0, gt);
+        fprintf(f, "        check_realloc_612(%s, ob, %s, %s, %s);\n    }\n", r, s0, gt,
+                op->code == KH_OP_VREALLOC ? "false" : "true");
+        break;
+    }
     case KH_OP_ALLOC_PERCPU:
         num(s0, sizeof(s0), a[0].u);
         num(s1, sizeof(s1), a[1].u);

@@ -844,6 +844,16 @@ static void resize_aliases(struct exec *x, uint32_t id, size_t req)
     }
 }
 
+/* Are krealloc's spare bytes (past the new size, within ksize) zero? The
+ * observer reads what ASan keeps from the caller (SPEC 10). */
+__attribute__((no_sanitize("address"))) static bool spare_zero(const uint8_t *p, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        if (p[i])
+            return false;
+    return true;
+}
+
 static void op_krealloc(struct exec *x, const struct kh_op *op, size_t n, size_t size, gfp_t gfp,
                         bool overflow)
 {
@@ -944,6 +954,10 @@ static void op_krealloc(struct exec *x, const struct kh_op *op, size_t n, size_t
                     i, keep, old_addr, total, p);
             return;
         }
+    }
+    if (p == old && (gfp & __GFP_ZERO)) {
+        size_t ks = kh_ksize(x->kh, p);
+        json_bool(x, "spare_zero", ks <= total || spare_zero((const uint8_t *)p + total, ks - total));
     }
     if (p == old) {
         /* Same object, new size: keep the id so the pattern stays valid. */
@@ -1584,6 +1598,98 @@ static void op_kvrealloc(struct exec *x, const struct kh_op *op)
         return;
     }
     after_vm(x, p, newsize, gfp, false, API_KVMALLOC);
+}
+
+const char *exec_op_unavailable(const struct kh *kh, enum kh_opcode code)
+{
+    const struct kh_kernel_traits *k = kh_kernel_traits(kh);
+    switch (kh_op_kernel(code)) {
+    case KH_OPK_KVREALLOC_OLD_SIZE:
+        return k->kvrealloc_has_old_size ? NULL : "kvrealloc(p, oldsize, newsize, gfp) is the Linux 6.1 "
+               "form; this profile's kernel has kvrealloc(p, size, gfp)";
+    case KH_OPK_KVREALLOC_NEW:
+        return !k->kvrealloc_has_old_size ? NULL : "kvrealloc(p, size, gfp) is the Linux 6.12 form; "
+               "this profile's kernel has kvrealloc(p, oldsize, newsize, gfp)";
+    case KH_OPK_VREALLOC:
+        return k->has_vrealloc ? NULL : "vrealloc is new in Linux 6.12; this profile's kernel lacks it";
+    default:
+        return NULL;
+    }
+}
+
+/* 6.12's kvrealloc(p, size, gfp) and vrealloc(p, size, gfp) (SPEC 10). p is
+ * NULL or a live block (vrealloc: vmalloc only). The old prefix, up to the
+ * new size, must arrive; size 0 frees p. In place or moved, the result is
+ * tracked afresh (a stale alias of an in-place block counts as freed). */
+static void op_realloc_612(struct exec *x, const struct kh_op *op)
+{
+    bool vre = op->code == KH_OP_VREALLOC;
+    void *old;
+    struct xbind *ob = resolve_ptr(x, &op->args[0], &old);
+    /* kvrealloc of vmalloc memory is vrealloc: a vmalloc result */
+    enum api api = vre || (old && kh_is_vmalloc_addr(x->kh, old)) ? API_VMALLOC : API_KVMALLOC;
+    struct legality_ctx lc;
+    legal_init(x, &lc);
+    lc.p = old;
+    view_ptr(x, &lc, &op->args[0]);
+    if (vre)
+        legality_free(&lc, API_VMALLOC);
+    else
+        (void)(legality_free(&lc, API_KVMALLOC) || legality_free(&lc, API_KMALLOC) ||
+               legality_free(&lc, API_VMALLOC));
+    legality_judge(&lc, LS_POST);
+    bool legal = lc.legal;
+    if (!admit(x, &lc))
+        return;
+    size_t size = op->args[1].u;
+    gfp_t gfp = (gfp_t)op->args[2].u;
+    bool had = legal && ob && op->args[0].offset == 0 && block_live(x, ob) && !ZERO_OR_NULL_PTR(old);
+    size_t keep = had ? (ob->req < size ? ob->req : size) : 0, usable = had ? ob->usable : 0;
+    if (keep > PATTERN_CAP)
+        keep = PATTERN_CAP;
+    static uint8_t before[PATTERN_CAP];
+    if (keep)
+        memcpy(before, old, keep);
+    if (had && size == 0) {
+        release(x, ob);   /* size 0 frees p (and cannot fail) */
+        had = false;
+    }
+    void *p = vre ? kh_vrealloc(x->kh, old, size, gfp) : kh_kvrealloc_v612(x->kh, old, size, gfp);
+    if (!legal) {
+        forget(x, ob);
+        return;
+    }
+    if (!p) {
+        /* a failure leaves p live */
+        note_alloc(x, p);
+        result(x)->api = api;
+        return;
+    }
+    if (had)
+        json_bool(x, "same", p == old);
+    if (x->opt.checks && p != ZERO_SIZE_PTR)
+        for (size_t i = 0; i < keep; i++)
+            if (((const uint8_t *)p)[i] != before[i]) {
+                finding(x, "kvrealloc lost data", "oracle", "byte %zu of the %zu-byte prefix differs "
+                        "after %s", i, keep, op_name(x));
+                return;
+            }
+    if (had)
+        shadow_remove(&x->shadow, (uintptr_t)old);
+    if (x->opt.checks && size == 0 && p != ZERO_SIZE_PTR)
+        finding(x, "wrong result", "oracle", "%s(p, 0) returned %p, not NULL or ZERO_SIZE_PTR",
+                op_name(x), p);
+    if (p == old && had) {
+        note_alloc(x, p);
+        struct xbind *rb = result(x);
+        rb->api = api;
+        bool vm = kh_is_vmalloc_addr(x->kh, p);
+        track(x, rb, p, size, vm ? SHADOW_VMALLOC : SHADOW_KMALLOC);
+        if (!vm)
+            rb->usable = usable;   /* the same object: ksize does not move */
+        return;
+    }
+    after_vm(x, p, size, gfp, false, api);
 }
 
 static void op_percpu_alloc(struct exec *x, const struct kh_op *op)
@@ -2274,6 +2380,11 @@ static void dispatch(struct exec *x, const struct kh_op *op)
     size_t prod;
     bool ovf;
     struct legality_ctx lc;
+    if (exec_op_unavailable(x->kh, op->code)) {
+        x->skipped++;   /* another kernel's form: replay refuses it up front */
+        x->out[x->nout - 1].skipped = true;
+        return;
+    }
     if (x->boot_phase == KH_BOOT_EARLY && !early_boot_op(op->code)) {
         x->skipped++;   /* no buddy allocator yet (see early_boot_op) */
         x->out[x->nout - 1].skipped = true;
@@ -2386,6 +2497,8 @@ static void dispatch(struct exec *x, const struct kh_op *op)
     case KH_OP_KVFREE:
     case KH_OP_KVFREE_SENSITIVE: op_vfree(x, op, API_KVMALLOC); break;
     case KH_OP_KVREALLOC: op_kvrealloc(x, op); break;
+    case KH_OP_KVREALLOC_612:
+    case KH_OP_VREALLOC: op_realloc_612(x, op); break;
     case KH_OP_ALLOC_PERCPU: op_percpu_alloc(x, op); break;
     case KH_OP_FREE_PERCPU: op_free_percpu(x, op); break;
     case KH_OP_PER_CPU_PTR: op_per_cpu_ptr(x, op); break;
