@@ -1468,7 +1468,17 @@ static void op_free_pages_exact(struct exec *x, const struct kh_op *op)
     kh_free_pages_exact(x->kh, p, op->args[1].u);
 }
 
+static void after_vm_as(struct exec *x, void *p, size_t size, gfp_t gfp, bool zeroing, enum api api,
+                        enum nullo_kind kind);
+
 static void after_vm(struct exec *x, void *p, size_t size, gfp_t gfp, bool zeroing, enum api api)
+{
+    after_vm_as(x, p, size, gfp, zeroing, api, api == API_VMALLOC ? NK_VMALLOC : NK_KVMALLOC);
+}
+
+/* after_vm for a call judged as `kind` by the NULL oracle. */
+static void after_vm_as(struct exec *x, void *p, size_t size, gfp_t gfp, bool zeroing, enum api api,
+                        enum nullo_kind kind)
 {
     note_alloc(x, p);
     struct xbind *b = result(x);
@@ -1481,8 +1491,8 @@ static void after_vm(struct exec *x, void *p, size_t size, gfp_t gfp, bool zeroi
         return;
     }
     bool vm = p && p != ZERO_SIZE_PTR && kh_is_vmalloc_addr(x->kh, p);
-    struct nullo_call nc = { .kind = api == API_VMALLOC ? NK_VMALLOC : NK_KVMALLOC, .gfp = gfp, .size = size,
-                             .over_limit = api == API_VMALLOC && size == 0,
+    struct nullo_call nc = { .kind = kind, .gfp = gfp, .size = size,
+                             .over_limit = kind == NK_VMALLOC && size == 0,
                              .slab_order = kmalloc_slab_order(x, size, gfp) };
     judge_alloc(x, &nc, p, vm);
     if (!p)
@@ -1660,9 +1670,8 @@ static void op_realloc_612(struct exec *x, const struct kh_op *op)
         return;
     }
     if (!p) {
-        /* a failure leaves p live */
-        note_alloc(x, p);
-        result(x)->api = api;
+        /* a failure leaves p live; size 0 gives NULL by the spec */
+        after_vm_as(x, p, size, gfp, false, api, size ? NK_REALLOC_612 : NK_VMALLOC);
         return;
     }
     if (had)
@@ -1689,7 +1698,7 @@ static void op_realloc_612(struct exec *x, const struct kh_op *op)
             rb->usable = usable;   /* the same object: ksize does not move */
         return;
     }
-    after_vm(x, p, size, gfp, false, api);
+    after_vm_as(x, p, size, gfp, false, api, NK_REALLOC_612);
 }
 
 static void op_percpu_alloc(struct exec *x, const struct kh_op *op)

@@ -405,6 +405,16 @@ static struct shape shape_of(const struct nullo *n, struct kh *kh, const struct 
         uint64_t p = pts(n, KH_FAULT_PERCPU, GFP_KERNEL);
         return (struct shape){ p, HUGE_BAND, p > 0, HUGE_BAND };
     }
+    case NK_REALLOC_612: {
+        /* krealloc (none when in place), then after a failure the whole
+         * kvmalloc with its vmalloc fallback; vrealloc is a new vmalloc
+         * area, whatever the flags (SPEC 10) */
+        struct nullo_call kv = *c;
+        kv.kind = NK_KVMALLOC;
+        uint64_t hi = shape_kmalloc(n, c->size, c->gfp).hi + shape_of(n, kh, &kv).hi +
+                      shape_vmalloc(n, &n->pre, kh, c->size, c->gfp).hi;
+        return (struct shape){ 0, hi, false, hi };
+    }
     }
     return (struct shape){ 0, HUGE_BAND, false, HUGE_BAND };
 }
@@ -729,6 +739,8 @@ const char *nullo_judge(struct nullo *n, struct kh *kh, const struct nullo_call 
         break;
     case NK_PERCPU:
         break;   /* chunk growth is not modelled: the band */
+    case NK_REALLOC_612:
+        break;   /* in place or not, which path failed is not modelled: the band */
     }
     if (!ok && !kind) {
         decided ? stats.null_memory++ : stats.null_may++;

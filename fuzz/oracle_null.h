@@ -65,6 +65,8 @@ enum nullo_kind {
     NK_KVMALLOC,    /* kvmalloc family */
     NK_KREALLOC,    /* krealloc of a live object: may stay in place */
     NK_PERCPU,      /* __alloc_percpu */
+    NK_REALLOC_612, /* 6.12 kvrealloc / vrealloc: a krealloc that may stay in place, then a
+                       kvmalloc (or a new vmalloc area) when it could not; NULL is not judged */
 };
 
 struct nullo_call {
