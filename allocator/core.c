@@ -61,11 +61,13 @@ static const struct kh_kernel_traits kernel_traits[KH_KERNEL_COUNT] = {
     [KH_KERNEL_6_1] = { .release = "6.1", .kmalloc_align_pow2_divisor = false,
                         .roundup_keeps_oversize = false, .krealloc_zeroes_spare = true,
                         .kvrealloc_has_old_size = true, .has_vrealloc = false,
-                        .max_page_order_inclusive = false, .has_slab_and_slob = true },
+                        .max_page_order_inclusive = false, .harder_from_gfp_atomic = true,
+                        .has_slab_and_slob = true },
     [KH_KERNEL_6_12] = { .release = "6.12", .kmalloc_align_pow2_divisor = true,
                          .roundup_keeps_oversize = true, .krealloc_zeroes_spare = true,
                          .kvrealloc_has_old_size = false, .has_vrealloc = true,
-                         .max_page_order_inclusive = true, .has_slab_and_slob = false },
+                         .max_page_order_inclusive = true, .harder_from_gfp_atomic = false,
+                         .has_slab_and_slob = false },
 };
 
 const struct kh_kernel_traits *kh_kernel_traits_of(enum kh_kernel k)

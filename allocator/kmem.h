@@ -62,6 +62,12 @@ struct kh_kernel_traits {
      * inclusively (6.8 on); struct kh_config's max_order stays the
      * exclusive count either way (SPEC 1, 10) */
     bool max_page_order_inclusive;
+    /* which requests may dig a further quarter below MIN (ALLOC_HARDER in
+     * 6.1): those with __GFP_ATOMIC (6.1); from 6.3 the flag is gone and it
+     * is __GFP_HIGH requests that may not block (ALLOC_MIN_RESERVE with
+     * ALLOC_NON_BLOCK), the bit is ignored (SPEC 3, 10). Either way not
+     * with __GFP_NOMEMALLOC. */
+    bool harder_from_gfp_atomic;
     /* classic SLAB and SLOB are still in the tree (gone by 6.12) */
     bool has_slab_and_slob;
 };
