@@ -2136,6 +2136,10 @@ static void dispatch(struct bb *x, const struct kh_op *op)
     case KH_OP_KVREALLOC:
         obj_realloc(x, &a[0], a[2].u, flags_of((gfp_t)a[3].u, false));
         break;
+    case KH_OP_KVREALLOC_612:   /* 6.12's forms: a plain realloc to the new size */
+    case KH_OP_VREALLOC:
+        obj_realloc(x, &a[0], a[1].u, flags_of((gfp_t)a[2].u, false));
+        break;
     case KH_OP_KSIZE: obj_usable_size(x, &a[0]); break;
     case KH_OP_KFREE:
     case KH_OP_KFREE_SENSITIVE:
