@@ -60,12 +60,12 @@ static const struct profile profiles[] = {
 static const struct kh_kernel_traits kernel_traits[KH_KERNEL_COUNT] = {
     [KH_KERNEL_6_1] = { .release = "6.1", .kmalloc_align_pow2_divisor = false,
                         .roundup_keeps_oversize = false, .krealloc_zeroes_spare = true,
-                        .kvrealloc_has_old_size = true, .has_vrealloc = false,
+                        .kvrealloc_has_old_size = true, .has_vrealloc = false, .has_cache_args = false,
                         .max_page_order_inclusive = false, .harder_from_gfp_atomic = true,
                         .has_slab_and_slob = true },
     [KH_KERNEL_6_12] = { .release = "6.12", .kmalloc_align_pow2_divisor = true,
                          .roundup_keeps_oversize = true, .krealloc_zeroes_spare = true,
-                         .kvrealloc_has_old_size = false, .has_vrealloc = true,
+                         .kvrealloc_has_old_size = false, .has_vrealloc = true, .has_cache_args = true,
                          .max_page_order_inclusive = true, .harder_from_gfp_atomic = false,
                          .has_slab_and_slob = false },
 };

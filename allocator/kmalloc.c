@@ -158,7 +158,7 @@ static const char *create_one(struct kh *kh, int type, int index)
     if (natural > align)
         align = (unsigned)natural;
     struct kmem_cache *s = kh_cache_create_internal(kh, name, (unsigned)size, align, tflags[type],
-                                                    NULL, true);
+                                                    NULL, true, -1);
     if (!s)
         return "cannot create the kmalloc caches";
     kh->slab->kmalloc[type][index] = s;

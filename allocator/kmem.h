@@ -58,6 +58,10 @@ struct kh_kernel_traits {
      * (SPEC 9, 10) */
     bool kvrealloc_has_old_size;
     bool has_vrealloc;
+    /* kmem_cache_create takes struct kmem_cache_args, whose freeptr_offset
+     * lets a SLAB_TYPESAFE_BY_RCU cache keep its free pointer inside the
+     * object (SPEC 10) */
+    bool has_cache_args;
     /* the largest page order is named MAX_PAGE_ORDER and counted
      * inclusively (6.8 on); struct kh_config's max_order stays the
      * exclusive count either way (SPEC 1, 10) */

@@ -336,21 +336,28 @@ static void emit_op(struct gen *g, size_t i, bool misuse)
             fprintf(f, "    check_equal(\"get_order(%s)\", (unsigned long long)kh_get_order(kh, %s), %d);\n", s0,
                     s0, oracle_get_order(g->lim.page_shift, a[0].u));
         break;
-    case KH_OP_KMEM_CACHE_CREATE: {
+    case KH_OP_KMEM_CACHE_CREATE:
+    case KH_OP_KMEM_CACHE_CREATE_ARGS: {
+        /* the args form (6.12) has a freeptr_offset where the plain one has a ctor */
+        bool args = op->code == KH_OP_KMEM_CACHE_CREATE_ARGS;
         char fl[512];
         kh_trace_format_slab_flags((uint32_t)a[3].u & ~(uint32_t)SLAB_PANIC, fl, sizeof(fl));
-        if (a[1].u > UINT32_MAX || a[2].u > UINT32_MAX) {
-            fprintf(f, "    %s = NULL;  /* size or alignment beyond unsigned int: not called */\n", r);
+        if (a[1].u > UINT32_MAX || a[2].u > UINT32_MAX || (args && a[4].u > UINT32_MAX)) {
+            fprintf(f, "    %s = NULL;  /* an operand beyond unsigned int: not called */\n", r);
             break;
         }
-        fprintf(f, "    %s = kh_kmem_cache_create(kh, ", r);
+        fprintf(f, "    %s = kh_kmem_cache_create%s(kh, ", r, args ? "_args" : "");
         c_string(f, kh_trace_str(g->t, a[0].u));
-        fprintf(f, ", %" PRIu64 ", %" PRIu64 ", %s, %s);\n", a[1].u, a[2].u, fl, a[4].u ? "repro_ctor" : "NULL");
+        if (args)
+            fprintf(f, ", %" PRIu64 ", %" PRIu64 ", %s, %" PRIu64 ");\n", a[1].u, a[2].u, fl, a[4].u);
+        else
+            fprintf(f, ", %" PRIu64 ", %" PRIu64 ", %s, %s);\n", a[1].u, a[2].u, fl,
+                    a[4].u ? "repro_ctor" : "NULL");
         fprintf(f, "    cache_created(%s);\n", r);
         /* the spec's geometry for these arguments (fuzz/oracle_slab.c) */
         struct oracle_slab_geom og;
-        if (oracle_slab_geometry(&g->cfg, a[1].u, a[2].u, (uint32_t)a[3].u & ~(uint32_t)SLAB_PANIC,
-                                 a[4].u != 0, &og))
+        if (oracle_slab_geometry_args(&g->cfg, a[1].u, a[2].u, (uint32_t)a[3].u & ~(uint32_t)SLAB_PANIC,
+                                      !args && a[4].u != 0, args ? (int64_t)a[4].u : -1, &og))
             fprintf(f, "    cache_expect(%s, (struct geom_expect){ .align = %u, .object_size = %u, .size = %u, "
                        ".inuse = %u, .red_left_pad = %u, .offset = %u, .order = %u, .objects = %u, "
                        ".layout = %d, .colour = %d, .ctor = %d });\n",

@@ -1051,11 +1051,12 @@ static bool names_other_cache(struct exec *x, const struct kmem_cache *c, const 
 /* The created cache against the spec's geometry for these arguments
  * (oracle_slab.h), never against what the cache says about itself. */
 static void check_cache_geometry(struct exec *x, struct xbind *b, const struct kh_cache_info *ci,
-                                 size_t size, size_t align, slab_flags_t flags, bool ctor)
+                                 size_t size, size_t align, slab_flags_t flags, bool ctor,
+                                 int64_t freeptr)
 {
     const struct kh_config *cfg = kh_get_config(x->kh);
     char why[256];
-    if (!oracle_slab_geometry(cfg, size, align, flags, ctor, &b->geom)) {
+    if (!oracle_slab_geometry_args(cfg, size, align, flags, ctor, freeptr, &b->geom)) {
         finding(x, "cache geometry", "oracle",
                 "kmem_cache_create(%zu, align %zu, flags %#x%s) succeeded; no slab order fits its slot",
                 size, align, flags, ctor ? ", ctor" : "");
@@ -1072,9 +1073,15 @@ static void op_cache_create(struct exec *x, const struct kh_op *op)
     const char *name = kh_trace_str(x->t, op->args[0].u);
     uint64_t size = op->args[1].u, align = op->args[2].u;
     slab_flags_t flags = (slab_flags_t)op->args[3].u & ~(slab_flags_t)SLAB_PANIC;
-    bool ctor = op->args[4].u != 0;
+    /* kmem_cache_create_args (6.12): a freeptr_offset instead of a ctor */
+    bool args = op->code == KH_OP_KMEM_CACHE_CREATE_ARGS;
+    bool ctor = !args && op->args[4].u != 0;
+    int64_t freeptr = args ? (op->args[4].u <= UINT32_MAX ? (int64_t)op->args[4].u : INT64_MAX) : -1;
     struct kmem_cache *c = NULL;
-    if (size <= UINT32_MAX && align <= UINT32_MAX)
+    if (size <= UINT32_MAX && align <= UINT32_MAX && args && freeptr <= UINT32_MAX)
+        c = kh_kmem_cache_create_args(x->kh, name, (unsigned)size, (unsigned)align, flags,
+                                      (unsigned)freeptr);
+    else if (size <= UINT32_MAX && align <= UINT32_MAX && !args)
         c = kh_kmem_cache_create(x->kh, name, (unsigned)size, (unsigned)align, flags,
                                  ctor ? oracle_slab_ctor : NULL);
     note_alloc(x, c);
@@ -1093,9 +1100,10 @@ static void op_cache_create(struct exec *x, const struct kh_op *op)
         json_num(x, "order", ci.order);
         json_num(x, "objects", ci.objects_per_slab);
         if (x->opt.checks)
-            check_cache_geometry(x, b, &ci, (size_t)size, (size_t)align, flags, ctor);
+            check_cache_geometry(x, b, &ci, (size_t)size, (size_t)align, flags, ctor, freeptr);
         else
-            oracle_slab_geometry(kh_get_config(x->kh), (size_t)size, (size_t)align, flags, ctor, &b->geom);
+            oracle_slab_geometry_args(kh_get_config(x->kh), (size_t)size, (size_t)align, flags, ctor,
+                                      freeptr, &b->geom);
     }
 }
 
@@ -1622,6 +1630,9 @@ const char *exec_op_unavailable(const struct kh *kh, enum kh_opcode code)
                "this profile's kernel has kvrealloc(p, oldsize, newsize, gfp)";
     case KH_OPK_VREALLOC:
         return k->has_vrealloc ? NULL : "vrealloc is new in Linux 6.12; this profile's kernel lacks it";
+    case KH_OPK_CACHE_ARGS:
+        return k->has_cache_args ? NULL : "kmem_cache_create_args (struct kmem_cache_args) is new in "
+               "Linux 6.12; this profile's kernel lacks it";
     default:
         return NULL;
     }
@@ -2447,7 +2458,8 @@ static void dispatch(struct exec *x, const struct kh_op *op)
                     oracle_get_order(x->lim.page_shift, a[0].u));
         break;
     }
-    case KH_OP_KMEM_CACHE_CREATE: op_cache_create(x, op); break;
+    case KH_OP_KMEM_CACHE_CREATE:
+    case KH_OP_KMEM_CACHE_CREATE_ARGS: op_cache_create(x, op); break;
     case KH_OP_KMEM_CACHE_ALLOC: op_cache_alloc(x, op, false); break;
     case KH_OP_KMEM_CACHE_ZALLOC: op_cache_alloc(x, op, true); break;
     case KH_OP_KMEM_CACHE_FREE: op_cache_free(x, op); break;

@@ -55,6 +55,7 @@ enum kh_op_kernel kh_op_kernel(enum kh_opcode code)
     case KH_OP_KVREALLOC: return KH_OPK_KVREALLOC_OLD_SIZE;
     case KH_OP_KVREALLOC_612: return KH_OPK_KVREALLOC_NEW;
     case KH_OP_VREALLOC: return KH_OPK_VREALLOC;
+    case KH_OP_KMEM_CACHE_CREATE_ARGS: return KH_OPK_CACHE_ARGS;
     default: return KH_OPK_ANY;
     }
 }

@@ -43,7 +43,7 @@
  * input is a version-1 payload. Versions differ only in their operations:
  * version 1 has those up to fail_off (KH_OP_COUNT_V1), version 2 those up
  * to memblock_free_late (KH_OP_COUNT_V2), version 3 all of them (the 6.12
- * kvrealloc and vrealloc); the encoder writes the lowest version that
+ * kvrealloc, vrealloc and kmem_cache_create_args); the encoder writes the lowest version that
  * holds the trace's operations. Reading past the end stops decoding and drops
  * the partly read operation. At most KH_TRACE_MAX_OPS operations are decoded.
  *   op      := OPBYTE arg*      (args in descriptor order)
@@ -205,7 +205,9 @@ enum kh_val_type { KH_VAL_NONE, KH_VAL_PTR, KH_VAL_CACHE, KH_VAL_POOL, KH_VAL_AR
     /* version 3: the Linux 6.12 forms (the 6.1 kvrealloc above keeps its */                  \
     /* name; text tells the two apart by their operand count) */                               \
     X(KVREALLOC_612, "kvrealloc", PTR, A(PTR, "pointer"), A(U64, "size"), A(GFP, "gfp flags")) \
-    X(VREALLOC, "vrealloc", PTR, A(PTR, "pointer"), A(U64, "size"), A(GFP, "gfp flags"))
+    X(VREALLOC, "vrealloc", PTR, A(PTR, "pointer"), A(U64, "size"), A(GFP, "gfp flags")) \
+    X(KMEM_CACHE_CREATE_ARGS, "kmem_cache_create_args", CACHE, A(NAME, "cache name"),        \
+      A(U64, "size"), A(U64, "alignment"), A(SLAB_FLAGS, "slab flags"), A(U64, "freeptr_offset"))
 
 enum kh_opcode {
 #define KH_TRACE_ENUM_(id, name, res, ...) KH_OP_##id,
@@ -224,7 +226,8 @@ enum kh_opcode {
  * kh_kernel_traits field that must hold (see exec.c's use). Operations of
  * one release on a profile of the other are input errors (replay) or are
  * skipped (fuzz targets decoding arbitrary bytes). */
-enum kh_op_kernel { KH_OPK_ANY, KH_OPK_KVREALLOC_OLD_SIZE, KH_OPK_KVREALLOC_NEW, KH_OPK_VREALLOC };
+enum kh_op_kernel { KH_OPK_ANY, KH_OPK_KVREALLOC_OLD_SIZE, KH_OPK_KVREALLOC_NEW, KH_OPK_VREALLOC,
+                   KH_OPK_CACHE_ARGS };
 enum kh_op_kernel kh_op_kernel(enum kh_opcode code);
 
 struct kh_arg_desc {

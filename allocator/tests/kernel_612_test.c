@@ -154,6 +154,39 @@ static void test_realloc_forms(void)
     kh_destroy(b);
 }
 
+/* kmem_cache_create with struct kmem_cache_args: freeptr_offset keeps an
+ * RCU cache's free pointer inside the object, so the slot does not grow. */
+static void test_cache_args(void)
+{
+    struct kh *a = kh_test_instance(P61), *b = kh_test_instance(P612);
+    CHECK(kh_kmem_cache_create_args(a, "args61", 64, 0, SLAB_TYPESAFE_BY_RCU, 0) == NULL);
+    CHECK_EQ_U(reports_with(a, "API not in this kernel"), 1);
+    struct kmem_cache *plain = kh_kmem_cache_create(b, "rcu_plain", 64, 0, SLAB_TYPESAFE_BY_RCU, NULL);
+    struct kmem_cache *in = kh_kmem_cache_create_args(b, "rcu_in", 64, 0, SLAB_TYPESAFE_BY_RCU, 32);
+    struct kh_cache_info pi, ii;
+    CHECK(plain && in && kh_slab_cache_info(b, plain, &pi) == 0 && kh_slab_cache_info(b, in, &ii) == 0);
+    CHECK_EQ_U(pi.size, 72);   /* the pointer after the object */
+    CHECK_EQ_U(ii.size, 64);   /* inside it */
+    /* poisoning moves it out again */
+    struct kmem_cache *poi = kh_kmem_cache_create_args(b, "rcu_poison", 64, 0,
+                                                       SLAB_TYPESAFE_BY_RCU | SLAB_POISON, 32);
+    CHECK(poi && kh_slab_cache_info(b, poi, &ii) == 0 && ii.size > 64);
+    /* refused: not below the size, unaligned, without RCU */
+    CHECK(kh_kmem_cache_create_args(b, "bad1", 64, 0, SLAB_TYPESAFE_BY_RCU, 64) == NULL);
+    CHECK(kh_kmem_cache_create_args(b, "bad2", 64, 0, SLAB_TYPESAFE_BY_RCU, 4) == NULL);
+    CHECK(kh_kmem_cache_create_args(b, "bad3", 64, 0, 0, 8) == NULL);
+    CHECK_EQ_U(reports_with(b, "kmem_cache_create failed"), 3);
+    void *o = in ? kh_kmem_cache_alloc(b, in, GFP_KERNEL) : NULL;
+    CHECK(o != NULL);
+    if (o)
+        kh_kmem_cache_free(b, in, o);
+    struct kh_violations viol = { 0 };
+    CHECK_EQ_U(kh_validate(b, &viol), 0);
+    kh_violations_free(&viol);
+    kh_destroy(a);
+    kh_destroy(b);
+}
+
 /* Pages left when order-0 requests stop succeeding on a small arena. */
 static unsigned long left_after_exhausting(const char *profile, gfp_t gfp)
 {
@@ -189,6 +222,7 @@ int main(void)
     test_kmalloc_classes();
     test_krealloc_spare();
     test_realloc_forms();
+    test_cache_args();
     test_reserve_rules();
     return check_summary();
 }

@@ -2188,6 +2188,7 @@ static void dispatch(struct bb *x, const struct kh_op *op)
         break;
     case KH_OP_MEMPOOL_RESIZE: pool_resize(x, op); break;
     case KH_OP_MEMPOOL_DESTROY: pool_remove(x, op); break;
+    case KH_OP_KMEM_CACHE_CREATE_ARGS:   /* 6.12's args form: no plain-allocator counterpart */
     case KH_OP_MEMPOOL_CREATE_SLAB_POOL:
     case KH_OP_MEMPOOL_ALLOC:
     case KH_OP_MEMPOOL_FREE:

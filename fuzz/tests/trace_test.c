@@ -301,7 +301,9 @@ static const char *const corpus[] = {
     "q = kvrealloc p 200 GFP_KERNEL\n"
     "r = kvrealloc q 200 300 GFP_KERNEL  # the 6.1 form\n"
     "v = vrealloc NULL 5000 GFP_KERNEL|__GFP_ZERO\n"
-    "v = vrealloc v 0 GFP_KERNEL\n",
+    "v = vrealloc v 0 GFP_KERNEL\n"
+    "c = kmem_cache_create_args rcu.cache 100 0 SLAB_TYPESAFE_BY_RCU 48\n"
+    "kmem_cache_destroy c\n",
     /* comments and spacing get canonicalized */
     "# leading comment\n"
     "\n"

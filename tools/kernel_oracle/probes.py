@@ -290,9 +290,44 @@ def kvrealloc_vmalloc():
     return groups
 
 
+def cache_args():
+    """6.12's kmem_cache_create with struct kmem_cache_args: freeptr_offset
+    keeps an RCU cache's free pointer inside the object (the slot does not
+    grow by a pointer), unless poisoning or a small red-zoned object moves
+    it out; an offset not below the size, unaligned, or without
+    SLAB_TYPESAFE_BY_RCU is refused."""
+    groups = []
+    n = 0
+    for size in (8, 16, 24, 64, 100, 128, 192, 256, 1000, 4096):
+        offsets = sorted({0, 8 % size if size > 8 else 0, (size // 2) // 8 * 8, (size - 1) // 8 * 8})
+        for off in offsets:
+            for align in (0, 64):
+                for flags in ("SLAB_TYPESAFE_BY_RCU", "SLAB_TYPESAFE_BY_RCU|SLAB_HWCACHE_ALIGN",
+                              "SLAB_TYPESAFE_BY_RCU|SLAB_POISON", "SLAB_TYPESAFE_BY_RCU|SLAB_RED_ZONE"):
+                    n += 1
+                    groups.append(["c = kmem_cache_create_args ko-args-%d %d %d %s %d"
+                                   % (n, size, align, flags, off), "kmem_cache_destroy c"])
+    # refused: at or past the size, unaligned, no RCU
+    for size, off, flags in ((64, 64, "SLAB_TYPESAFE_BY_RCU"), (64, 1000, "SLAB_TYPESAFE_BY_RCU"),
+                             (64, 4, "SLAB_TYPESAFE_BY_RCU"), (64, 8, "0"),
+                             (64, 8, "SLAB_HWCACHE_ALIGN")):
+        n += 1
+        groups.append(["c = kmem_cache_create_args ko-args-%d %d 0 %s %d" % (n, size, flags, off),
+                       "kmem_cache_destroy c"])
+    # objects come and go with the pointer inside
+    for size, off in ((64, 0), (100, 48), (4096, 4088)):
+        n += 1
+        groups.append(["c = kmem_cache_create_args ko-args-%d %d 0 SLAB_TYPESAFE_BY_RCU %d"
+                       % (n, size, off), "o1 = kmem_cache_alloc c GFP_KERNEL",
+                       "o2 = kmem_cache_zalloc c GFP_KERNEL", "kmem_cache_free c o1",
+                       "kmem_cache_free c o2", "kmem_cache_destroy c"])
+    return groups
+
+
 # Families that only one kernel has (an API that differs); the rest run on
 # every kernel. Keyed by the release the reference profile follows.
-ONLY_ON = {"kvrealloc-61": "6.1", "kvrealloc-612": "6.12", "kvrealloc-vmalloc": "6.12"}
+ONLY_ON = {"kvrealloc-61": "6.1", "kvrealloc-612": "6.12", "kvrealloc-vmalloc": "6.12",
+           "cache-args": "6.12"}
 RELEASE_OF = {"linux-6.1-x86_64": "6.1", "linux-6.12-x86_64": "6.12"}
 
 
@@ -327,6 +362,7 @@ FAMILIES = [
     ("kvrealloc-61", kvrealloc_61),
     ("kvrealloc-612", kvrealloc_612),
     ("kvrealloc-vmalloc", kvrealloc_vmalloc),
+    ("cache-args", cache_args),
 ]
 
 

@@ -56,6 +56,10 @@ OPS = {
     # gfp) is told apart by its operand count, as in fuzz/trace.c. vrealloc
     # is not exported to modules in 6.12: probes reach it through kvrealloc.
     "kvrealloc": ("KO_KVREALLOC", "ptr", ["ptr", "num", "num", "gfp"]),
+    # 6.12's kmem_cache_create(name, size, &args, flags): args.align and
+    # args.freeptr_offset (with use_freeptr_offset)
+    "kmem_cache_create_args": ("KO_KMEM_CACHE_CREATE_ARGS", "cache",
+                               ["name", "num", "num", "slab", "num"]),
     "write": ("KO_WRITE", None, ["ptr", "num", "num", "byte"]),
     "read": ("KO_READ", None, ["ptr", "num", "num"]),
 }

@@ -47,7 +47,7 @@ enum ko_code {
 	KO_ALLOC_PAGES_EXACT, KO_FREE_PAGES_EXACT, KO_VMALLOC, KO_VZALLOC, KO_VFREE,
 	KO_KVMALLOC, KO_KVZALLOC, KO_KVMALLOC_ARRAY, KO_KVFREE, KO_KVFREE_SENSITIVE,
 	KO_ALLOC_PERCPU, KO_FREE_PERCPU, KO_WRITE, KO_READ,
-	KO_KVREALLOC, KO_KVREALLOC_NEW,
+	KO_KVREALLOC, KO_KVREALLOC_NEW, KO_KMEM_CACHE_CREATE_ARGS,
 };
 
 /* Pointer operands: a slot number, or one of these. */
@@ -78,7 +78,7 @@ static const char *const ko_names[] = {
 	"alloc_pages_exact", "free_pages_exact", "vmalloc", "vzalloc", "vfree",
 	"kvmalloc", "kvzalloc", "kvmalloc_array", "kvfree", "kvfree_sensitive",
 	"alloc_percpu", "free_percpu", "write", "read",
-	"kvrealloc", "kvrealloc",
+	"kvrealloc", "kvrealloc", "kmem_cache_create_args",
 };
 
 enum ko_kind { K_NONE, K_KMALLOC, K_CACHE, K_OBJ, K_PAGES, K_EXACT, K_VMALLOC, K_KVMALLOC, K_PERCPU };
@@ -340,9 +340,28 @@ static void do_cache_create(const struct ko_op *op)
 	unsigned int v, i;
 
 	/* The trace's operands are 64-bit; the API takes unsigned int. */
-	if (op->num[0] <= UINT_MAX && op->num[1] <= UINT_MAX)
+	if (op->num[0] > UINT_MAX || op->num[1] > UINT_MAX || op->num[2] > UINT_MAX)
+		;
+	else if (op->code == KO_KMEM_CACHE_CREATE)
 		c = kmem_cache_create(op->name, op->num[0], op->num[1], op->sflags & ~SLAB_PANIC,
 				      op->num[2] ? ko_ctor : NULL);
+#if KO_612
+	else {
+		/* 6.12: the free pointer of an RCU cache at freeptr_offset */
+		struct kmem_cache_args args = {
+			.align = op->num[1],
+			.freeptr_offset = op->num[2],
+			.use_freeptr_offset = true,
+		};
+
+		c = kmem_cache_create(op->name, op->num[0], &args, op->sflags & ~SLAB_PANIC);
+	}
+#else
+	else {
+		skip_reason = "struct kmem_cache_args is not in this kernel";
+		return;
+	}
+#endif
 	emit_ptr(op, c);
 	bind(op, c, K_CACHE, 0);
 	if (!c)
@@ -542,6 +561,7 @@ static void run_op(const struct ko_op *op)
 		emit(", \"order\": %d", get_order(op->num[0]));
 		break;
 	case KO_KMEM_CACHE_CREATE:
+	case KO_KMEM_CACHE_CREATE_ARGS:
 		do_cache_create(op);
 		break;
 	case KO_KMEM_CACHE_ALLOC:
@@ -659,7 +679,7 @@ static int __init ko_init(void)
 	size_t i;
 	int file = -1;
 
-	BUILD_BUG_ON(ARRAY_SIZE(ko_names) != KO_KVREALLOC_NEW + 1);
+	BUILD_BUG_ON(ARRAY_SIZE(ko_names) != KO_KMEM_CACHE_CREATE_ARGS + 1);
 	out = vmalloc(KO_OUT_CAP);
 	slots = vzalloc(sizeof(*slots) * (KO_NSLOTS ? KO_NSLOTS : 1));
 	if (!out || !slots) {
