@@ -34,6 +34,9 @@ static const struct profile profiles[] = {
     { "linux-6.1-x86_64-16m", "as linux-6.1-x86_64 with 16 MiB of memory: memory pressure is easy to reach",
       { .profile = "linux-6.1-x86_64-16m", COMMON_X86, .slab = KH_SLAB_SLUB,
         .zone_bytes = { 4 * MiB, 4 * MiB, 8 * MiB, 0 } } },
+    { "linux-6.12-x86_64", "Linux 6.12, x86_64, SLUB, 4 KiB pages (MAX_PAGE_ORDER 10)",
+      { .profile = "linux-6.12-x86_64", COMMON_X86, .slab = KH_SLAB_SLUB, .kernel = KH_KERNEL_6_12,
+        .zone_bytes = { 16 * MiB, 496 * MiB, 512 * MiB, 0 } } },
     { "linux-4.x-slab", "Linux 4.x, x86_64, classic SLAB allocator",
       { .profile = "linux-4.x-slab", COMMON_X86, .slab = KH_SLAB_SLAB,
         .zone_bytes = { 16 * MiB, 496 * MiB, 512 * MiB, 0 } } },
@@ -51,6 +54,31 @@ static const struct profile profiles[] = {
         .slab_nomerge = true, .slab = KH_SLAB_SLUB,
         .zone_bytes = { 1 * GiB, 1 * GiB, 2 * GiB, 0 } } },
 };
+
+/* The one place where Linux releases differ (SPEC 10 and the sections it
+ * names): each row is what that release does. */
+static const struct kh_kernel_traits kernel_traits[KH_KERNEL_COUNT] = {
+    [KH_KERNEL_6_1] = { .release = "6.1", .kmalloc_align_pow2_divisor = false,
+                        .roundup_keeps_oversize = false, .krealloc_zeroes_spare = true,
+                        .kvrealloc_has_old_size = true, .has_vrealloc = false, .has_cache_args = false,
+                        .max_page_order_inclusive = false, .harder_from_gfp_atomic = true,
+                        .has_slab_and_slob = true },
+    [KH_KERNEL_6_12] = { .release = "6.12", .kmalloc_align_pow2_divisor = true,
+                         .roundup_keeps_oversize = true, .krealloc_zeroes_spare = true,
+                         .kvrealloc_has_old_size = false, .has_vrealloc = true, .has_cache_args = true,
+                         .max_page_order_inclusive = true, .harder_from_gfp_atomic = false,
+                         .has_slab_and_slob = false },
+};
+
+const struct kh_kernel_traits *kh_kernel_traits_of(enum kh_kernel k)
+{
+    return (unsigned)k < KH_KERNEL_COUNT ? &kernel_traits[k] : NULL;
+}
+
+const struct kh_kernel_traits *kh_kernel_traits(const struct kh *kh)
+{
+    return &kernel_traits[kh->cfg.kernel];
+}
 
 #define NR_PROFILES (sizeof(profiles) / sizeof(profiles[0]))
 
@@ -101,6 +129,10 @@ const char *kh_config_check(const struct kh_config *c)
         return "watermark_scale_factor must be between 1 and 3000";
     if (c->slab > KH_SLAB_SLOB)
         return "slab design must be SLUB, SLAB or SLOB";
+    if ((unsigned)c->kernel >= KH_KERNEL_COUNT)
+        return "kernel must be KH_KERNEL_6_1 or KH_KERNEL_6_12";
+    if (c->slab != KH_SLAB_SLUB && !kernel_traits[c->kernel].has_slab_and_slob)
+        return "this kernel has SLUB only: SLAB and SLOB were removed (6.5 and 6.4)";
     if (c->quarantine_objects > (1u << 20))
         return "quarantine_objects must be at most 1048576";
     uint64_t page = 1ull << c->page_shift, total = 0;

@@ -188,6 +188,10 @@ void *kvrealloc(const void *p, size_t oldsize, size_t newsize, gfp_t gfp)
 {
     return kh_kvrealloc(kh_default(), p, oldsize, newsize, gfp);
 }
+void *vrealloc(const void *p, size_t size, gfp_t gfp)
+{
+    return kh_vrealloc(kh_default(), p, size, gfp);
+}
 
 /* ---- per-CPU allocations (percpu.h) ---- */
 

@@ -151,10 +151,14 @@ static const char *create_one(struct kh *kh, int type, int index)
     size_name(num, sizeof(num), size);
     snprintf(name, sizeof(name), "%s%s", prefix[type], num);
     unsigned align = kh->cfg.arch_kmalloc_minalign;
-    if (!(size & (size - 1)) && size > align)
-        align = (unsigned)size;
+    /* A power-of-two class is aligned to its size; 6.12 also aligns 96 and
+     * 192 to the largest power of two dividing them (SPEC 0b, 10). */
+    size_t natural = kh_kernel_traits(kh)->kmalloc_align_pow2_divisor ? size & -size
+                     : !(size & (size - 1)) ? size : 0;
+    if (natural > align)
+        align = (unsigned)natural;
     struct kmem_cache *s = kh_cache_create_internal(kh, name, (unsigned)size, align, tflags[type],
-                                                    NULL, true);
+                                                    NULL, true, -1);
     if (!s)
         return "cannot create the kmalloc caches";
     kh->slab->kmalloc[type][index] = s;
@@ -449,7 +453,8 @@ void kh_kfree_sensitive(struct kh *kh, const void *p)
 
 /* As 6.1 (observed in the kernel oracle): above the caches, whole pages of
  * get_order() even past KMALLOC_MAX_SIZE, where the shift wraps to 0 for
- * sizes above 2^63; SIZE_MAX alone saturates. */
+ * sizes above 2^63; SIZE_MAX alone saturates. 6.12 returns a size above
+ * KMALLOC_MAX_SIZE unchanged (SPEC 1, 10). */
 size_t kh_kmalloc_size_roundup(struct kh *kh, size_t size)
 {
     struct kh_slab_state *st = kh->slab;
@@ -459,6 +464,8 @@ size_t kh_kmalloc_size_roundup(struct kh *kh, size_t size)
         return SIZE_MAX;
     if (size <= st->max_cache_size)
         return kh_kmalloc_index_size(kh, kh_kmalloc_index(kh, size));
+    if (size > st->max_size && kh_kernel_traits(kh)->roundup_keeps_oversize)
+        return size;
     return kh->page_size << kh_get_order(kh, size);
 }
 
@@ -469,10 +476,13 @@ size_t kh_kmalloc_size_roundup(struct kh *kh, size_t size)
 static void resize_in_place(struct kh *kh, void *p, struct kptr *k, size_t ks, size_t new_size,
                             gfp_t gfp)
 {
-    size_t old = k->slab ? kh_slab_req_size(k->s, k->slab, k->idx) : 0;
-    if (k->slab && !k->slab->req)
-        old = 0;   /* unknown: the kernel then zeroes from new_size */
-    if (gfp & __GFP_ZERO) {
+    /* The kernel knows the old request only where it keeps orig_size (the
+     * kmalloc red zone of slub_debug); without it, it zeroes from new_size
+     * to ksize, growing or not (observed on 6.1 and 6.12, SPEC 10). The
+     * request this file tracks for ASan's view does not count. */
+    size_t old = k->slab && k->slab->req && (k->s->flags & KH_CACHE_KMALLOC_RZ)
+                     ? kh_slab_req_size(k->s, k->slab, k->idx) : 0;
+    if ((gfp & __GFP_ZERO) && kh_kernel_traits(kh)->krealloc_zeroes_spare) {
         size_t from = old && old < new_size ? old : new_size;
         size_t to = old && old < new_size ? new_size : ks;
         kh_note_clear(kh, (char *)p + from, to - from);

@@ -31,6 +31,54 @@ enum kh_slab_design {
 /* Kernel zone names; HIGHMEM is optional (0 pages by default). */
 enum zone_type { ZONE_DMA, ZONE_DMA32, ZONE_NORMAL, ZONE_HIGHMEM, MAX_NR_ZONES };
 
+/* The kernel release a profile follows. Everything that differs between
+ * releases in what this project models is one field of struct
+ * kh_kernel_traits (kh_kernel_traits()), looked up from this: the code asks
+ * for the behaviour, never for the version. */
+enum kh_kernel {
+    KH_KERNEL_6_1,    /* Linux 6.1 (and the 4.x-era SLAB/SLOB profiles' API) */
+    KH_KERNEL_6_12,   /* Linux 6.12 (SPEC 10) */
+    KH_KERNEL_COUNT
+};
+
+struct kh_kernel_traits {
+    const char *release;              /* "6.1", "6.12" */
+    /* kmalloc-N caches not a power of two (96, 192) are aligned to the
+     * largest power of two dividing N (32, 64) instead of
+     * ARCH_KMALLOC_MINALIGN (SPEC 10) */
+    bool kmalloc_align_pow2_divisor;
+    /* kmalloc_size_roundup(n) above KMALLOC_MAX_SIZE returns n; else
+     * PAGE_SIZE << get_order(n), wrapping to 0 past 2^63 (SPEC 1, 10) */
+    bool roundup_keeps_oversize;
+    /* krealloc with __GFP_ZERO that stays in place zeroes [new size,
+     * ksize) (SPEC 10) */
+    bool krealloc_zeroes_spare;
+    /* which kvrealloc exists: (p, oldsize, newsize, gfp) in 6.1,
+     * (p, size, gfp) in 6.12; vrealloc(p, size, gfp) is new in 6.12
+     * (SPEC 9, 10) */
+    bool kvrealloc_has_old_size;
+    bool has_vrealloc;
+    /* kmem_cache_create takes struct kmem_cache_args, whose freeptr_offset
+     * lets a SLAB_TYPESAFE_BY_RCU cache keep its free pointer inside the
+     * object (SPEC 10) */
+    bool has_cache_args;
+    /* the largest page order is named MAX_PAGE_ORDER and counted
+     * inclusively (6.8 on); struct kh_config's max_order stays the
+     * exclusive count either way (SPEC 1, 10) */
+    bool max_page_order_inclusive;
+    /* which requests may dig a further quarter below MIN (ALLOC_HARDER in
+     * 6.1): those with __GFP_ATOMIC (6.1); from 6.3 the flag is gone and it
+     * is __GFP_HIGH requests that may not block (ALLOC_MIN_RESERVE with
+     * ALLOC_NON_BLOCK), the bit is ignored (SPEC 3, 10). Either way not
+     * with __GFP_NOMEMALLOC. */
+    bool harder_from_gfp_atomic;
+    /* classic SLAB and SLOB are still in the tree (gone by 6.12) */
+    bool has_slab_and_slob;
+};
+
+/* The traits of a kernel release; NULL for an unknown value. */
+const struct kh_kernel_traits *kh_kernel_traits_of(enum kh_kernel k);
+
 #define KH_MAX_CPUS 64
 #define KH_MAX_ORDER_LIMIT 20   /* upper bound accepted for config.max_order */
 
@@ -48,6 +96,7 @@ struct kh_config {
     bool slab_nomerge;                /* no cache merging (SPEC 5); every profile boots as with slab_nomerge, like the oracle kernel, so caches keep their own names and identity */
     char slub_debug[32];              /* slub_debug letters applied to every cache ("" = off, "FZPU") */
     unsigned quarantine_objects;      /* freed objects held back before reuse (0 = none) */
+    enum kh_kernel kernel;            /* the release it follows (kh_kernel_traits_of) */
 };
 
 /* Fills *cfg with a named profile. Known names: see kh_profile_names().
@@ -72,6 +121,8 @@ void kh_destroy(struct kh *kh);
  * since creation or the last reset, not to the arena size. */
 void kh_reset(struct kh *kh);
 const struct kh_config *kh_get_config(const struct kh *kh);
+/* The instance's kernel release traits (never NULL). */
+const struct kh_kernel_traits *kh_kernel_traits(const struct kh *kh);
 
 /* The default instance used by the kernel-style names. Created on first use
  * from the profile in $KMEM_PROFILE (default KH_DEFAULT_PROFILE). */

@@ -621,7 +621,7 @@ static struct page *get_page_from_freelist(struct kh *kh, const struct alloc_con
     return NULL;
 }
 
-static unsigned gfp_to_alloc_flags(gfp_t gfp)
+static unsigned gfp_to_alloc_flags(const struct kh *kh, gfp_t gfp)
 {
     unsigned aflags = 0;
 #ifdef KH_PLANT_GFP_HIGH_WMARK
@@ -630,7 +630,12 @@ static unsigned gfp_to_alloc_flags(gfp_t gfp)
     if (gfp & __GFP_HIGH)
 #endif
         aflags |= ALLOC_HIGH;
-    if ((gfp & __GFP_ATOMIC) && !(gfp & __GFP_NOMEMALLOC))
+    /* 6.1: __GFP_ATOMIC; 6.12: a __GFP_HIGH request that may not block
+     * (SPEC 10); never with __GFP_NOMEMALLOC */
+    bool harder = kh_kernel_traits(kh)->harder_from_gfp_atomic
+                      ? (gfp & __GFP_ATOMIC) != 0
+                      : (gfp & __GFP_HIGH) && !(gfp & __GFP_DIRECT_RECLAIM);
+    if (harder && !(gfp & __GFP_NOMEMALLOC))
         aflags |= ALLOC_HARDER;
     return aflags;
 }
@@ -724,7 +729,7 @@ static struct page *nofail_last_resort(struct kh *kh, const struct alloc_context
 static struct page *alloc_slowpath(struct kh *kh, const struct alloc_context *ac)
 {
     gfp_t gfp = ac->gfp;
-    unsigned aflags = gfp_to_alloc_flags(gfp);
+    unsigned aflags = gfp_to_alloc_flags(kh, gfp);
     struct page *page = get_page_from_freelist(kh, ac, WMARK_MIN, aflags);
     if (page)
         return page;

@@ -47,6 +47,16 @@ typedef unsigned int slab_flags_t;
 struct kmem_cache *kh_kmem_cache_create(struct kh *kh, const char *name, unsigned int size,
                                         unsigned int align, slab_flags_t flags,
                                         void (*ctor)(void *));
+/* Linux 6.12's kmem_cache_create(name, size, &args, flags) with
+ * args.align and args.freeptr_offset (use_freeptr_offset set): the free
+ * pointer of a SLAB_TYPESAFE_BY_RCU cache stays at freeptr_offset inside
+ * the object. The kernel refuses (NULL, a "kmem_cache_create failed"
+ * report) a freeptr_offset without SLAB_TYPESAFE_BY_RCU, not a multiple of
+ * the pointer size, or not below size; on a 6.1 profile the call warns and
+ * returns NULL (SPEC 10). */
+struct kmem_cache *kh_kmem_cache_create_args(struct kh *kh, const char *name, unsigned int size,
+                                             unsigned int align, slab_flags_t flags,
+                                             unsigned int freeptr_offset);
 void kh_kmem_cache_destroy(struct kh *kh, struct kmem_cache *s);
 void *kh_kmem_cache_alloc(struct kh *kh, struct kmem_cache *s, gfp_t gfp);
 void *kh_kmem_cache_zalloc(struct kh *kh, struct kmem_cache *s, gfp_t gfp);

@@ -168,7 +168,9 @@ unsigned kh_debug_info_end(const struct kmem_cache *s)
     return kh_fp_outside(s) ? s->offset + KH_PTR_SIZE : s->inuse;
 }
 
-/* The slot layout of Linux 6.1's calculate_sizes(). */
+/* The slot layout of Linux 6.1's calculate_sizes(); 6.12 adds
+ * kmem_cache_args' freeptr_offset, which keeps an RCU cache's free pointer
+ * inside the object where nothing else moves it out (SPEC 10). */
 void kh_slab_calculate_sizes(struct kmem_cache *s)
 {
     slab_flags_t flags = s->flags;
@@ -181,11 +183,14 @@ void kh_slab_calculate_sizes(struct kmem_cache *s)
     if ((flags & SLAB_RED_ZONE) && size == s->object_size)
         size += KH_PTR_SIZE;   /* room for the right red zone */
     s->inuse = size;
-    if ((flags & (SLAB_TYPESAFE_BY_RCU | SLAB_POISON)) || s->ctor ||
+    bool rcu_inside = (flags & SLAB_TYPESAFE_BY_RCU) && s->freeptr_offset >= 0;
+    if (((flags & SLAB_TYPESAFE_BY_RCU) && !rcu_inside) || (flags & SLAB_POISON) || s->ctor ||
         ((flags & SLAB_RED_ZONE) && s->object_size < KH_PTR_SIZE)) {
         /* the object's bytes must survive while free: pointer goes after */
         s->offset = size;
         size += KH_PTR_SIZE;
+    } else if (rcu_inside) {
+        s->offset = (unsigned)s->freeptr_offset;   /* the caller's spare word */
     } else {
         /* middle of the object, away from small overflows at either end */
         s->offset = (s->object_size / 2) / KH_PTR_SIZE * KH_PTR_SIZE;
@@ -654,7 +659,8 @@ static void cache_free(struct kh *kh, struct kmem_cache *s)
 
 struct kmem_cache *kh_cache_create_internal(struct kh *kh, const char *name, unsigned size,
                                             unsigned align, slab_flags_t flags,
-                                            void (*ctor)(void *), bool is_kmalloc)
+                                            void (*ctor)(void *), bool is_kmalloc,
+                                            int freeptr_offset)
 {
     struct kh_slab_state *st = state(kh);
     struct kmem_cache *s = calloc(1, sizeof(*s) + kh->cfg.nr_cpus * sizeof(s->cpu[0]));
@@ -670,6 +676,7 @@ struct kmem_cache *kh_cache_create_internal(struct kh *kh, const char *name, uns
     s->object_size = size;
     s->ctor = ctor;
     s->is_kmalloc = is_kmalloc;
+    s->freeptr_offset = freeptr_offset;
     s->flags = (flags | st->debug_flags) & ~(slab_flags_t)__OBJECT_POISON;
     if (is_kmalloc)
         s->flags |= SLAB_KMALLOC;
@@ -803,7 +810,7 @@ struct kmem_cache *kh_kmem_cache_create(struct kh *kh, const char *name, unsigne
                 s->inuse = align_up(size, KH_PTR_SIZE);
             return s;
         }
-        s = kh_cache_create_internal(kh, name, size, align, keep, ctor, false);
+        s = kh_cache_create_internal(kh, name, size, align, keep, ctor, false, -1);
     }
     if (!s) {
         int err = why ? -22 : -12;   /* -EINVAL for bad arguments, else -ENOMEM */
@@ -819,6 +826,38 @@ struct kmem_cache *kh_kmem_cache_create(struct kh *kh, const char *name, unsigne
             abort();
         }
     }
+    return s;
+}
+
+/* 6.12 __kmem_cache_create_args() with use_freeptr_offset (SPEC 10): the
+ * checks of 6.1's create, then the args'; such a cache never merges (it is
+ * an RCU cache). */
+struct kmem_cache *kh_kmem_cache_create_args(struct kh *kh, const char *name, unsigned int size,
+                                             unsigned int align, slab_flags_t flags,
+                                             unsigned int freeptr_offset)
+{
+    if (!kh_kernel_traits(kh)->has_cache_args) {
+        kh_report(kh, KH_SEV_WARN, KH_R_WARN, SUBSYS, "API not in this kernel", 0,
+                  "WARNING: kmem_cache_create(name, size, struct kmem_cache_args *, flags) does "
+                  "not exist in Linux %s\n", kh_kernel_traits(kh)->release);
+        return NULL;
+    }
+    const char *why = create_error(kh, name, size, align, flags);
+    if (!why && (freeptr_offset >= size || !(flags & SLAB_TYPESAFE_BY_RCU) ||
+                 freeptr_offset % KH_PTR_SIZE))
+        why = "freeptr_offset outside the object, unaligned, or without SLAB_TYPESAFE_BY_RCU";
+    struct kmem_cache *s = NULL;
+    if (!why) {
+        slab_flags_t keep = flags & (slab_flags_t)KH_CACHE_CREATE_MASK &
+                            ~(slab_flags_t)(SLAB_KMALLOC | KH_SLAB_TRACE | KH_SLAB_NOLEAKTRACE |
+                                            KH_SLAB_NO_USER_FLAGS);
+        s = kh_cache_create_internal(kh, name, size, align, keep, NULL, false, (int)freeptr_offset);
+    }
+    if (!s)
+        kh_report(kh, (flags & SLAB_PANIC) ? KH_SEV_BUG : KH_SEV_WARN, KH_R_SLAB, SUBSYS,
+                  "kmem_cache_create failed", 0,
+                  "kmem_cache_create(%s) failed with error %d\n(harness: %s, flags %#x)\n",
+                  name ? name : "(null)", why ? -22 : -12, why ? why : "out of memory", flags);
     return s;
 }
 

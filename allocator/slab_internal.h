@@ -155,6 +155,7 @@ struct kmem_cache {
     enum kh_cache_state state;
     char *name;
     unsigned object_size, size, align, offset, inuse, red_left_pad;
+    int freeptr_offset;         /* kmem_cache_args' freeptr_offset (6.12, RCU caches), -1: none */
     slab_flags_t flags;
     void (*ctor)(void *);
     unsigned order, objects;    /* preferred order and its objects */
@@ -278,9 +279,11 @@ unsigned kh_calculate_alignment(const struct kh *kh, slab_flags_t flags, unsigne
 int kh_slub_calculate_order(const struct kh *kh, unsigned size);
 
 /* Internal create used for the kmalloc caches. */
+/* freeptr_offset: kmem_cache_args' (6.12), -1 for none. */
 struct kmem_cache *kh_cache_create_internal(struct kh *kh, const char *name, unsigned size,
                                             unsigned align, slab_flags_t flags,
-                                            void (*ctor)(void *), bool is_kmalloc);
+                                            void (*ctor)(void *), bool is_kmalloc,
+                                            int freeptr_offset);
 /* Allocation and free with the caller's address (for user tracking) and
  * the requested size (kmalloc); the core of every entry point. */
 void *kh_slab_alloc(struct kh *kh, struct kmem_cache *s, gfp_t gfp, size_t req, uintptr_t caller);

@@ -44,6 +44,7 @@
 #include "internal.h"
 #include "introspect.h"
 #include "kmalloc.h"
+#include "slab_internal.h"
 #include "vmalloc.h"
 
 #define VA_MIN_BYTES (1ull << 30)
@@ -51,7 +52,8 @@
 struct vm_area {
     unsigned long first;     /* page index of the area's first page in the window */
     unsigned long nr_pages;  /* mapped pages; the guard page is first + nr_pages */
-    unsigned long size;      /* bytes requested */
+    unsigned long size;      /* bytes requested when the area was made (fits nr_pages) */
+    unsigned long req;       /* bytes requested now: vrealloc resizes in place (6.12) */
     gfp_t gfp;
     uint32_t *pfns;          /* nr_pages entries, in virtual order */
 };
@@ -327,7 +329,8 @@ static struct vm_area *new_area(struct kh *kh, unsigned long size, unsigned long
                    "vmalloc error: size %lu, vm_struct allocation failed", size);
         return NULL;
     }
-    *a = (struct vm_area){ .first = first, .nr_pages = nr, .size = size, .gfp = gfp, .pfns = pfns };
+    *a = (struct vm_area){ .first = first, .nr_pages = nr, .size = size, .req = size, .gfp = gfp,
+                           .pfns = pfns };
     return a;
 }
 
@@ -434,6 +437,8 @@ size_t kh_vmalloc_size(const struct kh *kh, const void *addr)
 
 /* ---- kvmalloc family ---- */
 
+static bool missing_api(struct kh *kh, bool present, const char *what);
+
 void *kh_kvmalloc(struct kh *kh, size_t size, gfp_t flags)
 {
     gfp_t kmalloc_flags = flags;
@@ -506,6 +511,9 @@ void kh_kvfree_sensitive(struct kh *kh, const void *addr, size_t len)
 
 void *kh_kvrealloc(struct kh *kh, const void *p, size_t oldsize, size_t newsize, gfp_t gfp)
 {
+    if (missing_api(kh, kh_kernel_traits(kh)->kvrealloc_has_old_size,
+                    "kvrealloc(p, oldsize, newsize, gfp)"))
+        return NULL;
     if (oldsize >= newsize)
         return (void *)(uintptr_t)p;
     if (oldsize && ZERO_OR_NULL_PTR(p)) {
@@ -527,12 +535,86 @@ void *kh_kvrealloc(struct kh *kh, const void *p, size_t oldsize, size_t newsize,
     return n;
 }
 
+/* A kernel form the profile's release does not have: warn, fail. */
+static bool missing_api(struct kh *kh, bool present, const char *what)
+{
+    if (present)
+        return false;
+    kh_report(kh, KH_SEV_WARN, KH_R_WARN, "vmalloc", "API not in this kernel", 0,
+              "WARNING: %s does not exist in Linux %s (profile %s)\n", what,
+              kh_kernel_traits(kh)->release, kh->cfg.profile ? kh->cfg.profile : "?");
+    return true;
+}
+
+/* 6.12 (mm/vmalloc.c vrealloc()): size 0 frees; a size within the area's
+ * pages keeps p (the spare bytes zeroed with __GFP_ZERO); a larger one
+ * is a new area with the old requested bytes copied (SPEC 10). */
+void *kh_vrealloc(struct kh *kh, const void *p, size_t size, gfp_t gfp)
+{
+    if (missing_api(kh, kh_kernel_traits(kh)->has_vrealloc, "vrealloc(p, size, gfp)"))
+        return NULL;
+    if (!size) {
+        kh_vfree(kh, p);
+        return NULL;
+    }
+    struct vm_area *a = NULL;
+    if (p) {
+        a = area_containing(kh, p);
+        if (!a || area_va(kh, a) != p) {
+            kh_report(kh, KH_SEV_WARN, KH_R_VMALLOC, "vmalloc", "vrealloc nonexistent vm area",
+                      (uintptr_t)p, "WARNING: Trying to vrealloc() nonexistent vm area (%p)\n", p);
+            return NULL;
+        }
+        if (size <= a->nr_pages << kh->page_shift) {
+            if ((gfp & __GFP_ZERO) && size < a->req)
+                memset((char *)(uintptr_t)p + size, 0, a->req - size);
+            kh_poison((void *)(uintptr_t)p, a->nr_pages << kh->page_shift);
+            kh_unpoison((void *)(uintptr_t)p, size);
+            a->req = size;
+            return (void *)(uintptr_t)p;
+        }
+    }
+    void *n = vmalloc_area(kh, size, gfp);
+    if (!n || !a)
+        return n;
+    kh_note_copy(kh, n, p, a->req);
+    memcpy(n, p, a->req);
+    kh_vfree(kh, p);
+    return n;
+}
+
+/* 6.12 (mm/slub.c kvrealloc_noprof()): vmalloc memory goes to vrealloc;
+ * otherwise krealloc with kvmalloc's quiet flags, and when that fails a
+ * kvmalloc with ksize(p) bytes copied and p freed (SPEC 10). */
+void *kh_kvrealloc_v612(struct kh *kh, const void *p, size_t size, gfp_t gfp)
+{
+    if (missing_api(kh, !kh_kernel_traits(kh)->kvrealloc_has_old_size,
+                    "kvrealloc(p, size, gfp)"))
+        return NULL;
+    if (kh_is_vmalloc_addr(kh, p))
+        return kh_vrealloc(kh, p, size, gfp);
+    gfp_t kflags = gfp;
+    if (size > kh->page_size)
+        kflags = (kflags | __GFP_NOWARN | __GFP_NORETRY) & ~__GFP_NOFAIL;
+    void *n = kh_krealloc(kh, p, size, kflags);
+    if (n)
+        return n;
+    n = kh_kvmalloc(kh, size, gfp);
+    if (!n || ZERO_OR_NULL_PTR(p))
+        return n;
+    size_t ks = kh_ksize(kh, p);
+    kh_note_copy(kh, n, p, ks);
+    kh_meta_copy(n, p, ks);   /* the whole of ksize, past what ASan lets the caller see */
+    kh_kfree(kh, p);
+    return n;
+}
+
 /* ---- introspection ---- */
 
 static void fill_info(const struct kh *kh, const struct vm_area *a, struct kh_vm_area_info *out)
 {
     *out = (struct kh_vm_area_info){
-        .addr = area_va(kh, a), .size = a->size, .nr_pages = a->nr_pages,
+        .addr = area_va(kh, a), .size = a->req, .nr_pages = a->nr_pages,
         .pfns = a->pfns, .gfp = a->gfp,
     };
 }
@@ -681,7 +763,8 @@ static unsigned check_area(struct kh *kh, const struct vm_area *a, unsigned long
         n += violation(out, "vmalloc-area-overlap", va,
                        "area %p overlaps the previous area or its guard page", va);
     if (a->nr_pages == 0 || a->size == 0 || a->size > a->nr_pages << kh->page_shift ||
-        a->size <= (a->nr_pages - 1) << kh->page_shift)
+        a->size <= (a->nr_pages - 1) << kh->page_shift || a->req == 0 ||
+        a->req > a->nr_pages << kh->page_shift)
         n += violation(out, "vmalloc-area-size", va, "area %p: size %lu does not fit %lu pages",
                        va, a->size, a->nr_pages);
     if (a->first + a->nr_pages + 1 > vm->hwm || vm->hwm > vm->va_pages)
@@ -730,9 +813,9 @@ static unsigned check_area(struct kh *kh, const struct vm_area *a, unsigned long
     if (probe && probe_read(va + (a->nr_pages << kh->page_shift), &byte))
         n += violation(out, "vmalloc-guard", va, "area %p: guard page is readable", va);
 #ifdef KH_ASAN
-    if (__asan_region_is_poisoned(va, a->size))
+    if (__asan_region_is_poisoned(va, a->req))
         n += violation(out, "vmalloc-asan", va, "area %p: requested bytes are poisoned", va);
-    if (!__asan_address_is_poisoned(va + a->size))
+    if (!__asan_address_is_poisoned(va + a->req))
         n += violation(out, "vmalloc-asan", va, "area %p: byte past the end is not poisoned", va);
 #endif
     return n;

@@ -38,6 +38,12 @@ void kh_kvfree_sensitive(struct kh *kh, const void *addr, size_t len);
 /* Linux 6.1 semantics: oldsize >= newsize returns p unchanged; otherwise a
  * new kvmalloc, oldsize bytes copied, p freed. On failure NULL and p stays. */
 void *kh_kvrealloc(struct kh *kh, const void *p, size_t oldsize, size_t newsize, gfp_t gfp);
+/* Linux 6.12 forms (SPEC 10): kvrealloc(p, size, gfp) without the old size,
+ * and vrealloc. Each exists only on a profile whose kernel has it
+ * (kh_kernel_traits); on another the call warns and returns NULL, as does
+ * kh_kvrealloc on a 6.12 profile. */
+void *kh_kvrealloc_v612(struct kh *kh, const void *p, size_t size, gfp_t gfp);
+void *kh_vrealloc(struct kh *kh, const void *p, size_t size, gfp_t gfp);
 
 /* ---- Introspection (tests, fuzzers, conformance suite) ---- */
 
@@ -104,5 +110,6 @@ void *kvcalloc(size_t n, size_t size, gfp_t gfp);
 void kvfree(const void *addr);
 void kvfree_sensitive(const void *addr, size_t len);
 void *kvrealloc(const void *p, size_t oldsize, size_t newsize, gfp_t gfp);
+void *vrealloc(const void *p, size_t size, gfp_t gfp);
 
 #endif

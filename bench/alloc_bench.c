@@ -103,6 +103,10 @@ static inline size_t mix_size(struct rng *r)
 
 /* ---- the allocator under test ---------------------------------------- */
 
+/* --profile: the reference's profile (linux-6.12-x86_64, ...); the peers
+ * ignore it. */
+static const char *profile_name = KH_DEFAULT_PROFILE;
+
 #ifdef BENCH_REFERENCE
 static struct kh *kh;
 static struct kmem_cache *cache;
@@ -113,8 +117,10 @@ static struct kmem_cache *cache;
 static void instance_up(unsigned nr_cpus)
 {
     struct kh_config cfg;
-    if (kh_profile_config(KH_DEFAULT_PROFILE, &cfg) != 0)
-        abort();
+    if (kh_profile_config(profile_name, &cfg) != 0) {
+        fprintf(stderr, "alloc_bench: unknown profile '%s'\n", profile_name);
+        exit(2);
+    }
     cfg.zone_bytes[ZONE_NORMAL] = (4ull << 30) - cfg.zone_bytes[ZONE_DMA] - cfg.zone_bytes[ZONE_DMA32];
     cfg.nr_cpus = nr_cpus;
     const char *err = NULL;
@@ -610,8 +616,10 @@ int main(int argc, char **argv)
             }
         } else if (strcmp(argv[i], "--only") == 0 && i + 1 < argc) {
             only = argv[++i];
+        } else if (strcmp(argv[i], "--profile") == 0 && i + 1 < argc) {
+            profile_name = argv[++i];
         } else {
-            fprintf(stderr, "usage: %s [--scale F] [--only SECTION[/WORKLOAD][,...]]\n"
+            fprintf(stderr, "usage: %s [--scale F] [--only SECTION[/WORKLOAD][,...]] [--profile NAME]\n"
                             "  sections: clock pair cache batch pages mix live footprint (footprint only on request)\n",
                     argv[0]);
             return 2;

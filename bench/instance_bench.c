@@ -96,10 +96,13 @@ static inline uint64_t rnd(struct rng *r)
  * most 16 MiB of ZONE_DMA, the rest ZONE_DMA32. 1 GiB gives exactly
  * linux-6.1-x86_64 (16 + 496 + 512 MiB), 16 MiB exactly
  * linux-6.1-x86_64-16m (4 + 4 + 8 MiB). */
+/* --profile: the profile measured (its layout scaled as above). */
+static const char *profile_name = KH_DEFAULT_PROFILE;
+
 static struct kh_config arena_config(uint64_t bytes)
 {
     struct kh_config cfg;
-    if (kh_profile_config(KH_DEFAULT_PROFILE, &cfg) != 0)
+    if (kh_profile_config(profile_name, &cfg) != 0)
         abort();
     uint64_t dma = bytes / 4 < 16 * MiB ? bytes / 4 : 16 * MiB;
     cfg.zone_bytes[ZONE_NORMAL] = bytes / 2;
@@ -327,7 +330,7 @@ static void bench_arena(void)
 static void bench_metadata(void)
 {
     struct kh_config cfg;
-    kh_profile_config(KH_DEFAULT_PROFILE, &cfg);
+    kh_profile_config(profile_name, &cfg);
     struct mallinfo2 m0 = mallinfo2();
     struct kh *kh = create(&cfg);
     struct mallinfo2 m1 = mallinfo2();
@@ -373,8 +376,16 @@ int main(int argc, char **argv)
             }
         } else if (strcmp(argv[i], "--only") == 0 && i + 1 < argc) {
             only = argv[++i];
+        } else if (strcmp(argv[i], "--profile") == 0 && i + 1 < argc) {
+            profile_name = argv[++i];
+            struct kh_config probe;
+            if (kh_profile_config(profile_name, &probe) != 0) {
+                fprintf(stderr, "instance_bench: unknown profile '%s'\n", profile_name);
+                return 2;
+            }
         } else {
-            fprintf(stderr, "usage: %s [--scale F] [--only lifecycle,arena,metadata]\n", argv[0]);
+            fprintf(stderr, "usage: %s [--scale F] [--only lifecycle,arena,metadata] [--profile NAME]\n",
+                    argv[0]);
             return 2;
         }
     }

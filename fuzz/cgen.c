@@ -387,21 +387,28 @@ static void emit_op(struct gen *g, size_t i, bool misuse)
             fprintf(f, "    check_equal(\"get_order(%s)\", (unsigned long long)kh_get_order(kh, %s), %d);\n", s0,
                     s0, oracle_get_order(g->lim.page_shift, a[0].u));
         break;
-    case KH_OP_KMEM_CACHE_CREATE: {
+    case KH_OP_KMEM_CACHE_CREATE:
+    case KH_OP_KMEM_CACHE_CREATE_ARGS: {
+        /* the args form (6.12) has a freeptr_offset where the plain one has a ctor */
+        bool args = op->code == KH_OP_KMEM_CACHE_CREATE_ARGS;
         char fl[512];
         kh_trace_format_slab_flags((uint32_t)a[3].u & ~(uint32_t)SLAB_PANIC, fl, sizeof(fl));
-        if (a[1].u > UINT32_MAX || a[2].u > UINT32_MAX) {
-            fprintf(f, "    %s = NULL;  /* size or alignment beyond unsigned int: not called */\n", r);
+        if (a[1].u > UINT32_MAX || a[2].u > UINT32_MAX || (args && a[4].u > UINT32_MAX)) {
+            fprintf(f, "    %s = NULL;  /* an operand beyond unsigned int: not called */\n", r);
             break;
         }
-        fprintf(f, "    %s = kh_kmem_cache_create(kh, ", r);
+        fprintf(f, "    %s = kh_kmem_cache_create%s(kh, ", r, args ? "_args" : "");
         c_string(f, kh_trace_str(g->t, a[0].u));
-        fprintf(f, ", %" PRIu64 ", %" PRIu64 ", %s, %s);\n", a[1].u, a[2].u, fl, a[4].u ? "repro_ctor" : "NULL");
+        if (args)
+            fprintf(f, ", %" PRIu64 ", %" PRIu64 ", %s, %" PRIu64 ");\n", a[1].u, a[2].u, fl, a[4].u);
+        else
+            fprintf(f, ", %" PRIu64 ", %" PRIu64 ", %s, %s);\n", a[1].u, a[2].u, fl,
+                    a[4].u ? "repro_ctor" : "NULL");
         fprintf(f, "    cache_created(%s);\n", r);
         /* the spec's geometry for these arguments (fuzz/oracle_slab.c) */
         struct oracle_slab_geom og;
-        if (oracle_slab_geometry(&g->cfg, a[1].u, a[2].u, (uint32_t)a[3].u & ~(uint32_t)SLAB_PANIC,
-                                 a[4].u != 0, &og))
+        if (oracle_slab_geometry_args(&g->cfg, a[1].u, a[2].u, (uint32_t)a[3].u & ~(uint32_t)SLAB_PANIC,
+                                      !args && a[4].u != 0, args ? (int64_t)a[4].u : -1, &og))
             fprintf(f, "    cache_expect(%s, (struct geom_expect){ .align = %u, .object_size = %u, .size = %u, "
                        ".inuse = %u, .red_left_pad = %u, .offset = %u, .order = %u, .objects = %u, "
                        ".layout = %d, .colour = %d, .ctor = %d });\n",
@@ -649,6 +656,25 @@ static void emit_op(struct gen *g, size_t i, bool misuse)
         fprintf(f, "    {\n        struct old_block *ob = before_realloc(%s, %s, NULL);\n", pe, s2);
         fprintf(f, "        %s = kh_kvrealloc(kh, %s, %s, %s, %s);\n", r, pe, s0, s1, gt);
         fprintf(f, "        check_kvrealloc(%s, ob, %s, %s, %s);\n    }\n", r, s0, s1, gt);
+        break;
+    }
+    case KH_OP_KVREALLOC_612:
+    case KH_OP_VREALLOC: {
+        const char *fn = op->code == KH_OP_VREALLOC ? "kh_vrealloc" : "kh_kvrealloc_v612";
+        ptr_expr(g, &a[0], pe, sizeof(pe));
+        ptr_base(g, &a[0], base, sizeof(base));
+        num(s0, sizeof(s0), a[1].u);
+        gfp_text((gfp_t)a[2].u, gt, sizeof(gt));
+        if (misuse) {
+            fprintf(f, "    (void)%s(kh, %s, %s, %s);\n", fn, pe, s0, gt);
+            if (strcmp(base, "NULL"))
+                fprintf(f, "    forget(%s);\n", base);
+            break;
+        }
+        fprintf(f, "    {\n        struct old_block *ob = before_realloc(%s, %s, NULL);\n", pe, s0);
+        fprintf(f, "        %s = %s(kh, %s, %s, %s);\n", r, fn, pe, s0, gt);
+        fprintf(f, "        check_realloc_612(%s, ob, %s, %s, %s);\n    }\n", r, s0, gt,
+                op->code == KH_OP_VREALLOC ? "false" : "true");
         break;
     }
     case KH_OP_ALLOC_PERCPU:

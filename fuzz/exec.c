@@ -869,6 +869,16 @@ static void resize_aliases(struct exec *x, uint32_t id, size_t req)
     }
 }
 
+/* Are krealloc's spare bytes (past the new size, within ksize) zero? The
+ * observer reads what ASan keeps from the caller (SPEC 10). */
+__attribute__((no_sanitize("address"))) static bool spare_zero(const uint8_t *p, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        if (p[i])
+            return false;
+    return true;
+}
+
 static void op_krealloc(struct exec *x, const struct kh_op *op, size_t n, size_t size, gfp_t gfp,
                         bool overflow)
 {
@@ -970,6 +980,10 @@ static void op_krealloc(struct exec *x, const struct kh_op *op, size_t n, size_t
             return;
         }
     }
+    if (p == old && (gfp & __GFP_ZERO)) {
+        size_t ks = kh_ksize(x->kh, p);
+        json_bool(x, "spare_zero", ks <= total || spare_zero((const uint8_t *)p + total, ks - total));
+    }
     if (p == old) {
         /* Same object, new size: keep the id so the pattern stays valid. */
         check_copy(x, copy_before.count, old, 0, COPY_NONE);   /* nothing to copy in place */
@@ -1062,11 +1076,12 @@ static bool names_other_cache(struct exec *x, const struct kmem_cache *c, const 
 /* The created cache against the spec's geometry for these arguments
  * (oracle_slab.h), never against what the cache says about itself. */
 static void check_cache_geometry(struct exec *x, struct xbind *b, const struct kh_cache_info *ci,
-                                 size_t size, size_t align, slab_flags_t flags, bool ctor)
+                                 size_t size, size_t align, slab_flags_t flags, bool ctor,
+                                 int64_t freeptr)
 {
     const struct kh_config *cfg = kh_get_config(x->kh);
     char why[256];
-    if (!oracle_slab_geometry(cfg, size, align, flags, ctor, &b->geom)) {
+    if (!oracle_slab_geometry_args(cfg, size, align, flags, ctor, freeptr, &b->geom)) {
         finding(x, "cache geometry", "oracle",
                 "kmem_cache_create(%zu, align %zu, flags %#x%s) succeeded; no slab order fits its slot",
                 size, align, flags, ctor ? ", ctor" : "");
@@ -1083,9 +1098,15 @@ static void op_cache_create(struct exec *x, const struct kh_op *op)
     const char *name = kh_trace_str(x->t, op->args[0].u);
     uint64_t size = op->args[1].u, align = op->args[2].u;
     slab_flags_t flags = (slab_flags_t)op->args[3].u & ~(slab_flags_t)SLAB_PANIC;
-    bool ctor = op->args[4].u != 0;
+    /* kmem_cache_create_args (6.12): a freeptr_offset instead of a ctor */
+    bool args = op->code == KH_OP_KMEM_CACHE_CREATE_ARGS;
+    bool ctor = !args && op->args[4].u != 0;
+    int64_t freeptr = args ? (op->args[4].u <= UINT32_MAX ? (int64_t)op->args[4].u : INT64_MAX) : -1;
     struct kmem_cache *c = NULL;
-    if (size <= UINT32_MAX && align <= UINT32_MAX)
+    if (size <= UINT32_MAX && align <= UINT32_MAX && args && freeptr <= UINT32_MAX)
+        c = kh_kmem_cache_create_args(x->kh, name, (unsigned)size, (unsigned)align, flags,
+                                      (unsigned)freeptr);
+    else if (size <= UINT32_MAX && align <= UINT32_MAX && !args)
         c = kh_kmem_cache_create(x->kh, name, (unsigned)size, (unsigned)align, flags,
                                  ctor ? oracle_slab_ctor : NULL);
     note_alloc(x, c);
@@ -1104,9 +1125,10 @@ static void op_cache_create(struct exec *x, const struct kh_op *op)
         json_num(x, "order", ci.order);
         json_num(x, "objects", ci.objects_per_slab);
         if (x->opt.checks)
-            check_cache_geometry(x, b, &ci, (size_t)size, (size_t)align, flags, ctor);
+            check_cache_geometry(x, b, &ci, (size_t)size, (size_t)align, flags, ctor, freeptr);
         else
-            oracle_slab_geometry(kh_get_config(x->kh), (size_t)size, (size_t)align, flags, ctor, &b->geom);
+            oracle_slab_geometry_args(kh_get_config(x->kh), (size_t)size, (size_t)align, flags, ctor,
+                                      freeptr, &b->geom);
     }
 }
 
@@ -1499,7 +1521,17 @@ static void op_free_pages_exact(struct exec *x, const struct kh_op *op)
     kh_free_pages_exact(x->kh, p, op->args[1].u);
 }
 
+static void after_vm_as(struct exec *x, void *p, size_t size, gfp_t gfp, bool zeroing, enum api api,
+                        enum nullo_kind kind);
+
 static void after_vm(struct exec *x, void *p, size_t size, gfp_t gfp, bool zeroing, enum api api)
+{
+    after_vm_as(x, p, size, gfp, zeroing, api, api == API_VMALLOC ? NK_VMALLOC : NK_KVMALLOC);
+}
+
+/* after_vm for a call judged as `kind` by the NULL oracle. */
+static void after_vm_as(struct exec *x, void *p, size_t size, gfp_t gfp, bool zeroing, enum api api,
+                        enum nullo_kind kind)
 {
     note_alloc(x, p);
     struct xbind *b = result(x);
@@ -1512,8 +1544,8 @@ static void after_vm(struct exec *x, void *p, size_t size, gfp_t gfp, bool zeroi
         return;
     }
     bool vm = p && p != ZERO_SIZE_PTR && kh_is_vmalloc_addr(x->kh, p);
-    struct nullo_call nc = { .kind = api == API_VMALLOC ? NK_VMALLOC : NK_KVMALLOC, .gfp = gfp, .size = size,
-                             .over_limit = api == API_VMALLOC && size == 0,
+    struct nullo_call nc = { .kind = kind, .gfp = gfp, .size = size,
+                             .over_limit = kind == NK_VMALLOC && size == 0,
                              .slab_order = kmalloc_slab_order(x, size, gfp) };
     judge_alloc(x, &nc, p, vm);
     if (!p)
@@ -1663,6 +1695,100 @@ static void op_kmemdup(struct exec *x, const struct kh_op *op)
     }
     /* not "zeroing": with __GFP_ZERO the copy still covers the bytes */
     after_kmalloc(x, p, len, gfp, false, false);
+}
+
+const char *exec_op_unavailable(const struct kh *kh, enum kh_opcode code)
+{
+    const struct kh_kernel_traits *k = kh_kernel_traits(kh);
+    switch (kh_op_kernel(code)) {
+    case KH_OPK_KVREALLOC_OLD_SIZE:
+        return k->kvrealloc_has_old_size ? NULL : "kvrealloc(p, oldsize, newsize, gfp) is the Linux 6.1 "
+               "form; this profile's kernel has kvrealloc(p, size, gfp)";
+    case KH_OPK_KVREALLOC_NEW:
+        return !k->kvrealloc_has_old_size ? NULL : "kvrealloc(p, size, gfp) is the Linux 6.12 form; "
+               "this profile's kernel has kvrealloc(p, oldsize, newsize, gfp)";
+    case KH_OPK_VREALLOC:
+        return k->has_vrealloc ? NULL : "vrealloc is new in Linux 6.12; this profile's kernel lacks it";
+    case KH_OPK_CACHE_ARGS:
+        return k->has_cache_args ? NULL : "kmem_cache_create_args (struct kmem_cache_args) is new in "
+               "Linux 6.12; this profile's kernel lacks it";
+    default:
+        return NULL;
+    }
+}
+
+/* 6.12's kvrealloc(p, size, gfp) and vrealloc(p, size, gfp) (SPEC 10). p is
+ * NULL or a live block (vrealloc: vmalloc only). The old prefix, up to the
+ * new size, must arrive; size 0 frees p. In place or moved, the result is
+ * tracked afresh (a stale alias of an in-place block counts as freed). */
+static void op_realloc_612(struct exec *x, const struct kh_op *op)
+{
+    bool vre = op->code == KH_OP_VREALLOC;
+    void *old;
+    struct xbind *ob = resolve_ptr(x, &op->args[0], &old);
+    /* kvrealloc of vmalloc memory is vrealloc: a vmalloc result */
+    enum api api = vre || (old && kh_is_vmalloc_addr(x->kh, old)) ? API_VMALLOC : API_KVMALLOC;
+    struct legality_ctx lc;
+    legal_init(x, &lc);
+    lc.p = old;
+    view_ptr(x, &lc, &op->args[0]);
+    if (vre)
+        legality_free(&lc, API_VMALLOC);
+    else
+        (void)(legality_free(&lc, API_KVMALLOC) || legality_free(&lc, API_KMALLOC) ||
+               legality_free(&lc, API_VMALLOC));
+    legality_judge(&lc, LS_POST);
+    bool legal = lc.legal;
+    if (!admit(x, &lc))
+        return;
+    size_t size = op->args[1].u;
+    gfp_t gfp = (gfp_t)op->args[2].u;
+    bool had = legal && ob && op->args[0].offset == 0 && block_live(x, ob) && !ZERO_OR_NULL_PTR(old);
+    size_t keep = had ? (ob->req < size ? ob->req : size) : 0, usable = had ? ob->usable : 0;
+    if (keep > PATTERN_CAP)
+        keep = PATTERN_CAP;
+    static uint8_t before[PATTERN_CAP];
+    if (keep)
+        memcpy(before, old, keep);
+    if (had && size == 0) {
+        release(x, ob);   /* size 0 frees p (and cannot fail) */
+        had = false;
+    }
+    void *p = vre ? kh_vrealloc(x->kh, old, size, gfp) : kh_kvrealloc_v612(x->kh, old, size, gfp);
+    if (!legal) {
+        forget(x, ob);
+        return;
+    }
+    if (!p) {
+        /* a failure leaves p live; size 0 gives NULL by the spec */
+        after_vm_as(x, p, size, gfp, false, api, size ? NK_REALLOC_612 : NK_VMALLOC);
+        return;
+    }
+    if (had)
+        json_bool(x, "same", p == old);
+    if (x->opt.checks && p != ZERO_SIZE_PTR)
+        for (size_t i = 0; i < keep; i++)
+            if (((const uint8_t *)p)[i] != before[i]) {
+                finding(x, "kvrealloc lost data", "oracle", "byte %zu of the %zu-byte prefix differs "
+                        "after %s", i, keep, op_name(x));
+                return;
+            }
+    if (had)
+        shadow_remove(&x->shadow, (uintptr_t)old);
+    if (x->opt.checks && size == 0 && p != ZERO_SIZE_PTR)
+        finding(x, "wrong result", "oracle", "%s(p, 0) returned %p, not NULL or ZERO_SIZE_PTR",
+                op_name(x), p);
+    if (p == old && had) {
+        note_alloc(x, p);
+        struct xbind *rb = result(x);
+        rb->api = api;
+        bool vm = kh_is_vmalloc_addr(x->kh, p);
+        track(x, rb, p, size, vm ? SHADOW_VMALLOC : SHADOW_KMALLOC);
+        if (!vm)
+            rb->usable = usable;   /* the same object: ksize does not move */
+        return;
+    }
+    after_vm_as(x, p, size, gfp, false, api, NK_REALLOC_612);
 }
 
 static void op_percpu_alloc(struct exec *x, const struct kh_op *op)
@@ -2380,6 +2506,11 @@ static void dispatch(struct exec *x, const struct kh_op *op)
     size_t prod;
     bool ovf;
     struct legality_ctx lc;
+    if (exec_op_unavailable(x->kh, op->code)) {
+        x->skipped++;   /* another kernel's form: replay refuses it up front */
+        x->out[x->nout - 1].skipped = true;
+        return;
+    }
     if (x->boot_phase == KH_BOOT_EARLY && !early_boot_op(op->code)) {
         x->skipped++;   /* no buddy allocator yet (see early_boot_op) */
         x->out[x->nout - 1].skipped = true;
@@ -2456,7 +2587,8 @@ static void dispatch(struct exec *x, const struct kh_op *op)
                     oracle_get_order(x->lim.page_shift, a[0].u));
         break;
     }
-    case KH_OP_KMEM_CACHE_CREATE: op_cache_create(x, op); break;
+    case KH_OP_KMEM_CACHE_CREATE:
+    case KH_OP_KMEM_CACHE_CREATE_ARGS: op_cache_create(x, op); break;
     case KH_OP_KMEM_CACHE_ALLOC: op_cache_alloc(x, op, false); break;
     case KH_OP_KMEM_CACHE_ZALLOC: op_cache_alloc(x, op, true); break;
     case KH_OP_KMEM_CACHE_ALLOC_NODE: op_cache_alloc(x, op, false); break;
@@ -2531,6 +2663,8 @@ static void dispatch(struct exec *x, const struct kh_op *op)
     case KH_OP_KVFREE:
     case KH_OP_KVFREE_SENSITIVE: op_vfree(x, op, API_KVMALLOC); break;
     case KH_OP_KVREALLOC: op_kvrealloc(x, op); break;
+    case KH_OP_KVREALLOC_612:
+    case KH_OP_VREALLOC: op_realloc_612(x, op); break;
     case KH_OP_ALLOC_PERCPU:
     case KH_OP_ALLOC_PERCPU_GFP: op_percpu_alloc(x, op); break;
     case KH_OP_FREE_PERCPU: op_free_percpu(x, op); break;

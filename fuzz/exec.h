@@ -82,6 +82,11 @@ const char *exec_outcome_misuse_rule(const struct exec_outcome *o);
 /* Operations skipped by the misuse policy in the last run. */
 size_t exec_skipped(const struct exec *x);
 
+/* NULL when the instance's kernel has operation `code`; else why not (a
+ * 6.1-only form on a 6.12 profile or the reverse). The executor skips such
+ * an operation; replay refuses the trace as invalid input. */
+const char *exec_op_unavailable(const struct kh *kh, enum kh_opcode code);
+
 const char *exec_misuse_name(enum exec_misuse m);
 int exec_misuse_parse(const char *s, enum exec_misuse *out);
 

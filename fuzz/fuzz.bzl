@@ -107,6 +107,10 @@ FUZZ_TARGETS = [
     "slab_slob",
     "slab_16k",
     "slab_64k",
+    "kmalloc_612",
+    "slab_612",
+    "vmalloc_612",
+    "differential_612",
 ]
 
 # Built without ASan: slab_merge (under ASan caches never merge, as under

@@ -193,7 +193,13 @@ static bool free_pages_exact_no_page(const struct legality_ctx *c)
     return size == 0 || end <= (uint64_t)(uintptr_t)c->p;
 }
 
-static bool kvrealloc_no_grow(const struct legality_ctx *c) { return c->op->args[1].u >= c->op->args[2].u; }
+/* The 6.1 form (p, oldsize, newsize); 6.12's kvrealloc shares the name,
+ * and these rows, but not the old size: it always may copy (SPEC 10). */
+static bool kvrealloc_61(const struct legality_ctx *c) { return c->op->code == KH_OP_KVREALLOC; }
+static bool kvrealloc_no_grow(const struct legality_ctx *c)
+{
+    return kvrealloc_61(c) && c->op->args[1].u >= c->op->args[2].u;
+}
 
 static bool cache_gone(const struct legality_ctx *c) { return !(c->obj.type == KH_VAL_CACHE && c->obj.alive); }
 
@@ -485,12 +491,13 @@ static bool kvfree_sensitive_clears_foreign(const struct legality_ctx *c)
 
 static bool kvrealloc_old_size(const struct legality_ctx *c)
 {
-    return !kvrealloc_no_grow(c) && c->op->args[1].u > (c->ptr.bound && c->ptr.live ? c->ptr.req : 0);
+    return kvrealloc_61(c) && !kvrealloc_no_grow(c) &&
+           c->op->args[1].u > (c->ptr.bound && c->ptr.live ? c->ptr.req : 0);
 }
 
 static bool kvrealloc_cache_object(const struct legality_ctx *c) { return !kvrealloc_no_grow(c) && cache_object(c); }
 
-static bool kvrealloc_grow_copies(const struct legality_ctx *c) { return !kvrealloc_no_grow(c); }
+static bool kvrealloc_grow_copies(const struct legality_ctx *c) { return kvrealloc_61(c) && !kvrealloc_no_grow(c); }
 
 /* ---- the table ---- */
 

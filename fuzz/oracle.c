@@ -9,6 +9,7 @@ void oracle_limits(const struct kh_config *cfg, struct oracle_limits *l)
     l->page_shift = ps;
     l->design = cfg->slab;
     l->minalign = cfg->arch_kmalloc_minalign;
+    l->linux_6_12 = cfg->kernel == KH_KERNEL_6_12;
     switch (cfg->slab) {
     case KH_SLAB_SLAB:
         l->shift_high = min_u(mo + ps - 1, 25);
@@ -87,9 +88,12 @@ size_t oracle_kmalloc_align(const struct oracle_limits *l, const struct kh_confi
         return (size_t)1 << l->page_shift;
     if (l->design == KH_SLAB_SLOB)
         return cfg->arch_kmalloc_minalign;
-    /* Power-of-two classes are naturally aligned; 96 and 192 get the minimum. */
+    /* Power-of-two classes are naturally aligned; 96 and 192 get the
+     * minimum in 6.1, 32 and 64 in 6.12 (SPEC 10). */
     if ((cls & (cls - 1)) == 0)
         return cls;
+    if (l->linux_6_12)
+        return cls % 64 == 0 ? 64 : 32;
     return cfg->arch_kmalloc_minalign;
 }
 
@@ -144,6 +148,8 @@ size_t oracle_kmalloc_size_roundup(const struct oracle_limits *l, size_t size)
         return SIZE_MAX;
     if (size <= l->max_cache_size)
         return oracle_kmalloc_class(l, size);
+    if (l->linux_6_12 && size > l->max_size)
+        return size;   /* 6.12: past KMALLOC_MAX_SIZE, the size itself (SPEC 10) */
     /* whole pages past KMALLOC_MAX_SIZE too; the shift wraps above 2^63 */
     return ((size_t)1 << l->page_shift) << oracle_get_order(l->page_shift, size);
 }

@@ -22,6 +22,8 @@ struct oracle_limits {
     size_t max_size;         /* KMALLOC_MAX_SIZE */
     enum kh_slab_design design;
     size_t minalign;         /* ARCH_KMALLOC_MINALIGN */
+    bool linux_6_12;         /* the profile follows 6.12 (SPEC 10): 96/192 aligned to
+                                32/64, kmalloc_size_roundup keeps sizes past the maximum */
 };
 
 void oracle_limits(const struct kh_config *cfg, struct oracle_limits *out);

@@ -60,6 +60,7 @@ void nullo_init(struct nullo *n, const struct kh_config *cfg, size_t max_cache_s
     n->max_cache_size = max_cache_size;
     n->max_size = max_size;
     n->slub = cfg->slab == KH_SLAB_SLUB;
+    n->linux_6_12 = cfg->kernel == KH_KERNEL_6_12;
     n->min_free_kbytes = cfg->min_free_kbytes;
     n->watermark_scale_factor = cfg->watermark_scale_factor;
     n->mode = KH_FAULT_OFF;
@@ -188,13 +189,17 @@ static bool no_watermarks(gfp_t gfp)
 }
 
 /* The slow path's mark: MIN, less half for __GFP_HIGH, less a further
- * quarter for __GFP_ATOMIC without __GFP_NOMEMALLOC (6.1 ALLOC_HARDER). */
+ * quarter without __GFP_NOMEMALLOC for __GFP_ATOMIC (6.1 ALLOC_HARDER), or
+ * in 6.12 for __GFP_HIGH without __GFP_DIRECT_RECLAIM (ALLOC_MIN_RESERVE
+ * with ALLOC_NON_BLOCK; __GFP_ATOMIC no longer exists; SPEC 10). */
 static long slow_mark(const struct nullo *n, int z, gfp_t gfp)
 {
     long mark = (long)n->m.min[z];
     if (gfp & __GFP_HIGH)
         mark -= mark / 2;
-    if ((gfp & __GFP_ATOMIC) && !(gfp & __GFP_NOMEMALLOC))
+    bool harder = n->linux_6_12 ? (gfp & __GFP_HIGH) && !(gfp & __GFP_DIRECT_RECLAIM)
+                                : (gfp & __GFP_ATOMIC) != 0;
+    if (harder && !(gfp & __GFP_NOMEMALLOC))
         mark -= mark / 4;
     return mark;
 }
@@ -404,6 +409,16 @@ static struct shape shape_of(const struct nullo *n, struct kh *kh, const struct 
     case NK_PERCPU: {
         uint64_t p = pts(n, KH_FAULT_PERCPU, GFP_KERNEL);
         return (struct shape){ p, HUGE_BAND, p > 0, HUGE_BAND };
+    }
+    case NK_REALLOC_612: {
+        /* krealloc (none when in place), then after a failure the whole
+         * kvmalloc with its vmalloc fallback; vrealloc is a new vmalloc
+         * area, whatever the flags (SPEC 10) */
+        struct nullo_call kv = *c;
+        kv.kind = NK_KVMALLOC;
+        uint64_t hi = shape_kmalloc(n, c->size, c->gfp).hi + shape_of(n, kh, &kv).hi +
+                      shape_vmalloc(n, &n->pre, kh, c->size, c->gfp).hi;
+        return (struct shape){ 0, hi, false, hi };
     }
     }
     return (struct shape){ 0, HUGE_BAND, false, HUGE_BAND };
@@ -729,6 +744,8 @@ const char *nullo_judge(struct nullo *n, struct kh *kh, const struct nullo_call 
         break;
     case NK_PERCPU:
         break;   /* chunk growth is not modelled: the band */
+    case NK_REALLOC_612:
+        break;   /* in place or not, which path failed is not modelled: the band */
     }
     if (!ok && !kind) {
         decided ? stats.null_memory++ : stats.null_may++;

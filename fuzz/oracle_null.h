@@ -65,6 +65,8 @@ enum nullo_kind {
     NK_KVMALLOC,    /* kvmalloc family */
     NK_KREALLOC,    /* krealloc of a live object: may stay in place */
     NK_PERCPU,      /* __alloc_percpu */
+    NK_REALLOC_612, /* 6.12 kvrealloc / vrealloc: a krealloc that may stay in place, then a
+                       kvmalloc (or a new vmalloc area) when it could not; NULL is not judged */
 };
 
 struct nullo_call {
@@ -93,6 +95,7 @@ struct nullo {
     unsigned page_shift, max_order;
     size_t max_cache_size, max_size, page_size;
     bool slub;
+    bool linux_6_12;                 /* the profile follows 6.12's reserve rules (SPEC 10) */
     unsigned min_free_kbytes, watermark_scale_factor;
     struct nullo_marks m;
     bool marks_set;                  /* m holds this setup's marks (see nullo_mem_init) */

@@ -75,11 +75,15 @@ static void slot_layout(struct oracle_slab_geom *g)
     if ((f & SLAB_RED_ZONE) && size == g->object_size)
         size += PTR;
     g->inuse = size;
-    g->fp_outside = (f & (SLAB_TYPESAFE_BY_RCU | SLAB_POISON)) || g->ctor ||
+    /* 6.12: an RCU cache's freeptr_offset keeps the pointer inside (SPEC 10) */
+    bool rcu_inside = (f & SLAB_TYPESAFE_BY_RCU) && g->freeptr >= 0;
+    g->fp_outside = ((f & SLAB_TYPESAFE_BY_RCU) && !rcu_inside) || (f & SLAB_POISON) || g->ctor ||
                     ((f & SLAB_RED_ZONE) && g->object_size < PTR);
     if (g->fp_outside) {
         g->offset = size;
         size += PTR;
+    } else if (rcu_inside) {
+        g->offset = (uint32_t)g->freeptr;
     } else {
         g->offset = g->object_size / 2 / PTR * PTR;
     }
@@ -143,10 +147,13 @@ static bool finish(const struct kh_config *cfg, struct oracle_slab_geom *g, uint
     return true;
 }
 
-bool oracle_slab_geometry(const struct kh_config *cfg, size_t size, size_t align, uint32_t flags,
-                          bool ctor, struct oracle_slab_geom *g)
+bool oracle_slab_geometry_args(const struct kh_config *cfg, size_t size, size_t align, uint32_t flags,
+                               bool ctor, int64_t freeptr, struct oracle_slab_geom *g)
 {
     memset(g, 0, sizeof(*g));
+    g->freeptr = freeptr;
+    if (freeptr >= 0 && ((uint64_t)freeptr >= size || !(flags & SLAB_TYPESAFE_BY_RCU) || freeptr % PTR || ctor))
+        return false;
     if (size == 0 || size > UINT32_MAX || align > UINT32_MAX)
         return false;
     g->flags = (flags & ~(uint32_t)SLAB_KMALLOC) | debug_letters(cfg->slub_debug);
@@ -155,9 +162,16 @@ bool oracle_slab_geometry(const struct kh_config *cfg, size_t size, size_t align
     return finish(cfg, g, (uint32_t)align);
 }
 
+bool oracle_slab_geometry(const struct kh_config *cfg, size_t size, size_t align, uint32_t flags,
+                          bool ctor, struct oracle_slab_geom *g)
+{
+    return oracle_slab_geometry_args(cfg, size, align, flags, ctor, -1, g);
+}
+
 bool oracle_kmalloc_cache_geometry(const struct kh_config *cfg, size_t n, struct oracle_slab_geom *g)
 {
     memset(g, 0, sizeof(*g));
+    g->freeptr = -1;
     g->flags = SLAB_KMALLOC | debug_letters(cfg->slub_debug);
     g->object_size = (uint32_t)n;
     g->kmalloc = true;
@@ -166,6 +180,11 @@ bool oracle_kmalloc_cache_geometry(const struct kh_config *cfg, size_t n, struct
     uint32_t align = cfg->arch_kmalloc_minalign;
     if ((n & (n - 1)) == 0 && n > align)
         align = (uint32_t)n;
+    /* 6.12: 96 and 192 too, to 32 and 64 (SPEC 10) */
+    if (cfg->kernel == KH_KERNEL_6_12 && n == 96 && align < 32)
+        align = 32;
+    if (cfg->kernel == KH_KERNEL_6_12 && n == 192 && align < 64)
+        align = 64;
     return finish(cfg, g, align);
 }
 

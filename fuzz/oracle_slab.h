@@ -48,6 +48,7 @@ struct oracle_slab_geom {
     bool layout_known;       /* SLUB design: slot, order and objects are fixed */
     bool poison;             /* __OBJECT_POISON: P without ctor or RCU */
     bool fp_outside;
+    int64_t freeptr;         /* kmem_cache_args' freeptr_offset (6.12), -1: none */
     bool colour_checked;     /* SLAB: colour offsets must keep the alignment */
 };
 
@@ -55,6 +56,13 @@ struct oracle_slab_geom {
  * when the spec does not let such a cache exist (then create must fail). */
 bool oracle_slab_geometry(const struct kh_config *cfg, size_t size, size_t align, uint32_t flags,
                           bool ctor, struct oracle_slab_geom *g);
+
+/* The same for 6.12's kmem_cache_create(name, size, &args, flags) with
+ * args.freeptr_offset = freeptr (-1: the plain call): false also when the
+ * args are refused (not below size, unaligned, or no SLAB_TYPESAFE_BY_RCU;
+ * SPEC 10). */
+bool oracle_slab_geometry_args(const struct kh_config *cfg, size_t size, size_t align, uint32_t flags,
+                               bool ctor, int64_t freeptr, struct oracle_slab_geom *g);
 
 /* The kmalloc-N cache's geometry (N a size class below the page passthrough). */
 bool oracle_kmalloc_cache_geometry(const struct kh_config *cfg, size_t class_size,

@@ -70,6 +70,17 @@ static int replay_file(const char *path, const struct tool_options *opts, bool j
         return EXIT_INVALID;
     }
     const struct kh_trace *t = &in.trace;
+    for (size_t i = 0; i < t->n; i++) {
+        /* a form the profile's kernel lacks: the trace needs another profile */
+        const char *no = exec_op_unavailable(kh, (enum kh_opcode)t->ops[i].code);
+        if (no) {
+            fprintf(stderr, "%s:%d: error: %s (profile %s)\n", path, t->ops[i].line, no,
+                    in.settings.profile);
+            kh_destroy(kh);
+            crash_input_free(&in);
+            return EXIT_INVALID;
+        }
+    }
     struct exec_options opt = { .misuse = in.settings.misuse, .checks = true, .full_every = 1,
                                 .json = json ? stdout : NULL, .filename = path };
     struct exec *x = exec_new(kh, &opt);

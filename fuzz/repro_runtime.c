@@ -429,6 +429,29 @@ static void check_kvrealloc(void *p, const struct old_block *ob, size_t old_size
     check_vm(p, new_size, gfp, false, true);
 }
 
+/* 6.12's kvrealloc(p, size, gfp) and vrealloc: the prefix up to the new
+ * size arrives; size 0 frees p; the result is tracked afresh. */
+static void check_realloc_612(void *p, const struct old_block *ob, size_t size, gfp_t gfp, bool kv)
+{
+    if (!p) {
+        if (size == 0 && ob->p)
+            forget(ob->p);
+        return;
+    }
+    if (p != ZERO_SIZE_PTR)
+        for (size_t i = 0; i < ob->keep; i++)
+            if (((const uint8_t *)p)[i] != ob->bytes[i])
+                finding("kvrealloc lost data", "oracle", "byte %zu of the prefix differs", i);
+    if (ob->p)
+        forget(ob->p);
+    if (size == 0) {
+        if (p != ZERO_SIZE_PTR)
+            finding("wrong result", "oracle", "a realloc to 0 bytes returned %p", p);
+        return;
+    }
+    check_vm(p, size, gfp, false, kv);
+}
+
 /* vmalloc/kvmalloc: never ZERO_SIZE_PTR except kvmalloc(0); NULL for 0 or
  * sizes beyond INT_MAX. */
 static void check_vm(void *p, size_t size, gfp_t gfp, bool zeroing, bool kv)

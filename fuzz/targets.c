@@ -7,6 +7,43 @@
 
 #include <string.h>
 
+/* vmalloc_612: the vmalloc operations with 6.12's kvrealloc(p, size, gfp)
+ * and vrealloc in place of 6.1's kvrealloc (SPEC 10). */
+static const uint8_t vmalloc_612_ops[] = {
+    KH_OP_VMALLOC,
+    KH_OP_VZALLOC,
+    KH_OP_VFREE,
+    KH_OP_KVMALLOC,
+    KH_OP_KVZALLOC,
+    KH_OP_KVMALLOC_ARRAY,
+    KH_OP_KVFREE,
+    KH_OP_KVFREE_SENSITIVE,
+    KH_OP_KVREALLOC_612,
+    KH_OP_VREALLOC,
+    KH_OP_WRITE,
+    KH_OP_READ,
+    KH_OP_FAIL_NTH,
+    KH_OP_FAIL_OFF};
+
+/* slab_612: the slab operations and 6.12's kmem_cache_create_args
+ * (freeptr_offset inside an RCU cache's objects; SPEC 10). */
+static const uint8_t slab_612_ops[] = {
+    KH_OP_KMEM_CACHE_CREATE,
+    KH_OP_KMEM_CACHE_ALLOC,
+    KH_OP_KMEM_CACHE_ZALLOC,
+    KH_OP_KMEM_CACHE_FREE,
+    KH_OP_KMEM_CACHE_ALLOC_BULK,
+    KH_OP_KMEM_CACHE_FREE_BULK,
+    KH_OP_KMEM_CACHE_SHRINK,
+    KH_OP_KMEM_CACHE_DESTROY,
+    KH_OP_KMEM_CACHE_SIZE,
+    KH_OP_WRITE,
+    KH_OP_READ,
+    KH_OP_SET_CPU,
+    KH_OP_FAIL_NTH,
+    KH_OP_FAIL_OFF,
+    KH_OP_KMEM_CACHE_CREATE_ARGS};
+
 /* page_alloc: Buddy page allocator: alloc/free of every order, zeroing, exact allocations, fault injection and memory pressure on a 16 MiB arena. */
 static const uint8_t page_alloc_ops[] = {
     KH_OP_ALLOC_PAGES,
@@ -224,6 +261,18 @@ static const struct kh_fuzz_target targets[] = {
     {.name = "slab_64k", .profile = "linux-6.1-arm64-64k", .nr_cpus = 2,
     .ops = slab_ops, .nops = sizeof(slab_ops),
     .misuse = EXEC_MISUSE_SKIP, .full_every = 32, .quarantine = 0, .slub_debug = ""},
+    /* Linux 6.12 (linux-6.12-x86_64, SPEC 10): the kmalloc and slab
+     * operations as their variants above, and the vmalloc operations with
+     * 6.12's realloc forms (their own seeds). */
+    {.name = "kmalloc_612", .profile = "linux-6.12-x86_64", .nr_cpus = 2,
+    .ops = kmalloc_ops, .nops = sizeof(kmalloc_ops),
+    .misuse = EXEC_MISUSE_SKIP, .full_every = 32, .quarantine = 0, .slub_debug = ""},
+    {.name = "slab_612", .profile = "linux-6.12-x86_64", .nr_cpus = 1,
+    .ops = slab_612_ops, .nops = sizeof(slab_612_ops),
+    .misuse = EXEC_MISUSE_SKIP, .full_every = 32, .quarantine = 0, .slub_debug = ""},
+    {.name = "vmalloc_612", .profile = "linux-6.12-x86_64", .nr_cpus = 0,
+    .ops = vmalloc_612_ops, .nops = sizeof(vmalloc_612_ops),
+    .misuse = EXEC_MISUSE_SKIP, .full_every = 16, .quarantine = 0, .slub_debug = ""},
 };
 
 const struct kh_fuzz_target *kh_fuzz_target_find(const char *name)

@@ -49,6 +49,17 @@ enum kh_opcode kh_op_lookup(const char *name, size_t len)
     return KH_OP_COUNT;
 }
 
+enum kh_op_kernel kh_op_kernel(enum kh_opcode code)
+{
+    switch (code) {
+    case KH_OP_KVREALLOC: return KH_OPK_KVREALLOC_OLD_SIZE;
+    case KH_OP_KVREALLOC_612: return KH_OPK_KVREALLOC_NEW;
+    case KH_OP_VREALLOC: return KH_OPK_VREALLOC;
+    case KH_OP_KMEM_CACHE_CREATE_ARGS: return KH_OPK_CACHE_ARGS;
+    default: return KH_OPK_ANY;
+    }
+}
+
 /* Argument index holding an array result's element count, or -1. */
 static int count_arg(const struct kh_op_desc *d)
 {
@@ -811,6 +822,17 @@ static int parse_line(struct parser *p)
         }
         return expected(p, optk, "operation name");
     }
+    if (code == KH_OP_KVREALLOC) {
+        /* kvrealloc's two forms share the name: 6.12's has three operands
+         * (p, size, gfp), 6.1's four (p, oldsize, newsize, gfp) */
+        size_t at = p->pos;
+        unsigned n = 0;
+        while (n < 5 && next_tok(p).len)
+            n++;
+        p->pos = at;
+        if (n == 3)
+            code = KH_OP_KVREALLOC_612;
+    }
     const struct kh_op_desc *d = &op_descs[code];
     if (name.len && d->result == KH_VAL_NONE)
         return fail(p, optk.off, "'%s' has no result to bind", d->name);
@@ -1404,7 +1426,10 @@ int kh_trace_decode_subset(const uint8_t *data, size_t len, const uint8_t *ops, 
     if (len >= 4 && memcmp(data, KH_TRACE_MAGIC, 3) == 0 && data[3] >= 1 &&
         data[3] <= KH_TRACE_VERSION_MAX) {
         dc.r.p += 4;
-        dc.nops = data[3] == 2 ? KH_OP_COUNT_V2 : data[3] >= 3 ? KH_OP_COUNT : KH_OP_COUNT_V1;
+        dc.nops = data[3] >= 4   ? KH_OP_COUNT
+                  : data[3] == 3 ? KH_OP_COUNT_V3
+                  : data[3] == 2 ? KH_OP_COUNT_V2
+                                 : KH_OP_COUNT_V1;
     } else if (ops && nops) {
         dc.subset = ops;
         dc.nsubset = nops;
@@ -1549,11 +1574,12 @@ static int encode(const struct kh_trace *t, const uint8_t *ops, unsigned nops, u
     }
     if (!ops) {
         unsigned version = KH_TRACE_VERSION;
-        for (size_t i = 0; i < t->n; i++)
-            if (t->ops[i].code >= KH_OP_COUNT_V2)
-                version = 3;
-            else if (t->ops[i].code >= KH_OP_COUNT_V1 && version < 2)
-                version = 2;
+        for (size_t i = 0; i < t->n; i++) {
+            unsigned code = t->ops[i].code;
+            unsigned need = code >= KH_OP_COUNT_V3 ? 4 : code >= KH_OP_COUNT_V2 ? 3 : code >= KH_OP_COUNT_V1 ? 2 : 1;
+            if (need > version)
+                version = need;
+        }
         for (const char *m = KH_TRACE_MAGIC; *m; m++)
             wr_byte(&w, (uint8_t)*m);
         wr_byte(&w, (uint8_t)version);

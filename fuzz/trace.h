@@ -40,10 +40,13 @@
  *   file    := [ "KHT" VERSION ] op* [ 0xFF names ]
  * Decoding accepts every byte string: if the input starts with "KHT" and a
  * known version byte, the rest is that version's payload; otherwise the whole
- * input is a version-1 payload. The versions differ only in their
- * operations: version 1 has those up to fail_off (KH_OP_COUNT_V1), version 2
- * those up to memblock_free_late (KH_OP_COUNT_V2), version 3 all of them; the
- * encoder writes the oldest version that holds the trace's operations. Reading past the end stops decoding and drops
+ * input is a version-1 payload. Versions differ only in their operations:
+ * version 1 has those up to fail_off (KH_OP_COUNT_V1), version 2 those up
+ * to memblock_free_late (KH_OP_COUNT_V2), version 3 those up to
+ * kmem_cache_create_args (KH_OP_COUNT_V3: the 6.12 kvrealloc, vrealloc and
+ * kmem_cache_create_args), version 4 all of them (the API's variants); the
+ * encoder writes the lowest version that holds the trace's operations.
+ * Reading past the end stops decoding and drops
  * the partly read operation. At most KH_TRACE_MAX_OPS operations are decoded.
  *   op      := OPBYTE arg*      (args in descriptor order)
  *   OPBYTE  0xFF ends the operations (the names section follows); otherwise
@@ -94,7 +97,7 @@
 
 #define KH_TRACE_MAGIC "KHT"
 #define KH_TRACE_VERSION 1      /* what the encoder writes unless the trace needs a later one */
-#define KH_TRACE_VERSION_MAX 3
+#define KH_TRACE_VERSION_MAX 4
 #define KH_TRACE_MAX_OPS 4096   /* per input, text or binary */
 #define KH_TRACE_MAX_BULK 512   /* kmem_cache_alloc_bulk count */
 #define KH_TRACE_MAX_NAME 63    /* characters in a variable or cache name */
@@ -204,8 +207,14 @@ enum kh_val_type { KH_VAL_NONE, KH_VAL_PTR, KH_VAL_CACHE, KH_VAL_POOL, KH_VAL_AR
     X(MEMBLOCK_PHYS_ALLOC, "memblock_phys_alloc", PTR, A(U64, "size"), A(U64, "alignment"))    \
     X(MEMBLOCK_FREE, "memblock_free", NONE, A(PTR, "pointer"), A(U64, "size"))                 \
     X(MEMBLOCK_FREE_ALL, "memblock_free_all", NONE)                                            \
-    X(MEMBLOCK_FREE_LATE, "memblock_free_late", NONE, A(PTR, "pointer"), A(U64, "size"))      \
-    /* version 3: the API's variants (node-aware, copying, gfp-taking forms) */                \
+    X(MEMBLOCK_FREE_LATE, "memblock_free_late", NONE, A(PTR, "pointer"), A(U64, "size"))  \
+    /* version 3: the Linux 6.12 forms (the 6.1 kvrealloc above keeps its */                  \
+    /* name; text tells the two apart by their operand count) */                               \
+    X(KVREALLOC_612, "kvrealloc", PTR, A(PTR, "pointer"), A(U64, "size"), A(GFP, "gfp flags")) \
+    X(VREALLOC, "vrealloc", PTR, A(PTR, "pointer"), A(U64, "size"), A(GFP, "gfp flags")) \
+    X(KMEM_CACHE_CREATE_ARGS, "kmem_cache_create_args", CACHE, A(NAME, "cache name"),        \
+      A(U64, "size"), A(U64, "alignment"), A(SLAB_FLAGS, "slab flags"), A(U64, "freeptr_offset")) \
+    /* version 4: the API's variants (node-aware, copying, gfp-taking forms) */                \
     X(KMALLOC_NODE, "kmalloc_node", PTR, A(U64, "size"), A(NODE, "node"), A(GFP, "gfp flags")) \
     X(KZALLOC_NODE, "kzalloc_node", PTR, A(U64, "size"), A(NODE, "node"), A(GFP, "gfp flags")) \
     X(KMEM_CACHE_ALLOC_NODE, "kmem_cache_alloc_node", PTR, A(CACHE, "cache"), A(NODE, "node"), \
@@ -226,8 +235,18 @@ enum kh_opcode {
  * those alone, so version-1 files and headerless full-space inputs (the
  * whole_system and misuse corpora) decode as they always did. */
 #define KH_OP_COUNT_V1 (KH_OP_FAIL_OFF + 1)
-/* Version 2 adds the boot phase, up to memblock_free_late; version 3 all. */
+/* Version 2 adds the boot phase; version 3 the Linux 6.12 forms; version 4
+ * the API's variants. */
 #define KH_OP_COUNT_V2 (KH_OP_MEMBLOCK_FREE_LATE + 1)
+#define KH_OP_COUNT_V3 (KH_OP_KMEM_CACHE_CREATE_ARGS + 1)
+
+/* Which kernel release an operation needs: 0 any; else the
+ * kh_kernel_traits field that must hold (see exec.c's use). Operations of
+ * one release on a profile of the other are input errors (replay) or are
+ * skipped (fuzz targets decoding arbitrary bytes). */
+enum kh_op_kernel { KH_OPK_ANY, KH_OPK_KVREALLOC_OLD_SIZE, KH_OPK_KVREALLOC_NEW, KH_OPK_VREALLOC,
+                   KH_OPK_CACHE_ARGS };
+enum kh_op_kernel kh_op_kernel(enum kh_opcode code);
 
 struct kh_arg_desc {
     uint8_t kind;          /* enum kh_arg_kind */

@@ -400,7 +400,7 @@ def c_reproducer(reproduce_tool, t, regression, dest_dir):
     other outputs it writes there are ignored). Returns a line for report.txt."""
     if not reproduce_tool:
         return "C reproducer: not generated (bazel-bin/fuzz/reproduce is not part of this tree)"
-    if t.name in ("differential", "trace_parse"):
+    if t.name.startswith("differential") or t.name == "trace_parse":
         return "C reproducer: not available for the %s target (it runs no single trace)" % t.name
     with tempfile.TemporaryDirectory(prefix="kh-repro-") as tmp:
         # --no-regression: a campaign never writes into the source tree

@@ -186,7 +186,7 @@ def profile_of(cfg):
     return spec.Profile(name=_s(cfg.profile), page_shift=cfg.page_shift, max_order=cfg.max_order,
                         slab=cfg.slab, nr_cpus=cfg.nr_cpus, cache_line=cfg.cache_line,
                         arch_kmalloc_minalign=cfg.arch_kmalloc_minalign,
-                        zone_bytes=tuple(cfg.zone_bytes))
+                        zone_bytes=tuple(cfg.zone_bytes), kernel=cfg.kernel)
 
 
 class Kh:

@@ -41,6 +41,7 @@ class KhConfig(Structure):
         ("slab_nomerge", c_bool),
         ("slub_debug", c_char * 32),
         ("quarantine_objects", c_uint),
+        ("kernel", c_int),
     ]
 
 

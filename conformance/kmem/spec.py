@@ -108,6 +108,7 @@ POINTER_SIZE = 8
 ARCH_SLAB_MINALIGN = 8
 
 SLUB, SLAB, SLOB = 0, 1, 2
+KERNEL_6_1, KERNEL_6_12 = 0, 1    # enum kh_kernel
 SIZE_MAX = (1 << 64) - 1
 DESIGN_NAMES = {SLUB: "SLUB", SLAB: "SLAB", SLOB: "SLOB"}
 
@@ -122,6 +123,7 @@ class Profile:
     cache_line: int
     arch_kmalloc_minalign: int
     zone_bytes: tuple
+    kernel: int = 0         # KERNEL_6_1 / KERNEL_6_12 (SPEC 10)
 
     @property
     def page_size(self):
@@ -250,6 +252,8 @@ def kmalloc_size_roundup(p, size):
         return SIZE_MAX
     if size <= lim.max_cache_size:
         return kmalloc_bucket(p, size)
+    if p.kernel == KERNEL_6_12 and size > lim.max_size:
+        return size     # 6.12: past KMALLOC_MAX_SIZE the size itself (SPEC 10)
     return (p.page_size << get_order(p, size)) & SIZE_MAX
 
 
@@ -260,6 +264,10 @@ def kmalloc_min_align(p, size):
     a = p.arch_kmalloc_minalign
     if size & (size - 1) == 0:
         a = max(a, size)
+    if p.kernel == KERNEL_6_12 and 64 < size <= 192:
+        bucket = kmalloc_bucket(p, size)
+        if bucket in (96, 192):
+            a = max(a, bucket & -bucket)   # 6.12: 96 and 192 aligned to 32 and 64 (SPEC 10)
     if size > lim.max_cache_size:
         a = max(a, p.page_size)
     return a
@@ -281,6 +289,8 @@ def kmalloc_cache_align(p, n):
     a = p.arch_kmalloc_minalign
     if n & (n - 1) == 0:
         a = max(a, n)
+    if p.kernel == KERNEL_6_12:
+        a = max(a, n & -n)   # 96 -> 32, 192 -> 64 (SPEC 10)
     return cache_align(p, n, a, 0)
 
 
@@ -365,23 +375,29 @@ def zonelist(gfp, present):
     return [z for z in range(gfp_zone(gfp), -1, -1) if present[z]]
 
 
-def watermark_ok(zone, order, mark, classzone, gfp, slowpath=True):
+def watermark_ok(zone, order, mark, classzone, gfp, slowpath=True, kernel=KERNEL_6_1):
     """6.1 __zone_watermark_ok for a request without reserves. On the slow
     path __GFP_HIGH takes half off the mark and __GFP_ATOMIC (without
     NOMEMALLOC) a further quarter; the fast path (LOW) has no reductions.
+    In 6.12 (SPEC 10) __GFP_ATOMIC is gone and the further quarter is for
+    __GFP_HIGH requests that may not block (no __GFP_DIRECT_RECLAIM).
     lowmem_reserve protects the zone from higher classzones."""
     free = zone.free - ((1 << order) - 1)
     m = mark
     if slowpath and gfp & __GFP_HIGH:
         m -= m // 2
-    if slowpath and gfp & __GFP_ATOMIC and not gfp & __GFP_NOMEMALLOC:
+    if kernel == KERNEL_6_12:
+        harder = gfp & __GFP_HIGH and not gfp & __GFP_DIRECT_RECLAIM
+    else:
+        harder = gfp & __GFP_ATOMIC
+    if slowpath and harder and not gfp & __GFP_NOMEMALLOC:
         m -= m // 4
     if free <= m + zone.lowmem_reserve[classzone]:
         return False
     return order == 0 or any(zone.nr_free[o] for o in range(order, len(zone.nr_free)))
 
 
-def expected_zone(zones, gfp, order):
+def expected_zone(zones, gfp, order, kernel=KERNEL_6_1):
     """Zone a request must be served from, given the zones before it (SPEC 3, 4):
     the first zone of the fallback list passing LOW (fast path), else the
     first passing MIN with the gfp's reductions; None when neither does
@@ -393,6 +409,6 @@ def expected_zone(zones, gfp, order):
         if watermark_ok(zones[z], order, zones[z].wmark_low, classzone, gfp, slowpath=False):
             return z
     for z in zl:
-        if watermark_ok(zones[z], order, zones[z].wmark_min, classzone, gfp):
+        if watermark_ok(zones[z], order, zones[z].wmark_min, classzone, gfp, kernel=kernel):
             return z
     return None

@@ -79,7 +79,7 @@ def test_no_unmerged_buddies_after_each_operation(kh):
 def alloc_checked(kh, order, gfp, held):
     """One allocation, checked against the zone the fallback rules pick."""
     zones = kh.zones()
-    want = spec.expected_zone(zones, gfp, order)
+    want = spec.expected_zone(zones, gfp, order, kh.profile.kernel)
     a = kh.alloc_pages(order, gfp)
     if a:
         z = kh.zone_of_pfn(kh.pfn(a))
@@ -111,7 +111,8 @@ def test_zone_fallback_order(profile, gfp):
         zones = kh.zones()
         allowed = spec.zonelist(gfp, [z.present for z in zones])
         for z in allowed:
-            assert not spec.watermark_ok(zones[z], 0, zones[z].wmark_min, spec.gfp_zone(gfp), gfp), \
+            assert not spec.watermark_ok(zones[z], 0, zones[z].wmark_min, spec.gfp_zone(gfp), gfp,
+                                         kernel=kh.profile.kernel), \
                 f"gave up while zone {zones[z].name} still passes MIN"
         used = {kh.zone_of_pfn(kh.pfn(a)) for a, _ in held}
         assert used <= set(allowed)

@@ -359,13 +359,13 @@ class PagesMachine(Machine):
         a = self.kh.alloc_pages(order, gfp)
         var = self.trace.result("g", a, f"alloc_pages {order} {gfp_text(gfp)}")
         if not a:
-            self.check(spec.expected_zone(zones, gfp, order) is None,
+            self.check(spec.expected_zone(zones, gfp, order, self.p.kernel) is None,
                        f"alloc_pages {order} failed although a zone passes its watermark")
             return
         z = self.kh.zone_of_pfn(self.kh.pfn(a))
         self.check(z in spec.zonelist(gfp, [x.present for x in zones]),
                    f"{var} from zone {z}, not allowed for {gfp_text(gfp)}")
-        want = spec.expected_zone(zones, gfp, order)
+        want = spec.expected_zone(zones, gfp, order, self.p.kernel)
         self.check(want is None or z == want, f"{var} from zone {z}, fallback rules pick {want}")
         n = self.kh.page_size << order
         self.check(a % n == 0, f"{var} not aligned to its order")

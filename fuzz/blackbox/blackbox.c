@@ -2152,6 +2152,10 @@ static void dispatch(struct bb *x, const struct kh_op *op)
     case KH_OP_KVREALLOC:
         obj_realloc(x, &a[0], a[2].u, flags_of((gfp_t)a[3].u, false));
         break;
+    case KH_OP_KVREALLOC_612:   /* 6.12's forms: a plain realloc to the new size */
+    case KH_OP_VREALLOC:
+        obj_realloc(x, &a[0], a[1].u, flags_of((gfp_t)a[2].u, false));
+        break;
     case KH_OP_KSIZE: obj_usable_size(x, &a[0]); break;
     case KH_OP_KFREE:
     case KH_OP_KFREE_SENSITIVE:
@@ -2208,6 +2212,7 @@ static void dispatch(struct bb *x, const struct kh_op *op)
     case KH_OP_MEMBLOCK_FREE:
     case KH_OP_MEMBLOCK_FREE_ALL:
     case KH_OP_MEMBLOCK_FREE_LATE:
+    case KH_OP_KMEM_CACHE_CREATE_ARGS:   /* 6.12's args form: no plain-allocator counterpart */
     case KH_OP_MEMPOOL_CREATE_SLAB_POOL:
     case KH_OP_MEMPOOL_ALLOC:
     case KH_OP_MEMPOOL_FREE:

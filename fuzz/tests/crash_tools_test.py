@@ -134,6 +134,30 @@ class CrashTools(unittest.TestCase):
         self.assertEqual(p.returncode, 2)
         self.assertIn("bad.txt:2:7: error:", p.stderr)
 
+    def test_other_kernels_operation_is_an_input_error(self):
+        # 6.12's kvrealloc(p, size, gfp) and vrealloc on a 6.1 profile, and
+        # 6.1's four-operand kvrealloc on the 6.12 profile: exit 2, the line named
+        t612 = self.path("t612.txt")
+        with open(t612, "w") as f:
+            f.write("p = kvmalloc 100 GFP_KERNEL\n# the 6.12 form\np = kvrealloc p 200 GFP_KERNEL\n"
+                    "kvfree p\n")
+        p = run(TOOLS["replay"], t612)
+        self.assertEqual(p.returncode, 2)
+        self.assertIn("t612.txt:3: error: kvrealloc(p, size, gfp) is the Linux 6.12 form", p.stderr)
+        p = run(TOOLS["replay"], "--profile", "linux-6.12-x86_64", t612)
+        self.assertEqual(p.returncode, 0, p.stderr)
+        t61 = self.path("t61.txt")
+        with open(t61, "w") as f:
+            f.write("#! profile=linux-6.12-x86_64\np = kvmalloc 100 GFP_KERNEL\n"
+                    "p = kvrealloc p 100 200 GFP_KERNEL\nv = vrealloc NULL 10 GFP_KERNEL\n")
+        p = run(TOOLS["replay"], t61)
+        self.assertEqual(p.returncode, 2)
+        self.assertIn("t61.txt:3: error: kvrealloc(p, oldsize, newsize, gfp) is the Linux 6.1 form",
+                      p.stderr)
+        p = run(TOOLS["replay"], "--profile", "linux-6.1-x86_64", t61)
+        self.assertEqual(p.returncode, 2)
+        self.assertIn("t61.txt:4: error: vrealloc is new in Linux 6.12", p.stderr)
+
     def test_reproduce_writes_trace_program_and_regression(self):
         out = self.path("out")
         crashes = self.path("crashes")

@@ -296,7 +296,15 @@ static const char *const corpus[] = {
     "memblock_free NULL 0\n"
     "memblock_free_all\n"
     "memblock_free_late p 100\n",
-    /* the API's variants (version 3 operations) */
+    /* the Linux 6.12 forms (version 3): kvrealloc's two forms by operand count */
+    "p = kvmalloc 100 GFP_KERNEL\n"
+    "q = kvrealloc p 200 GFP_KERNEL\n"
+    "r = kvrealloc q 200 300 GFP_KERNEL  # the 6.1 form\n"
+    "v = vrealloc NULL 5000 GFP_KERNEL|__GFP_ZERO\n"
+    "v = vrealloc v 0 GFP_KERNEL\n"
+    "c = kmem_cache_create_args rcu.cache 100 0 SLAB_TYPESAFE_BY_RCU 48\n"
+    "kmem_cache_destroy c\n",
+    /* the API's variants (version 4 operations) */
     "p = kmalloc_node 100 NUMA_NO_NODE GFP_KERNEL\n"
     "q = kzalloc_node 8 0 GFP_ATOMIC\n"
     "r = kmalloc_node 8 63 GFP_KERNEL\n"
@@ -504,21 +512,37 @@ static void test_versions(void)
     CHECK(len > 4 && bin[3] == 2);
     free(bin);
     kh_trace_free(&t);
-    /* version 2 keeps its operation count: the byte past memblock_free_late
-     * wraps to kmalloc there, and is kmalloc_node in version 3 */
-    uint8_t v2wrap[] = { 'K', 'H', 'T', 2, KH_OP_COUNT_V2, 8, 0, 0xFF };
+    /* version 3 (the 6.12 forms); a version-2 file keeps its opcode space,
+     * so the byte after its last operation wraps to the first */
+    CHECK_EQ_U(parse_str("early_boot\nv = vrealloc NULL 8 GFP_KERNEL\n", &t, &err), 0);
+    CHECK_EQ_U(kh_trace_encode(&t, &bin, &len), 0);
+    CHECK(len > 4 && bin[3] == 3);
+    free(bin);
+    kh_trace_free(&t);
+    uint8_t v2wrap[] = { 'K', 'H', 'T', 2, KH_OP_COUNT_V2 + KH_OP_KMALLOC, 8, 0, 0xFF };
     kh_trace_init(&t);
     CHECK_EQ_U(kh_trace_decode(v2wrap, sizeof(v2wrap), &t), 0);
     CHECK(t.n == 1 && t.ops[0].code == KH_OP_KMALLOC);
     kh_trace_free(&t);
-    uint8_t v3[] = { 'K', 'H', 'T', 3, KH_OP_KMALLOC_NODE, 8, 0, 0, 0xFF };
+    uint8_t v3[] = { 'K', 'H', 'T', 3, KH_OP_KVREALLOC_612, 0, 8, 0, 0xFF };
     kh_trace_init(&t);
     CHECK_EQ_U(kh_trace_decode(v3, sizeof(v3), &t), 0);
+    CHECK(t.n == 1 && t.ops[0].code == KH_OP_KVREALLOC_612);
+    kh_trace_free(&t);
+    /* version 4 (the API's variants); version 3 keeps its opcode space */
+    uint8_t v3wrap[] = { 'K', 'H', 'T', 3, KH_OP_COUNT_V3 + KH_OP_KMALLOC, 8, 0, 0xFF };
+    kh_trace_init(&t);
+    CHECK_EQ_U(kh_trace_decode(v3wrap, sizeof(v3wrap), &t), 0);
+    CHECK(t.n == 1 && t.ops[0].code == KH_OP_KMALLOC);
+    kh_trace_free(&t);
+    uint8_t v4[] = { 'K', 'H', 'T', 4, KH_OP_KMALLOC_NODE, 8, 0, 0, 0xFF };
+    kh_trace_init(&t);
+    CHECK_EQ_U(kh_trace_decode(v4, sizeof(v4), &t), 0);
     CHECK(t.n == 1 && t.ops[0].code == KH_OP_KMALLOC_NODE && t.ops[0].args[1].u == UINT64_MAX);
     kh_trace_free(&t);
     CHECK_EQ_U(parse_str("p = kmalloc_node 8 0 GFP_KERNEL\nq = kmemdup p 8 GFP_KERNEL\n", &t, &err), 0);
     CHECK_EQ_U(kh_trace_encode(&t, &bin, &len), 0);
-    CHECK(len > 4 && bin[3] == 3);
+    CHECK(len > 4 && bin[3] == 4);
     free(bin);
     kh_trace_free(&t);
     /* a node the language cannot name is an input error */
@@ -535,7 +559,7 @@ static void test_random_bytes(void)
         for (size_t i = 0; i < len; i++)
             buf[i] = (uint8_t)rng();
         if (iter % 3 == 0 && len >= 4)
-            memcpy(buf, iter % 2 ? "KHT\x01" : "KHT\x02", 4);
+            memcpy(buf, (const char *[]){ "KHT\x01", "KHT\x02", "KHT\x03", "KHT\x04" }[(iter / 3) % 4], 4);
         if (iter % 5 == 0)   /* favour small values and pointer kinds */
             for (size_t i = 0; i < len; i++)
                 buf[i] &= 0x47;

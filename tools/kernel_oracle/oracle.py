@@ -399,7 +399,9 @@ def main(argv=None):
                                             for n in on_disk):
             die("%s is not what tools/kernel_oracle/probes.py generates: run "
                 "`tools/kernel_oracle/probes.py %s` and commit it" % (probe_dir, probe_dir))
-        files = [(n, wanted[n]) for n in on_disk]
+        # the families of the profile's kernel (an API one kernel lacks
+        # has its own probe files)
+        files = [(n, wanted[n]) for n in probe_set.files_for(probe_dir, args.profile)]
 
     workdir = args.work or tempfile.mkdtemp(prefix="kernel-oracle-")
     os.makedirs(workdir, exist_ok=True)

@@ -226,6 +226,124 @@ def other_apis():
     return groups
 
 
+def krealloc_zero():
+    """krealloc with __GFP_ZERO that stays in place: are the spare bytes
+    past the new size zeroed (6.12) or left as they were (6.1)? Every block
+    starts at its exact class size, so the kernel's fill pattern covers all
+    of ksize and the answer is deterministic."""
+    groups = []
+    for a in (8, 32, 96, 128, 192, 256, 1024, 8192, 16384, 65536):
+        for b in sorted({1, a // 2, a - 1, a}):
+            if b:
+                groups.append(["p = kmalloc %d GFP_KERNEL" % a,
+                               "p = krealloc p %d GFP_KERNEL|__GFP_ZERO" % b, "kfree p"])
+        # shrink without zeroing, then grow back in place with it: the
+        # spare bytes past the new size still carry the first pattern
+        if a >= 32:
+            groups.append(["p = kmalloc %d GFP_KERNEL" % a, "p = krealloc p %d GFP_KERNEL" % (a // 4),
+                           "p = krealloc p %d GFP_KERNEL|__GFP_ZERO" % (a // 2), "kfree p"])
+    groups.append(["p = kmalloc 128 GFP_KERNEL", "p = kzalloc 128 GFP_KERNEL", "kfree p"])
+    return groups
+
+
+def kvrealloc_61():
+    """6.1's kvrealloc(p, oldsize, newsize, gfp): p back when it does not
+    grow, else a new block with oldsize bytes copied."""
+    groups = []
+    for old, new in ((100, 50), (100, 100), (100, 200), (4096, 8192), (100, 100000),
+                     (100000, 200000), (100000, 10)):
+        groups.append(["p = kvmalloc %d GFP_KERNEL" % old, "q = kvrealloc p %d %d GFP_KERNEL" % (old, new),
+                       "kvfree q"])
+    groups.append(["q = kvrealloc NULL 0 100 GFP_KERNEL", "kvfree q"])
+    return groups
+
+
+def kvrealloc_612():
+    """6.12's kvrealloc(p, size, gfp): krealloc first (in place when ksize
+    allows), vmalloc memory to vrealloc, kvmalloc when krealloc fails."""
+    groups = []
+    for old, new in ((100, 50), (100, 128), (100, 129), (96, 97), (4096, 8192), (8192, 8193),
+                     (100, 100000), (100, KMALLOC_MAX_SIZE + 1), (100, 0)):
+        groups.append(["p = kmalloc %d GFP_KERNEL" % old, "q = kvrealloc p %d GFP_KERNEL" % new,
+                       "kvfree q"])
+    chain = ["p = kvmalloc 100 GFP_KERNEL"]
+    for n in (50, 200, 5000, KMALLOC_MAX_SIZE + 1, KMALLOC_MAX_SIZE + 4096, 4096, 1, 0):
+        chain.append("p = kvrealloc p %d %s" % (n, NOWARN))
+    groups.append(chain + ["kvfree p"])
+    groups.append(["q = kvrealloc NULL 100 GFP_KERNEL", "kvfree q"])
+    groups.append(["q = kvrealloc NULL 0 GFP_KERNEL", "kvfree q"])
+    groups.append(["q = kvrealloc NULL %d %s" % (KMALLOC_MAX_SIZE + 1, NOWARN), "kvfree q"])
+    return groups
+
+
+def kvrealloc_vmalloc():
+    """6.12's kvrealloc of vmalloc memory, which is vrealloc (not exported
+    to modules itself): in place while the area's pages hold the size, a
+    new area otherwise; size 0 frees."""
+    groups = []
+    for old in (1, 4096, 10000):
+        for new in (1, 4096, 4097, 10000, 12288, 12289, 100000):
+            groups.append(["v = vmalloc %d" % old, "w = kvrealloc v %d GFP_KERNEL" % new, "kvfree w"])
+    groups.append(["v = vmalloc 10000", "v = kvrealloc v 0 GFP_KERNEL", "kvfree v"])
+    groups.append(["v = vzalloc 8192", "v = kvrealloc v 100 GFP_KERNEL|__GFP_ZERO",
+                   "v = kvrealloc v 8192 GFP_KERNEL", "kvfree v"])
+    return groups
+
+
+def cache_args():
+    """6.12's kmem_cache_create with struct kmem_cache_args: freeptr_offset
+    keeps an RCU cache's free pointer inside the object (the slot does not
+    grow by a pointer), unless poisoning or a small red-zoned object moves
+    it out; an offset not below the size, unaligned, or without
+    SLAB_TYPESAFE_BY_RCU is refused."""
+    groups = []
+    n = 0
+    for size in (8, 16, 24, 64, 100, 128, 192, 256, 1000, 4096):
+        offsets = sorted({0, 8 % size if size > 8 else 0, (size // 2) // 8 * 8, (size - 1) // 8 * 8})
+        for off in offsets:
+            for align in (0, 64):
+                for flags in ("SLAB_TYPESAFE_BY_RCU", "SLAB_TYPESAFE_BY_RCU|SLAB_HWCACHE_ALIGN",
+                              "SLAB_TYPESAFE_BY_RCU|SLAB_POISON", "SLAB_TYPESAFE_BY_RCU|SLAB_RED_ZONE"):
+                    n += 1
+                    groups.append(["c = kmem_cache_create_args ko-args-%d %d %d %s %d"
+                                   % (n, size, align, flags, off), "kmem_cache_destroy c"])
+    # refused: at or past the size, unaligned, no RCU
+    for size, off, flags in ((64, 64, "SLAB_TYPESAFE_BY_RCU"), (64, 1000, "SLAB_TYPESAFE_BY_RCU"),
+                             (64, 4, "SLAB_TYPESAFE_BY_RCU"), (64, 8, "0"),
+                             (64, 8, "SLAB_HWCACHE_ALIGN")):
+        n += 1
+        groups.append(["c = kmem_cache_create_args ko-args-%d %d 0 %s %d" % (n, size, flags, off),
+                       "kmem_cache_destroy c"])
+    # objects come and go with the pointer inside
+    for size, off in ((64, 0), (100, 48), (4096, 4088)):
+        n += 1
+        groups.append(["c = kmem_cache_create_args ko-args-%d %d 0 SLAB_TYPESAFE_BY_RCU %d"
+                       % (n, size, off), "o1 = kmem_cache_alloc c GFP_KERNEL",
+                       "o2 = kmem_cache_zalloc c GFP_KERNEL", "kmem_cache_free c o1",
+                       "kmem_cache_free c o2", "kmem_cache_destroy c"])
+    return groups
+
+
+# Families that only one kernel has (an API that differs); the rest run on
+# every kernel. Keyed by the release the reference profile follows.
+ONLY_ON = {"kvrealloc-61": "6.1", "kvrealloc-612": "6.12", "kvrealloc-vmalloc": "6.12",
+           "cache-args": "6.12"}
+RELEASE_OF = {"linux-6.1-x86_64": "6.1", "linux-6.12-x86_64": "6.12"}
+
+
+def files_for(directory, profile):
+    """The probe files in directory that run on the profile's kernel."""
+    release = RELEASE_OF.get(profile, "6.1")
+    out = []
+    for name in sorted(os.listdir(directory)):
+        if not name.endswith(".txt"):
+            continue
+        family = name[:-len("-00.txt")]
+        if ONLY_ON.get(family, release) == release:
+            out.append(name)
+    return out
+
+
 FAMILIES = [
     ("kmalloc-sizes", kmalloc_sizes),
     ("size-functions", size_functions),
@@ -240,6 +358,11 @@ FAMILIES = [
     ("cache-geometry-flags", cache_geometry_flags),
     ("cache-ops", cache_ops),
     ("other-apis", other_apis),
+    ("krealloc-zero", krealloc_zero),
+    ("kvrealloc-61", kvrealloc_61),
+    ("kvrealloc-612", kvrealloc_612),
+    ("kvrealloc-vmalloc", kvrealloc_vmalloc),
+    ("cache-args", cache_args),
 ]
 
 
@@ -258,8 +381,9 @@ def build():
         if cur:
             chunks.append(cur)
         for i, ops in enumerate(chunks):
-            head = ["# kernel oracle probe: %s (%d of %d), generated by "
-                    "tools/kernel_oracle/probes.py" % (family, i + 1, len(chunks))]
+            only = " (Linux %s only)" % ONLY_ON[family] if family in ONLY_ON else ""
+            head = ["# kernel oracle probe: %s (%d of %d)%s, generated by "
+                    "tools/kernel_oracle/probes.py" % (family, i + 1, len(chunks), only)]
             files.append(("%s-%02d.txt" % (family, i), "\n".join(head + ops) + "\n"))
     return files
 

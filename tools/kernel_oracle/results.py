@@ -191,7 +191,7 @@ def run_reference(replay, probe_dir, files, profile, cpus):
 
 def family(op, key):
     """The observable family a (operation, key) pair is counted in."""
-    if op == "kmem_cache_create" and key in GEOMETRY:
+    if op in ("kmem_cache_create", "kmem_cache_create_args") and key in GEOMETRY:
         return "cache geometry"
     if op in ("kmalloc_size_roundup", "kmalloc_index", "get_order"):
         return op

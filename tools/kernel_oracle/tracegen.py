@@ -52,6 +52,14 @@ OPS = {
     "kvfree_sensitive": ("KO_KVFREE_SENSITIVE", None, ["ptr", "num"]),
     "alloc_percpu": ("KO_ALLOC_PERCPU", "ptr", ["num", "num"]),
     "free_percpu": ("KO_FREE_PERCPU", None, ["ptr"]),
+    # kvrealloc: the 6.1 form (p, oldsize, newsize, gfp); 6.12's (p, size,
+    # gfp) is told apart by its operand count, as in fuzz/trace.c. vrealloc
+    # is not exported to modules in 6.12: probes reach it through kvrealloc.
+    "kvrealloc": ("KO_KVREALLOC", "ptr", ["ptr", "num", "num", "gfp"]),
+    # 6.12's kmem_cache_create(name, size, &args, flags): args.align and
+    # args.freeptr_offset (with use_freeptr_offset)
+    "kmem_cache_create_args": ("KO_KMEM_CACHE_CREATE_ARGS", "cache",
+                               ["name", "num", "num", "slab", "num"]),
     "write": ("KO_WRITE", None, ["ptr", "num", "num", "byte"]),
     "read": ("KO_READ", None, ["ptr", "num", "num"]),
 }
@@ -95,6 +103,7 @@ class Op:
         self.gfp = []         # GFP names
         self.slab = []        # SLAB_* names
         self.cache_name = None
+        self.code = None      # module opcode (kvrealloc has two forms)
 
 
 def _int(tok, what, fail):
@@ -141,8 +150,11 @@ def parse(text, filename):
         if name not in OPS:
             fail("'%s' cannot run in the kernel probe (supported: %s)"
                  % (name, ", ".join(sorted(OPS))))
-        _, result, kinds = OPS[name]
+        code, result, kinds = OPS[name]
+        if name == "kvrealloc" and len(args) == 3:
+            code, kinds = "KO_KVREALLOC_NEW", ["ptr", "num", "gfp"]
         op = Op(filename, lineno, line, name)
+        op.code = code
         if dst and not result:
             fail("'%s' has no result to bind" % name)
         optional = {"ctor"}
@@ -230,7 +242,7 @@ def generate_header(traces):
             dst = slot(op.dst) if op.dst else "-1"
             nums = ["%dULL" % n for n in op.nums] + ["0"] * (3 - len(op.nums))
             rows.append("\tO(%d, %d, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s),"
-                        % (fi, op.line, OPS[op.name][0], dst, ptrs[0], ptrs[1], nums[0], nums[1],
+                        % (fi, op.line, op.code, dst, ptrs[0], ptrs[1], nums[0], nums[1],
                            nums[2], _c_flags(op.gfp), _c_flags(op.slab),
                            _c_string(op.cache_name) if op.cache_name else "NULL"))
     n_ops = len(rows)

@@ -29,7 +29,14 @@
 #include <linux/string.h>
 #include <linux/uaccess.h>
 #include <linux/utsname.h>
+#include <linux/version.h>
 #include <linux/vmalloc.h>
+
+/* kvrealloc lost its old-size argument in 6.12 (6.11 upstream); the probes
+ * say which form they use and the runner gives each kernel only its own.
+ * vrealloc, new too, is not exported to modules: kvrealloc of vmalloc
+ * memory is what reaches it. */
+#define KO_612 (LINUX_VERSION_CODE >= KERNEL_VERSION(6, 12, 0))
 
 enum ko_code {
 	KO_KMALLOC, KO_KZALLOC, KO_KCALLOC, KO_KMALLOC_ARRAY, KO_KREALLOC, KO_KREALLOC_ARRAY,
@@ -40,6 +47,7 @@ enum ko_code {
 	KO_ALLOC_PAGES_EXACT, KO_FREE_PAGES_EXACT, KO_VMALLOC, KO_VZALLOC, KO_VFREE,
 	KO_KVMALLOC, KO_KVZALLOC, KO_KVMALLOC_ARRAY, KO_KVFREE, KO_KVFREE_SENSITIVE,
 	KO_ALLOC_PERCPU, KO_FREE_PERCPU, KO_WRITE, KO_READ,
+	KO_KVREALLOC, KO_KVREALLOC_NEW, KO_KMEM_CACHE_CREATE_ARGS,
 };
 
 /* Pointer operands: a slot number, or one of these. */
@@ -70,6 +78,7 @@ static const char *const ko_names[] = {
 	"alloc_pages_exact", "free_pages_exact", "vmalloc", "vzalloc", "vfree",
 	"kvmalloc", "kvzalloc", "kvmalloc_array", "kvfree", "kvfree_sensitive",
 	"alloc_percpu", "free_percpu", "write", "read",
+	"kvrealloc", "kvrealloc", "kmem_cache_create_args",
 };
 
 enum ko_kind { K_NONE, K_KMALLOC, K_CACHE, K_OBJ, K_PAGES, K_EXACT, K_VMALLOC, K_KVMALLOC, K_PERCPU };
@@ -207,6 +216,51 @@ static void after_kmalloc(const struct ko_op *op, void *p, size_t req)
 	fill(s, op->line);
 }
 
+/* krealloc's spare bytes, past the new size within ksize: 6.12 zeroes
+ * them for __GFP_ZERO (no KASAN in these kernels, so reading them is fine). */
+static bool spare_zero(const u8 *p, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (p[i])
+			return false;
+	return true;
+}
+
+/* kvrealloc (either form). The old block must be live (or
+ * NULL); the result is bound afresh, the old slot dropped when it moved,
+ * was freed (size 0) or is now known under the new name. */
+static void do_realloc(const struct ko_op *op)
+{
+	unsigned int kinds = 1u << K_KVMALLOC | 1u << K_KMALLOC | 1u << K_VMALLOC;
+	size_t size = op->code == KO_KVREALLOC ? op->num[1] : op->num[0];
+	struct ko_slot *os;
+	void *old, *p = NULL;
+
+	if (!operand(op->ptr[0], kinds, true, &old, &os))
+		return;
+#if KO_612
+	if (op->code == KO_KVREALLOC_NEW)
+		p = kvrealloc(old, size, op->gfp);
+	else
+		skip_reason = "not in this kernel (vrealloc is not exported to modules)";
+#else
+	if (op->code == KO_KVREALLOC)
+		p = kvrealloc(old, op->num[0], size, op->gfp);
+	else
+		skip_reason = "kvrealloc(p, size, gfp) and vrealloc are not in this kernel";
+#endif
+	if (skip_reason)
+		return;
+	emit_ptr(op, p);
+	if (os && p && p != ZERO_SIZE_PTR && size && op->code != KO_KVREALLOC)
+		emit(", \"same\": %s", p == old ? "true" : "false");
+	if (os && (p || size == 0))
+		os->kind = K_NONE;
+	bind(op, p, K_KVMALLOC, size);
+}
+
 static void do_krealloc(const struct ko_op *op, size_t n, size_t size, bool array)
 {
 	struct ko_slot *os, *s;
@@ -242,6 +296,8 @@ static void do_krealloc(const struct ko_op *op, size_t n, size_t size, bool arra
 	emit(", \"same\": %s", p == old ? "true" : "false");
 	if (os->patterned)
 		emit(", \"preserved\": %s", intact(p, keep, os->seed) ? "true" : "false");
+	if (p == old && (op->gfp & __GFP_ZERO))
+		emit(", \"spare_zero\": %s", spare_zero((u8 *)p + total, ksize(p) - total) ? "true" : "false");
 	os->kind = K_NONE;		/* moved, or now known under the new name */
 	s = bind(op, p, K_KMALLOC, total);
 	fill(s, op->line);
@@ -284,9 +340,28 @@ static void do_cache_create(const struct ko_op *op)
 	unsigned int v, i;
 
 	/* The trace's operands are 64-bit; the API takes unsigned int. */
-	if (op->num[0] <= UINT_MAX && op->num[1] <= UINT_MAX)
+	if (op->num[0] > UINT_MAX || op->num[1] > UINT_MAX || op->num[2] > UINT_MAX)
+		;
+	else if (op->code == KO_KMEM_CACHE_CREATE)
 		c = kmem_cache_create(op->name, op->num[0], op->num[1], op->sflags & ~SLAB_PANIC,
 				      op->num[2] ? ko_ctor : NULL);
+#if KO_612
+	else {
+		/* 6.12: the free pointer of an RCU cache at freeptr_offset */
+		struct kmem_cache_args args = {
+			.align = op->num[1],
+			.freeptr_offset = op->num[2],
+			.use_freeptr_offset = true,
+		};
+
+		c = kmem_cache_create(op->name, op->num[0], &args, op->sflags & ~SLAB_PANIC);
+	}
+#else
+	else {
+		skip_reason = "struct kmem_cache_args is not in this kernel";
+		return;
+	}
+#endif
 	emit_ptr(op, c);
 	bind(op, c, K_CACHE, 0);
 	if (!c)
@@ -486,6 +561,7 @@ static void run_op(const struct ko_op *op)
 		emit(", \"order\": %d", get_order(op->num[0]));
 		break;
 	case KO_KMEM_CACHE_CREATE:
+	case KO_KMEM_CACHE_CREATE_ARGS:
 		do_cache_create(op);
 		break;
 	case KO_KMEM_CACHE_ALLOC:
@@ -547,6 +623,10 @@ static void run_op(const struct ko_op *op)
 	case KO_READ:
 		do_access(op);
 		break;
+	case KO_KVREALLOC:
+	case KO_KVREALLOC_NEW:
+		do_realloc(op);
+		break;
 	default:
 		do_free(op);
 		break;
@@ -599,7 +679,7 @@ static int __init ko_init(void)
 	size_t i;
 	int file = -1;
 
-	BUILD_BUG_ON(ARRAY_SIZE(ko_names) != KO_READ + 1);
+	BUILD_BUG_ON(ARRAY_SIZE(ko_names) != KO_KMEM_CACHE_CREATE_ARGS + 1);
 	out = vmalloc(KO_OUT_CAP);
 	slots = vzalloc(sizeof(*slots) * (KO_NSLOTS ? KO_NSLOTS : 1));
 	if (!out || !slots) {
