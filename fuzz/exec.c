@@ -26,6 +26,7 @@
 #include "oracle_slab.h"
 #include "oracle_null.h"
 #include "oracle_boot.h"
+#include "oracle_warn.h"
 #include "page_alloc.h"
 #include "percpu.h"
 #include "shadow.h"
@@ -2562,6 +2563,9 @@ bool exec_run(struct exec *x, const struct kh_trace *t, struct exec_finding *f)
         char why[256];
         if (!nullo_op_end(&x->nullo, x->kh, why, sizeof(why)) && x->opt.checks)
             finding(x, "fault injection", "oracle", "%s", why);
+        if (x->opt.checks && !x->finding && !o->skipped && !o->misuse &&
+            !oracle_warn_op(x->kh, &t->ops[i], o->ok, first_report, why, sizeof(why)))
+            finding(x, "failure report", "oracle", "%s", why);
         judge_reports(x, first_report);
         if (x->opt.checks && !x->finding && (i + 1) % VERIFY_ALL_EVERY == 0)
             verify_all(x);
