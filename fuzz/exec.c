@@ -27,6 +27,7 @@
 #include "oracle_null.h"
 #include "oracle_boot.h"
 #include "oracle_warn.h"
+#include "oracle_mempool.h"
 #include "page_alloc.h"
 #include "percpu.h"
 #include "shadow.h"
@@ -89,6 +90,7 @@ struct exec {
     uint8_t boot_phase;        /* enum kh_boot_phase */
     struct boot_model boot;
     unsigned long boot_stranded;   /* PG_reserved pages memblock_free_late left behind */
+    struct oracle_mempool mempool; /* every pool's reserve before the current op */
 };
 
 const char *exec_misuse_name(enum exec_misuse m)
@@ -2511,6 +2513,33 @@ static void check_kmalloc_caches(struct exec *x)
     kh_for_each_cache(x->kh, check_kmalloc_cache, x);
 }
 
+/* Whether a pointer operand evaluates to NULL (as resolve_ptr has it), with
+ * none of resolve_ptr's side effects: mempool_free(NULL) changes nothing. */
+static bool operand_null(struct exec *x, const struct kh_operand *a)
+{
+    if (a->ptr_kind == KH_PTR_NULL || a->ptr_kind == KH_PTR_ZERO_SIZE)
+        return a->ptr_kind == KH_PTR_NULL;
+    struct xbind *b = binding(x, a->var);
+    if (b && a->ptr_kind == KH_PTR_ELEM)
+        b = b->elems && a->elem < b->count ? &b->elems[a->elem] : NULL;
+    return !b || !b->p;
+}
+
+/* The pool an operation names, for oracle_mempool. */
+static const void *named_pool(struct exec *x, const struct kh_op *op)
+{
+    int32_t var;
+    switch (op->code) {
+    case KH_OP_MEMPOOL_ALLOC:
+    case KH_OP_MEMPOOL_RESIZE:
+    case KH_OP_MEMPOOL_DESTROY: var = op->args[0].var; break;
+    case KH_OP_MEMPOOL_FREE: var = op->args[1].var; break;
+    default: return NULL;
+    }
+    struct xbind *b = binding(x, var);
+    return b && b->type == KH_VAL_POOL ? b->p : NULL;
+}
+
 bool exec_run(struct exec *x, const struct kh_trace *t, struct exec_finding *f)
 {
     memset(f, 0, sizeof(*f));
@@ -2557,6 +2586,9 @@ bool exec_run(struct exec *x, const struct kh_trace *t, struct exec_finding *f)
             first_report++;
         x->injected_before = kh_fault_injected(x->kh);
         nullo_op_begin(&x->nullo, x->kh, x->opt.checks);
+        bool null_elem = t->ops[i].code == KH_OP_MEMPOOL_FREE && operand_null(x, &t->ops[i].args[0]);
+        if (x->opt.checks)
+            oracle_mempool_before(&x->mempool, x->kh);
         json_begin(x);
         dispatch(x, &t->ops[i]);
         json_end(x);
@@ -2566,6 +2598,10 @@ bool exec_run(struct exec *x, const struct kh_trace *t, struct exec_finding *f)
         if (x->opt.checks && !x->finding && !o->skipped && !o->misuse &&
             !oracle_warn_op(x->kh, &t->ops[i], o->ok, first_report, why, sizeof(why)))
             finding(x, "failure report", "oracle", "%s", why);
+        if (x->opt.checks && !x->finding && !o->skipped && !o->misuse && !x->tainted_operand &&
+            !oracle_mempool_after(&x->mempool, x->kh, &t->ops[i], named_pool(x, &t->ops[i]), o->ok,
+                                  null_elem, why, sizeof(why)))
+            finding(x, "mempool reserve", "oracle", "%s", why);
         judge_reports(x, first_report);
         if (x->opt.checks && !x->finding && (i + 1) % VERIFY_ALL_EVERY == 0)
             verify_all(x);
