@@ -28,6 +28,7 @@
 #include "oracle_boot.h"
 #include "oracle_warn.h"
 #include "oracle_mempool.h"
+#include "oracle_count.h"
 #include "page_alloc.h"
 #include "percpu.h"
 #include "shadow.h"
@@ -2513,6 +2514,15 @@ static void check_kmalloc_caches(struct exec *x)
     kh_for_each_cache(x->kh, check_kmalloc_cache, x);
 }
 
+/* A misuse that ran leaves what it touched in an unknown state. */
+static bool misuse_ran(const struct exec *x)
+{
+    for (size_t i = 0; i < x->nout; i++)
+        if (x->out[i].misuse)
+            return true;
+    return false;
+}
+
 /* Whether a pointer operand evaluates to NULL (as resolve_ptr has it), with
  * none of resolve_ptr's side effects: mempool_free(NULL) changes nothing. */
 static bool operand_null(struct exec *x, const struct kh_operand *a)
@@ -2617,6 +2627,10 @@ bool exec_run(struct exec *x, const struct kh_trace *t, struct exec_finding *f)
         if (t->n) {
             if (x->opt.checks)
                 verify_all(x);
+            char why[256];
+            if (x->opt.checks && !x->finding && !misuse_ran(x) &&
+                !oracle_count_check(x->kh, &x->shadow, why, sizeof(why)))
+                finding(x, "count mismatch", "oracle", "%s", why);
             if (x->boot_phase == KH_BOOT_DONE)
                 check_handed_over(x, false);
             full_validate(x, false);
