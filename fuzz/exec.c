@@ -29,6 +29,7 @@
 #include "oracle_warn.h"
 #include "oracle_mempool.h"
 #include "oracle_count.h"
+#include "oracle_proc.h"
 #include "page_alloc.h"
 #include "percpu.h"
 #include "shadow.h"
@@ -2631,6 +2632,8 @@ bool exec_run(struct exec *x, const struct kh_trace *t, struct exec_finding *f)
             if (x->opt.checks && !x->finding && !misuse_ran(x) &&
                 !oracle_count_check(x->kh, &x->shadow, why, sizeof(why)))
                 finding(x, "count mismatch", "oracle", "%s", why);
+            if (x->opt.checks && !x->finding && !oracle_proc_check(x->kh, why, sizeof(why)))
+                finding(x, "/proc text wrong", "oracle", "%s", why);
             if (x->boot_phase == KH_BOOT_DONE)
                 check_handed_over(x, false);
             full_validate(x, false);
