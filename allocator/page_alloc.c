@@ -662,7 +662,11 @@ static unsigned long run_shrinkers(struct kh *kh, unsigned order)
 
 static void warn_alloc(struct kh *kh, gfp_t gfp, unsigned order)
 {
+#ifdef KH_PLANT_WARN_NORETRY
+    if (gfp & __GFP_NORETRY)  /* planted bug: the wrong gfp bit silences the failure report */
+#else
     if (gfp & __GFP_NOWARN)
+#endif
         return;
     char flags[256], text[1536];
     gfp_format(gfp, flags, sizeof(flags));
