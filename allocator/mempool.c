@@ -462,7 +462,11 @@ void *kh_mempool_alloc(struct kh *kh, mempool_t *pool, gfp_t gfp_mask)
         if (element)
             return element;
         pthread_mutex_lock(&pool->lock);
+#ifdef KH_PLANT_MEMPOOL_LAST
+        if (pool->curr_nr > 1) {  /* planted bug: the last reserve element is never handed out */
+#else
         if (pool->curr_nr) {
+#endif
 #ifdef KH_PLANT_MEMPOOL_RESERVE
             element = pool->elements[pool->curr_nr - 1];  /* planted bug: peeks, the reserve keeps it */
 #else

@@ -669,7 +669,11 @@ unsigned long kh_drop_caches(struct kh *kh) { return run_shrinkers(kh, 0); }
 
 static void warn_alloc(struct kh *kh, gfp_t gfp, unsigned order)
 {
+#ifdef KH_PLANT_WARN_NORETRY
+    if (gfp & __GFP_NORETRY)  /* planted bug: the wrong gfp bit silences the failure report */
+#else
     if (gfp & __GFP_NOWARN)
+#endif
         return;
     char flags[256], text[1536];
     gfp_format(gfp, flags, sizeof(flags));
@@ -1174,17 +1178,16 @@ void kh_page_alloc_scrub(struct kh *kh, unsigned long start, unsigned long end)
  * the reserved pages were cleaned with the rest of the touched ranges. */
 static void undo_reservations(struct kh *kh)
 {
-    bool changed = false;
     for (int z = 0; z < MAX_NR_ZONES; z++) {
         struct zone *zone = &kh->zones[z];
-        unsigned long span = zone->end_pfn - zone->start_pfn;
-        changed |= zone->managed_pages != span;
-        zone->managed_pages = span;
+        zone->managed_pages = zone->end_pfn - zone->start_pfn;
     }
-    if (changed) {
-        setup_watermarks(kh);
-        setup_lowmem_reserve(kh);
-    }
+    /* Always: the watermarks follow managed_pages as it was at the
+     * hand-over, and memblock_free_late may since have given every
+     * reserved page back, so managed_pages alone cannot tell whether they
+     * are the fresh instance's (found by fuzz/oracle_reset.c). */
+    setup_watermarks(kh);
+    setup_lowmem_reserve(kh);
 }
 
 /* FPI_TO_TAIL: moves the free block now holding pfn to the tail of its

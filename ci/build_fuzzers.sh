@@ -61,7 +61,8 @@ echo "build_fuzzers: ${#targets[@]} targets (${SANITIZER:-unspecified sanitizer}
 # The allocator and the harness (the same files as //fuzz:harness_fuzz),
 # compiled in parallel, one job per core.
 library=("$src"/allocator/*.c)
-for f in differential exec fuzz_target legality oracle oracle_boot oracle_null oracle_slab shadow targets trace; do
+for f in differential exec fuzz_target legality oracle oracle_boot oracle_count oracle_mempool oracle_null \
+         oracle_proc oracle_reset oracle_slab oracle_slabinfo oracle_warn shadow targets trace; do
   library+=("$src/fuzz/$f.c")
 done
 compile() {  # source object

@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "fuzz_target.h"
+#include "oracle_reset.h"
 
 #if defined(__has_feature)
 #if __has_feature(address_sanitizer)
@@ -499,6 +500,9 @@ static void child_main(struct crash_runner *r, const struct kh_trace *t, int log
     __sanitizer_set_death_callback(child_save_outcomes);
 #endif
     struct exec_finding f;
+    /* the instance is as created: what the reset after the run must restore */
+    struct oracle_reset fresh;
+    bool have_fresh = oracle_reset_init(&fresh, kh);
     bool found = exec_run(child_exec, t, &f);
     child_save_outcomes();
     if (found) {
@@ -509,7 +513,18 @@ static void child_main(struct crash_runner *r, const struct kh_trace *t, int log
         sh->op_index = (long)f.op_index;
         sh->found = 1;
     }
+    if (have_fresh && !found)
+        oracle_reset_before(&fresh, kh);
     kh_reset(kh);
+    char why[512];
+    if (have_fresh && !found && !oracle_reset_check(&fresh, kh, why, sizeof(why))) {
+        struct shared *sh = r->sh;
+        snprintf(sh->kind, sizeof(sh->kind), "reset");
+        snprintf(sh->title, sizeof(sh->title), "%s", ORACLE_RESET_TITLE);
+        snprintf(sh->detail, sizeof(sh->detail), "%s", why);
+        sh->op_index = t->n ? (long)t->n - 1 : -1;
+        sh->found = found = 1;
+    }
     r->sh->clean = 1;
     fflush(stderr);
     _exit(found ? 1 : 0);

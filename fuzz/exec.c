@@ -27,6 +27,10 @@
 #include "oracle_slabinfo.h"
 #include "oracle_null.h"
 #include "oracle_boot.h"
+#include "oracle_warn.h"
+#include "oracle_mempool.h"
+#include "oracle_count.h"
+#include "oracle_proc.h"
 #include "page_alloc.h"
 #include "percpu.h"
 #include "shadow.h"
@@ -96,6 +100,7 @@ struct exec {
     uint8_t boot_phase;        /* enum kh_boot_phase */
     struct boot_model boot;
     unsigned long boot_stranded;   /* PG_reserved pages memblock_free_late left behind */
+    struct oracle_mempool mempool; /* every pool's reserve before the current op */
 };
 
 const char *exec_misuse_name(enum exec_misuse m)
@@ -2008,16 +2013,6 @@ static void op_pool_alloc(struct exec *x, const struct kh_op *op)
     bool have_info = kh_mempool_get_info(x->kh, pb->p, &info) == 0;
     if (have_info)
         b->pool_kind = (uint8_t)info.kind;
-    /* SPEC 8: the reserve is the fallback, so NULL needs an empty one, and
-     * one call takes at most one element from it. */
-    if (x->opt.checks && lc.legal && have_info && reserve_before >= 0) {
-        if (!p && reserve_before > 0)
-            finding(x, "unexpected NULL", "oracle", "mempool_alloc returned NULL with %d elements in its "
-                    "reserve", reserve_before);
-        else if (p && info.curr_nr != reserve_before && info.curr_nr != reserve_before - 1)
-            finding(x, "reserve count wrong", "oracle", "mempool_alloc took the reserve from %d to %d "
-                    "elements", reserve_before, info.curr_nr);
-    }
     if (!p)
         return;  /* the reserve was empty and the allocator dry */
     pb->live++;
@@ -2081,14 +2076,7 @@ static void op_pool_free(struct exec *x, const struct kh_op *op)
     }
     if (p && is_page_pool(x, op->args[1].var) && kh_addr_in_arena(x->kh, p))
         p = kh_virt_to_page(x->kh, p);
-    struct kh_mempool_info before = { 0 }, after;
-    bool judged = x->opt.checks && legal && p && kh_mempool_get_info(x->kh, pb->p, &before) == 0;
     kh_mempool_free(x->kh, p, pb->p);
-    /* SPEC 8: a reserve below min_nr takes the element back, a full one not */
-    int want = before.curr_nr < before.min_nr ? before.curr_nr + 1 : before.curr_nr;
-    if (judged && kh_mempool_get_info(x->kh, pb->p, &after) == 0 && after.curr_nr != want)
-        finding(x, "reserve count wrong", "oracle", "mempool_free with %d of %d reserve elements left %d; "
-                "expected %d", before.curr_nr, before.min_nr, after.curr_nr, want);
 }
 
 static void op_pool_resize(struct exec *x, const struct kh_op *op)
@@ -2974,6 +2962,42 @@ static void check_everything_back(struct exec *x)
                 x->chunks_at_start);
 }
 
+/* A misuse that ran leaves what it touched in an unknown state. */
+static bool misuse_ran(const struct exec *x)
+{
+    for (size_t i = 0; i < x->nout; i++)
+        if (x->out[i].misuse)
+            return true;
+    return false;
+}
+
+/* Whether a pointer operand evaluates to NULL (as resolve_ptr has it), with
+ * none of resolve_ptr's side effects: mempool_free(NULL) changes nothing. */
+static bool operand_null(struct exec *x, const struct kh_operand *a)
+{
+    if (a->ptr_kind == KH_PTR_NULL || a->ptr_kind == KH_PTR_ZERO_SIZE)
+        return a->ptr_kind == KH_PTR_NULL;
+    struct xbind *b = binding(x, a->var);
+    if (b && a->ptr_kind == KH_PTR_ELEM)
+        b = b->elems && a->elem < b->count ? &b->elems[a->elem] : NULL;
+    return !b || !b->p;
+}
+
+/* The pool an operation names, for oracle_mempool. */
+static const void *named_pool(struct exec *x, const struct kh_op *op)
+{
+    int32_t var;
+    switch (op->code) {
+    case KH_OP_MEMPOOL_ALLOC:
+    case KH_OP_MEMPOOL_RESIZE:
+    case KH_OP_MEMPOOL_DESTROY: var = op->args[0].var; break;
+    case KH_OP_MEMPOOL_FREE: var = op->args[1].var; break;
+    default: return NULL;
+    }
+    struct xbind *b = binding(x, var);
+    return b && b->type == KH_VAL_POOL ? b->p : NULL;
+}
+
 bool exec_run(struct exec *x, const struct kh_trace *t, struct exec_finding *f)
 {
     memset(f, 0, sizeof(*f));
@@ -3025,6 +3049,9 @@ bool exec_run(struct exec *x, const struct kh_trace *t, struct exec_finding *f)
             first_report++;
         x->injected_before = kh_fault_injected(x->kh);
         nullo_op_begin(&x->nullo, x->kh, x->opt.checks);
+        bool null_elem = t->ops[i].code == KH_OP_MEMPOOL_FREE && operand_null(x, &t->ops[i].args[0]);
+        if (x->opt.checks)
+            oracle_mempool_before(&x->mempool, x->kh);
         json_begin(x);
         dispatch(x, &t->ops[i]);
         json_end(x);
@@ -3033,6 +3060,13 @@ bool exec_run(struct exec *x, const struct kh_trace *t, struct exec_finding *f)
         char why[256];
         if (!nullo_op_end(&x->nullo, x->kh, why, sizeof(why)) && x->opt.checks)
             finding(x, "fault injection", "oracle", "%s", why);
+        if (x->opt.checks && !x->finding && !o->skipped && !o->misuse &&
+            !oracle_warn_op(x->kh, &t->ops[i], o->ok, first_report, why, sizeof(why)))
+            finding(x, "failure report", "oracle", "%s", why);
+        if (x->opt.checks && !x->finding && !o->skipped && !o->misuse && !x->tainted_operand &&
+            !oracle_mempool_after(&x->mempool, x->kh, &t->ops[i], named_pool(x, &t->ops[i]), o->ok,
+                                  null_elem, why, sizeof(why)))
+            finding(x, "mempool reserve", "oracle", "%s", why);
         judge_reports(x, first_report);
         if (x->opt.checks && !x->finding && (i + 1) % VERIFY_ALL_EVERY == 0)
             verify_all(x);
@@ -3048,6 +3082,12 @@ bool exec_run(struct exec *x, const struct kh_trace *t, struct exec_finding *f)
         if (t->n) {
             if (x->opt.checks)
                 verify_all(x);
+            char why[256];
+            if (x->opt.checks && !x->finding && !misuse_ran(x) &&
+                !oracle_count_check(x->kh, &x->shadow, why, sizeof(why)))
+                finding(x, "count mismatch", "oracle", "%s", why);
+            if (x->opt.checks && !x->finding && !oracle_proc_check(x->kh, why, sizeof(why)))
+                finding(x, "/proc text wrong", "oracle", "%s", why);
             if (x->boot_phase == KH_BOOT_DONE)
                 check_handed_over(x, false);
             full_validate(x, false);

@@ -92,6 +92,7 @@ FUZZ_TARGETS = [
     "percpu",
     "whole_system",
     "misuse",
+    "misuse_debug",
     "differential",
     "trace_parse",
     "slab_debug",

@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "kmem.h"
+#include "oracle_reset.h"
 
 #if defined(__has_feature)
 #if __has_feature(address_sanitizer)
@@ -23,6 +24,7 @@ static struct kh *instance;
 static struct exec *executor;
 static const struct kh_fuzz_target *current_target;
 static const struct kh_trace *current_trace;
+static struct oracle_reset reset_oracle;   /* the fresh instance, for after each reset */
 
 /* The trace's settings line, as replay and the crash tools read it. */
 static void print_settings(const struct kh_fuzz_target *t)
@@ -94,6 +96,8 @@ static void setup(const struct kh_fuzz_target *t)
     executor = exec_new(instance, &opt);
     if (!executor)
         abort();
+    if (opt.checks && !oracle_reset_init(&reset_oracle, instance))
+        abort();  /* host out of memory */
     current_target = t;
 #ifdef HAVE_ASAN
     __asan_set_error_report_callback(on_asan_report);
@@ -150,7 +154,25 @@ int kh_fuzz_one(const struct kh_fuzz_target *t, const uint8_t *data, size_t size
     }
     /* Reset now rather than before the next input, so that what this input
      * made the allocator malloc is freed within its own run (libFuzzer
-     * re-runs an input to look for leaks when it is not). */
+     * re-runs an input to look for leaks when it is not). The next input
+     * must start on the fresh instance (oracle_reset.h). */
+    oracle_reset_before(&reset_oracle, instance);
     kh_reset(instance);
+    char why[512];
+    if (!oracle_reset_check(&reset_oracle, instance, why, sizeof(why)) &&
+        kh_fuzz_title_wanted(ORACLE_RESET_TITLE)) {
+        char *text = kh_trace_to_text(&trace, NULL);
+        fprintf(stderr,
+                "\nkmem-harness finding: %s\n"
+                "target: %s  misuse policy: %s\n"
+                "after the last operation: %s\n"
+                "---- trace (text form) ----\n",
+                ORACLE_RESET_TITLE, t->name, exec_misuse_name(t->misuse), why);
+        print_settings(t);
+        fprintf(stderr, "%s----\n", text ? text : "(out of memory)\n");
+        free(text);
+        fflush(stderr);
+        abort();
+    }
     return 0;
 }

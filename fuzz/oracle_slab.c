@@ -202,6 +202,13 @@ static bool check_alias(const struct oracle_slab_geom *g, const struct kh_cache_
 {
     uint32_t never = SLAB_RED_ZONE | SLAB_POISON | SLAB_STORE_USER | SLAB_TYPESAFE_BY_RCU;
     uint32_t same = SLAB_CACHE_DMA | SLAB_CACHE_DMA32 | SLAB_RECLAIM_ACCOUNT | SLAB_ACCOUNT;
+    /* kmalloc caches are usercopy-whitelisted, and a cache destroyed with
+     * objects out is on its way out: neither is ever a merge target */
+    if (ci->is_kmalloc || ci->dead) {
+        snprintf(why, cap, "merged into %s, which is %s", ci->name,
+                 ci->is_kmalloc ? "a kmalloc cache" : "a destroyed cache");
+        return false;
+    }
     if (g->ctor || ci->has_ctor) {
         snprintf(why, cap, "merged with cache %s although %s a constructor", ci->name,
                  g->ctor ? "the new cache has" : "that cache has");

@@ -231,6 +231,11 @@ static const struct kh_fuzz_target targets[] = {
     {.name = "variants", .profile = "linux-6.1-x86_64-16m", .nr_cpus = 2,
     .ops = variants_ops, .nops = sizeof(variants_ops),
     .misuse = EXEC_MISUSE_SKIP, .full_every = 16, .quarantine = 0, .slub_debug = ""},
+    /* misuse_debug: the misuse target with slub_debug=FZPU on every cache,
+     * so that the debug checks' own reports (and their text: hex dumps,
+     * tracks, red zones) are reached from fuzz inputs too. */
+    {.name = "misuse_debug", .profile = "linux-6.1-x86_64", .nr_cpus = 2,
+    .misuse = EXEC_MISUSE_EXPECT, .full_every = 8, .quarantine = 16, .slub_debug = "FZPU"},
     {.name = "boot", .profile = "linux-6.1-x86_64-16m", .nr_cpus = 0,
     .ops = boot_ops, .nops = sizeof(boot_ops),
     .misuse = EXEC_MISUSE_SKIP, .full_every = 16, .quarantine = 0, .slub_debug = ""},

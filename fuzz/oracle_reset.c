@@ -1,0 +1,244 @@
+/* oracle_reset.c - kh_reset leaves the instance as it was created (see
+ * oracle_reset.h). The snapshot is text, so that a difference can be shown
+ * as the first line that differs.
+ */
+#include "oracle_reset.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "introspect.h"
+#include "memblock.h"
+#include "mempool.h"
+#include "page_alloc.h"
+#include "percpu.h"
+#include "slab.h"
+#include "vmalloc.h"
+
+struct buf {
+    char *p;
+    size_t len, cap;
+    bool oom;
+};
+
+static void put(struct buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void put(struct buf *b, const char *fmt, ...)
+{
+    for (;;) {
+        va_list ap;
+        va_start(ap, fmt);
+        int n = vsnprintf(b->p ? b->p + b->len : NULL, b->p ? b->cap - b->len : 0, fmt, ap);
+        va_end(ap);
+        if (n < 0)
+            return;
+        if (b->p && b->len + (size_t)n < b->cap) {
+            b->len += (size_t)n;
+            return;
+        }
+        size_t cap = (b->cap ? b->cap * 2 : 4096) + (size_t)n;
+        char *p = realloc(b->p, cap);
+        if (!p) {
+            b->oom = true;
+            return;
+        }
+        b->p = p;
+        b->cap = cap;
+    }
+}
+
+static int put_block(void *ctx, const struct kh_block_info *bi)
+{
+    put(ctx, " %d/%u/%lu%s", bi->zone, bi->order, bi->pfn, bi->lazy ? "L" : "");
+    return 0;
+}
+
+static int put_cache(void *ctx, const struct kh_cache_info *c)
+{
+    put(ctx, "cache %s obj %u size %u align %u order %u objects %u ref %u flags %#x ctor %d dead %d "
+        "slabs %lu objs %lu inuse %lu lists %lu/%lu/%lu errors %lu\n",
+        c->name, c->object_size, c->size, c->align, c->order, c->objects_per_slab, c->refcount,
+        (unsigned)c->flags, c->has_ctor, c->dead, c->nr_slabs, c->nr_objects, c->nr_inuse,
+        c->nr_partial, c->nr_full, c->nr_free, c->errors);
+    return 0;
+}
+
+static int put_chunk(void *ctx, const struct kh_percpu_chunk_info *c)
+{
+    put(ctx, "pcpu chunk %u pfn %lu order %u allocs %lu used %zu\n", c->index, c->first_pfn, c->order,
+        c->nr_allocs, c->used_bytes);
+    return 0;
+}
+
+static int put_region(void *ctx, phys_addr_t base, phys_addr_t size)
+{
+    put(ctx, " [%#llx+%#llx]", (unsigned long long)base, (unsigned long long)size);
+    return 0;
+}
+
+/* Everything the introspection API shows about the instance. */
+static void snapshot(struct kh *kh, struct buf *b)
+{
+    b->len = 0;
+    for (int z = 0; z < MAX_NR_ZONES; z++) {
+        struct kh_zone_info zi;
+        if (kh_zone_info(kh, (enum zone_type)z, &zi) != 0 || !zi.present)
+            continue;
+        put(b, "zone %s %lu-%lu managed %lu free %lu wmark %lu/%lu/%lu lazy %lu-%lu nr_free", zi.name,
+            zi.start_pfn, zi.end_pfn, zi.managed, zi.free, zi.wmark_min, zi.wmark_low, zi.wmark_high,
+            zi.lazy_pfn, zi.lazy_end);
+        for (unsigned o = 0; o < KH_MAX_ORDER_LIMIT; o++)
+            put(b, " %lu", zi.nr_free[o]);
+        put(b, " reserve");
+        for (int y = 0; y < MAX_NR_ZONES; y++)
+            put(b, " %lu", zi.lowmem_reserve[y]);
+        put(b, "\n");
+    }
+    put(b, "free pages %lu\nfree blocks", kh_nr_free_pages(kh));
+    kh_for_each_free_block(kh, put_block, b);
+    put(b, "\nallocated blocks");
+    kh_for_each_allocated_block(kh, put_block, b);
+    put(b, "\ncaches %u\n", kh_slab_cache_count(kh));
+    kh_for_each_cache(kh, put_cache, b);
+    struct kh_vmalloc_stats vs;
+    kh_vmalloc_get_stats(kh, &vs);
+    put(b, "vmalloc %p pages %lu hwm %lu areas %lu mapped %lu\n", vs.va_start, vs.va_pages,
+        vs.va_hwm_pages, vs.nr_areas, vs.nr_pages);
+    struct kh_percpu_stats ps;
+    kh_percpu_get_stats(kh, &ps);
+    put(b, "percpu chunks %lu allocs %lu used %zu preempt %u\n", ps.nr_chunks, ps.nr_allocs, ps.used_bytes,
+        ps.preempt_count);
+    kh_percpu_walk(kh, put_chunk, NULL, b);
+    put(b, "mempools %u\n", kh_mempool_count(kh));
+    struct kh_memblock_info mi;
+    kh_memblock_get_info(kh, &mi);
+    put(b, "memblock phase %d limit %#llx reserved %#llx regions %lu allocs %lu reserved pages %lu "
+        "handed over %lu:", (int)mi.phase, (unsigned long long)mi.limit,
+        (unsigned long long)mi.reserved_bytes, mi.nr_regions, mi.nr_allocs, mi.reserved_pages,
+        mi.handed_over_pages);
+    kh_memblock_for_each_reserved(kh, put_region, b);
+    struct kh_copy_info cp, cl;
+    kh_last_copy(kh, &cp);
+    kh_last_clear(kh, &cl);
+    put(b, "\nfaults injected %llu reports %u/%u cpu %u copy %p<-%p %zu #%lu clear %p %zu #%lu\n",
+        (unsigned long long)kh_fault_injected(kh), kh_report_count(kh, KH_SEV_WARN),
+        kh_report_count(kh, KH_SEV_BUG), kh_current_cpu(kh), cp.dst, cp.src, cp.n, cp.count, cl.dst,
+        cl.n, cl.count);
+}
+
+bool oracle_reset_init(struct oracle_reset *r, struct kh *kh)
+{
+    memset(r, 0, sizeof(*r));
+    struct buf b = { 0 };
+    snapshot(kh, &b);
+    if (b.oom) {
+        free(b.p);
+        return false;
+    }
+    r->fresh = b.p;
+    r->fresh_len = b.len;
+    return true;
+}
+
+void oracle_reset_free(struct oracle_reset *r)
+{
+    free(r->fresh);
+    free(r->now);
+    memset(r, 0, sizeof(*r));
+}
+
+struct sampler {
+    struct oracle_reset *r;
+    const char *fresh_allocated;   /* the fresh snapshot's allocated-blocks line */
+};
+
+/* A block that is allocated in the fresh instance too (the allocator's own
+ * start-up memory) may keep its contents. */
+static bool fresh_block(const char *line, const struct kh_block_info *bi)
+{
+    char tok[64];
+    snprintf(tok, sizeof(tok), " %d/%u/%lu", bi->zone, bi->order, bi->pfn);
+    size_t n = strlen(tok);
+    for (const char *p = strstr(line, tok); p && *p != '\n'; p = strstr(p + 1, tok))
+        if (p[n] == ' ' || p[n] == '\n' || p[n] == 'L')
+            return true;
+    return false;
+}
+
+static int sample_block(void *ctx, const struct kh_block_info *bi)
+{
+    struct sampler *s = ctx;
+    if (s->r->npfn == ORACLE_RESET_SAMPLES)
+        return 1;
+    if (!bi->lazy && !fresh_block(s->fresh_allocated, bi))
+        s->r->pfn[s->r->npfn++] = bi->pfn;
+    return 0;
+}
+
+void oracle_reset_before(struct oracle_reset *r, struct kh *kh)
+{
+    r->npfn = 0;
+    if (!r->fresh)
+        return;
+    struct sampler s = { r, strstr(r->fresh, "\nallocated blocks") };
+    if (!s.fresh_allocated)
+        return;
+    kh_for_each_allocated_block(kh, sample_block, &s);
+}
+
+/* The arena is poisoned to ASan after a reset: read around it. */
+__attribute__((no_sanitize("address")))
+static long nonzero_at(const unsigned char *p, size_t from, size_t to)
+{
+    for (size_t i = from; i < to; i++)
+        if (((const volatile unsigned char *)p)[i])
+            return (long)i;
+    return -1;
+}
+
+__attribute__((no_sanitize("address")))
+static unsigned byte_at(const unsigned char *p) { return *(const volatile unsigned char *)p; }
+
+static bool first_difference(const char *want, const char *got, char *why, size_t cap)
+{
+    const char *w = want, *g = got;
+    while (*w && *w == *g) {
+        if (*w == '\n')
+            want = w + 1, got = g + 1;
+        w++, g++;
+    }
+    if (!*w && !*g)
+        return true;
+    int wl = (int)strcspn(want, "\n"), gl = (int)strcspn(got, "\n");
+    snprintf(why, cap, "after kh_reset `%.*s`, fresh `%.*s`", gl > 160 ? 160 : gl, got,
+             wl > 160 ? 160 : wl, want);
+    return false;
+}
+
+bool oracle_reset_check(struct oracle_reset *r, struct kh *kh, char *why, size_t cap)
+{
+    if (!r->fresh)
+        return true;
+    struct buf b = { r->now, 0, r->now_cap, false };
+    snapshot(kh, &b);
+    r->now = b.p;
+    r->now_cap = b.cap;
+    if (b.oom)
+        return true;   /* host out of memory: nothing to compare */
+    if (!first_difference(r->fresh, b.p, why, cap))
+        return false;
+    size_t page = kh_page_size(kh), edge = page < 64 ? page : 64;
+    for (unsigned i = 0; i < r->npfn; i++) {
+        const unsigned char *va = kh_page_address(kh, kh_pfn_to_page(kh, r->pfn[i]));
+        long at = nonzero_at(va, 0, edge);
+        if (at < 0)
+            at = nonzero_at(va, page - edge, page);
+        if (at >= 0) {
+            snprintf(why, cap, "after kh_reset page %lu (in use before it) holds %#x at byte %ld; "
+                     "a fresh arena reads 0", r->pfn[i], byte_at(va + at), at);
+            return false;
+        }
+    }
+    return true;
+}
