@@ -386,6 +386,25 @@ static void zero_meta(struct kh *kh, unsigned long from, unsigned long to)
  * keep the largest input's footprint. */
 #define SCRUB_KEEP_BYTES (8ul << 20)
 
+/* Below this a memset is cheaper than the system call and the page faults
+ * that follow it. */
+#define ZERO_BY_PUNCH_BYTES (256ul << 10)
+
+void kh_arena_zero(struct kh *kh, void *va, size_t len)
+{
+    uintptr_t lo = (uintptr_t)va, hi = lo + len;
+    uintptr_t hp = (uintptr_t)sysconf(_SC_PAGESIZE);
+    uintptr_t alo = (lo + hp - 1) & ~(hp - 1), ahi = hi & ~(hp - 1);
+    if (len >= ZERO_BY_PUNCH_BYTES && ahi > alo &&
+        fallocate(kh->memfd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE,
+                  (off_t)(alo - (uintptr_t)kh->arena), (off_t)(ahi - alo)) == 0) {
+        memset(va, 0, alo - lo);
+        memset((void *)ahi, 0, hi - ahi);
+        return;
+    }
+    memset(va, 0, len);
+}
+
 static void mark_dirty(struct kh *kh, unsigned long start, unsigned long n)
 {
     unsigned long end = start + n;
@@ -601,7 +620,7 @@ static struct page *finish_alloc(struct kh *kh, unsigned long pfn, gfp_t gfp, un
     mark_dirty(kh, pfn, 1ul << order);
     unpoison_block(kh, pfn, order);
     if (gfp & __GFP_ZERO)
-        memset(kh_pfn_to_virt(kh, pfn), 0, kh->page_size << order);
+        kh_arena_zero(kh, kh_pfn_to_virt(kh, pfn), kh->page_size << order);
     return &kh->pages[pfn];
 }
 
