@@ -59,6 +59,7 @@ struct zone {
     unsigned long managed_pages;
     unsigned long free_pages;
     unsigned long lazy_pfn, lazy_end;   /* untouched max-order blocks: [lazy_pfn, lazy_end) */
+    unsigned long poisoned_end;         /* ASan: the lazy region is poisoned below this (page_alloc.c) */
     unsigned long wmark[NR_WMARK];
     unsigned long lowmem_reserve[MAX_NR_ZONES];
     struct free_area free_area[KH_MAX_ORDER_LIMIT];
