@@ -54,6 +54,7 @@ struct vm_area {
     unsigned long size;      /* bytes requested */
     gfp_t gfp;
     uint32_t *pfns;          /* nr_pages entries, in virtual order */
+    bool probed_clean;       /* a periodic validation probed its mappings and guard clean */
 };
 
 struct kh_vmalloc_state {
@@ -679,10 +680,19 @@ static unsigned long next_page(unsigned long i, unsigned long n, bool sampled)
     return j < n - VM_SAMPLE_TAIL ? j : n - VM_SAMPLE_TAIL;
 }
 
+/* periodic: kh_validate_changed's check. It samples the pages of a big
+ * area, and probes an area's mappings and guard page only until they have
+ * once probed clean: they are set when the area is made and nothing but
+ * vfree changes them, so re-probing them every few operations (several
+ * system calls per area) bought nothing the complete end-of-run check does
+ * not. */
 KH_NO_COVERAGE
-static unsigned check_area(struct kh *kh, const struct vm_area *a, unsigned long min_first,
-                           bool probe, bool sampled, struct kh_violations *out)
+static unsigned check_area(struct kh *kh, struct vm_area *a, unsigned long min_first,
+                           bool probe, bool periodic, struct kh_violations *out)
 {
+    bool sampled = periodic;
+    if (periodic && a->probed_clean)
+        probe = false;
     const struct kh_vmalloc_state *vm = kh->vm;
     unsigned char *va = area_va(kh, a);
     unsigned n = 0;
@@ -753,6 +763,8 @@ static unsigned check_area(struct kh *kh, const struct vm_area *a, unsigned long
     if (!__asan_address_is_poisoned(va + a->size))
         n += violation(out, "vmalloc-asan", va, "area %p: byte past the end is not poisoned", va);
 #endif
+    if (periodic && probe && n == 0)
+        a->probed_clean = true;
     return n;
 }
 
@@ -792,7 +804,7 @@ static unsigned validate(struct kh *kh, bool sampled, struct kh_violations *out)
     unsigned long min_first = 1, pages = 0;
     bool probe = vm->nr_areas && probes_work();
     for (unsigned long i = 0; i < vm->nr_areas; i++) {
-        const struct vm_area *a = vm->areas[i];
+        struct vm_area *a = vm->areas[i];
         n += check_area(kh, a, min_first, probe, sampled, out);
         min_first = a->first + a->nr_pages + 1;
         pages += a->nr_pages;
