@@ -59,6 +59,7 @@ struct zone {
     unsigned long managed_pages;
     unsigned long free_pages;
     unsigned long lazy_pfn, lazy_end;   /* untouched max-order blocks: [lazy_pfn, lazy_end) */
+    unsigned long poisoned_end;         /* ASan: the lazy region is poisoned below this (page_alloc.c) */
     unsigned long wmark[NR_WMARK];
     unsigned long lowmem_reserve[MAX_NR_ZONES];
     struct free_area free_area[KH_MAX_ORDER_LIMIT];
@@ -207,6 +208,11 @@ bool kh_page_alloc_pristine(const struct kh *kh);   /* nothing ever allocated or
 int kh_page_alloc_reserve_range(struct kh *kh, unsigned long start, unsigned long end);
 int kh_page_alloc_release_reserved(struct kh *kh, unsigned long pfn);
 void kh_page_alloc_scrub(struct kh *kh, unsigned long start, unsigned long end);
+/* Zeroes len bytes at va, an address of the arena's direct map. Whole host
+ * pages of a large range are dropped from the arena memfd instead of
+ * written (they read back as zeros and cost no memory until touched), so
+ * __GFP_ZERO of megabytes costs a system call, not the megabytes. */
+void kh_arena_zero(struct kh *kh, void *va, size_t len);
 
 /* Every copy of caller data between objects (krealloc, kvrealloc) is
  * noted here before it is made (core.c; read back with kh_last_copy). */

@@ -99,7 +99,7 @@ static unsigned validate_all(struct kh *kh, struct kh_violations *out, bool chan
     if (kh->slab)
         n += changed_only ? kh_slab_validate_changed(kh, out) : kh_slab_validate(kh, out);
     if (kh->vm)
-        n += kh_vmalloc_validate(kh, out);
+        n += changed_only ? kh_vmalloc_validate_sampled(kh, out) : kh_vmalloc_validate(kh, out);
     if (kh->percpu)
         n += kh_percpu_validate(kh, out);
     if (kh->mempool)

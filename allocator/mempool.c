@@ -31,7 +31,11 @@
  * mempool_free is reported. Custom pools' elements are opaque and left
  * alone, as in the kernel. The poisoned size is the requested element size
  * (the kernel uses ksize(), which under ASan would cover bytes the caller
- * never owned).
+ * never owned). Elements above POISON_SPAN bytes carry the pattern in their
+ * first and last POISON_SPAN / 2 bytes only: a reserve of 4 MiB page-pool
+ * elements would otherwise be written and read whole, hundreds of
+ * megabytes for one mempool_create. ASan still poisons all of it, so a
+ * write into the unpatterned middle is caught there (under ASan builds).
  *
  * Bookkeeping (the pool and its element array) lives on the host heap, so
  * pools do not change the arena's accounting; only elements come from the
@@ -162,37 +166,60 @@ static unsigned char expected_byte(size_t i, size_t size)
     return i + 1 < size ? POISON_FREE : POISON_END;
 }
 
+#define POISON_SPAN (64ul << 10)
+
+/* The patterned ranges of an element of size bytes: [0, *head) and
+ * [*tail, size). */
+static void poison_ranges(size_t size, size_t *head, size_t *tail)
+{
+    *head = size <= POISON_SPAN ? size : POISON_SPAN / 2;
+    *tail = size <= POISON_SPAN ? size : size - POISON_SPAN / 2;
+}
+
 static void poison_element(mempool_t *pool, void *element)
 {
     if (!pool->element_size || ZERO_OR_NULL_PTR(element))
         return;
     unsigned char *mem = element_mem(pool, element);
-    memset(mem, POISON_FREE, pool->element_size - 1);
-    mem[pool->element_size - 1] = POISON_END;
-    kh_poison(mem, pool->element_size);
+    size_t size = pool->element_size, head, tail;
+    poison_ranges(size, &head, &tail);
+    memset(mem, POISON_FREE, head < size ? head : size - 1);
+    if (tail < size)
+        memset(mem + tail, POISON_FREE, size - 1 - tail);
+    mem[size - 1] = POISON_END;
+    kh_poison(mem, size);
     if (pool->kind == KH_MEMPOOL_PAGE)
         ((struct page *)element)->flags |= PG_pool;
 }
 
-/* Offset of the first byte that differs from the poison pattern, or size.
- * The caller has unpoisoned the element. */
-static size_t first_mismatch(const unsigned char *mem, size_t size)
+/* Offset of the first byte of [from, to) that differs from the poison
+ * pattern of a size-byte element, or size. */
+static size_t mismatch_in(const unsigned char *mem, size_t from, size_t to, size_t size)
 {
-    /* Validation scans every reserve byte (page pools hold megabytes), so
-     * compare a block at a time and only look at single bytes in a block
-     * that differs. */
+    /* compare a block at a time and only look at single bytes in a block
+     * that differs */
     static const unsigned char free_block[512] = { [0 ... 511] = POISON_FREE };
-    size_t i = 0;
-    while (i + 1 < size) {
-        size_t n = size - 1 - i < sizeof(free_block) ? size - 1 - i : sizeof(free_block);
+    size_t i = from, last = to < size ? to : size - 1;   /* the last byte is POISON_END */
+    while (i < last) {
+        size_t n = last - i < sizeof(free_block) ? last - i : sizeof(free_block);
         if (memcmp(mem + i, free_block, n) != 0)
             break;
         i += n;
     }
-    for (; i < size; i++)
+    for (; i < to; i++)
         if (mem[i] != expected_byte(i, size))
             return i;
     return size;
+}
+
+/* Offset of the first patterned byte that differs, or size. The caller has
+ * unpoisoned the element. */
+static size_t first_mismatch(const unsigned char *mem, size_t size)
+{
+    size_t head, tail;
+    poison_ranges(size, &head, &tail);
+    size_t at = mismatch_in(mem, 0, head, size);
+    return at < size || tail >= size ? at : mismatch_in(mem, tail, size, size);
 }
 
 static void report_poison_mismatch(mempool_t *pool, const unsigned char *mem, size_t at)

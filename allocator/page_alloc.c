@@ -42,7 +42,18 @@
  *
  * The arena is mapped at an address aligned to the largest block, so a
  * block's address is aligned to its size, as in the kernel's direct map.
+ *
+ * ASan. Every free page is poisoned. An arena above POISON_EAGER_BYTES
+ * (the 16 KiB and 64 KiB page profiles: 2 and 4 GiB) has its lazy regions
+ * poisoned only as they are first carved (or opened up by a boot):
+ * poisoning 4 GiB at creation would write 512 MB of shadow memory, which
+ * every fuzz input's resident set would carry. The price is that a stray
+ * access to memory never carved is left to the validators, not ASan.
+ * zone->poisoned_end is how far a zone's lazy region has been poisoned;
+ * nothing lowers it, because whatever a run unpoisons below it is dirty
+ * (or memblock's) and poisoned again by reset.
  */
+#define POISON_EAGER_BYTES (1ull << 30)
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE
 #endif
@@ -101,6 +112,39 @@ static void poison_block(struct kh *kh, unsigned long pfn, unsigned order)
 static void unpoison_block(struct kh *kh, unsigned long pfn, unsigned order)
 {
     kh_unpoison(kh_pfn_to_virt(kh, pfn), kh->page_size << order);
+}
+
+/* Poisons the zone's lazy region up to pfn, the first time it gets there. */
+static void poison_lazy_upto(struct kh *kh, struct zone *zone, unsigned long pfn)
+{
+    if (pfn <= zone->poisoned_end)
+        return;
+    kh_poison(kh_pfn_to_virt(kh, zone->poisoned_end), (pfn - zone->poisoned_end) << kh->page_shift);
+    zone->poisoned_end = pfn;
+}
+
+/* At creation: everything, or everything but the lazy regions of a large
+ * arena. */
+static void poison_arena(struct kh *kh)
+{
+    if (((uint64_t)kh->nr_pages << kh->page_shift) <= POISON_EAGER_BYTES) {
+        kh_poison(kh->arena, (size_t)kh->nr_pages << kh->page_shift);
+        for (int z = 0; z < MAX_NR_ZONES; z++)
+            kh->zones[z].poisoned_end = kh->zones[z].lazy_end;
+        return;
+    }
+    unsigned long from = 0;
+    for (int z = 0; z < MAX_NR_ZONES; z++) {
+        struct zone *zone = &kh->zones[z];
+        if (!zone_present(zone))
+            continue;
+        if (zone->lazy_pfn > from)
+            kh_poison(kh_pfn_to_virt(kh, from), (zone->lazy_pfn - from) << kh->page_shift);
+        zone->poisoned_end = zone->lazy_pfn;
+        from = zone->lazy_end > from ? zone->lazy_end : from;
+    }
+    if (kh->nr_pages > from)
+        kh_poison(kh_pfn_to_virt(kh, from), (kh->nr_pages - from) << kh->page_shift);
 }
 
 /* ---- free lists ---- */
@@ -333,8 +377,8 @@ const char *kh_page_alloc_init(struct kh *kh)
 
     setup_watermarks(kh);
     setup_lowmem_reserve(kh);
-    kh_poison(kh->arena, arena_bytes);   /* all free: any access is a bug */
     reset_free_state(kh);
+    poison_arena(kh);   /* all free: any access is a bug */
     kh->in_reclaim = false;
     return NULL;
 }
@@ -385,6 +429,25 @@ static void zero_meta(struct kh *kh, unsigned long from, unsigned long to)
  * page). Runs past that budget are dropped, so a long fuzzing run does not
  * keep the largest input's footprint. */
 #define SCRUB_KEEP_BYTES (8ul << 20)
+
+/* Below this a memset is cheaper than the system call and the page faults
+ * that follow it. */
+#define ZERO_BY_PUNCH_BYTES (256ul << 10)
+
+void kh_arena_zero(struct kh *kh, void *va, size_t len)
+{
+    uintptr_t lo = (uintptr_t)va, hi = lo + len;
+    uintptr_t hp = (uintptr_t)sysconf(_SC_PAGESIZE);
+    uintptr_t alo = (lo + hp - 1) & ~(hp - 1), ahi = hi & ~(hp - 1);
+    if (len >= ZERO_BY_PUNCH_BYTES && ahi > alo &&
+        fallocate(kh->memfd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE,
+                  (off_t)(alo - (uintptr_t)kh->arena), (off_t)(ahi - alo)) == 0) {
+        memset(va, 0, alo - lo);
+        memset((void *)ahi, 0, hi - ahi);
+        return;
+    }
+    memset(va, 0, len);
+}
 
 static void mark_dirty(struct kh *kh, unsigned long start, unsigned long n)
 {
@@ -511,6 +574,7 @@ static unsigned long rmqueue_smallest(struct kh *kh, struct zone *zone, unsigned
         } else if (o == top && zone->lazy_pfn < zone->lazy_end) {
             pfn = zone->lazy_pfn;
             zone->lazy_pfn += max_block(kh);
+            poison_lazy_upto(kh, zone, zone->lazy_pfn);
             area->nr_free--;
         } else {
             continue;
@@ -601,7 +665,7 @@ static struct page *finish_alloc(struct kh *kh, unsigned long pfn, gfp_t gfp, un
     mark_dirty(kh, pfn, 1ul << order);
     unpoison_block(kh, pfn, order);
     if (gfp & __GFP_ZERO)
-        memset(kh_pfn_to_virt(kh, pfn), 0, kh->page_size << order);
+        kh_arena_zero(kh, kh_pfn_to_virt(kh, pfn), kh->page_size << order);
     return &kh->pages[pfn];
 }
 
@@ -1031,6 +1095,10 @@ int kh_page_alloc_boot_begin(struct kh *kh)
     if (kh->before_mem_init || !kh_page_alloc_pristine(kh))
         return -1;
     kh->before_mem_init = true;
+    /* memblock hands out lazy memory, and poisons only what it frees */
+    for (int z = 0; z < MAX_NR_ZONES; z++)
+        if (zone_present(&kh->zones[z]))
+            poison_lazy_upto(kh, &kh->zones[z], kh->zones[z].lazy_end);
     return 0;
 }
 
@@ -1086,6 +1154,7 @@ static void lower_lazy_end(struct kh *kh, struct zone *zone, unsigned long pfn)
     if (new_end < zone->lazy_pfn)
         new_end = zone->lazy_pfn;
     unsigned long old_end = zone->lazy_end;
+    poison_lazy_upto(kh, zone, old_end);   /* done at boot_begin already, as a rule */
     zone->free_area[top_order(kh)].nr_free -= (old_end - new_end) / blk;
     zone->lazy_end = new_end;
     add_range(kh, zone, new_end, old_end);

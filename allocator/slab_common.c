@@ -560,7 +560,7 @@ void *kh_slab_alloc(struct kh *kh, struct kmem_cache *s, gfp_t gfp, size_t req, 
     slab->gen++;
     if (__builtin_expect(!s->slow, 1)) {
         if (gfp & __GFP_ZERO)
-            memset(obj, 0, s->object_size);
+            kh_arena_zero(kh, obj, s->object_size);
         return obj;
     }
     if (slab->req)
@@ -572,7 +572,7 @@ void *kh_slab_alloc(struct kh *kh, struct kmem_cache *s, gfp_t gfp, size_t req, 
         unsigned zero = (s->flags & KH_CACHE_KMALLOC_RZ) ? (unsigned)req : s->object_size;
         /* the requested bytes are addressable; past them is the kmalloc
          * red zone, which ASan would refuse a memset */
-        memset(obj, 0, zero < req ? zero : req);
+        kh_arena_zero(kh, obj, zero < req ? zero : req);
         if (zero > req)
             kh_meta_fill((unsigned char *)obj + req, 0, zero - req);
     }

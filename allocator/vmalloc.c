@@ -56,6 +56,7 @@ struct vm_area {
     unsigned long req;       /* bytes requested now: vrealloc resizes in place (6.12) */
     gfp_t gfp;
     uint32_t *pfns;          /* nr_pages entries, in virtual order */
+    bool probed_clean;       /* a periodic validation probed its mappings and guard clean */
 };
 
 struct kh_vmalloc_state {
@@ -257,24 +258,16 @@ static unsigned long take_pages(struct kh *kh, struct vm_area *a, gfp_t gfp)
     return i;
 }
 
-/* Runs of at least this many bytes are zeroed by dropping their pages from
- * the arena memfd (they read back as zeros, and cost no memory until they
- * are written) rather than by writing them: a zeroed area of hundreds of
- * megabytes must not become resident just to be cleared. */
-#define ZERO_BY_PUNCH_BYTES (256ul << 10)
-
-/* Zeroes the area's pages run by run of consecutive pfns. */
+/* Zeroes the area's pages run by run of consecutive pfns, through the
+ * direct map (kh_arena_zero drops large runs from the memfd: a zeroed area
+ * of hundreds of megabytes must not become resident just to be cleared). */
 static void zero_pages(struct kh *kh, const struct vm_area *a)
 {
     for (unsigned long i = 0; i < a->nr_pages;) {
         unsigned long run = 1;
         while (i + run < a->nr_pages && a->pfns[i + run] == a->pfns[i] + run)
             run++;
-        size_t len = run << kh->page_shift;
-        off_t off = (off_t)a->pfns[i] << kh->page_shift;
-        if (len < ZERO_BY_PUNCH_BYTES ||
-            fallocate(kh->memfd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE, off, (off_t)len) != 0)
-            memset(page_va(kh, a->first + i), 0, len);
+        kh_arena_zero(kh, kh_pfn_to_virt(kh, a->pfns[i]), run << kh->page_shift);
         i += run;
     }
 }
@@ -752,10 +745,36 @@ static unsigned check_page(struct kh *kh, const struct vm_area *a, unsigned long
     return n;
 }
 
-KH_NO_COVERAGE
-static unsigned check_area(struct kh *kh, const struct vm_area *a, unsigned long min_first,
-                           bool probe, struct kh_violations *out)
+/* Sampled validation: the first VM_SAMPLE_HEAD and last VM_SAMPLE_TAIL
+ * pages and VM_SAMPLE_SPREAD pages evenly between. */
+#define VM_SAMPLE_HEAD 128ul
+#define VM_SAMPLE_TAIL 64ul
+#define VM_SAMPLE_SPREAD 64ul
+#define VM_SAMPLE_PAGES (VM_SAMPLE_HEAD + VM_SAMPLE_TAIL + VM_SAMPLE_SPREAD)
+
+/* The page after i to check in an area of n pages. */
+static unsigned long next_page(unsigned long i, unsigned long n, bool sampled)
 {
+    if (!sampled || n <= VM_SAMPLE_PAGES || i + 1 < VM_SAMPLE_HEAD || i + 1 >= n - VM_SAMPLE_TAIL)
+        return i + 1;
+    unsigned long stride = (n - VM_SAMPLE_HEAD - VM_SAMPLE_TAIL) / VM_SAMPLE_SPREAD + 1;
+    unsigned long j = i + 1 == VM_SAMPLE_HEAD ? VM_SAMPLE_HEAD : i + stride;
+    return j < n - VM_SAMPLE_TAIL ? j : n - VM_SAMPLE_TAIL;
+}
+
+/* periodic: kh_validate_changed's check. It samples the pages of a big
+ * area, and probes an area's mappings and guard page only until they have
+ * once probed clean: they are set when the area is made and nothing but
+ * vfree changes them, so re-probing them every few operations (several
+ * system calls per area) bought nothing the complete end-of-run check does
+ * not. */
+KH_NO_COVERAGE
+static unsigned check_area(struct kh *kh, struct vm_area *a, unsigned long min_first,
+                           bool probe, bool periodic, struct kh_violations *out)
+{
+    bool sampled = periodic;
+    if (periodic && a->probed_clean)
+        probe = false;
     const struct kh_vmalloc_state *vm = kh->vm;
     unsigned char *va = area_va(kh, a);
     unsigned n = 0;
@@ -778,7 +797,10 @@ static unsigned check_area(struct kh *kh, const struct vm_area *a, unsigned long
     const size_t hp = (size_t)sysconf(_SC_PAGESIZE);
     size_t host_per_page = kh->page_size > hp ? kh->page_size / hp : 1;
     bool whole_host_pages = kh->page_size >= hp;
-    unsigned char *in_core = probe && whole_host_pages ? malloc(a->nr_pages * host_per_page) : NULL;
+    /* (a sample probes its few pages whether resident or not) */
+    sampled = sampled && a->nr_pages > VM_SAMPLE_PAGES;
+    unsigned char *in_core = probe && whole_host_pages && !sampled ?
+                             malloc(a->nr_pages * host_per_page) : NULL;
     if (in_core && mincore(va, a->nr_pages * host_per_page * hp, in_core) != 0) {
         free(in_core);
         in_core = NULL;   /* probe every page */
@@ -789,7 +811,7 @@ static unsigned check_area(struct kh *kh, const struct vm_area *a, unsigned long
         void *vas[PROBE_BATCH], *pas[PROBE_BATCH];
         size_t nb = 0;
         bool batch_ok = probe;
-        for (; i < a->nr_pages && nb < PROBE_BATCH; i++) {
+        for (; i < a->nr_pages && nb < PROBE_BATCH; i = next_page(i, a->nr_pages, sampled)) {
             bool resident = !in_core;
             for (size_t h = 0; h < host_per_page && !resident; h++)
                 resident = in_core[i * host_per_page + h] & 1;
@@ -813,11 +835,20 @@ static unsigned check_area(struct kh *kh, const struct vm_area *a, unsigned long
     if (probe && probe_read(va + (a->nr_pages << kh->page_shift), &byte))
         n += violation(out, "vmalloc-guard", va, "area %p: guard page is readable", va);
 #ifdef KH_ASAN
-    if (__asan_region_is_poisoned(va, a->req))
+    /* (sampled: the first and last pages' worth of shadow, not a scan of
+     * an eighth of the area; up to the requested size, which vrealloc
+     * moves within the area) */
+    size_t edge = VM_SAMPLE_TAIL << kh->page_shift;
+    bool poisoned = sampled && a->req > 2 * edge ?
+                    __asan_region_is_poisoned(va, edge) || __asan_region_is_poisoned(va + a->req - edge, edge) :
+                    __asan_region_is_poisoned(va, a->req) != NULL;
+    if (poisoned)
         n += violation(out, "vmalloc-asan", va, "area %p: requested bytes are poisoned", va);
     if (!__asan_address_is_poisoned(va + a->req))
         n += violation(out, "vmalloc-asan", va, "area %p: byte past the end is not poisoned", va);
 #endif
+    if (periodic && probe && n == 0)
+        a->probed_clean = true;
     return n;
 }
 
@@ -850,15 +881,15 @@ static unsigned long count_marked_pages(const struct kh *kh)
 }
 
 KH_NO_COVERAGE
-unsigned kh_vmalloc_validate(struct kh *kh, struct kh_violations *out)
+static unsigned validate(struct kh *kh, bool sampled, struct kh_violations *out)
 {
     const struct kh_vmalloc_state *vm = kh->vm;
     unsigned n = 0;
     unsigned long min_first = 1, pages = 0;
     bool probe = vm->nr_areas && probes_work();
     for (unsigned long i = 0; i < vm->nr_areas; i++) {
-        const struct vm_area *a = vm->areas[i];
-        n += check_area(kh, a, min_first, probe, out);
+        struct vm_area *a = vm->areas[i];
+        n += check_area(kh, a, min_first, probe, sampled, out);
         min_first = a->first + a->nr_pages + 1;
         pages += a->nr_pages;
     }
@@ -870,6 +901,16 @@ unsigned kh_vmalloc_validate(struct kh *kh, struct kh_violations *out)
         n += violation(out, "vmalloc-stray-page", NULL,
                        "%lu pages are marked PG_vmalloc but areas hold %lu", marked, pages);
     return n;
+}
+
+unsigned kh_vmalloc_validate(struct kh *kh, struct kh_violations *out)
+{
+    return validate(kh, false, out);
+}
+
+unsigned kh_vmalloc_validate_sampled(struct kh *kh, struct kh_violations *out)
+{
+    return validate(kh, true, out);
 }
 
 #undef violation

@@ -93,6 +93,12 @@ void kh_vmalloc_get_stats(const struct kh *kh, struct kh_vmalloc_stats *out);
  *   "vmalloc-page-counter" the page counter differs from the areas' sum
  *   "vmalloc-stray-page"   pages marked PG_vmalloc that no area holds */
 unsigned kh_vmalloc_validate(struct kh *kh, struct kh_violations *out);
+/* The same, for the periodic checks of a run (kh_validate_changed): an area
+ * of more than VM_SAMPLE_PAGES pages has its head, its tail and an even
+ * spread of pages between checked, not every page, so that a 1 GiB area
+ * costs a few hundred page checks per validation; the counters, the stray
+ * census and the guard are complete. */
+unsigned kh_vmalloc_validate_sampled(struct kh *kh, struct kh_violations *out);
 
 /* ---- Kernel names on the default instance ---- */
 void *vmalloc(unsigned long size);

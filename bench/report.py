@@ -449,6 +449,14 @@ def main():
       "(`fallocate` punch-hole) and clearing their `struct page` entries; it never depends on "
       "the arena size.\n")
 
+    # The fuzz throughput and memory report (issue 18) is measured by hand
+    # (five runs of fuzz_exec before and after a change, campaigns) and kept
+    # in its own file; every regeneration carries it over.
+    hand = os.path.join(os.path.dirname(os.path.abspath(__file__)), "fuzz_throughput.md")
+    if os.path.exists(hand):
+        with open(hand) as f:
+            w(f.read().rstrip("\n") + "\n")
+
     w("## How to run\n")
     w("    bench/run                 # everything, 5 runs, rewrites this file (50 minutes here)\n"
       "    bench/run --quick         # 1 short run, no bazel test timing (5 minutes)\n"

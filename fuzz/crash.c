@@ -492,7 +492,8 @@ static void child_main(struct crash_runner *r, const struct kh_trace *t, int log
     signal(SIGALRM, child_on_alarm);
     alarm(r->timeout);
     struct kh *kh = r->kh;
-    struct exec_options opt = { .misuse = r->s.misuse, .checks = true, .full_every = 1 };
+    struct exec_options opt = { .misuse = r->s.misuse, .checks = true, .full_every = 1,
+                                 .thorough = true };
     child_exec = exec_new(kh, &opt);
     if (!child_exec)
         _exit(3);

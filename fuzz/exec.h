@@ -38,6 +38,8 @@ struct exec_options {
     bool checks;            /* shadow-model and oracle checks (off: measure their cost) */
     unsigned full_every;    /* validate every N operations (0: only at the end; 1: always, complete;
                                N > 1: kh_validate_changed), and kh_validate at the end */
+    bool thorough;          /* the crash tools: zero checks read every byte up to their cap
+                               rather than a sample (fuzzing samples; see check_zeroed) */
     FILE *json;             /* one JSON object per operation, or NULL */
     const char *filename;   /* for messages */
 };

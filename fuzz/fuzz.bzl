@@ -6,6 +6,11 @@ For a target `foo` (source foo_fuzzer.c) it defines:
                          .fuzz-work/foo/ in the workspace, seeded from
                          fuzz/corpus/foo/, with fuzz/dicts/foo.dict and the
                          flags in fuzz/options/foo.options
+  foo_fast               the throughput build: libFuzzer instrumentation and
+                         the harness's own checks, without ASan (UBSan
+                         stays); for long campaigns, whose findings are
+                         confirmed and minimized under foo (fuzz_campaign.py
+                         --throughput)
   foo_regression_test    part of `bazel test //...`: replays every seed in
                          fuzz/corpus/foo/ and every committed reproducer in
                          fuzz/crashes/foo/ through the same entry point,
@@ -27,7 +32,8 @@ SAN_COPTS = [
 FUZZ_COPTS = SAN_COPTS + ["-fsanitize=fuzzer-no-link"]
 
 # Without AddressSanitizer (UBSan and coverage only): for the target that
-# needs what the allocator's ASan build turns off (cache merging).
+# needs what the allocator's ASan build turns off (cache merging), and for
+# every target's throughput build (foo_fast).
 NOASAN_FUZZ_COPTS = [
     "-fsanitize=undefined",
     "-fno-sanitize-recover=undefined",
@@ -50,6 +56,17 @@ def kh_fuzz_target(name, srcs, deps = [], asan = True):
         deps = [harness] + deps,
         tags = ["fuzzer"],
     )
+    if asan:
+        native.cc_binary(
+            name = name + "_fast",
+            srcs = srcs,
+            copts = NOASAN_FUZZ_COPTS,
+            linkopts = ["-fsanitize=fuzzer,undefined"],
+            deps = ["//fuzz:harness_fuzz_noasan"] + deps,
+            tags = ["fuzzer"],
+        )
+    else:
+        native.alias(name = name + "_fast", actual = ":" + name, tags = ["fuzzer"])
     native.cc_test(
         name = name + "_regression_test",
         srcs = srcs,

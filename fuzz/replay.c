@@ -82,7 +82,7 @@ static int replay_file(const char *path, const struct tool_options *opts, bool j
         }
     }
     struct exec_options opt = { .misuse = in.settings.misuse, .checks = true, .full_every = 1,
-                                .json = json ? stdout : NULL, .filename = path };
+                                .thorough = true, .json = json ? stdout : NULL, .filename = path };
     struct exec *x = exec_new(kh, &opt);
     if (!x) {
         fprintf(stderr, "replay: out of memory\n");

@@ -182,6 +182,32 @@ KH_NO_COVERAGE size_t shadow_first_difference(const uint8_t *p, const uint8_t *w
     return i;
 }
 
+#define ZERO_EDGE 256u
+#define ZERO_WINDOWS 16u
+#define ZERO_WINDOW 64u
+
+KH_NO_COVERAGE size_t shadow_first_nonzero_sampled(const uint8_t *p, size_t n, uint64_t key)
+{
+    if (n <= SHADOW_ZERO_SAMPLE_FULL)
+        return shadow_first_difference(p, NULL, n);
+    size_t bad = n;
+    size_t i = shadow_first_difference(p, NULL, ZERO_EDGE);
+    if (i < ZERO_EDGE)
+        return i;
+    for (unsigned w = 0; w < ZERO_WINDOWS; w++) {
+        uint64_t h = (key + w + 1) * 0x9e3779b97f4a7c15ull;
+        h ^= h >> 31;
+        size_t at = (size_t)(h % (n - ZERO_WINDOW)) & ~(size_t)(ZERO_WINDOW - 1);
+        i = shadow_first_difference(p + at, NULL, ZERO_WINDOW);
+        if (i < ZERO_WINDOW && at + i < bad)
+            bad = at + i;
+    }
+    i = shadow_first_difference(p + n - ZERO_EDGE, NULL, ZERO_EDGE);
+    if (i < ZERO_EDGE && n - ZERO_EDGE + i < bad)
+        bad = n - ZERO_EDGE + i;
+    return bad;
+}
+
 KH_NO_COVERAGE bool shadow_verify(const struct shadow_block *b, size_t limit, size_t *bad_off)
 {
     if (!b->patterned)

@@ -31,6 +31,15 @@
  * from zero), or n when none does. */
 size_t shadow_first_difference(const uint8_t *p, const uint8_t *want, size_t n);
 
+/* A zero check of a large block that costs a few cache lines, not the
+ * block: the first and last ZERO_EDGE bytes and ZERO_WINDOWS windows of 64
+ * bytes at offsets derived from key (the block's identity), so a run sees
+ * different bytes of each block and a bug that leaves a whole page or the
+ * tail unzeroed is still seen at once. Blocks up to ZERO_SAMPLE_FULL bytes
+ * are checked whole. Returns the first non-zero offset found, or n. */
+#define SHADOW_ZERO_SAMPLE_FULL 4096u
+size_t shadow_first_nonzero_sampled(const uint8_t *p, size_t n, uint64_t key);
+
 enum shadow_kind {
     SHADOW_KMALLOC,
     SHADOW_CACHE_OBJ,

@@ -5,7 +5,11 @@
  *     trace and print identically (printing is a fixed point), and its
  *     binary encoding must decode to an equal trace;
  *   - as binary: decoding always succeeds; encode -> decode must give an
- *     equal trace, and the canonical text must re-parse to it.
+ *     equal trace, and the canonical text must re-parse to it. Only the
+ *     first BINARY_PREFIX bytes are decoded: the decoder is a prefix code,
+ *     so a longer input exercises nothing new, and round-tripping the
+ *     thousands of operations a 4 KiB text decodes to as binary cost this
+ *     target most of its time (issue 18).
  * Any disagreement aborts, which libFuzzer reports as a crash.
  */
 #include <stdint.h>
@@ -14,6 +18,8 @@
 #include <string.h>
 
 #include "trace.h"
+
+#define BINARY_PREFIX 512u
 
 static void require(int ok, const char *what)
 {
@@ -73,7 +79,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     kh_trace_free(&t);
 
     kh_trace_init(&t);
-    require(kh_trace_decode(data, size, &t) == 0, "out of memory");
+    require(kh_trace_decode(data, size < BINARY_PREFIX ? size : BINARY_PREFIX, &t) == 0,
+            "out of memory");
     require(t.n <= KH_TRACE_MAX_OPS, "too many operations decoded");
     check_binary_round_trip(&t);
     check_text_round_trip(&t);

@@ -129,9 +129,12 @@ def title_of(output):
 # ---- targets -----------------------------------------------------------------
 
 class Target:
-    def __init__(self, name, bin_dir, work):
+    def __init__(self, name, bin_dir, work, throughput=False):
         self.name = name
-        self.binary = os.path.join(bin_dir, "fuzz", name)
+        # fuzzing runs `binary`; every finding is confirmed and minimized
+        # with `confirm` (the ASan build), which --throughput sets apart
+        self.confirm = os.path.join(bin_dir, "fuzz", name)
+        self.binary = self.confirm + ("_fast" if throughput else "")
         self.seeds = os.path.join(ROOT, "fuzz", "corpus", name)
         self.dict = os.path.join(ROOT, "fuzz", "dicts", name + ".dict")
         self.options = os.path.join(ROOT, "fuzz", "options", name + ".options")
@@ -353,7 +356,7 @@ class Campaign:
 # ---- triage ------------------------------------------------------------------
 
 def run_once(t, path):
-    p = subprocess.run([t.binary] + t.limit_flags() + ["-runs=1", path], capture_output=True, text=True,
+    p = subprocess.run([t.confirm] + t.limit_flags() + ["-runs=1", path], capture_output=True, text=True,
                        errors="replace", env=sanitizer_env(), timeout=600)
     out = p.stdout + p.stderr
     return (None if p.returncode == 0 else title_of(out)), out
@@ -383,7 +386,7 @@ def minimize(t, path, dest, title, seconds):
         env[var] = ":".join(x for x in (env.get(var), "dedup_token_length=3") if x)
     with tempfile.TemporaryDirectory(prefix="kh-min-") as tmp:
         out = os.path.join(tmp, "minimized")
-        subprocess.run([t.binary] + t.limit_flags() + [
+        subprocess.run([t.confirm] + t.limit_flags() + [
             "-minimize_crash=1", "-max_total_time=%d" % seconds, "-exact_artifact_path=" + out, dest],
             capture_output=True, env=env, timeout=seconds + 120, cwd=tmp)
         if os.path.exists(out) and 0 < os.path.getsize(out) < os.path.getsize(dest):
@@ -603,7 +606,7 @@ def write_summary(c, targets, findings, unconfirmed, cov, artifacts, build_flags
 
 # ---- build -------------------------------------------------------------------
 
-def build(names, flags, want_coverage):
+def build(names, flags, want_coverage, throughput=False):
     """Builds the targets (and replay, reproduce, the coverage binaries) with
     the extra flags in an output tree of their own, so a planted-bug build
     does not evict the reference one. Returns (bin_dir, tools)."""
@@ -615,6 +618,8 @@ def build(names, flags, want_coverage):
         raise SetupError("bazel query //fuzz:all failed:\n" + known.stderr[-2000:])
     labels = set(known.stdout.split())
     wanted = ["//fuzz:" + n for n in names]
+    if throughput:
+        wanted += ["//fuzz:%s_fast" % n for n in names]
     if want_coverage:
         wanted += ["//fuzz:%s_cov" % n for n in names]
     extra = [x for x in ("replay", "reproduce") if "//fuzz:" + x in labels]
@@ -649,6 +654,9 @@ def main():
     ap.add_argument("--artifacts", default=os.path.join(ROOT, "artifacts", "fuzz"))
     ap.add_argument("--progress", type=float, default=10, help="seconds between progress lines")
     ap.add_argument("--minimize-seconds", type=int, default=20, help="per unique finding (default 20)")
+    ap.add_argument("--throughput", action="store_true",
+                    help="fuzz with the targets' throughput builds (//fuzz:<target>_fast: no ASan, the "
+                         "harness's checks on); every finding is confirmed and minimized under ASan")
     ap.add_argument("--no-merge", action="store_true", help="skip corpus minimization")
     ap.add_argument("--no-coverage", action="store_true", help="skip the coverage report")
     ap.add_argument("--promote", action="store_true",
@@ -677,14 +685,14 @@ def main():
     # sessions of their own) are stopped too.
     signal.signal(signal.SIGTERM, raise_interrupt)
     try:
-        bin_dir, tools = build(names, flags, not a.no_coverage)
+        bin_dir, tools = build(names, flags, not a.no_coverage, a.throughput)
     except SetupError as e:
         print("fuzz campaign: %s" % e, file=sys.stderr)
         return 2
 
     shutil.rmtree(a.artifacts, ignore_errors=True)
     os.makedirs(a.artifacts)
-    targets = [Target(n, bin_dir, a.work) for n in names]
+    targets = [Target(n, bin_dir, a.work, a.throughput) for n in names]
     for t in targets:
         os.makedirs(t.corpus, exist_ok=True)
         os.makedirs(t.crashes, exist_ok=True)   # never cleared: crash inputs are kept
