@@ -13,6 +13,7 @@
 
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "kmem.h"
 
@@ -46,6 +47,16 @@ static inline struct kh *kh_test_instance(const char *profile)
 {
     struct kh_config cfg = kh_test_config(profile);
     return kh_test_create(&cfg);
+}
+
+/* How many of the recorded reports have this reason. */
+static inline unsigned reports_with(const struct kh *kh, const char *reason)
+{
+    unsigned n = 0;
+    const struct kh_report *r;
+    for (unsigned i = 0; (r = kh_report_get(kh, i)) != NULL; i++)
+        n += strcmp(r->reason, reason) == 0;
+    return n;
 }
 
 #endif

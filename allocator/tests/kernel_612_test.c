@@ -18,15 +18,6 @@
 #define P61 "linux-6.1-x86_64"
 #define P612 "linux-6.12-x86_64"
 
-static unsigned reports_with(const struct kh *kh, const char *reason)
-{
-    unsigned n = 0;
-    const struct kh_report *r;
-    for (unsigned i = 0; (r = kh_report_get(kh, i)) != NULL; i++)
-        n += strcmp(r->reason, reason) == 0;
-    return n;
-}
-
 static unsigned cache_align(struct kh *kh, size_t size)
 {
     struct kh_cache_info ci;

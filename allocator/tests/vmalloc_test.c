@@ -29,15 +29,6 @@ static struct kh *new_instance(const char *profile)
 }
 
 /* Recorded reports whose reason is `reason`. */
-static unsigned reports_with(const struct kh *kh, const char *reason)
-{
-    unsigned n = 0;
-    const struct kh_report *r;
-    for (unsigned i = 0; (r = kh_report_get(kh, i)) != NULL; i++)
-        n += strcmp(r->reason, reason) == 0;
-    return n;
-}
-
 static const struct kh_report *last_report(const struct kh *kh)
 {
     const struct kh_report *r, *last = NULL;
