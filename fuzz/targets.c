@@ -7,6 +7,24 @@
 
 #include <string.h>
 
+/* The slab operations: the slab target's, and slab_612's before the one
+ * 6.12 operation it adds. */
+#define SLAB_OPS \
+    KH_OP_KMEM_CACHE_CREATE, \
+    KH_OP_KMEM_CACHE_ALLOC, \
+    KH_OP_KMEM_CACHE_ZALLOC, \
+    KH_OP_KMEM_CACHE_FREE, \
+    KH_OP_KMEM_CACHE_ALLOC_BULK, \
+    KH_OP_KMEM_CACHE_FREE_BULK, \
+    KH_OP_KMEM_CACHE_SHRINK, \
+    KH_OP_KMEM_CACHE_DESTROY, \
+    KH_OP_KMEM_CACHE_SIZE, \
+    KH_OP_WRITE, \
+    KH_OP_READ, \
+    KH_OP_SET_CPU, \
+    KH_OP_FAIL_NTH, \
+    KH_OP_FAIL_OFF
+
 /* vmalloc_612: the vmalloc operations with 6.12's kvrealloc(p, size, gfp)
  * and vrealloc in place of 6.1's kvrealloc (SPEC 10). */
 static const uint8_t vmalloc_612_ops[] = {
@@ -27,22 +45,7 @@ static const uint8_t vmalloc_612_ops[] = {
 
 /* slab_612: the slab operations and 6.12's kmem_cache_create_args
  * (freeptr_offset inside an RCU cache's objects; SPEC 10). */
-static const uint8_t slab_612_ops[] = {
-    KH_OP_KMEM_CACHE_CREATE,
-    KH_OP_KMEM_CACHE_ALLOC,
-    KH_OP_KMEM_CACHE_ZALLOC,
-    KH_OP_KMEM_CACHE_FREE,
-    KH_OP_KMEM_CACHE_ALLOC_BULK,
-    KH_OP_KMEM_CACHE_FREE_BULK,
-    KH_OP_KMEM_CACHE_SHRINK,
-    KH_OP_KMEM_CACHE_DESTROY,
-    KH_OP_KMEM_CACHE_SIZE,
-    KH_OP_WRITE,
-    KH_OP_READ,
-    KH_OP_SET_CPU,
-    KH_OP_FAIL_NTH,
-    KH_OP_FAIL_OFF,
-    KH_OP_KMEM_CACHE_CREATE_ARGS};
+static const uint8_t slab_612_ops[] = { SLAB_OPS, KH_OP_KMEM_CACHE_CREATE_ARGS };
 
 /* page_alloc: Buddy page allocator: alloc/free of every order, zeroing, exact allocations, fault injection and memory pressure on a 16 MiB arena. */
 static const uint8_t page_alloc_ops[] = {
@@ -61,21 +64,7 @@ static const uint8_t page_alloc_ops[] = {
     KH_OP_SHRINK_ALL};
 
 /* slab: Slab caches: create/alloc/free/bulk/shrink/destroy across 2 simulated CPUs. */
-static const uint8_t slab_ops[] = {
-    KH_OP_KMEM_CACHE_CREATE,
-    KH_OP_KMEM_CACHE_ALLOC,
-    KH_OP_KMEM_CACHE_ZALLOC,
-    KH_OP_KMEM_CACHE_FREE,
-    KH_OP_KMEM_CACHE_ALLOC_BULK,
-    KH_OP_KMEM_CACHE_FREE_BULK,
-    KH_OP_KMEM_CACHE_SHRINK,
-    KH_OP_KMEM_CACHE_DESTROY,
-    KH_OP_KMEM_CACHE_SIZE,
-    KH_OP_WRITE,
-    KH_OP_READ,
-    KH_OP_SET_CPU,
-    KH_OP_FAIL_NTH,
-    KH_OP_FAIL_OFF};
+static const uint8_t slab_ops[] = { SLAB_OPS };
 
 /* kmalloc: The kmalloc family: size classes, krealloc, array helpers, ksize, kfree_sensitive. */
 static const uint8_t kmalloc_ops[] = {
