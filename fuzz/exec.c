@@ -89,7 +89,7 @@ struct exec {
     struct nullo nullo;        /* which NULLs and which injected faults are right */
     struct exec_finding *f;
     bool kmalloc_caches_checked;   /* their geometry, once per executor */
-    bool misuse_ran;       /* some misuse was run: the end-of-run accounting is unknown */
+    bool misuse_ran;       /* some misuse ran: what it touched, and so the end-of-run accounting, is unknown */
     bool kept_unbound;     /* an unbound result holds memory no name can free */
     struct xbind scratch;  /* the current op's result when the trace does not bind it */
     struct xbind *unbound; /* unbound pointer results, kept so the end of a run can free them */
@@ -2968,15 +2968,6 @@ static void check_everything_back(struct exec *x)
                 x->chunks_at_start);
 }
 
-/* A misuse that ran leaves what it touched in an unknown state. */
-static bool misuse_ran(const struct exec *x)
-{
-    for (size_t i = 0; i < x->nout; i++)
-        if (x->out[i].misuse)
-            return true;
-    return false;
-}
-
 /* Whether a pointer operand evaluates to NULL (as resolve_ptr has it), with
  * none of resolve_ptr's side effects: mempool_free(NULL) changes nothing. */
 static bool operand_null(struct exec *x, const struct kh_operand *a)
@@ -3108,7 +3099,7 @@ bool exec_run(struct exec *x, const struct kh_trace *t, struct exec_finding *f)
             if (x->opt.checks)
                 verify_all(x);
             char why[256];
-            if (x->opt.checks && !x->finding && !misuse_ran(x) &&
+            if (x->opt.checks && !x->finding && !x->misuse_ran &&
                 !oracle_count_check(x->kh, &x->shadow, why, sizeof(why)))
                 finding(x, "count mismatch", "oracle", "%s", why);
             if (x->opt.checks && !x->finding && !oracle_proc_check(x->kh, why, sizeof(why)))

@@ -25,23 +25,29 @@
     KH_OP_FAIL_NTH, \
     KH_OP_FAIL_OFF
 
+/* The vmalloc operations around the realloc call, which differs between
+ * kernels: vmalloc's list is VMALLOC_OPS_HEAD, kvrealloc, VMALLOC_OPS_TAIL,
+ * and vmalloc_612 puts its two realloc forms in the middle. The order is
+ * the encoding (decoding takes b % nops), so it must not change. */
+#define VMALLOC_OPS_HEAD \
+    KH_OP_VMALLOC, \
+    KH_OP_VZALLOC, \
+    KH_OP_VFREE, \
+    KH_OP_KVMALLOC, \
+    KH_OP_KVZALLOC, \
+    KH_OP_KVMALLOC_ARRAY, \
+    KH_OP_KVFREE, \
+    KH_OP_KVFREE_SENSITIVE
+#define VMALLOC_OPS_TAIL \
+    KH_OP_WRITE, \
+    KH_OP_READ, \
+    KH_OP_FAIL_NTH, \
+    KH_OP_FAIL_OFF
+
 /* vmalloc_612: the vmalloc operations with 6.12's kvrealloc(p, size, gfp)
  * and vrealloc in place of 6.1's kvrealloc (SPEC 10). */
 static const uint8_t vmalloc_612_ops[] = {
-    KH_OP_VMALLOC,
-    KH_OP_VZALLOC,
-    KH_OP_VFREE,
-    KH_OP_KVMALLOC,
-    KH_OP_KVZALLOC,
-    KH_OP_KVMALLOC_ARRAY,
-    KH_OP_KVFREE,
-    KH_OP_KVFREE_SENSITIVE,
-    KH_OP_KVREALLOC_612,
-    KH_OP_VREALLOC,
-    KH_OP_WRITE,
-    KH_OP_READ,
-    KH_OP_FAIL_NTH,
-    KH_OP_FAIL_OFF};
+    VMALLOC_OPS_HEAD, KH_OP_KVREALLOC_612, KH_OP_VREALLOC, VMALLOC_OPS_TAIL};
 
 /* slab_612: the slab operations and 6.12's kmem_cache_create_args
  * (freeptr_offset inside an RCU cache's objects; SPEC 10). */
@@ -127,20 +133,7 @@ static const uint8_t mempool_ops[] = {
     KH_OP_FAIL_OFF};
 
 /* vmalloc: vmalloc/kvmalloc: real mappings, kvmalloc's kmalloc-first choice, kvrealloc. */
-static const uint8_t vmalloc_ops[] = {
-    KH_OP_VMALLOC,
-    KH_OP_VZALLOC,
-    KH_OP_VFREE,
-    KH_OP_KVMALLOC,
-    KH_OP_KVZALLOC,
-    KH_OP_KVMALLOC_ARRAY,
-    KH_OP_KVFREE,
-    KH_OP_KVFREE_SENSITIVE,
-    KH_OP_KVREALLOC,
-    KH_OP_WRITE,
-    KH_OP_READ,
-    KH_OP_FAIL_NTH,
-    KH_OP_FAIL_OFF};
+static const uint8_t vmalloc_ops[] = { VMALLOC_OPS_HEAD, KH_OP_KVREALLOC, VMALLOC_OPS_TAIL };
 
 /* percpu: Per-CPU allocations on 4 simulated CPUs: zeroing, alignment, per_cpu_ptr. */
 static const uint8_t percpu_ops[] = {

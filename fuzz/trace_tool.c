@@ -5,6 +5,9 @@
  *   trace to-bin IN OUT     binary encoding of a text or binary trace
  *   trace to-text IN        same as fmt (named for symmetry with to-bin)
  *   trace check FILE...     validates; prints "FILE: N operations, M variables"
+ *   trace encoding          the binary encoding's operation numbers and every
+ *                           target's operation list: what committed inputs
+ *                           decode by (fuzz/encoding.golden holds it fixed)
  *
  * Input form is detected (kh_trace_is_binary); --binary before the command
  * forces binary decoding, for headerless fuzzer inputs that happen to be
@@ -30,7 +33,8 @@ static int usage(void)
             "usage: trace [--binary] [--target NAME] fmt FILE\n"
             "       trace [--binary] [--target NAME] to-bin IN OUT\n"
             "       trace [--binary] [--target NAME] to-text IN\n"
-            "       trace [--binary] [--target NAME] check FILE...\n");
+            "       trace [--binary] [--target NAME] check FILE...\n"
+            "       trace encoding\n");
     return EXIT_USAGE;
 }
 
@@ -170,6 +174,29 @@ static int cmd_check(int n, char **paths)
     return worst;
 }
 
+/* What the bytes of every committed input mean. Opcode bytes map onto the
+ * operation numbers, and a target's opcode byte b onto ops[b % nops], so
+ * renumbering an operation, or inserting, removing or reordering one in a
+ * target's list, silently turns its corpus into other programs. */
+static int cmd_encoding(void)
+{
+    printf("# operation numbers of the binary encoding (versions 1-%u use those below %u, %u, %u, %u)\n",
+           KH_TRACE_VERSION_MAX, KH_OP_COUNT_V1, KH_OP_COUNT_V2, KH_OP_COUNT_V3, KH_OP_COUNT);
+    for (unsigned op = 0; op < KH_OP_COUNT; op++)
+        printf("op %u %s\n", op, kh_op_desc(op)->name);
+    printf("# each target's opcode byte b runs ops[b %% nops]\n");
+    for (size_t i = 0; kh_fuzz_target_at(i); i++) {
+        const struct kh_fuzz_target *t = kh_fuzz_target_at(i);
+        printf("target %s:", t->name);
+        if (!t->ops)
+            printf(" (headerless: the version-1 operations, ops[b %% %u])", KH_OP_COUNT_V1);
+        for (unsigned j = 0; t->ops && j < t->nops; j++)
+            printf(" %s(%u)", kh_op_desc(t->ops[j])->name, t->ops[j]);
+        printf("\n");
+    }
+    return 0;
+}
+
 int main(int argc, char **argv)
 {
     for (;;) {
@@ -196,6 +223,8 @@ int main(int argc, char **argv)
         return cmd_fmt(argv[2]);
     if (strcmp(cmd, "to-bin") == 0 && argc == 4)
         return cmd_to_bin(argv[2], argv[3]);
+    if (strcmp(cmd, "encoding") == 0 && argc == 2)
+        return cmd_encoding();
     if (strcmp(cmd, "check") == 0 && argc >= 3)
         return cmd_check(argc - 2, argv + 2);
     return usage();
