@@ -25,7 +25,9 @@ class TraceGenTest(unittest.TestCase):
         with open(os.path.join(HERE, "module", "kmem_oracle.c")) as f:
             src = f.read()
         enum = re.search(r"enum ko_code \{(.*?)\};", src, re.S).group(1)
+        enum = re.sub(r"/\*.*?\*/", "", enum, flags=re.S)
         codes = [c.strip() for c in enum.replace("\n", " ").split(",") if c.strip()]
+        self.assertEqual(codes.pop(), "KO_NR_CODES")   # the count, last
         names = re.findall(r'"([a-z_]+)"', re.search(r"ko_names\[\] = \{(.*?)\};", src, re.S).group(1))
         self.assertEqual(len(codes), len(names))
         for op, (code, _, _) in tracegen.OPS.items():

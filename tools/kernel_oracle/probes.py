@@ -324,6 +324,41 @@ def cache_args():
     return groups
 
 
+def variants():
+    """The API's variants: kmalloc_node and kzalloc_node take kmalloc's
+    size classes and limits on either node form; kmem_cache_alloc_node;
+    kmemdup sized by its length; kvcalloc's overflow and kmalloc-or-vmalloc
+    limits; __vmalloc with and without __GFP_ZERO; __alloc_percpu_gfp's
+    size and alignment limits."""
+    groups = []
+    sizes = (0, 1, 8, 9, 96, 97, 192, 193, 4096, 8192, 8193, 16384, 100000,
+             KMALLOC_MAX_SIZE, KMALLOC_MAX_SIZE + 1)
+    for node in ("NUMA_NO_NODE", "0"):
+        for n in sizes:
+            groups.append(["p = kmalloc_node %d %s %s" % (n, node, NOWARN), "kfree p"])
+            groups.append(["p = kzalloc_node %d %s %s" % (n, node, NOWARN), "kfree p"])
+        for size in (8, 64, 1000, 4096):
+            name = "ko-node-%s-%d" % ("any" if node == "NUMA_NO_NODE" else node, size)
+            groups.append(["c = kmem_cache_create %s %d 0 0" % (name, size),
+                           "o = kmem_cache_alloc_node c %s GFP_KERNEL" % node,
+                           "kmem_cache_free c o", "kmem_cache_destroy c"])
+    for n in (8, 100, 4096, 10000):
+        for length in sorted({0, 1, n // 2, n}):
+            groups.append(["p = kmalloc %d GFP_KERNEL" % n,
+                           "q = kmemdup p %d GFP_KERNEL" % length, "kfree q", "kfree p"])
+    for count, size in ((0, 100), (10, 0), (10, 100), (1000, 1000), (1, KMALLOC_MAX_SIZE + 1),
+                        (3, 1 << 30), (1 << 32, 1 << 32), (U64_MAX, 2), (2, 1 << 63)):
+        groups.append(["v = kvcalloc %d %d %s" % (count, size, NOWARN), "kvfree v"])
+    for n in (0, 1, 4096, 4097, 100000, 1 << 22, 1 << 40):
+        for gfp in ("GFP_KERNEL", "GFP_KERNEL|__GFP_ZERO", NOWARN):
+            groups.append(["v = __vmalloc %d %s" % (n, gfp), "vfree v"])
+    for size, align in ((1, 1), (4, 4), (100, 64), (16, 3), (16, 4096), (32768, 8),
+                        (32769, 8), (0, 4), (16, 8192)):
+        for gfp in ("GFP_KERNEL", NOWARN):
+            groups.append(["a = __alloc_percpu_gfp %d %d %s" % (size, align, gfp), "free_percpu a"])
+    return groups
+
+
 # Families that only one kernel has (an API that differs); the rest run on
 # every kernel. Keyed by the release the reference profile follows.
 ONLY_ON = {"kvrealloc-61": "6.1", "kvrealloc-612": "6.12", "kvrealloc-vmalloc": "6.12",
@@ -363,6 +398,7 @@ FAMILIES = [
     ("kvrealloc-612", kvrealloc_612),
     ("kvrealloc-vmalloc", kvrealloc_vmalloc),
     ("cache-args", cache_args),
+    ("variants", variants),
 ]
 
 

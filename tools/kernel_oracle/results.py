@@ -199,13 +199,13 @@ def family(op, key):
         return "ksize"
     if key in ("same", "preserved"):
         return "krealloc pointer/content"
-    if op in ("kcalloc", "kmalloc_array", "krealloc_array", "kvmalloc_array"):
+    if op in ("kcalloc", "kmalloc_array", "krealloc_array", "kvmalloc_array", "kvcalloc"):
         return "array overflow checks"
     if op in ("alloc_pages", "__get_free_pages", "get_zeroed_page", "alloc_pages_exact"):
         return "page allocations and order limit"
-    if op in ("vmalloc", "vzalloc", "kvmalloc", "kvzalloc"):
+    if op in ("vmalloc", "vzalloc", "kvmalloc", "kvzalloc", "__vmalloc"):
         return "vmalloc/kvmalloc results"
-    if op in ("kmalloc", "kzalloc", "krealloc"):
+    if op in ("kmalloc", "kzalloc", "krealloc", "kmalloc_node", "kzalloc_node", "kmemdup"):
         return "kmalloc results (success, ZERO_SIZE_PTR)"
     return "other cache and object results"
 

@@ -13,7 +13,8 @@ operations and flag names, integers in range, bound variables.
 import re
 
 # Operation -> (module opcode, what the result binds, operand kinds).
-# Operand kinds: num (integer), byte (0..255), gfp, slab (SLAB_* flags),
+# Operand kinds: num (integer), byte (0..255), node (NUMA_NO_NODE, passed
+# as all ones, or a node number up to 63), gfp, slab (SLAB_* flags),
 # name (cache name), ctor (optional literal `ctor`), ptr (NULL,
 # ZERO_SIZE_PTR or a variable), cache, cache_or_null.
 OPS = {
@@ -60,6 +61,14 @@ OPS = {
     # args.freeptr_offset (with use_freeptr_offset)
     "kmem_cache_create_args": ("KO_KMEM_CACHE_CREATE_ARGS", "cache",
                                ["name", "num", "num", "slab", "num"]),
+    # the API's variants (trace language version 4)
+    "kmalloc_node": ("KO_KMALLOC_NODE", "ptr", ["num", "node", "gfp"]),
+    "kzalloc_node": ("KO_KZALLOC_NODE", "ptr", ["num", "node", "gfp"]),
+    "kmem_cache_alloc_node": ("KO_KMEM_CACHE_ALLOC_NODE", "ptr", ["cache", "node", "gfp"]),
+    "kmemdup": ("KO_KMEMDUP", "ptr", ["ptr", "num", "gfp"]),
+    "kvcalloc": ("KO_KVCALLOC", "ptr", ["num", "num", "gfp"]),
+    "__vmalloc": ("KO_VMALLOC_GFP", "ptr", ["num", "gfp"]),
+    "__alloc_percpu_gfp": ("KO_ALLOC_PERCPU_GFP", "ptr", ["num", "num", "gfp"]),
     "write": ("KO_WRITE", None, ["ptr", "num", "num", "byte"]),
     "read": ("KO_READ", None, ["ptr", "num", "num"]),
 }
@@ -169,6 +178,14 @@ def parse(text, filename):
                 op.nums.append(1 if tok else 0)
             elif kind == "num":
                 op.nums.append(_int(tok, "an integer", fail))
+            elif kind == "node":
+                if tok == "NUMA_NO_NODE":
+                    op.nums.append(U64_MAX)
+                else:
+                    v = _int(tok, "a node (NUMA_NO_NODE or a number)", fail)
+                    if v > 63:
+                        fail("node %d is above 63" % v)
+                    op.nums.append(v)
             elif kind == "byte":
                 v = _int(tok, "a byte", fail)
                 if v > 255:

@@ -48,6 +48,10 @@ enum ko_code {
 	KO_KVMALLOC, KO_KVZALLOC, KO_KVMALLOC_ARRAY, KO_KVFREE, KO_KVFREE_SENSITIVE,
 	KO_ALLOC_PERCPU, KO_FREE_PERCPU, KO_WRITE, KO_READ,
 	KO_KVREALLOC, KO_KVREALLOC_NEW, KO_KMEM_CACHE_CREATE_ARGS,
+	/* the API's variants (the trace language's version 4) */
+	KO_KMALLOC_NODE, KO_KZALLOC_NODE, KO_KMEM_CACHE_ALLOC_NODE, KO_KMEMDUP, KO_KVCALLOC,
+	KO_VMALLOC_GFP, KO_ALLOC_PERCPU_GFP,
+	KO_NR_CODES
 };
 
 /* Pointer operands: a slot number, or one of these. */
@@ -79,6 +83,8 @@ static const char *const ko_names[] = {
 	"kvmalloc", "kvzalloc", "kvmalloc_array", "kvfree", "kvfree_sensitive",
 	"alloc_percpu", "free_percpu", "write", "read",
 	"kvrealloc", "kvrealloc", "kmem_cache_create_args",
+	"kmalloc_node", "kzalloc_node", "kmem_cache_alloc_node", "kmemdup", "kvcalloc",
+	"__vmalloc", "__alloc_percpu_gfp",
 };
 
 enum ko_kind { K_NONE, K_KMALLOC, K_CACHE, K_OBJ, K_PAGES, K_EXACT, K_VMALLOC, K_KVMALLOC, K_PERCPU };
@@ -376,14 +382,38 @@ static void do_cache_create(const struct ko_op *op)
 	}
 }
 
-static void do_cache_alloc(const struct ko_op *op, bool zero)
+/* A node operand: the trace's NUMA_NO_NODE (all ones) or a node number,
+ * which must be online (the probe machine has node 0 only). */
+static bool node_operand(u64 v, int *node)
+{
+	if (v == U64_MAX) {
+		*node = NUMA_NO_NODE;
+		return true;
+	}
+	if (v >= MAX_NUMNODES || !node_online(v)) {
+		skip_reason = "node not online";
+		return false;
+	}
+	*node = (int)v;
+	return true;
+}
+
+static void do_cache_alloc(const struct ko_op *op)
 {
 	struct ko_slot *cs, *s;
 	void *c, *p;
+	int node;
 
 	if (!operand(op->ptr[0], 1u << K_CACHE, false, &c, &cs))
 		return;
-	p = zero ? kmem_cache_zalloc(c, op->gfp) : kmem_cache_alloc(c, op->gfp);
+	if (op->code == KO_KMEM_CACHE_ALLOC_NODE) {
+		if (!node_operand(op->num[0], &node))
+			return;
+		p = kmem_cache_alloc_node(c, op->gfp, node);
+	} else {
+		p = op->code == KO_KMEM_CACHE_ZALLOC ? kmem_cache_zalloc(c, op->gfp)
+						     : kmem_cache_alloc(c, op->gfp);
+	}
 	emit_ptr(op, p);
 	s = bind(op, p, K_OBJ, 0);
 	if (p) {
@@ -518,6 +548,52 @@ static void do_access(const struct ko_op *op)
 		(void)READ_ONCE(*((u8 *)p + off));
 }
 
+/* The variants: node-aware, copying and gfp-taking forms of the calls
+ * above, recorded with the same keys as the plain forms. */
+static void run_variant(const struct ko_op *op)
+{
+	struct ko_slot *ss;
+	size_t bytes;
+	void *p, *src;
+	int node;
+
+	switch (op->code) {
+	case KO_KMALLOC_NODE:
+	case KO_KZALLOC_NODE:
+		if (!node_operand(op->num[1], &node))
+			return;
+		p = op->code == KO_KMALLOC_NODE ? kmalloc_node(op->num[0], op->gfp, node)
+						: kzalloc_node(op->num[0], op->gfp, node);
+		after_kmalloc(op, p, op->num[0]);
+		break;
+	case KO_KMEMDUP:
+		/* the source is a live kmalloc block at least as long */
+		if (!operand(op->ptr[0], 1u << K_KMALLOC, false, &src, &ss))
+			return;
+		if (op->num[0] > ss->req) {
+			skip_reason = "length past the source block";
+			return;
+		}
+		after_kmalloc(op, kmemdup(src, op->num[0], op->gfp), op->num[0]);
+		break;
+	case KO_KVCALLOC:
+		p = kvcalloc(op->num[0], op->num[1], op->gfp);
+		emit_ptr(op, p);
+		bind(op, p, K_KVMALLOC, check_mul_overflow(op->num[0], op->num[1], &bytes) ? 0 : bytes);
+		break;
+	case KO_VMALLOC_GFP:
+		p = __vmalloc(op->num[0], op->gfp);
+		emit_ptr(op, p);
+		bind(op, p, K_VMALLOC, op->num[0]);
+		break;
+	case KO_ALLOC_PERCPU_GFP:
+		p = (void __force *)__alloc_percpu_gfp(op->num[0], op->num[1], op->gfp);
+		emit_ptr(op, p);
+		bind(op, p, K_PERCPU, op->num[0]);
+		break;
+	}
+}
+
 static void run_op(const struct ko_op *op)
 {
 	size_t bytes;
@@ -566,7 +642,8 @@ static void run_op(const struct ko_op *op)
 		break;
 	case KO_KMEM_CACHE_ALLOC:
 	case KO_KMEM_CACHE_ZALLOC:
-		do_cache_alloc(op, op->code == KO_KMEM_CACHE_ZALLOC);
+	case KO_KMEM_CACHE_ALLOC_NODE:
+		do_cache_alloc(op);
 		break;
 	case KO_KMEM_CACHE_FREE:
 		do_cache_free(op);
@@ -627,6 +704,14 @@ static void run_op(const struct ko_op *op)
 	case KO_KVREALLOC_NEW:
 		do_realloc(op);
 		break;
+	case KO_KMALLOC_NODE:
+	case KO_KZALLOC_NODE:
+	case KO_KMEMDUP:
+	case KO_KVCALLOC:
+	case KO_VMALLOC_GFP:
+	case KO_ALLOC_PERCPU_GFP:
+		run_variant(op);
+		break;
 	default:
 		do_free(op);
 		break;
@@ -679,7 +764,7 @@ static int __init ko_init(void)
 	size_t i;
 	int file = -1;
 
-	BUILD_BUG_ON(ARRAY_SIZE(ko_names) != KO_KMEM_CACHE_CREATE_ARGS + 1);
+	BUILD_BUG_ON(ARRAY_SIZE(ko_names) != KO_NR_CODES);
 	out = vmalloc(KO_OUT_CAP);
 	slots = vzalloc(sizeof(*slots) * (KO_NSLOTS ? KO_NSLOTS : 1));
 	if (!out || !slots) {
