@@ -286,14 +286,14 @@ def pvh_kernel(vmlinuz, workdir):
         f.write(elf)
     return path
 
-def boot(kernel, initramfs, cpus, workdir, timeout):
+def boot(kernel, initramfs, cpus, workdir, timeout, slub_debug=""):
     """Boots one guest; returns (the data port's text, seconds, qemu argv)."""
     console = os.path.join(workdir, "console-cpus%d.log" % cpus)
     data = os.path.join(workdir, "data-cpus%d.txt" % cpus)
     qemu_opts = ["-accel", "tcg", "-m", str(MEMORY_MB), "-smp", str(cpus)]
     cmd = (["qemu-system-x86_64"] + qemu_opts +
            ["-nodefaults", "-display", "none", "-no-reboot",
-            "-kernel", kernel, "-initrd", initramfs, "-append", BOOT_OPTIONS,
+            "-kernel", kernel, "-initrd", initramfs, "-append", BOOT_OPTIONS + (" slub_debug=" + slub_debug if slub_debug else ""),
             "-serial", "file:" + console, "-serial", "file:" + data])
     t0 = time.time()
     try:
@@ -357,6 +357,9 @@ def main(argv=None):
     ap.add_argument("--work", help="keep the module, initramfs and logs here (default: a temp dir)")
     ap.add_argument("--timeout", type=int, default=900, help="seconds per boot (default 900)")
     ap.add_argument("--no-install", action="store_true", help="do not apt-get install anything")
+    ap.add_argument("--slub-debug", default="", metavar="LETTERS",
+                    help="boot the kernel with slub_debug=LETTERS and replay the reference with "
+                         "the same setting (golden files get a .slub_debug-LETTERS suffix)")
     ap.add_argument("--show", type=int, default=200, help="disagreements to list per run (default 200)")
     args = ap.parse_args(argv)
     try:
@@ -418,7 +421,8 @@ def main(argv=None):
     refs = {}
     for cpus in cpu_list:
         try:
-            refs[cpus] = results.run_reference(replay, tdir, [n for n, _ in files], args.profile, cpus)
+            refs[cpus] = results.run_reference(replay, tdir, [n for n, _ in files], args.profile, cpus,
+                                                 args.slub_debug)
         except results.OracleError as e:
             die(str(e))
 
@@ -433,7 +437,8 @@ def main(argv=None):
     status = 0
     summary = []
     for cpus in cpu_list:
-        text, secs, qemu, stages = boot(boot_image, initramfs, cpus, workdir, args.timeout)
+        text, secs, qemu, stages = boot(boot_image, initramfs, cpus, workdir, args.timeout,
+                                          args.slub_debug)
         try:
             fresh = results.parse_guest(text)
         except results.OracleError as e:
@@ -448,7 +453,7 @@ def main(argv=None):
             die("the guest has %s CPUs online, expected %d" % (fresh["header"].get("cpus"), cpus))
 
         if probe_dir is not None:
-            gpath = results.golden_path(args.golden, args.profile, cpus)
+            gpath = results.golden_path(args.golden, args.profile, cpus, args.slub_debug)
             if args.update_golden:
                 os.makedirs(args.golden, exist_ok=True)
                 with open(gpath, "w") as f:
@@ -474,8 +479,9 @@ def main(argv=None):
 
         ref = refs[cpus]
         fams, bad = results.compare(fresh, ref, tdir)
-        agree, total = results.report(fams, bad, "kernel %s vs reference %s, %s"
+        agree, total = results.report(fams, bad, "kernel %s vs reference %s%s, %s"
                                       % (fresh["header"].get("kernel"), args.profile,
+                                         " slub_debug=" + args.slub_debug if args.slub_debug else "",
                                          cpu_word(cpus)), limit=args.show)
         for name, finding in sorted(ref.get("findings", {}).items()):
             print("  reference finding in %s:\n    %s" % (name, finding.replace("\n", "\n    ")))

@@ -110,6 +110,11 @@ garbage from the console
 
 
 class ResultsTest(unittest.TestCase):
+    def test_golden_path_names_the_debug_setting(self):
+        self.assertEqual(results.golden_path("g", "linux-6.1-x86_64", 4), "g/linux-6.1-x86_64.cpus4.txt")
+        self.assertEqual(results.golden_path("g", "linux-6.1-x86_64", 1, "FZPU"),
+                         "g/linux-6.1-x86_64.cpus1.slub_debug-FZPU.txt")
+
     def test_parse_guest(self):
         r = results.parse_guest(GUEST)
         self.assertEqual(r["header"]["cpus"], 4)

@@ -145,8 +145,9 @@ def read_golden(path):
         return parse_golden(f.read(), path)
 
 
-def golden_path(golden_dir, profile, cpus):
-    return os.path.join(golden_dir, "%s.cpus%d.txt" % (profile, cpus))
+def golden_path(golden_dir, profile, cpus, slub_debug=""):
+    debug = ".slub_debug-" + slub_debug if slub_debug else ""
+    return os.path.join(golden_dir, "%s.cpus%d%s.txt" % (profile, cpus, debug))
 
 
 def kmalloc_caches(caches):
@@ -155,13 +156,15 @@ def kmalloc_caches(caches):
 
 # ---- the reference ----
 
-def run_reference(replay, probe_dir, files, profile, cpus):
+def run_reference(replay, probe_dir, files, profile, cpus, slub_debug=""):
     """Replays every probe file; returns a result set like the kernel's.
     The kmalloc caches come from the first file's run (every run starts
     from a fresh instance, so they are the same)."""
     traces, caches, findings = {}, {}, {}
     for i, name in enumerate(files):
         cmd = [replay, "--json", "--profile", profile, "--cpus", str(cpus)]
+        if slub_debug:
+            cmd += ["--slub-debug", slub_debug]
         if i == 0:
             cmd.append("--caches")
         cmd.append(os.path.join(probe_dir, name))
@@ -183,7 +186,7 @@ def run_reference(replay, probe_dir, files, profile, cpus):
             # A finding stops the replay: the rest of the file has no
             # reference values, and the finding itself is reported.
             findings.setdefault(name, p.stderr.strip())
-    return {"header": {"profile": profile, "cpus": cpus}, "traces": traces, "caches": caches,
+    return {"header": {"profile": profile, "cpus": cpus, "slub_debug": slub_debug}, "traces": traces, "caches": caches,
             "findings": findings}
 
 
