@@ -10,29 +10,51 @@
 #include "page_alloc.h"
 #include "slab.h"
 
-static char *render(int (*fn)(struct kh *, char *, size_t), struct kh *kh)
+/* The check runs after every fuzz input: the texts are rendered into a
+ * buffer kept across runs, once when it is big enough. */
+struct text {
+    char *p;
+    size_t cap;
+};
+
+static const char *render(int (*fn)(struct kh *, char *, size_t), struct kh *kh, struct text *t)
 {
-    int n = fn(kh, NULL, 0);
-    if (n < 0)
+    int n = t->p ? fn(kh, t->p, t->cap) : -1;
+    if (t->p && n >= 0 && (size_t)n < t->cap)
+        return t->p;
+    if (n < 0 && (n = fn(kh, NULL, 0)) < 0)
         return NULL;
-    char *buf = malloc((size_t)n + 1);
-    if (buf && fn(kh, buf, (size_t)n + 1) != n) {
-        free(buf);
+    char *p = realloc(t->p, (size_t)n + 4096);
+    if (!p)
         return NULL;
-    }
-    return buf;
+    t->p = p;
+    t->cap = (size_t)n + 4096;
+    return fn(kh, t->p, t->cap) == n ? t->p : NULL;
+}
+
+/* An unsigned decimal after optional blanks; NULL when there is none. */
+static const char *number(const char *p, unsigned long *v)
+{
+    while (*p == ' ')
+        p++;
+    if (*p < '0' || *p > '9')
+        return NULL;
+    for (*v = 0; *p >= '0' && *p <= '9'; p++)
+        *v = *v * 10 + (unsigned long)(*p - '0');
+    return p;
 }
 
 static int buddyinfo_fn(struct kh *kh, char *buf, size_t cap) { return kh_buddyinfo(kh, buf, cap); }
 
 static bool check_buddyinfo(struct kh *kh, char *why, size_t cap)
 {
-    char *got = render(buddyinfo_fn, kh);
+    static struct text got_text;
+    const char *got = render(buddyinfo_fn, kh, &got_text);
     if (!got)
         return true;   /* host out of memory */
-    size_t wcap = 4096, len = 0;
-    char *want = malloc(wcap);
-    bool ok = want != NULL;
+    char want[4096];
+    size_t wcap = sizeof(want), len = 0;
+    bool ok = true;
     for (int z = 0; ok && z < MAX_NR_ZONES; z++) {
         struct kh_zone_info zi;
         if (kh_zone_info(kh, (enum zone_type)z, &zi) != 0 || !zi.present)
@@ -52,13 +74,31 @@ static bool check_buddyinfo(struct kh *kh, char *why, size_t cap)
         snprintf(why, cap, "/proc/buddyinfo differs at byte %zu: \"%.60s\", the zones give \"%.60s\"", i,
                  got + i, want + i);
     }
-    free(want);
-    free(got);
     return same;
+}
+
+struct row {
+    const char *p;        /* the row, up to its newline */
+    size_t name_len;      /* the cache name at its start */
+    unsigned count;       /* rows with this name (on the first of them) */
+    long next;            /* next row in its hash bucket, -1 at the end */
+};
+
+#define ROW_BUCKETS 1024   /* a power of two */
+
+static unsigned name_hash(const char *p, size_t n)
+{
+    unsigned h = 2166136261u;
+    for (size_t i = 0; i < n; i++)
+        h = (h ^ (unsigned char)p[i]) * 16777619u;
+    return h & (ROW_BUCKETS - 1);
 }
 
 struct rows {
     const char *text;     /* the rows of slabinfo */
+    struct row *row;      /* each row, in text order */
+    size_t nrows;
+    long *bucket;         /* first row of each name hash, -1 for none */
     unsigned caches;
     bool slub;
     char *why;
@@ -66,17 +106,65 @@ struct rows {
     bool bad;
 };
 
-/* The row of the cache named like ci, or NULL; *count gets how many rows
- * carry that name. */
-static const char *find_row(const char *text, const char *name, unsigned *count)
+/* The first row named like p[0, n) in the buckets, or -1. */
+static long lookup(const struct rows *r, const char *p, size_t n)
 {
-    const char *row = NULL;
-    size_t n = strlen(name);
-    *count = 0;
-    for (const char *p = text; *p; p = strchr(p, '\n') ? strchr(p, '\n') + 1 : p + strlen(p))
-        if (strncmp(p, name, n) == 0 && p[n] == ' ' && (*count)++ == 0)
-            row = p;
-    return row;
+    long i = r->bucket[name_hash(p, n)];
+    while (i >= 0 && (r->row[i].name_len != n || memcmp(r->row[i].p, p, n) != 0))
+        i = r->row[i].next;
+    return i;
+}
+
+/* Splits the rows once and files them by name, so that each cache finds
+ * its row, and how many rows carry its name, without a walk of the text;
+ * false when the host is out of memory. */
+static bool index_rows(struct rows *r)
+{
+    static struct row *rows;
+    static size_t cap;
+    static long bucket[ROW_BUCKETS];
+    for (size_t i = 0; i < ROW_BUCKETS; i++)
+        bucket[i] = -1;
+    r->bucket = bucket;
+    r->nrows = 0;
+    for (const char *p = r->text; *p;) {
+        if (r->nrows == cap) {
+            size_t ncap = cap ? cap * 2 : 256;
+            struct row *n = realloc(rows, ncap * sizeof(*n));
+            if (!n)
+                return false;
+            rows = n;
+            cap = ncap;
+        }
+        struct row *w = &rows[r->nrows];
+        w->p = p;
+        w->name_len = strcspn(p, " \n");
+        w->count = 1;
+        w->next = -1;
+        r->row = rows;
+        long first = lookup(r, p, w->name_len);
+        if (first >= 0) {
+            rows[first].count++;
+        } else {
+            unsigned h = name_hash(p, w->name_len);
+            w->next = bucket[h];
+            bucket[h] = (long)r->nrows;
+        }
+        r->nrows++;
+        const char *nl = strchr(p, '\n');
+        p = nl ? nl + 1 : p + strlen(p);
+    }
+    r->row = rows;
+    return true;
+}
+
+/* The row of the cache named name, or NULL; *count gets how many rows
+ * carry that name. */
+static const char *find_row(const struct rows *r, const char *name, unsigned *count)
+{
+    long i = lookup(r, name, strlen(name));
+    *count = i >= 0 ? r->row[i].count : 0;
+    return i >= 0 ? r->row[i].p : NULL;
 }
 
 static int check_row(void *ctx, const struct kh_cache_info *ci)
@@ -84,7 +172,7 @@ static int check_row(void *ctx, const struct kh_cache_info *ci)
     struct rows *r = ctx;
     r->caches++;
     unsigned count;
-    const char *row = find_row(r->text, ci->name, &count);
+    const char *row = find_row(r, ci->name, &count);
     if (count == 0) {
         snprintf(r->why, r->cap, "/proc/slabinfo has no row for cache %s", ci->name);
         r->bad = true;
@@ -93,28 +181,29 @@ static int check_row(void *ctx, const struct kh_cache_info *ci)
     if (count > 1)
         return 0;   /* caches may share a name: the row count below still holds */
     unsigned long active, active_slabs;
-    char name[128];
-    if (sscanf(row, "%127s %lu", name, &active) != 2) {
+    if (!number(row + strlen(ci->name), &active)) {
         snprintf(r->why, r->cap, "/proc/slabinfo row of %s does not parse", ci->name);
         r->bad = true;
         return 1;
     }
     const char *sd = strstr(row, ": slabdata ");
-    if (!sd || sscanf(sd, ": slabdata %lu", &active_slabs) != 1) {
+    if (!sd || !number(sd + strlen(": slabdata "), &active_slabs)) {
         snprintf(r->why, r->cap, "/proc/slabinfo row of %s has no slabdata", ci->name);
         r->bad = true;
         return 1;
     }
     const char *tun = strstr(row, ": tunables ");
-    unsigned t[3] = { 0, 0, 0 };
-    if (!tun || sscanf(tun, ": tunables %u %u %u", &t[0], &t[1], &t[2]) != 3 ||
-        (r->slub && (t[0] || t[1] || t[2]))) {
+    unsigned long t[3] = { 0, 0, 0 };
+    const char *q = tun ? tun + strlen(": tunables ") : NULL;
+    for (int i = 0; i < 3 && q; i++)
+        q = number(q, &t[i]);
+    if (!q || (r->slub && (t[0] || t[1] || t[2]))) {
         snprintf(r->why, r->cap, "/proc/slabinfo row of %s: tunables wrong", ci->name);
         r->bad = true;
         return 1;
     }
     char want[256];
-    snprintf(want, sizeof(want), "%-17s %6lu %6lu %6u %4u %4d : tunables %4u %4u %4u : slabdata %6lu %6lu %6lu\n",
+    snprintf(want, sizeof(want), "%-17s %6lu %6lu %6u %4u %4d : tunables %4lu %4lu %4lu : slabdata %6lu %6lu %6lu\n",
              ci->name, active, ci->nr_objects, ci->size, ci->objects_per_slab, 1 << ci->order, t[0], t[1],
              t[2], active_slabs, ci->nr_slabs, 0ul);
     size_t len = strcspn(row, "\n") + 1;
@@ -140,7 +229,8 @@ static bool check_slabinfo(struct kh *kh, char *why, size_t cap)
     const struct kh_config *cfg = kh_get_config(kh);
     if (cfg->slab == KH_SLAB_SLOB)
         return true;   /* SLOB keeps no per-cache slabs to show */
-    char *text = render(slabinfo_fn, kh);
+    static struct text slabinfo;
+    const char *text = render(slabinfo_fn, kh, &slabinfo);
     if (!text)
         return true;
     static const char head[] =
@@ -150,19 +240,18 @@ static bool check_slabinfo(struct kh *kh, char *why, size_t cap)
     bool ok = strncmp(text, head, sizeof(head) - 1) == 0;
     if (!ok)
         snprintf(why, cap, "/proc/slabinfo does not start with the version and column lines");
-    struct rows r = { text + (ok ? sizeof(head) - 1 : 0), 0, cfg->slab == KH_SLAB_SLUB, why, cap, false };
+    struct rows r = { .text = text + (ok ? sizeof(head) - 1 : 0), .slub = cfg->slab == KH_SLAB_SLUB,
+                      .why = why, .cap = cap };
+    if (ok && !index_rows(&r))
+        return true;   /* host out of memory */
     if (ok)
         kh_for_each_cache(kh, check_row, &r);
     if (ok && !r.bad) {
-        unsigned rows = 0;
-        for (const char *p = r.text; (p = strchr(p, '\n')) != NULL; p++)
-            rows++;
-        if (rows != r.caches) {
-            snprintf(why, cap, "/proc/slabinfo has %u rows for %u caches", rows, r.caches);
+        if (r.nrows != r.caches) {
+            snprintf(why, cap, "/proc/slabinfo has %zu rows for %u caches", r.nrows, r.caches);
             r.bad = true;
         }
     }
-    free(text);
     return ok && !r.bad;
 }
 
