@@ -5,6 +5,7 @@
 #include "oracle_reset.h"
 
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -187,13 +188,20 @@ void oracle_reset_before(struct oracle_reset *r, struct kh *kh)
     kh_for_each_allocated_block(kh, sample_block, &s);
 }
 
-/* The arena is poisoned to ASan after a reset: read around it. */
-__attribute__((no_sanitize("address")))
+/* The arena is poisoned to ASan after a reset: read around it. Runs over
+ * every sampled page after every input, so it reads words and is left out
+ * of the coverage the fuzzer follows (its branches say nothing about the
+ * allocator). from and to are multiples of 8 here (page edges). */
+__attribute__((no_sanitize("address", "coverage")))
 static long nonzero_at(const unsigned char *p, size_t from, size_t to)
 {
-    for (size_t i = from; i < to; i++)
-        if (((const volatile unsigned char *)p)[i])
-            return (long)i;
+    for (size_t i = from; i < to; i += 8) {
+        uint64_t w = *(const volatile uint64_t *)(const void *)(p + i);
+        if (w)
+            for (size_t j = i; j < i + 8; j++)
+                if (p[j])
+                    return (long)j;
+    }
     return -1;
 }
 
