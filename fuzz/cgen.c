@@ -817,6 +817,22 @@ static const char *policy_name(enum exec_misuse m)
     return m == EXEC_MISUSE_SKIP ? "MISUSE_SKIP" : m == EXEC_MISUSE_EXPECT ? "MISUSE_EXPECT" : "MISUSE_RUN";
 }
 
+/* Whether the runtime makes the check behind a finding title ("KIND in OP
+ * (WHERE)"). Allocator reports, invariants and sanitizer findings reach it
+ * through end_op and ASan; an oracle finding only if the runtime has a
+ * finding("KIND" of its own, which its text tells. */
+static bool runtime_checks(const char *title)
+{
+    size_t tl = strlen(title), sl = strlen(" (oracle)");
+    if (tl < sl || strcmp(title + tl - sl, " (oracle)") != 0)
+        return true;
+    const char *in = strstr(title, " in ");
+    size_t kind = in ? (size_t)(in - title) : tl - sl;
+    char call[160];
+    snprintf(call, sizeof(call), "finding(\"%.*s\"", (int)kind, title);
+    return strstr(runtime_text, call) != NULL;
+}
+
 int cgen_write(FILE *f, const struct cgen_input *in)
 {
     struct gen g = { .f = f, .in = in, .t = in->trace };
@@ -840,11 +856,18 @@ int cgen_write(FILE *f, const struct cgen_input *in)
             "//\n"
             "// Build and run from the repository root:\n"
             "//   clang -std=c11 -D_GNU_SOURCE -g -fsanitize=address,undefined -fno-sanitize-recover=undefined -Iallocator %s allocator/*.c -lpthread -o %s && ./%s\n"
-            "// While the bug is there it prints \"finding: %s\"\n"
-            "// and exits 1; once it is fixed it prints \"no finding\" and exits 0.\n\n",
+            "// %s \"finding: %s\"\n"
+            "// and exits 1; once it is fixed it prints \"no finding\" and exits 0.\n",
             in->name, in->title ? in->title : "(no finding on the build that wrote it)", in->source,
             text_base, settings + 3, in->c_path ? in->c_path : in->name, in->name, in->name,
+            in->title && !runtime_checks(in->title) ? "The fuzz executor, replaying the text trace, prints"
+                                                    : "While the bug is there it prints",
             in->title ? in->title : "...");
+    if (in->title && !runtime_checks(in->title))
+        fprintf(f, "// This program makes the executor's per-operation checks but not this one (an\n"
+                   "// end-of-run or model check the C runtime does not restate yet): it runs the\n"
+                   "// trace's calls, and prints \"no finding\" even while the bug is there.\n");
+    fputs("\n", f);
     fputs(runtime_text, f);
 
     fprintf(f, "\nint main(void)\n{\n    struct kh_config cfg;\n");
