@@ -4,7 +4,9 @@
  * (fuzz/exec.c) makes after each operation, so the program prints the same
  * finding title the fuzzer did: a model of the live blocks (no overlap,
  * contents intact), the spec's expected values (passed in by the generated
- * code), the allocator's own reports and kh_validate().
+ * code), the allocator's own reports and kh_validate(). The executor's
+ * checks that need nothing but the allocator's API are not repeated: their
+ * files come with this one (REPRO_SHARED_CHECKS in fuzz/BUILD).
  */
 #include <stdarg.h>
 #include <stdbool.h>
@@ -971,6 +973,11 @@ static void start(struct kh_config *cfg, enum misuse_policy p, size_t max_size, 
 static int finish(void)
 {
     verify_all();
+    /* the executor's end-of-run check, its own code (fuzz/oracle_proc.c,
+     * appended to this runtime) */
+    char why[512];
+    if (!oracle_proc_check(kh, why, sizeof(why)))
+        finding("/proc text wrong", "oracle", "%s", why);
     printf("no finding: %s\n", "the trace ran without a finding on this build");
     kh_destroy(kh);
     free(blocks);
