@@ -50,6 +50,9 @@ def kh_bb_concurrent(adapter, adapter_fuzz, adapter_tsan = None, testonly = Fals
                                      crashes/concurrent/ without libFuzzer
       concurrent_a_tsan_test         the same under ThreadSanitizer (tag
                                      "tsan"; skipped under --config=asan)
+      concurrent_a_tsan              libFuzzer binary under ThreadSanitizer
+                                     (TSan's race reports on top of the
+                                     shadow's checks; no ASan)
       concurrent_a_run               `bazel run` fuzzes with a persistent
                                      corpus, like the other targets' _run
     """
@@ -77,6 +80,15 @@ def kh_bb_concurrent(adapter, adapter_fuzz, adapter_tsan = None, testonly = Fals
         size = "medium",
     )
     if adapter_tsan:
+        native.cc_binary(
+            name = name + "_tsan",
+            srcs = srcs,
+            copts = TSAN_COPTS + ["-fsanitize=fuzzer-no-link"],
+            linkopts = ["-fsanitize=fuzzer,thread"],
+            deps = [":concurrent_tsan_fuzz", adapter_tsan],
+            tags = ["fuzzer"],
+            target_compatible_with = TSAN_COMPATIBLE,
+        )
         native.cc_test(
             name = name + "_tsan_test",
             srcs = srcs,
