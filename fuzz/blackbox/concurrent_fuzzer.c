@@ -9,6 +9,22 @@
 
 static struct cbb *engine;
 
+/* Under ThreadSanitizer (the _tsan binaries and tests). libFuzzer's
+ * coverage counters are bumped by every worker thread without a lock, by
+ * design (a lost count costs nothing); and the system allocators are
+ * uninstrumented libraries whose own synchronisation TSan cannot see, so
+ * the libc calls they make (mimalloc's memset of fresh segments, ...) are
+ * not judged. Races in the harness and in an instrumented allocator are. */
+const char *__tsan_default_suppressions(void);
+/* TSan calls this before it is initialised: no instrumentation in it. */
+__attribute__((disable_sanitizer_instrumentation)) const char *__tsan_default_suppressions(void)
+{
+    return "race:__sancov_cntrs\n"
+           "called_from_lib:libjemalloc.so\n"
+           "called_from_lib:libmimalloc.so\n"
+           "called_from_lib:libtcmalloc_minimal.so\n";
+}
+
 static void summary_at_exit(void)
 {
     const char *q = getenv("KMEM_BB_QUIET");
