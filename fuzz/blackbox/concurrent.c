@@ -817,22 +817,28 @@ void cbb_print_summary(const struct cbb *x, FILE *out)
         for (unsigned i = 0; i < ST_COUNT; i++)
             s[i] += x->w[t].stat[i];
     fprintf(out,
-            "black-box summary for adapter '%s', target concurrent: %llu input(s); %llu allocations, %llu frees on the "
-            "allocating thread, %llu on another, %llu reallocs on the allocating thread, %llu on "
-            "another, %llu blocks sent (%llu sends found the mailbox full), %llu NULL results\n",
+            "black-box summary for adapter '%s', target concurrent: %llu input(s); %llu "
+            "allocations, %llu frees on the allocating thread, %llu on another, %llu reallocs on "
+            "the allocating thread, %llu on another, %llu blocks sent (%llu sends found the "
+            "mailbox full), %llu NULL results\n",
             x->a->name, (unsigned long long)x->inputs, (unsigned long long)s[ST_ALLOC],
             (unsigned long long)s[ST_FREE], (unsigned long long)s[ST_REMOTE_FREE],
             (unsigned long long)s[ST_REALLOC], (unsigned long long)s[ST_REMOTE_REALLOC],
             (unsigned long long)s[ST_SEND], (unsigned long long)s[ST_FULL],
             (unsigned long long)s[ST_NULL]);
-    if (s[ST_SKIP_ZERO] || s[ST_SKIP_ALIGNED] || s[ST_SKIP_REALLOC] || s[ST_SKIP_USABLE])
-        fprintf(out,
-                "  run as plain allocations or skipped: %llu zeroing (KH_CAP_ZERO not declared), "
-                "%llu aligned (KH_CAP_ALIGNED not declared or above max_align), %llu reallocs (no "
-                "object.realloc, or above max_size), %llu usable-size checks (no "
-                "object.usable_size)\n",
-                (unsigned long long)s[ST_SKIP_ZERO], (unsigned long long)s[ST_SKIP_ALIGNED],
-                (unsigned long long)s[ST_SKIP_REALLOC], (unsigned long long)s[ST_SKIP_USABLE]);
+    static const struct {
+        int st;
+        const char *what;
+    } skips[] = {
+        { ST_SKIP_ZERO, "zeroing allocations run plain (KH_CAP_ZERO not declared)" },
+        { ST_SKIP_ALIGNED, "aligned allocations run plain (KH_CAP_ALIGNED not declared, or above "
+                           "max_align)" },
+        { ST_SKIP_REALLOC, "reallocs skipped (no object.realloc, or above max_size)" },
+        { ST_SKIP_USABLE, "usable-size checks skipped (no object.usable_size)" },
+    };
+    for (size_t i = 0; i < sizeof(skips) / sizeof(skips[0]); i++)
+        if (s[skips[i].st])
+            fprintf(out, "  %llu %s\n", (unsigned long long)s[skips[i].st], skips[i].what);
 }
 
 void cbb_free(struct cbb *x)
