@@ -281,7 +281,8 @@ def main():
     w("The reference also runs the kernel's cross-CPU pattern (\"remote\": freed on simulated "
       "CPU 1, so objects go to their slab's freelist); a peer would need a second thread and "
       "its locks, which the single-threaded reference does not have, so those rows have no "
-      "peer.\n")
+      "peer (the peers' own remote frees, on real threads, are in the multi-threaded table "
+      "below).\n")
     w(peer_table(F, "batch", names_of(F, "batch"),
                  lambda n: n.replace("-x", " B × ").replace("-remote", ", freed on another CPU")) + "\n")
     w("### Page blocks by order (ns per alloc+free pair)\n")
