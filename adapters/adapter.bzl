@@ -14,6 +14,9 @@ One adapter is built three ways, because its consumers need different builds:
   NAME_fuzz                 cc_library with ASan + UBSan + libFuzzer coverage
                             (the black-box fuzz targets and their regression tests)
   NAME_san                  cc_library with ASan + UBSan (no coverage)
+  NAME_tsan                 cc_library with ThreadSanitizer, for an adapter
+                            declaring KH_CAP_THREAD_SAFE (tsan = True): the
+                            concurrent tier's TSan tests
   libkh_adapter_NAME.so     shared library for the Python conformance suite,
                             from NAME_san (sanitize_shared = False: NAME_plain)
   NAME                      the label to select: carries all three (KhAdapterInfo)
@@ -27,6 +30,10 @@ fuzz_deps replaces deps in the fuzz build outright (the reference uses
 # Every adapter in //adapters, for tests that cover them all whatever the
 # --//fuzz:allocator flag says.
 SHIPPED_ADAPTERS = ["reference", "glibc", "jemalloc", "mimalloc", "tcmalloc", "template"]
+
+# The shipped adapters that declare KH_CAP_THREAD_SAFE (kh_adapter(tsan =
+# True)): the concurrent black-box target runs on each of them.
+THREAD_SAFE_ADAPTERS = ["glibc", "jemalloc", "mimalloc", "tcmalloc"]
 
 FUZZ_COPTS = [
     "-fsanitize=address,undefined",
@@ -46,6 +53,21 @@ SAN_COPTS = [
     "-g",
     "-O1",
 ]
+
+# ThreadSanitizer builds (the concurrent tier's TSan tests). TSan and ASan
+# exclude each other, so targets built this way are skipped (incompatible)
+# under --config=asan: see TSAN_COMPATIBLE.
+TSAN_COPTS = [
+    "-fsanitize=thread",
+    "-fno-omit-frame-pointer",
+    "-g",
+    "-O1",
+]
+
+TSAN_COMPATIBLE = select({
+    "//adapters:asan_build": ["@platforms//:incompatible"],
+    "//conditions:default": [],
+})
 
 KhAdapterInfo = provider(
     doc = "An allocator under test: its builds and its shared library.",
@@ -123,7 +145,7 @@ def _relaxed_source(name, relax_sanitizers):
     return [":" + name + "_relaxed_src"]
 
 def kh_adapter(name, srcs, deps = [], fuzz_deps = None, copts = [], linkopts = [],
-               includes = [], relax_sanitizers = {}, sanitize_shared = True,
+               includes = [], relax_sanitizers = {}, sanitize_shared = True, tsan = False,
                visibility = ["//visibility:public"]):
     """An allocator adapter; see the module docstring.
 
@@ -138,6 +160,8 @@ def kh_adapter(name, srcs, deps = [], fuzz_deps = None, copts = [], linkopts = [
       with ASan + UBSan too (the suite then runs with the ASan runtime
       preloaded). False keeps it plain (the reference: its own ASan runs
       are --config=asan).
+    tsan: also build NAME_tsan (ThreadSanitizer; deps rebuilt with it too),
+      for an adapter that declares KH_CAP_THREAD_SAFE.
     """
     interface = ["//adapters:interface"]
     if relax_sanitizers:
@@ -181,6 +205,23 @@ def kh_adapter(name, srcs, deps = [], fuzz_deps = None, copts = [], linkopts = [
             linkopts = linkopts,
             deps = san_rebuilt + interface,
             alwayslink = True,
+            visibility = visibility,
+        )
+    if tsan:
+        tsan_rebuilt = []
+        if deps:
+            _rebuilt_deps(name = name + "_deps_tsan", deps = deps, extra_copts = TSAN_COPTS,
+                          visibility = ["//visibility:private"])
+            tsan_rebuilt = [":" + name + "_deps_tsan"]
+        native.cc_library(
+            name = name + "_tsan",
+            srcs = srcs,
+            includes = includes,
+            copts = TSAN_COPTS + copts,
+            linkopts = linkopts,
+            deps = tsan_rebuilt + interface,
+            alwayslink = True,
+            target_compatible_with = TSAN_COMPATIBLE,
             visibility = visibility,
         )
     native.cc_binary(

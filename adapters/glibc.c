@@ -13,6 +13,7 @@
  * double frees (by aborting), but not all (a chunk already consolidated or
  * unmapped), so detection is not declared. No fault hook, no arena, no
  * exact in-use counter (mallinfo2 counts tcache'd chunks as in use).
+ * Thread-safe (malloc(3): MT-Safe), blocks freed on any thread: declared.
  */
 #include <dlfcn.h>
 #include <stdint.h>
@@ -82,7 +83,8 @@ const struct kh_adapter kh_adapter = {
     .abi = KH_ADAPTER_ABI,
     .name = "glibc",
     .description = "glibc malloc (ptmalloc2), called through libc.so.6's own symbols",
-    .caps = KH_CAP_FREE_NULL | KH_CAP_ZERO | KH_CAP_ALIGNED | KH_CAP_REALLOC_NULL,
+    .caps = KH_CAP_FREE_NULL | KH_CAP_ZERO | KH_CAP_ALIGNED | KH_CAP_REALLOC_NULL |
+            KH_CAP_THREAD_SAFE,
     .min_align = 16,
     .max_align = 1u << 20,
     .max_size = PTRDIFF_MAX,

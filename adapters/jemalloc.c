@@ -14,6 +14,7 @@
  * (what jemalloc's own malloc(0) does) and ignores NULL in free.
  * bytes_in_use is "stats.allocated" after flushing this thread's cache
  * (cached regions count as allocated until then) and refreshing the epoch.
+ * Thread-safe, and a block may be freed on any thread: declared.
  */
 #include <jemalloc/jemalloc.h>
 #include <stdint.h>
@@ -65,7 +66,8 @@ const struct kh_adapter kh_adapter = {
     .abi = KH_ADAPTER_ABI,
     .name = "jemalloc",
     .description = "jemalloc " JEMALLOC_VERSION " through mallocx/rallocx/dallocx/sallocx",
-    .caps = KH_CAP_FREE_NULL | KH_CAP_ZERO | KH_CAP_ALIGNED | KH_CAP_REALLOC_NULL,
+    .caps = KH_CAP_FREE_NULL | KH_CAP_ZERO | KH_CAP_ALIGNED | KH_CAP_REALLOC_NULL |
+            KH_CAP_THREAD_SAFE,
     .min_align = 8,
     .max_align = 1u << 20,
     .max_size = PTRDIFF_MAX,

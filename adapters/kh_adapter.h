@@ -19,7 +19,10 @@
  * a hook it lacks are reported as skipped, never passed.
  *
  * Rules every adapter follows:
- *   - Single-threaded: the harness never calls an adapter concurrently.
+ *   - Single-threaded unless declared: the harness never calls an adapter
+ *     concurrently, except one declaring KH_CAP_THREAD_SAFE, which the
+ *     concurrent target (fuzz/blackbox/concurrent.c) calls from several
+ *     threads at once (docs/CONCURRENCY.md).
  *   - Allocation functions return NULL on failure and never abort for a
  *     request they can refuse (sizes above max_size, orders above
  *     page.max_order, alignments above max_align).
@@ -67,6 +70,10 @@
 #define KH_CAP_NO_ALIGN      (1u << 10) /* no alignment beyond min_align anywhere (an
                                          * object cache whose create ignores align):
                                          * such requests are skipped with this reason */
+#define KH_CAP_THREAD_SAFE   (1u << 11) /* every function except open, close and reset
+                                         * may run on several threads at once, and a
+                                         * block may be freed or reallocated on a thread
+                                         * other than the one that allocated it */
 
 enum kh_adapter_fault_mode {
     KH_ADAPTER_FAULT_OFF,

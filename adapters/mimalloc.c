@@ -10,6 +10,8 @@
  * _aligned variants take any power of two, requests above PTRDIFF_MAX fail.
  * Small size classes are word multiples, so 8 is the alignment promised for
  * every result. No exact in-use counter without mimalloc's statistics build.
+ * Thread-safe, and a block may be freed on any thread (mimalloc's
+ * delayed remote frees): declared.
  */
 #include <mimalloc.h>
 #include <stdint.h>
@@ -50,7 +52,8 @@ const struct kh_adapter kh_adapter = {
     .abi = KH_ADAPTER_ABI,
     .name = "mimalloc",
     .description = "mimalloc (MI_MALLOC_VERSION " MI_STR(MI_MALLOC_VERSION) ") through the mi_ API",
-    .caps = KH_CAP_FREE_NULL | KH_CAP_ZERO | KH_CAP_ALIGNED | KH_CAP_REALLOC_NULL,
+    .caps = KH_CAP_FREE_NULL | KH_CAP_ZERO | KH_CAP_ALIGNED | KH_CAP_REALLOC_NULL |
+            KH_CAP_THREAD_SAFE,
     .min_align = 8,
     .max_align = 1u << 20,
     .max_size = PTRDIFF_MAX,

@@ -8,6 +8,8 @@
  * ARCH_KMALLOC_MINALIGN 8, natural alignment of power-of-two kmalloc sizes,
  * KMALLOC_MAX_SIZE, ZERO_SIZE_PTR, order-aligned page blocks, and that
  * double and invalid frees are reported (counted BUG reports).
+ * Not KH_CAP_THREAD_SAFE: an instance is single-threaded (its CPUs are
+ * simulated), so the concurrent target refuses it.
  */
 #include <stdio.h>
 #include <stdlib.h>

@@ -11,6 +11,7 @@
  * 8-byte class, so 8 is the alignment promised for every result; requests
  * above PTRDIFF_MAX fail. bytes_in_use is tcmalloc's own
  * "generic.current_allocated_bytes" (thread caches hold free memory only).
+ * Thread-safe, and a block may be freed on any thread: declared.
  */
 #include <gperftools/malloc_extension_c.h>
 #include <gperftools/tcmalloc.h>
@@ -72,7 +73,8 @@ const struct kh_adapter kh_adapter = {
     .abi = KH_ADAPTER_ABI,
     .name = "tcmalloc",
     .description = "tcmalloc (" TC_VERSION_STRING ") through the tc_ API",
-    .caps = KH_CAP_FREE_NULL | KH_CAP_ZERO | KH_CAP_ALIGNED | KH_CAP_REALLOC_NULL,
+    .caps = KH_CAP_FREE_NULL | KH_CAP_ZERO | KH_CAP_ALIGNED | KH_CAP_REALLOC_NULL |
+            KH_CAP_THREAD_SAFE,
     .min_align = 8,
     .max_align = 1u << 20,
     .max_size = PTRDIFF_MAX,

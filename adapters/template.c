@@ -336,7 +336,9 @@ const struct kh_adapter kh_adapter = {
     /* Misuse policy, one of: KH_CAP_DETECTS_DOUBLE_FREE | _INVALID_FREE
      * (reported or aborts), KH_CAP_MISUSE_IGNORED (harmless, nothing
      * changes), KH_CAP_MISUSE_UNDEFINED (never probed). The demo's free
-     * lists are corrupted by a double free: undefined. */
+     * lists are corrupted by a double free: undefined. Add
+     * KH_CAP_THREAD_SAFE only if every function may run on several threads
+     * at once (the concurrent target then tests that); the demo has no locks. */
     .caps = KH_CAP_FREE_NULL | KH_CAP_ZERO | KH_CAP_ALIGNED | KH_CAP_NATURAL_ALIGN |
             KH_CAP_REALLOC_NULL | KH_CAP_PAGE_ORDER_ALIGNED | KH_CAP_MISUSE_UNDEFINED,
     .min_align = 1u << DEMO_MIN_SHIFT,

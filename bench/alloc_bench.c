@@ -23,6 +23,8 @@
 #include <string.h>
 #include <time.h>
 
+#include "peer_version.h"
+
 #ifdef BENCH_REFERENCE
 #include "kmalloc.h"
 #include "kmem.h"
@@ -578,27 +580,9 @@ static void print_version(void)
     printf("# allocator reference kh_kmalloc/kh_kfree (release build)\n");
 #else
     char ver[128] = "";
-    void *f;
-    if ((f = dlsym(RTLD_DEFAULT, "mi_version")) != NULL) {
-        int v = ((int (*)(void))f)();
-        snprintf(ver, sizeof(ver), "mimalloc %d.%d.%d", v / 100, v / 10 % 10, v % 10);
-    } else if ((f = dlsym(RTLD_DEFAULT, "tc_version")) != NULL) {
-        int a, b;
-        const char *pat;
-        snprintf(ver, sizeof(ver), "%s",
-                 ((const char *(*)(int *, int *, const char **))f)(&a, &b, &pat));
-    } else if ((f = dlsym(RTLD_DEFAULT, "mallctl")) != NULL) {
-        const char *v = NULL;
-        size_t len = sizeof(v);
-        if (((int (*)(const char *, void *, size_t *, void *, size_t))f)("version", &v, &len, NULL, 0) == 0)
-            snprintf(ver, sizeof(ver), "jemalloc %s", v);
-    } else {
-        const char *(*gv)(void) = (const char *(*)(void))dlsym(RTLD_DEFAULT, "gnu_get_libc_version");
-        snprintf(ver, sizeof(ver), "glibc %s", gv ? gv() : "?");
-    }
+    peer_version(ver, sizeof(ver));
     printf("# allocator %s %s\n", ALLOCATOR, ver);
-    if (strncmp(ver, ALLOCATOR, strlen(ALLOCATOR)) != 0 &&
-        !(strcmp(ALLOCATOR, "tcmalloc") == 0 && strstr(ver, "gperftools"))) {
+    if (!peer_is(ver, ALLOCATOR)) {
         fprintf(stderr, "alloc_bench: built as %s but malloc is %s\n", ALLOCATOR, ver);
         exit(1);
     }

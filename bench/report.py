@@ -131,13 +131,47 @@ def names_of(F, section):
     return seen
 
 
+MT_WORKLOADS = [
+    ("prodcons/1", "producer/consumer, 1 thread (64 B through a ring of 1024)"),
+    ("prodcons/2", "producer/consumer, 2 threads (every free remote)"),
+    ("xfree/1", "batch alloc+free, 1 thread (1024 × 16..1024 B)"),
+    ("xfree/2", "cross-thread free, 2 threads (batches swapped)"),
+]
+
+
+def mt_section(F):
+    """Multi-threaded workloads (bench/mt_bench.c): the peers only, as ratios
+    against glibc from the same runs. Empty when there are no figures."""
+    if not any(sec == "mt" for (sec, _n, _w) in F):
+        return ""
+    header = ["workload"] + PEERS + [f"{p} ÷ glibc" for p in PEERS[1:]]
+    rows = []
+    for name, label in MT_WORKLOADS:
+        figs = [F.get(("mt", name, p)) for p in PEERS]
+        if all(f is None for f in figs):
+            continue
+        rows.append([label] + [cell(f) for f in figs] + [ratio(f, figs[0]) for f in figs[1:]])
+    return ("### Multi-threaded: producer/consumer and cross-thread free (ns per object, wall clock)\n\n"
+            "bench/mt_bench.c (issue 20), one binary per peer. Wall-clock time over all objects of all "
+            "threads, best of three trials in a process (two threads share the work, so per-thread CPU "
+            "time would hide the waiting that remote frees cause); a ratio is peer ÷ glibc, below 1 "
+            "faster than glibc. The 2-thread rows run on both of this machine's two cores, which other "
+            "work shares: they are the noisiest figures here. The reference has no row: an instance is "
+            "single-threaded.\n\n" + table(header, rows) + "\n")
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("dir")
     ap.add_argument("--command", default="bench/run")
     ap.add_argument("--out", default="docs/BENCHMARKS.md")
+    ap.add_argument("--section", choices=["mt"],
+                    help="print only this section to stdout (mt: the multi-threaded workloads)")
     args = ap.parse_args()
     F, versions, machine, runs = load(args.dir)
+    if args.section == "mt":
+        print(mt_section(F))
+        return
     g = lambda sec, name, who="reference": F.get((sec, name, who))
     md = []
     w = md.append
@@ -247,7 +281,8 @@ def main():
     w("The reference also runs the kernel's cross-CPU pattern (\"remote\": freed on simulated "
       "CPU 1, so objects go to their slab's freelist); a peer would need a second thread and "
       "its locks, which the single-threaded reference does not have, so those rows have no "
-      "peer.\n")
+      "peer (the peers' own remote frees, on real threads, are in the multi-threaded table "
+      "below).\n")
     w(peer_table(F, "batch", names_of(F, "batch"),
                  lambda n: n.replace("-x", " B × ").replace("-remote", ", freed on another CPU")) + "\n")
     w("### Page blocks by order (ns per alloc+free pair)\n")
@@ -269,6 +304,8 @@ def main():
                  lambda n: f"{int(n[5:]):,} live objects") + "\n")
     w("### Scaling with the live set: 64-byte objects (ns per free+alloc)\n")
     w(peer_table(F, "live", names_of(F, "live"), lambda n: f"{int(n.split('-')[-1]):,} live") + "\n")
+    if mt_section(F):
+        w(mt_section(F))
 
     # ---- memory ----
     w("## Memory overhead\n")
