@@ -105,9 +105,13 @@ static inline size_t mix_size(struct rng *r)
 
 /* ---- the allocator under test ---------------------------------------- */
 
-/* --profile: the reference's profile (linux-6.12-x86_64, ...); the peers
- * ignore it. */
+/* --profile: the reference's profile (linux-6.12-x86_64, ...); the peers,
+ * built without the reference's headers, take and ignore it. */
+#ifdef BENCH_REFERENCE
 static const char *profile_name = KH_DEFAULT_PROFILE;
+#else
+static const char *profile_name;
+#endif
 
 #ifdef BENCH_REFERENCE
 static struct kh *kh;
