@@ -129,6 +129,7 @@ FUZZ_TARGETS = [
     "slab_612",
     "vmalloc_612",
     "differential_612",
+    "config",
 ]
 
 # Built without ASan: slab_merge (under ASan caches never merge, as under
