@@ -130,6 +130,7 @@ FUZZ_TARGETS = [
     "vmalloc_612",
     "differential_612",
     "config",
+    "kernel_names",
 ]
 
 # Built without ASan: slab_merge (under ASan caches never merge, as under
