@@ -1189,12 +1189,72 @@ static void op_set_cpu(const struct kh_op *op)
 
 /* ---- memory access, faults, shrinking ---- */
 
+/* Bytes outside an object, in its red zones or padding: ASan poisons them,
+ * and only the allocator's own checks may look there. */
+__attribute__((no_sanitize("address"))) static void poke(unsigned char *p, int v, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        ((volatile unsigned char *)p)[i] = (unsigned char)v;
+}
+
+__attribute__((no_sanitize("address"))) static bool all_are(const unsigned char *p, int v, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        if (((const volatile unsigned char *)p)[i] != (unsigned char)v)
+            return false;
+    return true;
+}
+
+/* A write past a debug cache object's bytes, into its right red zone or
+ * alignment padding [object_size, inuse), or before it into its left red
+ * zone: the caller's overflow that slub_debug exists to catch. Both twins
+ * get it; validate_slab_cache must then report it alike on both (when a
+ * byte changed: 0xcc is a live object's red zone, 0x5a padding under
+ * SLAB_POISON alone), repair it, and find nothing the second time. */
+static void corrupt(const struct block *k, int64_t at, uint64_t len, int v)
+{
+    struct binding *c = bind(k->owner);
+    struct kh_cache_info ia;
+    if (!c || !c->live || kh_slab_cache_info(A, c->a, &ia) != 0 || len == 0 || len > 4096)
+        return;
+    bool rz = ia.flags & SLAB_RED_ZONE, poison = ia.flags & SLAB_POISON;
+    int64_t lo = rz ? -(int64_t)ia.red_left_pad : (int64_t)ia.object_size;
+    int64_t right = (int64_t)ia.object_size;
+    if (!(rz || poison) || at + (int64_t)len <= at)
+        return;
+    if (at < 0 ? !(at >= lo && at + (int64_t)len <= 0)
+               : !(at >= right && at + (int64_t)len <= (int64_t)ia.inuse))
+        return;
+    int expect = rz ? 0xcc : 0x5a;
+    unsigned char *pa = (unsigned char *)k->a + at, *pb = (unsigned char *)k->b + at;
+    bool changed = !all_are(pa, v, (size_t)len);
+    if (!all_are(pa, expect, (size_t)len) || !all_are(pb, expect, (size_t)len))
+        fail("a live %s object's %s does not hold %#x", rz ? "red-zoned" : "poisoned",
+             at < 0 ? "left red zone" : rz ? "right red zone" : "alignment padding", expect);
+    poke(pa, v, (size_t)len);
+    poke(pb, v, (size_t)len);
+    unsigned ea = kh_kmem_cache_validate(A, c->a), eb = kh_kmem_cache_validate(B, c->b);
+    same_value("validate_slab_cache after an overflow", ea, eb);
+    same_reports("validate_slab_cache after an overflow");
+    if (changed && ea == 0)
+        fail("an overflow of %llu bytes at offset %lld of a %s object went unreported",
+             (unsigned long long)len, (long long)at, rz ? "red-zoned" : "poisoned");
+    unsigned ra = kh_kmem_cache_validate(A, c->a), rb = kh_kmem_cache_validate(B, c->b);
+    if (ra || rb)
+        fail("validate_slab_cache still finds %u and %u errors after repairing an overflow", ra, rb);
+}
+
 static void op_access(const struct kh_op *op)
 {
     int64_t off;
     bool null;
     struct block *k = block_of(&op->args[0], &off, &null);
     uint64_t at = (uint64_t)off + op->args[1].u, len = op->args[2].u;
+    if (k && k->kind == K_CACHE && op->code == KH_OP_WRITE &&
+        (off < 0 || at > k->size || len > k->size - at)) {
+        corrupt(k, (int64_t)at, len, (int)op->args[3].u);
+        return;
+    }
     if (!k || k->kind == K_PERCPU || off < 0 || at < (uint64_t)off || at > k->size ||
         len > k->size - at)
         return;
