@@ -1486,6 +1486,195 @@ static void same_text(const char *what, int (*fn)(struct kh *, char *, size_t))
 
 static int buddyinfo(struct kh *kh, char *buf, size_t cap) { return kh_buddyinfo(kh, buf, cap); }
 
+/* ---- the two instances' state, as text ---- */
+
+#define DIGEST_ITEMS 1024u   /* walks stop after this many items of a kind */
+#define DIGEST_PAGES 512u    /* page states compared */
+
+struct digest {
+    struct kh *kh;
+    char *buf;
+    size_t len, cap;
+    unsigned items;
+};
+
+static void dput(struct digest *d, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void dput(struct digest *d, const char *fmt, ...)
+{
+    for (;;) {
+        va_list ap;
+        va_start(ap, fmt);
+        int n = vsnprintf(d->buf ? d->buf + d->len : NULL, d->buf ? d->cap - d->len : 0, fmt, ap);
+        va_end(ap);
+        if (n < 0)
+            abort();
+        if (d->buf && d->len + (size_t)n < d->cap) {
+            d->len += (size_t)n;
+            return;
+        }
+        size_t cap = d->cap ? d->cap * 2 : 1 << 16;
+        while (cap < d->len + (size_t)n + 1)
+            cap *= 2;
+        char *b = realloc(d->buf, cap);
+        if (!b)
+            abort();
+        d->buf = b;
+        d->cap = cap;
+    }
+}
+
+static int d_block(void *ctx, const struct kh_block_info *b)
+{
+    struct digest *d = ctx;
+    dput(d, "block %d %u %lu %d\n", (int)b->zone, b->order, b->pfn, b->lazy);
+    return ++d->items >= DIGEST_ITEMS;
+}
+
+static int d_object(void *ctx, const struct kh_object_info *o)
+{
+    struct digest *d = ctx;
+    /* callers differ (the kernel names are the outermost frame on A) */
+    dput(d, "object %u %s %u %u %u\n", o->index, kh_object_state_name(o->state), o->requested,
+         o->alloc_cpu, o->free_cpu);
+    return ++d->items >= DIGEST_ITEMS;
+}
+
+struct d_slab_ctx {
+    struct digest *d;
+    struct kmem_cache *s;
+    bool objects;   /* walk the objects too */
+};
+
+static int d_slab(void *ctx, const struct kh_slab_info *si)
+{
+    struct d_slab_ctx *c = ctx;
+    struct digest *d = c->d;
+    dput(d, "slab %llu %u %u %u %u %u %s %d %u\n",
+         (unsigned long long)kh_virt_to_phys(d->kh, (const void *)si->base), si->order, si->objects,
+         si->inuse, si->quarantined, si->free, kh_slab_list_name(si->list), si->cpu, si->colour_off);
+    if (++d->items >= DIGEST_ITEMS)
+        return 1;
+    if (!c->objects)
+        return 0;
+    int r = kh_for_each_object(d->kh, c->s, si->base, d_object, d);
+    return r < 0 ? (dput(d, "no such slab\n"), 1) : r;
+}
+
+static int d_area(void *ctx, const struct kh_vm_area_info *a)
+{
+    struct digest *d = ctx;
+    dput(d, "area %lu %lu %#x %lu:", a->size, a->nr_pages, (unsigned)a->gfp,
+         (unsigned long)kh_vmalloc_size(d->kh, a->addr));
+    for (unsigned long i = 0; i < a->nr_pages && i < 16; i++)
+        dput(d, " %u", a->pfns[i]);
+    dput(d, "\n");
+    return ++d->items >= DIGEST_ITEMS;
+}
+
+static int d_pool(void *ctx, const struct kh_mempool_info *p)
+{
+    struct digest *d = ctx;
+    dput(d, "pool %u %d %d %s %zu %d %u\n", p->index, p->min_nr, p->curr_nr,
+         kh_mempool_kind_name(p->kind), p->element_size, p->threaded, p->waiters);
+    return ++d->items >= DIGEST_ITEMS;
+}
+
+static int d_element(void *ctx, const struct kh_mempool_info *p, int index, void *e)
+{
+    struct digest *d = ctx;
+    if (p->kind == KH_MEMPOOL_PAGE)
+        e = kh_page_address(d->kh, e);   /* a page pool keeps struct page pointers */
+    dput(d, "element %u %d %#llx\n", p->index, index, (unsigned long long)where(d->kh, e));
+    return ++d->items >= DIGEST_ITEMS;
+}
+
+static int d_reserved(void *ctx, phys_addr_t base, phys_addr_t size)
+{
+    struct digest *d = ctx;
+    dput(d, "reserved %#llx %#llx\n", (unsigned long long)base, (unsigned long long)size);
+    return ++d->items >= DIGEST_ITEMS;
+}
+
+/* What the introspection interfaces say about an instance, in terms that
+ * do not depend on where its arena lies. */
+static char *digest(struct kh *kh)
+{
+    struct digest d = { .kh = kh };
+    dput(&d, "min_free_kbytes %lu\n", kh_min_free_kbytes(kh));
+    for (int z = 0; z < MAX_NR_ZONES; z++) {
+        struct kh_zone_info zi;
+        if (kh_zone_info(kh, (enum zone_type)z, &zi) != 0 || !zi.present)
+            continue;
+        dput(&d, "zone %s %lu %lu %lu %lu %lu %lu %lu:", zi.name, zi.start_pfn, zi.end_pfn,
+             zi.managed, zi.free, zi.wmark_min, zi.wmark_low, zi.wmark_high);
+        for (unsigned o = 0; o < KH_MAX_ORDER_LIMIT; o++)
+            dput(&d, " %lu", zi.nr_free[o]);
+        dput(&d, "\n");
+    }
+    d.items = 0;
+    kh_for_each_free_block(kh, d_block, &d);
+    d.items = 0;
+    kh_for_each_allocated_block(kh, d_block, &d);
+    unsigned long pages = kh_total_pages(kh);
+    /* the low pages, where boot memory and the first blocks lie */
+    for (unsigned long pfn = 0; pfn < pages && pfn < DIGEST_PAGES; pfn++) {
+        unsigned long head = 0;
+        unsigned order = 0;
+        enum kh_page_state st = kh_page_state(kh, pfn, &head, &order);
+        dput(&d, "page %lu %s %lu %u\n", pfn, kh_page_state_name(st), head, order);
+    }
+    unsigned nc = kh_slab_cache_count(kh);
+    for (unsigned i = 0; i < nc; i++) {
+        struct kmem_cache *s = kh_slab_cache_at(kh, i);
+        struct kh_cache_info ci;
+        if (!s || kh_slab_cache_info(kh, s, &ci) != 0) {
+            dput(&d, "cache %u missing\n", i);
+            continue;
+        }
+        /* which cache of that name comes first on the chain */
+        unsigned first = 0;
+        struct kmem_cache *f = kh_slab_find_cache(kh, ci.name);
+        while (first < nc && kh_slab_cache_at(kh, first) != f)
+            first++;
+        dput(&d, "cache %s %u %u %u %u %u %u %u %u %u %u %#x %d %d %d %u %lu %lu %lu %lu %lu %lu "
+             "%lu %u\n", ci.name, first, ci.object_size, ci.size, ci.align, ci.offset, ci.inuse,
+             ci.red_left_pad, ci.order, ci.objects_per_slab, ci.ksize, (unsigned)ci.flags,
+             ci.has_ctor, ci.is_kmalloc, ci.dead, ci.refcount, ci.nr_slabs, ci.nr_objects,
+             ci.nr_inuse, ci.nr_partial, ci.nr_full, ci.nr_free, ci.errors, ci.colour_off);
+        d.items = 0;
+        /* objects of the trace's own caches (the kmalloc caches' slabs only:
+         * walking all their objects would cost more than the input) */
+        struct d_slab_ctx c = { &d, s, !ci.is_kmalloc };
+        kh_for_each_slab(kh, s, d_slab, &c);
+    }
+    d.items = 0;
+    kh_vmalloc_walk(kh, d_area, &d);
+    dput(&d, "pools %u\n", kh_mempool_count(kh));
+    d.items = 0;
+    kh_mempool_walk(kh, d_pool, d_element, &d);
+    d.items = 0;
+    kh_memblock_for_each_reserved(kh, d_reserved, &d);
+    return d.buf;
+}
+
+/* The first line where the two digests part. */
+static void same_digest(void)
+{
+    char *da = digest(A), *db = digest(B);
+    if (strcmp(da, db) != 0) {
+        size_t i = 0, line = 0;
+        while (da[i] && da[i] == db[i])
+            i++;
+        while (line < i && da[i - line - 1] != '\n')
+            line++;
+        const char *la = da + i - line, *lb = db + i - line;
+        fail("at the end: the introspection of the two instances differs: '%.*s' against '%.*s'",
+             (int)strcspn(la, "\n"), la, (int)strcspn(lb, "\n"), lb);
+    }
+    free(da);
+    free(db);
+}
+
 static void validate(struct kh *kh, const char *which)
 {
     struct kh_violations out = { 0 };
@@ -1518,6 +1707,7 @@ static void finish(void)
     same_value("nr_free_pages", kh_nr_free_pages(A), kh_nr_free_pages(B));
     same_text("/proc/slabinfo", kh_slabinfo);
     same_text("/proc/buddyinfo", buddyinfo);
+    same_digest();
     validate(A, "A (kernel names)");
     validate(B, "B (kh_ functions)");
 }
