@@ -104,12 +104,13 @@ struct binding {
     bool ctor;            /* CACHE */
     size_t obj_size;      /* CACHE: object size; POOL: element size */
     int32_t cache;        /* POOL: its cache binding, or -1 */
-    uint8_t pool_kind;    /* POOL: 0 kmalloc, 1 slab, 2 page */
+    uint8_t pool_kind;    /* POOL: 0 kmalloc, 1 slab, 2 page, 3 own callbacks (kmalloc) */
     uint32_t count;       /* ARRAY */
     struct block *elems;  /* ARRAY */
 };
 
 static struct kh *A, *B;
+static unsigned hooked[2];         /* reports each instance's hook saw */
 static const struct kh_trace *trace;
 static size_t cur;                 /* operation running */
 static struct binding *vals;
@@ -849,12 +850,27 @@ static void op_exact(const struct kh_op *op)
 
 /* ---- mempool ---- */
 
+/* A pool of the caller's own callbacks (not the stock ones): kmalloc of
+ * pool_data bytes, on A through the kernel names, on B through kh_. */
+static void *own_alloc_a(gfp_t gfp, void *data) { return kmalloc((size_t)(uintptr_t)data, gfp); }
+static void own_free_a(void *e, void *data)
+{
+    (void)data;
+    kfree(e);
+}
+static void *own_alloc_b(gfp_t gfp, void *data) { return kh_kmalloc(B, (size_t)(uintptr_t)data, gfp); }
+static void own_free_b(void *e, void *data)
+{
+    (void)data;
+    kh_kfree(B, e);
+}
+
 static void op_pool_create(const struct kh_op *op)
 {
     const struct kh_operand *a = op->args;
-    if (a[0].u > MAX_RESERVE)
+    int min = (int)a[0].u;   /* a negative count must be refused with a warning */
+    if (min > (int)MAX_RESERVE)
         return;
-    int min = (int)a[0].u;
     mempool_t *pa, *pb;
     uint8_t kind;
     size_t elem;
@@ -865,22 +881,34 @@ static void op_pool_create(const struct kh_op *op)
         size_t size = a[1].u;
         kind = 0;
         elem = size;
-        switch (cur % 3) {
+        void *data = (void *)(uintptr_t)size;
+        switch (cur % 4) {
         case 0:
             name = "mempool_create_kmalloc_pool";
             pa = mempool_create_kmalloc_pool(min, size);
+            pb = kh_mempool_create_kmalloc_pool(B, min, size);
             break;
         case 1:
             name = "mempool_create(mempool_kmalloc)";
-            pa = mempool_create(min, mempool_kmalloc, mempool_kfree, (void *)(uintptr_t)size);
+            pa = mempool_create(min, mempool_kmalloc, mempool_kfree, data);
+            pb = kh_mempool_create_kmalloc_pool(B, min, size);
             break;
-        default:
+        case 2: {
+            /* every other time on node 1, which the model does not have */
+            int node = (cur / 4) & 1 ? 1 : NUMA_NO_NODE;
             name = "mempool_create_node(mempool_kmalloc)";
-            pa = mempool_create_node(min, mempool_kmalloc, mempool_kfree, (void *)(uintptr_t)size,
-                                     GFP_KERNEL, NUMA_NO_NODE);
+            pa = mempool_create_node(min, mempool_kmalloc, mempool_kfree, data, GFP_KERNEL, node);
+            pb = kh_mempool_create_node(B, min, mempool_kmalloc, mempool_kfree, data, GFP_KERNEL,
+                                        node);
             break;
         }
-        pb = kh_mempool_create_kmalloc_pool(B, min, size);
+        default:
+            name = "mempool_create(own callbacks)";
+            kind = 3;
+            pa = mempool_create(min, own_alloc_a, own_free_a, data);
+            pb = kh_mempool_create(B, min, own_alloc_b, own_free_b, data);
+            break;
+        }
         break;
     }
     case KH_OP_MEMPOOL_CREATE_SLAB_POOL: {
@@ -1106,6 +1134,30 @@ static void op_kvrealloc(const struct kh_op *op)
         k->live = false;
     }
     bind_block(op, pa, pb, is_vmalloc_addr(pa) ? K_VMALLOC : K_KMALLOC, keep, 0, -1, kept);
+}
+
+/* vrealloc(p, size, gfp): Linux 6.12's; on this 6.1 profile both twins
+ * must refuse it alike (a warning, NULL, p untouched). */
+static void op_vrealloc(const struct kh_op *op)
+{
+    const struct kh_operand *a = op->args;
+    int64_t off;
+    bool null;
+    struct block *k = block_of(&a[0], &off, &null);
+    if (!null && !(k && off == 0 && k->kind == K_VMALLOC))
+        return;
+    void *pa = vrealloc(k ? k->a : NULL, a[1].u, (gfp_t)a[2].u);
+    void *pb = kh_vrealloc(B, k ? k->b : NULL, a[1].u, (gfp_t)a[2].u);
+    same_reports("vrealloc");
+    size_t kept = k ? (a[1].u < k->init ? a[1].u : k->init) : 0;
+    same_block("vrealloc", pa, pb, pa ? kept : 0, false);
+    if (ZERO_OR_NULL_PTR(pa)) {
+        bind_block(op, pa, pb, K_NONE, 0, 0, -1, 0);
+        return;
+    }
+    if (k)
+        k->live = false;
+    bind_block(op, pa, pb, K_VMALLOC, a[1].u, 0, -1, kept);
 }
 
 /* kmemdup of a live block's bytes, or kstrdup of a string of that length. */
@@ -1458,6 +1510,7 @@ static void run_op(const struct kh_op *op)
     case KH_OP_KVZALLOC: case KH_OP_KVMALLOC_ARRAY: case KH_OP_KVCALLOC:
         op_vmalloc(op); break;
     case KH_OP_KVREALLOC: op_kvrealloc(op); break;
+    case KH_OP_VREALLOC: op_vrealloc(op); break;   /* whole-table ("KHT") inputs only */
     case KH_OP_KMEMDUP: op_kmemdup(op); break;
     case KH_OP_ALLOC_PERCPU: case KH_OP_ALLOC_PERCPU_GFP: case KH_OP_PER_CPU_PTR:
         op_percpu(op); break;
@@ -1708,8 +1761,20 @@ static void finish(void)
     same_text("/proc/slabinfo", kh_slabinfo);
     same_text("/proc/buddyinfo", buddyinfo);
     same_digest();
+    for (int i = 0; i < 2; i++) {
+        struct kh *kh = i ? B : A;
+        if (hooked[i] != kh_report_count(kh, KH_SEV_WARN) + kh_report_count(kh, KH_SEV_BUG))
+            fail("at the end: the report hook saw %u reports, the counts say %u", hooked[i],
+                 kh_report_count(kh, KH_SEV_WARN) + kh_report_count(kh, KH_SEV_BUG));
+    }
     validate(A, "A (kernel names)");
     validate(B, "B (kh_ functions)");
+}
+
+static void count_report(void *ctx, const struct kh_report *r)
+{
+    (void)r;
+    ++*(unsigned *)ctx;
 }
 
 static struct kh *make(void)
@@ -1726,6 +1791,7 @@ static struct kh *make(void)
     }
     kh_set_report_mode(kh, KH_REPORT_RECORD);
     kh_set_report_quiet(kh, true);
+    kh_set_report_hook(kh, count_report, &hooked[A != NULL]);
     return kh;
 }
 
@@ -1743,6 +1809,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     if (kh_trace_decode_subset(data, size, ops, sizeof(ops), &t) != 0)
         abort();
     trace = &t;
+    hooked[0] = hooked[1] = 0;
     phase = KH_BOOT_NONE;
     pages_touched = false;
     for (cur = 0; cur < t.n; cur++)
