@@ -1296,11 +1296,130 @@ static void corrupt(const struct block *k, int64_t at, uint64_t len, int v)
         fail("validate_slab_cache still finds %u and %u errors after repairing an overflow", ra, rb);
 }
 
+__attribute__((no_sanitize("address"))) static void peek(unsigned char *dst, const unsigned char *p,
+                                                         size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        dst[i] = ((const volatile unsigned char *)p)[i];
+}
+
+/* The block a pointer operand names, live or not. */
+static struct block *any_block_of(const struct kh_operand *o, int64_t *off)
+{
+    *off = o->offset;
+    struct binding *v = o->var >= 0 ? bind(o->var) : NULL;
+    if (o->ptr_kind == KH_PTR_VAR)
+        return v && v->type == KH_VAL_PTR && !ZERO_OR_NULL_PTR(v->blk.a) ? &v->blk : NULL;
+    if (o->ptr_kind == KH_PTR_ELEM && v && v->type == KH_VAL_ARRAY && o->elem < v->count)
+        return &v->elems[o->elem];
+    return NULL;
+}
+
+struct in_reserve {
+    const void *element;
+    size_t element_size;
+    bool found;
+};
+
+static int find_in_reserve(void *ctx, const struct kh_mempool_info *p, int index, void *e)
+{
+    struct in_reserve *r = ctx;
+    (void)index;
+    if (e == r->element) {
+        r->found = true;
+        r->element_size = p->element_size;
+    }
+    return r->found;
+}
+
+static unsigned poison_violations(struct kh *kh, const char *subsystem, const char *invariant,
+                                  unsigned (*check)(struct kh *, struct kh_violations *))
+{
+    struct kh_violations out = { 0 };
+    check(kh, &out);
+    unsigned n = kh_violations_count(&out, subsystem, invariant);
+    kh_violations_free(&out);
+    return n;
+}
+
+/* A write through a pointer after its free (use after free), kept where a
+ * check exists for it: into a mempool element resting in its pool's
+ * reserve, which the pool poisons, or into a free object of a
+ * SLAB_POISON cache. Both twins get it. The mempool validation must name
+ * "mempool-poison" alike on both (when a byte changed), and the bytes are
+ * put back; validate_slab_cache must report the object alike on both,
+ * repair it and find nothing on a second pass. */
+static void write_after_free(struct block *k, int64_t at, uint64_t len, int v)
+{
+    if (at < 0 || len == 0 || len > 4096 || (uint64_t)at + len < len)
+        return;
+    unsigned char *pa = (unsigned char *)k->a + at, *pb = (unsigned char *)k->b + at;
+    unsigned char old[4096];
+    if (k->kind == K_POOL) {
+        struct binding *p = bind(k->owner);
+        if (!p || p->type != KH_VAL_POOL || !p->live)
+            return;
+        struct in_reserve ra = { p->pool_kind == 2 ? (void *)virt_to_page(k->a) : k->a, 0, false };
+        struct in_reserve rb = { p->pool_kind == 2 ? (void *)kh_virt_to_page(B, k->b) : k->b, 0, false };
+        kh_mempool_walk(A, NULL, find_in_reserve, &ra);
+        kh_mempool_walk(B, NULL, find_in_reserve, &rb);
+        if (ra.found != rb.found)
+            fail("an element rests in one twin's reserve only");
+        if (!ra.found || (uint64_t)at + len > ra.element_size)
+            return;   /* handed out again, freed for good, or not poisoned */
+        peek(old, pa, (size_t)len);
+        bool changed = !all_are(pa, v, (size_t)len);
+        poke(pa, v, (size_t)len);
+        poke(pb, v, (size_t)len);
+        unsigned na = poison_violations(A, "mempool", "mempool-poison", kh_mempool_validate);
+        unsigned nb = poison_violations(B, "mempool", "mempool-poison", kh_mempool_validate);
+        same_value("mempool-poison violations after a write into the reserve", na, nb);
+        if (changed && na == 0)
+            fail("a write into a mempool element in the reserve went unseen");
+        for (size_t i = 0; i < len; i++) {
+            poke(pa + i, old[i], 1);
+            poke(pb + i, old[i], 1);
+        }
+        return;
+    }
+    if (k->kind != K_CACHE)
+        return;
+    struct binding *c = bind(k->owner);
+    struct kh_cache_info ci;
+    struct kh_object_info oa, ob;
+    if (!c || !c->live || kh_slab_cache_info(A, c->a, &ci) != 0 || !(ci.flags & SLAB_POISON) ||
+        (uint64_t)at + len > ci.object_size || kh_slab_object_lookup(A, k->a, &oa, NULL) != 0 ||
+        kh_slab_object_lookup(B, k->b, &ob, NULL) != 0)
+        return;
+    if (oa.state != ob.state)
+        fail("an object is %s on one twin, %s on the other", kh_object_state_name(oa.state),
+             kh_object_state_name(ob.state));
+    if (oa.state != KH_OBJ_FREE || oa.addr != (uintptr_t)k->a)
+        return;   /* handed out again, or held in the quarantine */
+    bool changed = !all_are(pa, v, (size_t)len);
+    poke(pa, v, (size_t)len);
+    poke(pb, v, (size_t)len);
+    unsigned ea = kh_kmem_cache_validate(A, c->a), eb = kh_kmem_cache_validate(B, c->b);
+    same_value("validate_slab_cache after a write into a free object", ea, eb);
+    same_reports("validate_slab_cache after a write into a free object");
+    if (changed && ea == 0)
+        fail("a write into a free object of a SLAB_POISON cache went unreported");
+    unsigned ra = kh_kmem_cache_validate(A, c->a), rb = kh_kmem_cache_validate(B, c->b);
+    if (ra || rb)
+        fail("validate_slab_cache still finds %u and %u errors after repairing poison", ra, rb);
+}
+
 static void op_access(const struct kh_op *op)
 {
     int64_t off;
     bool null;
     struct block *k = block_of(&op->args[0], &off, &null);
+    if (!k && op->code == KH_OP_WRITE) {
+        struct block *dead = any_block_of(&op->args[0], &off);
+        if (dead && !dead->live)
+            write_after_free(dead, off + (int64_t)op->args[1].u, op->args[2].u, (int)op->args[3].u);
+        return;
+    }
     uint64_t at = (uint64_t)off + op->args[1].u, len = op->args[2].u;
     if (k && k->kind == K_CACHE && op->code == KH_OP_WRITE &&
         (off < 0 || at > k->size || len > k->size - at)) {
