@@ -129,6 +129,8 @@ FUZZ_TARGETS = [
     "slab_612",
     "vmalloc_612",
     "differential_612",
+    "config",
+    "kernel_names",
 ]
 
 # Built without ASan: slab_merge (under ASan caches never merge, as under

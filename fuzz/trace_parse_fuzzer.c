@@ -10,6 +10,10 @@
  *     so a longer input exercises nothing new, and round-tripping the
  *     thousands of operations a 4 KiB text decodes to as binary cost this
  *     target most of its time (issue 18).
+ * The gfp flags' text form (gfp.h) rides along: every gfp operand printed
+ * by gfp_format must read back through gfp_parse, and the input's first
+ * line, taken as a gfp string, either parses to flags that survive the
+ * same round trip or fails pointing into the line.
  * Any disagreement aborts, which libFuzzer reports as a crash.
  */
 #include <stdint.h>
@@ -17,6 +21,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "gfp.h"
 #include "trace.h"
 
 #define BINARY_PREFIX 512u
@@ -64,6 +69,41 @@ static void check_binary_round_trip(const struct kh_trace *t)
     kh_trace_free(&u);
 }
 
+/* gfp.h's text form: what gfp_format prints, gfp_parse reads back to the
+ * same flags; and any line of the input either parses, with a
+ * value that prints and re-parses to itself, or names where it fails. */
+static void check_gfp_text(const struct kh_trace *t, const uint8_t *data, size_t size)
+{
+    char buf[512], line[128];
+    for (size_t i = 0; i < t->n; i++) {
+        const struct kh_op_desc *d = kh_op_desc((enum kh_opcode)t->ops[i].code);
+        for (unsigned a = 0; a < kh_op_nargs(d); a++) {
+            if (d->args[a].kind != KH_ARG_GFP)
+                continue;
+            gfp_t g = (gfp_t)t->ops[i].args[a].u, back = ~g;
+            gfp_format(g, buf, sizeof(buf));
+            const char *bad = NULL;
+            require(gfp_parse(buf, &back, &bad) == 0 && back == g,
+                    "gfp_parse does not read back what gfp_format printed");
+        }
+    }
+    size_t n = 0;
+    while (n < size && n + 1 < sizeof(line) && data[n] != '\n' && data[n] != '\0')
+        n++;
+    memcpy(line, data, n);
+    line[n] = '\0';
+    gfp_t g;
+    const char *bad = NULL;
+    if (gfp_parse(line, &g, &bad) == 0) {
+        gfp_t back = ~g;
+        gfp_format(g, buf, sizeof(buf));
+        require(gfp_parse(buf, &back, NULL) == 0 && back == g,
+                "a parsed gfp does not survive gfp_format and gfp_parse");
+    } else {
+        require(bad >= line && bad <= line + n, "gfp_parse fails without pointing into its text");
+    }
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     struct kh_trace t;
@@ -84,6 +124,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     require(t.n <= KH_TRACE_MAX_OPS, "too many operations decoded");
     check_binary_round_trip(&t);
     check_text_round_trip(&t);
+    check_gfp_text(&t, data, size);
     kh_trace_free(&t);
     return 0;
 }

@@ -9,7 +9,9 @@ point without libFuzzer, the allocator built with -fprofile-instr-generate
 -fcoverage-mapping), merges the profiles with llvm-profdata, and reports with
 llvm-cov: an HTML report, a per-file line / branch / function table in
 Markdown and JSON, and the allocator/ totals. With --line-floor or
---branch-floor it fails when the totals fall below the floor.
+--branch-floor it fails when the totals fall below the floor; with
+--file-line-floor when any file's line coverage does (--file-line-floor-for
+FILE=PCT sets another floor for one file).
 
   ci/coverage                     # build, measure, write artifacts/coverage/
   ci/coverage --seeds-only        # only what is committed (what CI's floor measures)
@@ -200,7 +202,21 @@ def main(argv=None):
     ap.add_argument("--no-html", action="store_true")
     ap.add_argument("--line-floor", type=float, help="fail below this line coverage of allocator/ (%%)")
     ap.add_argument("--branch-floor", type=float, help="fail below this branch coverage of allocator/ (%%)")
+    ap.add_argument("--file-line-floor", type=float,
+                    help="fail when a file of allocator/ has less line coverage than this (%%)")
+    ap.add_argument("--file-line-floor-for", action="append", default=[], metavar="FILE=PCT",
+                    help="another --file-line-floor for one file (allocator/x.c=70), repeatable")
     a = ap.parse_args(argv)
+    file_floors = {}
+    for spec in a.file_line_floor_for:
+        name, _, pct = spec.rpartition("=")
+        try:
+            file_floors[name] = float(pct)
+        except ValueError:
+            name = ""
+        if not name:
+            print("coverage: --file-line-floor-for wants FILE=PCT, got %r" % spec, file=sys.stderr)
+            return 2
 
     root = os.path.abspath(a.root)
     known = list_targets(root)
@@ -238,6 +254,25 @@ def main(argv=None):
             failed = True
         elif floor is not None:
             print("%s coverage %.2f%% meets the floor %.2f%%" % (what, got, floor))
+    unknown = sorted(set(file_floors) - {r["file"] for r in s["files"]})
+    if unknown:
+        print("coverage: --file-line-floor-for names no measured file: %s" % ", ".join(unknown),
+              file=sys.stderr)
+        return 2
+    if a.file_line_floor is not None or file_floors:
+        low = []
+        for r in s["files"]:
+            floor = file_floors.get(r["file"], a.file_line_floor)
+            if floor is not None and r["lines"]["percent"] < floor:
+                low.append("%s %.2f%% (floor %.2f%%)" % (r["file"], r["lines"]["percent"], floor))
+        if low:
+            print("coverage: line coverage below the per-file floor: %s" % "; ".join(low),
+                  file=sys.stderr)
+            failed = True
+        else:
+            print("every file meets its line floor (%s%s)" % (
+                "%.2f%%" % a.file_line_floor if a.file_line_floor is not None else "none",
+                "".join(", %s %.2f%%" % kv for kv in sorted(file_floors.items()))))
     return 1 if failed else 0
 
 

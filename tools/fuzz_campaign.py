@@ -103,9 +103,9 @@ def title_of(output):
     m = re.search(r"kmem-harness finding: (.+)", output)
     if m:
         return m.group(1).strip()
-    m = re.search(r"^trace_parse_fuzzer: (.+)$", output, re.M)
+    m = re.search(r"^(trace_parse|config|kernel_names)_fuzzer: (.+)$", output, re.M)
     if m:
-        return "trace_parse: " + m.group(1).strip()
+        return "%s: %s" % (m.group(1), m.group(2).strip())
     m = re.search(r"^(\S+?):(\d+):\d+: runtime error: ([^,\n]+)", output, re.M)
     if m:
         what = re.sub(r"0x[0-9a-f]+", "ADDR", m.group(3))
@@ -403,7 +403,7 @@ def c_reproducer(reproduce_tool, t, regression, dest_dir):
     other outputs it writes there are ignored). Returns a line for report.txt."""
     if not reproduce_tool:
         return "C reproducer: not generated (bazel-bin/fuzz/reproduce is not part of this tree)"
-    if t.name.startswith("differential") or t.name == "trace_parse":
+    if t.name.startswith("differential") or t.name in ("trace_parse", "config", "kernel_names"):
         return "C reproducer: not available for the %s target (it runs no single trace)" % t.name
     with tempfile.TemporaryDirectory(prefix="kh-repro-") as tmp:
         # --no-regression: a campaign never writes into the source tree

@@ -73,6 +73,13 @@ class Titles(unittest.TestCase):
         out = "trace_parse_fuzzer: canonical text does not parse\n==1== ERROR: libFuzzer: deadly signal\n"
         self.assertEqual(fc.title_of(out), "trace_parse: canonical text does not parse")
 
+    def test_own_checks_of_other_targets(self):
+        out = "config_fuzzer: kh_config_check accepts a configuration that breaks a rule\n  profile x\n"
+        self.assertEqual(fc.title_of(out),
+                         "config: kh_config_check accepts a configuration that breaks a rule")
+        out = "kernel_names_fuzzer: kmalloc and kh_kmalloc disagree\n"
+        self.assertEqual(fc.title_of(out), "kernel_names: kmalloc and kh_kmalloc disagree")
+
     def test_unknown_crash_still_gets_a_title(self):
         self.assertEqual(fc.title_of("Segmentation fault\n"), "crash (unclassified)")
 
