@@ -31,6 +31,7 @@
 #include "oracle_mempool.h"
 #include "oracle_count.h"
 #include "oracle_proc.h"
+#include "oracle_reclaim.h"
 #include "page_alloc.h"
 #include "percpu.h"
 #include "shadow.h"
@@ -101,6 +102,11 @@ struct exec {
     struct boot_model boot;
     unsigned long boot_stranded;   /* PG_reserved pages memblock_free_late left behind */
     struct oracle_mempool mempool; /* every pool's reserve before the current op */
+    /* direct reclaim passes, counted by the executor's own shrinker
+     * (oracle_reclaim.h), and what the current op passed */
+    unsigned long reclaims;
+    gfp_t passed_gfp;
+    int reserve_before;    /* mempool_alloc: the reserve when it started, else -1 */
 };
 
 const char *exec_misuse_name(enum exec_misuse m)
@@ -2006,10 +2012,15 @@ static void op_pool_alloc(struct exec *x, const struct kh_op *op)
     view_obj(x, &lc.obj, op->args[0].var);
     if (!admit_pre(x, &lc) || !pb)
         return;
-    if (x->opt.misuse == EXEC_MISUSE_SKIP)
-        gfp &= ~__GFP_DIRECT_RECLAIM;
     struct kh_mempool_info before;
     int reserve_before = kh_mempool_get_info(x->kh, pb->p, &before) == 0 ? (int)before.curr_nr : -1;
+    /* While the reserve holds an element the call cannot block (it takes
+     * one when the first, non-reclaiming attempt fails), so the caller's
+     * direct reclaim stays: SPEC 8 says that attempt must not use it. */
+    if (x->opt.misuse == EXEC_MISUSE_SKIP && reserve_before <= 0)
+        gfp &= ~__GFP_DIRECT_RECLAIM;
+    x->passed_gfp = gfp;
+    x->reserve_before = reserve_before;
     void *p = kh_mempool_alloc(x->kh, pb->p, gfp);
     note_alloc(x, p);
     struct xbind *b = result(x);
@@ -3022,7 +3033,38 @@ static bool may_allocate(uint8_t code)
     }
 }
 
+/* The executor's shrinker: counts reclaim passes, releases nothing (so
+ * the slow path's progress, and every decision, stays the allocator's). */
+static unsigned long count_reclaim(struct kh *kh, void *ctx, unsigned long nr_wanted)
+{
+    (void)kh;
+    (void)nr_wanted;
+    ((struct exec *)ctx)->reclaims++;
+    return 0;
+}
+
+static gfp_t trace_gfp(const struct kh_op *op)
+{
+    const struct kh_op_desc *d = kh_op_desc((enum kh_opcode)op->code);
+    for (unsigned i = 0; d && i < kh_op_nargs(d); i++)
+        if (d->args[i].kind == KH_ARG_GFP)
+            return (gfp_t)op->args[i].u;
+    return 0;
+}
+
+static bool run_ops(struct exec *x, const struct kh_trace *t, struct exec_finding *f);
+
 bool exec_run(struct exec *x, const struct kh_trace *t, struct exec_finding *f)
+{
+    /* registered for the run only, so no instance keeps a pointer to x */
+    bool counting = x->opt.checks && kh_register_shrinker(x->kh, count_reclaim, x) == 0;
+    bool found = run_ops(x, t, f);
+    if (counting)
+        kh_unregister_shrinker(x->kh, count_reclaim, x);
+    return found;
+}
+
+static bool run_ops(struct exec *x, const struct kh_trace *t, struct exec_finding *f)
 {
     memset(f, 0, sizeof(*f));
     clear_bindings(x);
@@ -3075,6 +3117,9 @@ bool exec_run(struct exec *x, const struct kh_trace *t, struct exec_finding *f)
         nullo_op_begin(&x->nullo, x->kh,
                        x->opt.checks && (x->opt.thorough || may_allocate(t->ops[i].code)));
         bool null_elem = t->ops[i].code == KH_OP_MEMPOOL_FREE && operand_null(x, &t->ops[i].args[0]);
+        unsigned long reclaims_before = x->reclaims;
+        x->passed_gfp = trace_gfp(&t->ops[i]);
+        x->reserve_before = -1;
         if (x->opt.checks)
             oracle_mempool_before(&x->mempool, x->kh);
         json_begin(x);
@@ -3088,6 +3133,10 @@ bool exec_run(struct exec *x, const struct kh_trace *t, struct exec_finding *f)
         if (x->opt.checks && !x->finding && !o->skipped && !o->misuse &&
             !oracle_warn_op(x->kh, &t->ops[i], o->ok, first_report, why, sizeof(why)))
             finding(x, "failure report", "oracle", "%s", why);
+        if (x->opt.checks && !x->finding && !o->skipped && !o->misuse &&
+            !oracle_reclaim_op(&t->ops[i], x->passed_gfp, x->reserve_before, x->reclaims - reclaims_before,
+                               why, sizeof(why)))
+            finding(x, "reclaim", "oracle", "%s", why);
         if (x->opt.checks && !x->finding && !o->skipped && !o->misuse && !x->tainted_operand &&
             !oracle_mempool_after(&x->mempool, x->kh, &t->ops[i], named_pool(x, &t->ops[i]), o->ok,
                                   null_elem, why, sizeof(why)))
