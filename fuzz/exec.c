@@ -179,8 +179,12 @@ const char *exec_outcome_misuse_rule(const struct exec_outcome *o)
 
 /* ---- findings ---- */
 
+/* A finding before the first operation (the kmalloc caches' geometry,
+ * checked when a run starts) may come with an empty trace. */
 static const char *op_name(const struct exec *x)
 {
+    if (x->op_i >= x->t->n)
+        return "the run's start";
     return kh_op_desc((enum kh_opcode)x->t->ops[x->op_i].code)->name;
 }
 
@@ -195,7 +199,7 @@ static void finding(struct exec *x, const char *kind, const char *where, const c
     struct exec_finding *f = x->f;
     f->found = true;
     f->op_index = x->op_i;
-    f->line = x->t->ops[x->op_i].line;
+    f->line = x->op_i < x->t->n ? x->t->ops[x->op_i].line : 0;
     snprintf(f->kind, sizeof(f->kind), "%s", kind);
     snprintf(f->title, sizeof(f->title), "%s in %s (%s)", kind, op_name(x), where);
     va_list ap;
@@ -3092,6 +3096,7 @@ static bool run_ops(struct exec *x, const struct kh_trace *t, struct exec_findin
         x->b[i].owner = -1;
     kh_set_report_mode(x->kh, KH_REPORT_RECORD);
     kh_set_report_quiet(x->kh, true);
+    x->op_i = 0;
     check_kmalloc_caches(x);
     nullo_run_begin(&x->nullo, x->kh);
     x->misuse_ran = false;

@@ -50,6 +50,9 @@ struct oracle_slab_geom {
     bool fp_outside;
     int64_t freeptr;         /* kmem_cache_args' freeptr_offset (6.12), -1: none */
     bool colour_checked;     /* SLAB: colour offsets must keep the alignment */
+    bool classic_known;      /* classic SLAB without debugging: size, order, objects and
+                                colouring are fixed (SPEC 5) */
+    uint32_t slab_left, colour_off; /* classic: bytes a slab leaves over, the colour step */
 };
 
 /* The geometry of kmem_cache_create(size, align, flags, ctor) on cfg; false
