@@ -1114,6 +1114,61 @@ static void check_cache_geometry(struct exec *x, struct xbind *b, const struct k
                 align, flags, ctor ? ", ctor" : "", why);
 }
 
+/* The caches that exist, oldest first: what the merge rule looks at. */
+struct merge_snap {
+    struct oracle_merge_cand *c;
+    unsigned n, cap;
+    bool oom;
+};
+
+static int note_cand(void *ctx, const struct kh_cache_info *ci)
+{
+    struct merge_snap *m = ctx;
+    if (m->n == m->cap) {
+        unsigned cap = m->cap ? 2 * m->cap : 64;
+        struct oracle_merge_cand *c = realloc(m->c, cap * sizeof(*c));
+        if (!c) {
+            m->oom = true;
+            return 1;
+        }
+        m->c = c;
+        m->cap = cap;
+    }
+    m->c[m->n++] = (struct oracle_merge_cand){ ci->cache, (uint32_t)ci->flags, ci->size, ci->has_ctor,
+                                               ci->is_kmalloc, ci->dead };
+    return 0;
+}
+
+/* kmem_cache_create must alias exactly the cache SPEC 5's rule picks, or
+ * none (oracle_slab_merge_target), whatever the allocator thinks. */
+static void check_merge(struct exec *x, const struct merge_snap *m, const struct kmem_cache *c,
+                        size_t size, size_t align, slab_flags_t flags, bool ctor)
+{
+    struct oracle_slab_geom g;
+    const struct kh_config *cfg = kh_get_config(x->kh);
+    long t;
+    if (m->oom || !c || !oracle_slab_geometry(cfg, size, align, flags, ctor, &g) ||
+        !oracle_slab_merge_target(cfg, &g, m->c, m->n, &t))
+        return;
+    const void *want = t >= 0 ? m->c[t].cache : NULL;
+    bool existed = false;
+    for (unsigned i = 0; i < m->n; i++)
+        existed = existed || m->c[i].cache == c;
+    if (want && c != want) {
+        struct kh_cache_info wi;
+        finding(x, "cache merge", "oracle",
+                "kmem_cache_create(%zu, align %zu, flags %#x) got %s, but cache %s (slot %u, flags %#x) "
+                "is the newest it must merge with", size, align, flags,
+                existed ? "another existing cache" : "a cache of its own",
+                kh_slab_cache_info(x->kh, (struct kmem_cache *)want, &wi) == 0 ? wi.name : "?",
+                m->c[t].size, m->c[t].flags);
+    } else if (!want && existed) {
+        finding(x, "cache merge", "oracle",
+                "kmem_cache_create(%zu, align %zu, flags %#x%s) aliased an existing cache; the spec "
+                "gives it no merge target", size, align, flags, ctor ? ", ctor" : "");
+    }
+}
+
 static void op_cache_create(struct exec *x, const struct kh_op *op)
 {
     const char *name = kh_trace_str(x->t, op->args[0].u);
@@ -1127,9 +1182,16 @@ static void op_cache_create(struct exec *x, const struct kh_op *op)
     if (size <= UINT32_MAX && align <= UINT32_MAX && args && freeptr <= UINT32_MAX)
         c = kh_kmem_cache_create_args(x->kh, name, (unsigned)size, (unsigned)align, flags,
                                       (unsigned)freeptr);
-    else if (size <= UINT32_MAX && align <= UINT32_MAX && !args)
+    else if (size <= UINT32_MAX && align <= UINT32_MAX && !args) {
+        struct merge_snap m = { 0 };
+        if (x->opt.checks)
+            kh_for_each_cache(x->kh, note_cand, &m);
         c = kh_kmem_cache_create(x->kh, name, (unsigned)size, (unsigned)align, flags,
                                  ctor ? oracle_slab_ctor : NULL);
+        if (x->opt.checks)
+            check_merge(x, &m, c, (size_t)size, (size_t)align, flags, ctor);
+        free(m.c);
+    }
     note_alloc(x, c);
     struct xbind *b = result(x);
     b->p = c;

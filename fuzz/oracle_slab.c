@@ -323,6 +323,58 @@ static bool check_alias(const struct oracle_slab_geom *g, const struct kh_cache_
     return true;
 }
 
+/* ---- which cache a new one must merge into (SPEC 5) ---- */
+
+/* Flags whose effect on merging the oracle restates; a cache created with
+ * any other bit is left undecided. */
+#define MERGE_KNOWN (SLAB_HWCACHE_ALIGN | SLAB_CACHE_DMA | SLAB_CACHE_DMA32 | SLAB_RECLAIM_ACCOUNT | \
+                     SLAB_ACCOUNT | SLAB_PANIC | SLAB_RED_ZONE | SLAB_POISON | SLAB_STORE_USER |  \
+                     SLAB_TYPESAFE_BY_RCU)
+#define MERGE_NEVER (SLAB_RED_ZONE | SLAB_POISON | SLAB_STORE_USER | SLAB_TYPESAFE_BY_RCU)
+#define MERGE_SAME (SLAB_CACHE_DMA | SLAB_CACHE_DMA32 | SLAB_RECLAIM_ACCOUNT | SLAB_ACCOUNT)
+
+/* KASAN marks every cache SLAB_KASAN, which never merges (SPEC 5); the
+ * harness is built with the allocator's sanitizers, so this build's
+ * AddressSanitizer stands for KASAN. */
+#if defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define ORACLE_KASAN 1
+#endif
+#endif
+#if !defined(ORACLE_KASAN) && defined(__SANITIZE_ADDRESS__)
+#define ORACLE_KASAN 1
+#endif
+#ifdef ORACLE_KASAN
+static const bool kasan_build = true;
+#else
+static const bool kasan_build = false;
+#endif
+
+int oracle_slab_merge_target(const struct kh_config *cfg, const struct oracle_slab_geom *g,
+                             const struct oracle_merge_cand *c, unsigned n, long *target)
+{
+    *target = -1;
+    if ((g->flags & ~(uint32_t)MERGE_KNOWN) || cfg->kernel != KH_KERNEL_6_1)
+        return 0;
+    if (cfg->slab_nomerge || kasan_build || cfg->slab == KH_SLAB_SLOB || cfg->slab == KH_SLAB_SLAB)
+        return cfg->slab == KH_SLAB_SLAB && !cfg->slab_nomerge && !kasan_build ? 0 : 1;
+    if (g->ctor || (g->flags & MERGE_NEVER))
+        return 1;
+    uint32_t need = round_up(round_up(g->object_size, PTR), g->align);
+    for (unsigned i = n; i-- > 0;) {   /* the newest cache first */
+        const struct oracle_merge_cand *s = &c[i];
+        if (s->ctor || s->kmalloc || s->dead || (s->flags & MERGE_NEVER))
+            continue;
+        if (need > s->size || (g->flags & MERGE_SAME) != (s->flags & MERGE_SAME))
+            continue;
+        if (s->size % g->align || s->size - need >= PTR)
+            continue;
+        *target = (long)i;
+        return 1;
+    }
+    return 1;
+}
+
 bool oracle_slab_check_cache(const struct kh_config *cfg, const struct oracle_slab_geom *g,
                              const struct kh_cache_info *ci, bool merged, char *why, size_t cap)
 {
