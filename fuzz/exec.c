@@ -1004,6 +1004,14 @@ static void op_krealloc(struct exec *x, const struct kh_op *op, size_t n, size_t
     if (p == old && (gfp & __GFP_ZERO)) {
         size_t ks = kh_ksize(x->kh, p);
         json_bool(x, "spare_zero", ks <= total || spare_zero((const uint8_t *)p + total, ks - total));
+        /* SPEC 10: in place, __GFP_ZERO zeroes from the new size up to
+         * ksize (the spec's, the old object's); under slub_debug the
+         * kmalloc red zone takes those bytes instead */
+        if (x->opt.checks && !kh_get_config(x->kh)->slub_debug[0] && ob->usable > total &&
+            !spare_zero((const uint8_t *)p + total, ob->usable - total))
+            finding(x, "not zeroed", "oracle",
+                    "krealloc(%#" PRIxPTR ", %zu, __GFP_ZERO) stayed in place, but bytes %zu..%zu "
+                    "(up to ksize) are not all zero", old_addr, total, total, ob->usable);
     }
     if (p == old) {
         /* Same object, new size: keep the id so the pattern stays valid. */
