@@ -2118,8 +2118,21 @@ static void op_pool_alloc(struct exec *x, const struct kh_op *op)
     }
     /* Page pools hand out struct page pointers: the model tracks (and
      * patterns) the memory, and op_pool_free converts back. */
-    if (is_page_pool(x, op->args[0].var))
+    bool page_pool = is_page_pool(x, op->args[0].var);
+    if (page_pool)
         p = kh_page_address(x->kh, p);
+    /* An element fresh from the page allocator came from mempool_alloc's
+     * first attempt, whose flags SPEC 8 fixes: the caller's with
+     * NOMEMALLOC, NORETRY and NOWARN added, direct reclaim and IO taken
+     * away. That attempt must have passed its watermark. */
+    bool first_try = have_info && reserve_before >= 0 && (int)info.curr_nr == reserve_before;
+    gfp_t first_gfp = (gfp | __GFP_NOMEMALLOC | __GFP_NORETRY | __GFP_NOWARN) &
+                      ~(__GFP_DIRECT_RECLAIM | __GFP_IO);
+    if (x->opt.checks && page_pool && first_try &&
+        nullo_pages_must_fail(&x->nullo, first_gfp, pb->order))
+        finding(x, "must fail", "oracle",
+                "mempool_alloc took an order-%u element from the page allocator, but its first attempt "
+                "(gfp %#x) could not pass any zone's watermark", pb->order, first_gfp);
     /* a slab pool's element fresh from its cache is constructed too (one
      * from the reserve carries the mempool poison instead) */
     const struct xbind *pc = object_cache(x, b);
