@@ -485,6 +485,11 @@ static void resize_in_place(struct kh *kh, void *p, struct kptr *k, size_t ks, s
     if ((gfp & __GFP_ZERO) && kh_kernel_traits(kh)->krealloc_zeroes_spare) {
         size_t from = old && old < new_size ? old : new_size;
         size_t to = old && old < new_size ? new_size : ks;
+#ifdef KH_PLANT_KREALLOC_SPARE
+        from = (from + 7) & ~(size_t)7;  /* planted bug: zeroing starts at the next word, not the new size */
+        if (from > to)
+            from = to;
+#endif
         kh_note_clear(kh, (char *)p + from, to - from);
         kh_meta_fill((char *)p + from, 0, to - from);
     }

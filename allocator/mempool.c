@@ -482,8 +482,16 @@ void *kh_mempool_alloc(struct kh *kh, mempool_t *pool, gfp_t gfp_mask)
         warn_zero(kh, gfp_mask);
     /* the reserve is the fallback: the allocator must not dig into the
      * emergency reserves, loop or complain before it is used */
+#ifdef KH_PLANT_MEMPOOL_NOWARN
+    gfp_mask |= __GFP_NOMEMALLOC | __GFP_NORETRY;  /* planted bug: the attempts are not made quiet */
+#else
     gfp_mask |= __GFP_NOMEMALLOC | __GFP_NORETRY | __GFP_NOWARN;
+#endif
+#ifdef KH_PLANT_MEMPOOL_RECLAIM
+    gfp_t gfp_temp = gfp_mask & ~__GFP_IO;  /* planted bug: the first attempt may reclaim */
+#else
     gfp_t gfp_temp = gfp_mask & ~(__GFP_DIRECT_RECLAIM | __GFP_IO);
+#endif
     for (;;) {
         void *element = element_alloc(pool, gfp_temp);
         if (element)

@@ -807,7 +807,11 @@ static struct page *alloc_slowpath(struct kh *kh, const struct alloc_context *ac
             return page;
     }
     /* in_reclaim: a shrinker allocating must not recurse into reclaim */
+#ifdef KH_PLANT_RECLAIM_ANY_BIT
+    if ((gfp & __GFP_RECLAIM) && !kh->in_reclaim) {  /* planted bug: kswapd's bit lets GFP_ATOMIC reclaim */
+#else
     if ((gfp & __GFP_DIRECT_RECLAIM) && !kh->in_reclaim) {
+#endif
         bool costly = ac->order > PAGE_ALLOC_COSTLY_ORDER;
         for (unsigned round = 0; round < MAX_RECLAIM_RETRIES; round++) {
             unsigned long progress = run_shrinkers(kh, ac->order);

@@ -115,7 +115,12 @@ static unsigned cache_estimate(const struct kh *kh, unsigned order, unsigned siz
                                unsigned idx_in_slab, unsigned long *left_over)
 {
     unsigned long slab_size = kh->page_size << order;
+#ifdef KH_PLANT_SLAB_ONSLAB_INDEX
+    unsigned long per = size;  /* planted bug: the on-slab index entries take no room */
+    (void)idx_in_slab;
+#else
     unsigned long per = size + idx_in_slab;
+#endif
     unsigned long num = slab_size / per;
     *left_over = slab_size - num * per;
     return (unsigned)num;

@@ -763,7 +763,11 @@ static struct kmem_cache *find_mergeable(struct kh *kh, unsigned size, unsigned 
         if (s->size % align || s->size - size >= KH_PTR_SIZE)
             continue;
         /* classic SLAB also wants the alias's alignment to divide its own */
+#ifdef KH_PLANT_MERGE_ALIGN
+        if (align > s->align || s->align % align)  /* planted bug: SLAB's extra rule applied to SLUB */
+#else
         if (kh->cfg.slab == KH_SLAB_SLAB && (align > s->align || s->align % align))
+#endif
             continue;
         return s;
     }

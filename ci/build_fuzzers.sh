@@ -62,7 +62,7 @@ echo "build_fuzzers: ${#targets[@]} targets (${SANITIZER:-unspecified sanitizer}
 # compiled in parallel, one job per core.
 library=("$src"/allocator/*.c)
 for f in differential exec fuzz_target legality oracle oracle_boot oracle_count oracle_mempool oracle_null \
-         oracle_proc oracle_reset oracle_slab oracle_slabinfo oracle_warn shadow targets trace; do
+         oracle_proc oracle_reclaim oracle_reset oracle_slab oracle_slabinfo oracle_warn shadow targets trace; do
   library+=("$src/fuzz/$f.c")
 done
 compile() {  # source object

@@ -31,6 +31,7 @@
 #include "oracle_mempool.h"
 #include "oracle_count.h"
 #include "oracle_proc.h"
+#include "oracle_reclaim.h"
 #include "page_alloc.h"
 #include "percpu.h"
 #include "shadow.h"
@@ -101,6 +102,11 @@ struct exec {
     struct boot_model boot;
     unsigned long boot_stranded;   /* PG_reserved pages memblock_free_late left behind */
     struct oracle_mempool mempool; /* every pool's reserve before the current op */
+    /* direct reclaim passes, counted by the executor's own shrinker
+     * (oracle_reclaim.h), and what the current op passed */
+    unsigned long reclaims;
+    gfp_t passed_gfp;
+    int reserve_before;    /* mempool_alloc: the reserve when it started, else -1 */
 };
 
 const char *exec_misuse_name(enum exec_misuse m)
@@ -173,8 +179,12 @@ const char *exec_outcome_misuse_rule(const struct exec_outcome *o)
 
 /* ---- findings ---- */
 
+/* A finding before the first operation (the kmalloc caches' geometry,
+ * checked when a run starts) may come with an empty trace. */
 static const char *op_name(const struct exec *x)
 {
+    if (x->op_i >= x->t->n)
+        return "the run's start";
     return kh_op_desc((enum kh_opcode)x->t->ops[x->op_i].code)->name;
 }
 
@@ -189,7 +199,7 @@ static void finding(struct exec *x, const char *kind, const char *where, const c
     struct exec_finding *f = x->f;
     f->found = true;
     f->op_index = x->op_i;
-    f->line = x->t->ops[x->op_i].line;
+    f->line = x->op_i < x->t->n ? x->t->ops[x->op_i].line : 0;
     snprintf(f->kind, sizeof(f->kind), "%s", kind);
     snprintf(f->title, sizeof(f->title), "%s in %s (%s)", kind, op_name(x), where);
     va_list ap;
@@ -994,6 +1004,14 @@ static void op_krealloc(struct exec *x, const struct kh_op *op, size_t n, size_t
     if (p == old && (gfp & __GFP_ZERO)) {
         size_t ks = kh_ksize(x->kh, p);
         json_bool(x, "spare_zero", ks <= total || spare_zero((const uint8_t *)p + total, ks - total));
+        /* SPEC 10: in place, __GFP_ZERO zeroes from the new size up to
+         * ksize (the spec's, the old object's); under slub_debug the
+         * kmalloc red zone takes those bytes instead */
+        if (x->opt.checks && !kh_get_config(x->kh)->slub_debug[0] && ob->usable > total &&
+            !spare_zero((const uint8_t *)p + total, ob->usable - total))
+            finding(x, "not zeroed", "oracle",
+                    "krealloc(%#" PRIxPTR ", %zu, __GFP_ZERO) stayed in place, but bytes %zu..%zu "
+                    "(up to ksize) are not all zero", old_addr, total, total, ob->usable);
     }
     if (p == old) {
         /* Same object, new size: keep the id so the pattern stays valid. */
@@ -1104,6 +1122,61 @@ static void check_cache_geometry(struct exec *x, struct xbind *b, const struct k
                 align, flags, ctor ? ", ctor" : "", why);
 }
 
+/* The caches that exist, oldest first: what the merge rule looks at. */
+struct merge_snap {
+    struct oracle_merge_cand *c;
+    unsigned n, cap;
+    bool oom;
+};
+
+static int note_cand(void *ctx, const struct kh_cache_info *ci)
+{
+    struct merge_snap *m = ctx;
+    if (m->n == m->cap) {
+        unsigned cap = m->cap ? 2 * m->cap : 64;
+        struct oracle_merge_cand *c = realloc(m->c, cap * sizeof(*c));
+        if (!c) {
+            m->oom = true;
+            return 1;
+        }
+        m->c = c;
+        m->cap = cap;
+    }
+    m->c[m->n++] = (struct oracle_merge_cand){ ci->cache, (uint32_t)ci->flags, ci->size, ci->has_ctor,
+                                               ci->is_kmalloc, ci->dead };
+    return 0;
+}
+
+/* kmem_cache_create must alias exactly the cache SPEC 5's rule picks, or
+ * none (oracle_slab_merge_target), whatever the allocator thinks. */
+static void check_merge(struct exec *x, const struct merge_snap *m, const struct kmem_cache *c,
+                        size_t size, size_t align, slab_flags_t flags, bool ctor)
+{
+    struct oracle_slab_geom g;
+    const struct kh_config *cfg = kh_get_config(x->kh);
+    long t;
+    if (m->oom || !c || !oracle_slab_geometry(cfg, size, align, flags, ctor, &g) ||
+        !oracle_slab_merge_target(cfg, &g, m->c, m->n, &t))
+        return;
+    const void *want = t >= 0 ? m->c[t].cache : NULL;
+    bool existed = false;
+    for (unsigned i = 0; i < m->n; i++)
+        existed = existed || m->c[i].cache == c;
+    if (want && c != want) {
+        struct kh_cache_info wi;
+        finding(x, "cache merge", "oracle",
+                "kmem_cache_create(%zu, align %zu, flags %#x) got %s, but cache %s (slot %u, flags %#x) "
+                "is the newest it must merge with", size, align, flags,
+                existed ? "another existing cache" : "a cache of its own",
+                kh_slab_cache_info(x->kh, (struct kmem_cache *)want, &wi) == 0 ? wi.name : "?",
+                m->c[t].size, m->c[t].flags);
+    } else if (!want && existed) {
+        finding(x, "cache merge", "oracle",
+                "kmem_cache_create(%zu, align %zu, flags %#x%s) aliased an existing cache; the spec "
+                "gives it no merge target", size, align, flags, ctor ? ", ctor" : "");
+    }
+}
+
 static void op_cache_create(struct exec *x, const struct kh_op *op)
 {
     const char *name = kh_trace_str(x->t, op->args[0].u);
@@ -1117,9 +1190,16 @@ static void op_cache_create(struct exec *x, const struct kh_op *op)
     if (size <= UINT32_MAX && align <= UINT32_MAX && args && freeptr <= UINT32_MAX)
         c = kh_kmem_cache_create_args(x->kh, name, (unsigned)size, (unsigned)align, flags,
                                       (unsigned)freeptr);
-    else if (size <= UINT32_MAX && align <= UINT32_MAX && !args)
+    else if (size <= UINT32_MAX && align <= UINT32_MAX && !args) {
+        struct merge_snap m = { 0 };
+        if (x->opt.checks)
+            kh_for_each_cache(x->kh, note_cand, &m);
         c = kh_kmem_cache_create(x->kh, name, (unsigned)size, (unsigned)align, flags,
                                  ctor ? oracle_slab_ctor : NULL);
+        if (x->opt.checks)
+            check_merge(x, &m, c, (size_t)size, (size_t)align, flags, ctor);
+        free(m.c);
+    }
     note_alloc(x, c);
     struct xbind *b = result(x);
     b->p = c;
@@ -2006,10 +2086,15 @@ static void op_pool_alloc(struct exec *x, const struct kh_op *op)
     view_obj(x, &lc.obj, op->args[0].var);
     if (!admit_pre(x, &lc) || !pb)
         return;
-    if (x->opt.misuse == EXEC_MISUSE_SKIP)
-        gfp &= ~__GFP_DIRECT_RECLAIM;
     struct kh_mempool_info before;
     int reserve_before = kh_mempool_get_info(x->kh, pb->p, &before) == 0 ? (int)before.curr_nr : -1;
+    /* While the reserve holds an element the call cannot block (it takes
+     * one when the first, non-reclaiming attempt fails), so the caller's
+     * direct reclaim stays: SPEC 8 says that attempt must not use it. */
+    if (x->opt.misuse == EXEC_MISUSE_SKIP && reserve_before <= 0)
+        gfp &= ~__GFP_DIRECT_RECLAIM;
+    x->passed_gfp = gfp;
+    x->reserve_before = reserve_before;
     void *p = kh_mempool_alloc(x->kh, pb->p, gfp);
     note_alloc(x, p);
     struct xbind *b = result(x);
@@ -2033,8 +2118,21 @@ static void op_pool_alloc(struct exec *x, const struct kh_op *op)
     }
     /* Page pools hand out struct page pointers: the model tracks (and
      * patterns) the memory, and op_pool_free converts back. */
-    if (is_page_pool(x, op->args[0].var))
+    bool page_pool = is_page_pool(x, op->args[0].var);
+    if (page_pool)
         p = kh_page_address(x->kh, p);
+    /* An element fresh from the page allocator came from mempool_alloc's
+     * first attempt, whose flags SPEC 8 fixes: the caller's with
+     * NOMEMALLOC, NORETRY and NOWARN added, direct reclaim and IO taken
+     * away. That attempt must have passed its watermark. */
+    bool first_try = have_info && reserve_before >= 0 && (int)info.curr_nr == reserve_before;
+    gfp_t first_gfp = (gfp | __GFP_NOMEMALLOC | __GFP_NORETRY | __GFP_NOWARN) &
+                      ~(__GFP_DIRECT_RECLAIM | __GFP_IO);
+    if (x->opt.checks && page_pool && first_try &&
+        nullo_pages_must_fail(&x->nullo, first_gfp, pb->order))
+        finding(x, "must fail", "oracle",
+                "mempool_alloc took an order-%u element from the page allocator, but its first attempt "
+                "(gfp %#x) could not pass any zone's watermark", pb->order, first_gfp);
     /* a slab pool's element fresh from its cache is constructed too (one
      * from the reserve carries the mempool poison instead) */
     const struct xbind *pc = object_cache(x, b);
@@ -3013,7 +3111,38 @@ static bool may_allocate(uint8_t code)
     }
 }
 
+/* The executor's shrinker: counts reclaim passes, releases nothing (so
+ * the slow path's progress, and every decision, stays the allocator's). */
+static unsigned long count_reclaim(struct kh *kh, void *ctx, unsigned long nr_wanted)
+{
+    (void)kh;
+    (void)nr_wanted;
+    ((struct exec *)ctx)->reclaims++;
+    return 0;
+}
+
+static gfp_t trace_gfp(const struct kh_op *op)
+{
+    const struct kh_op_desc *d = kh_op_desc((enum kh_opcode)op->code);
+    for (unsigned i = 0; d && i < kh_op_nargs(d); i++)
+        if (d->args[i].kind == KH_ARG_GFP)
+            return (gfp_t)op->args[i].u;
+    return 0;
+}
+
+static bool run_ops(struct exec *x, const struct kh_trace *t, struct exec_finding *f);
+
 bool exec_run(struct exec *x, const struct kh_trace *t, struct exec_finding *f)
+{
+    /* registered for the run only, so no instance keeps a pointer to x */
+    bool counting = x->opt.checks && kh_register_shrinker(x->kh, count_reclaim, x) == 0;
+    bool found = run_ops(x, t, f);
+    if (counting)
+        kh_unregister_shrinker(x->kh, count_reclaim, x);
+    return found;
+}
+
+static bool run_ops(struct exec *x, const struct kh_trace *t, struct exec_finding *f)
 {
     memset(f, 0, sizeof(*f));
     clear_bindings(x);
@@ -3041,6 +3170,7 @@ bool exec_run(struct exec *x, const struct kh_trace *t, struct exec_finding *f)
         x->b[i].owner = -1;
     kh_set_report_mode(x->kh, KH_REPORT_RECORD);
     kh_set_report_quiet(x->kh, true);
+    x->op_i = 0;
     check_kmalloc_caches(x);
     nullo_run_begin(&x->nullo, x->kh);
     x->misuse_ran = false;
@@ -3066,6 +3196,9 @@ bool exec_run(struct exec *x, const struct kh_trace *t, struct exec_finding *f)
         nullo_op_begin(&x->nullo, x->kh,
                        x->opt.checks && (x->opt.thorough || may_allocate(t->ops[i].code)));
         bool null_elem = t->ops[i].code == KH_OP_MEMPOOL_FREE && operand_null(x, &t->ops[i].args[0]);
+        unsigned long reclaims_before = x->reclaims;
+        x->passed_gfp = trace_gfp(&t->ops[i]);
+        x->reserve_before = -1;
         if (x->opt.checks)
             oracle_mempool_before(&x->mempool, x->kh);
         json_begin(x);
@@ -3079,6 +3212,10 @@ bool exec_run(struct exec *x, const struct kh_trace *t, struct exec_finding *f)
         if (x->opt.checks && !x->finding && !o->skipped && !o->misuse &&
             !oracle_warn_op(x->kh, &t->ops[i], o->ok, first_report, why, sizeof(why)))
             finding(x, "failure report", "oracle", "%s", why);
+        if (x->opt.checks && !x->finding && !o->skipped && !o->misuse &&
+            !oracle_reclaim_op(&t->ops[i], x->passed_gfp, x->reserve_before, x->reclaims - reclaims_before,
+                               why, sizeof(why)))
+            finding(x, "reclaim", "oracle", "%s", why);
         if (x->opt.checks && !x->finding && !o->skipped && !o->misuse && !x->tainted_operand &&
             !oracle_mempool_after(&x->mempool, x->kh, &t->ops[i], named_pool(x, &t->ops[i]), o->ok,
                                   null_elem, why, sizeof(why)))

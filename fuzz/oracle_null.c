@@ -247,6 +247,11 @@ static enum verdict pages_verdict(const struct nullo *n, const struct nullo_stat
     return (gfp & __GFP_DIRECT_RECLAIM) ? MAY_FAIL : MUST_FAIL;
 }
 
+bool nullo_pages_must_fail(const struct nullo *n, gfp_t gfp, unsigned order)
+{
+    return pages_verdict(n, &n->pre, gfp, order, 1) == MUST_FAIL;
+}
+
 /* ---- the gfp each path hands to the page allocator (6.1) ---- */
 
 static int order_of(const struct nullo *n, size_t size)

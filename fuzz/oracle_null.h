@@ -135,6 +135,11 @@ bool nullo_op_end(struct nullo *n, struct kh *kh, char *why, size_t cap);
 const char *nullo_judge(struct nullo *n, struct kh *kh, const struct nullo_call *c, const void *p,
                         bool vm, char *why, size_t cap);
 
+/* Whether one order-`order` page allocation with gfp must fail on the
+ * zones as the current operation found them (its snapshot; no reclaim, no
+ * fault injection): a success is then a finding. */
+bool nullo_pages_must_fail(const struct nullo *n, gfp_t gfp, unsigned order);
+
 /* Watermarks the oracle computed (for tests and reports). */
 const struct nullo_marks *nullo_marks(struct nullo *n, struct kh *kh);
 

@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "oracle.h"
 #include "slab.h"
 
 #define PTR 8u                   /* sizeof(void *) on every profile (64-bit) */
@@ -132,17 +133,106 @@ static bool slub_order(const struct kh_config *cfg, uint32_t slot, unsigned *ord
     return *order < cfg->max_order;
 }
 
+/* ---- classic SLAB (SPEC 5: the 4.x geometry rule) ---- */
+
+#define SLAB_OBJ_MIN 16u         /* the smallest slot classic SLAB makes */
+
+/* One order of a management mode: objects of `slot` bytes (each with an
+ * idx-byte index entry inside the slab when the index lives there). */
+static void slab_fit(unsigned page_shift, unsigned order, uint32_t slot, unsigned idx_inside,
+                     unsigned long *num, unsigned long *left)
+{
+    unsigned long bytes = (1ul << page_shift) << order;
+    *num = bytes / (slot + idx_inside);
+    *left = bytes - *num * (slot + idx_inside);
+}
+
+/* The order search of one management mode (0: idx entries elsewhere or
+ * in the object; idx: inside the slab): from order 0 up, the last order
+ * that holds objects before the stop rules; *num = 0 when none does. */
+static void slab_search(const struct kh_config *cfg, const struct oracle_limits *l, uint32_t slot,
+                        uint32_t flags, unsigned idx, bool off_slab, unsigned idx_inside,
+                        unsigned *order, unsigned long *num, unsigned long *left)
+{
+    uint64_t ram = 0;
+    for (int z = 0; z < MAX_NR_ZONES; z++)
+        ram += cfg->zone_bytes[z];
+    unsigned stop = ram > (32ull << 20) ? 1 : 0;      /* slab_max_order */
+    unsigned top = l->shift_max - cfg->page_shift;   /* KMALLOC_MAX_ORDER */
+    unsigned long max_objs = idx == 1 ? 255 : 65535;
+    *num = 0;
+    for (unsigned o = 0; o <= top && o < cfg->max_order; o++) {
+        unsigned long n, lo;
+        slab_fit(cfg->page_shift, o, slot, idx_inside, &n, &lo);
+        if (!n)
+            continue;
+        if (n > max_objs)
+            break;
+        /* an off-slab index is a kmalloc object: worth it only when at
+         * most half a slot */
+        if (off_slab && oracle_kmalloc_class(l, n * idx) > slot / 2)
+            continue;
+        *order = o;
+        *num = n;
+        *left = lo;
+        if ((flags & SLAB_RECLAIM_ACCOUNT) || o >= stop || lo * 8 <= ((1ul << cfg->page_shift) << o))
+            break;
+    }
+}
+
+/* Slot, order and objects of a classic SLAB cache without debugging:
+ * the index in a free object (no ctor, no RCU, when it fits there), else
+ * off the slab (when the leftover cannot hold it), else inside. */
+static bool slab_classic(const struct kh_config *cfg, struct oracle_slab_geom *g)
+{
+    struct oracle_limits l;
+    oracle_limits(cfg, &l);
+    uint32_t slot = round_up(round_up(g->object_size, PTR), g->align);
+    if (slot < SLAB_OBJ_MIN)
+        slot = round_up(SLAB_OBJ_MIN, g->align);
+    unsigned idx = ((1u << cfg->page_shift) >> 8) <= SLAB_OBJ_MIN ? 1 : 2;
+    unsigned order = 0;
+    unsigned long num = 0, left = 0;
+    bool found = false;
+    if (!g->ctor && !(g->flags & SLAB_TYPESAFE_BY_RCU)) {
+        slab_search(cfg, &l, slot, g->flags, idx, false, 0, &order, &num, &left);
+        found = num && num * idx <= g->object_size;
+    }
+    if (!found) {
+        slab_search(cfg, &l, slot, g->flags, idx, true, 0, &order, &num, &left);
+        found = num && left < num * idx;
+    }
+    if (!found) {
+        slab_search(cfg, &l, slot, g->flags, idx, false, idx, &order, &num, &left);
+        found = num != 0;
+    }
+    if (!found)
+        return false;
+    g->size = slot;
+    g->order = order;
+    g->objects = (uint32_t)num;
+    g->slab_left = (uint32_t)left;
+    return true;
+}
+
 static bool finish(const struct kh_config *cfg, struct oracle_slab_geom *g, uint32_t align)
 {
     g->align = alignment(cfg, g->flags, align, g->object_size);
     slot_layout(g);
     g->layout_known = cfg->slab == KH_SLAB_SLUB;
     g->colour_checked = cfg->slab == KH_SLAB_SLAB;
+    g->classic_known = false;
     g->order = g->objects = 0;
     if (g->layout_known) {
         if (!slub_order(cfg, g->size, &g->order))
             return false;
         g->objects = (uint32_t)(((1ul << cfg->page_shift) << g->order) / g->size);
+    }
+    if (cfg->slab == KH_SLAB_SLAB && !(g->flags & SLAB_DEBUG_FLAGS)) {
+        if (!slab_classic(cfg, g))
+            return false;
+        g->classic_known = true;
+        g->colour_off = cfg->cache_line > g->align ? cfg->cache_line : g->align;
     }
     return true;
 }
@@ -233,6 +323,58 @@ static bool check_alias(const struct oracle_slab_geom *g, const struct kh_cache_
     return true;
 }
 
+/* ---- which cache a new one must merge into (SPEC 5) ---- */
+
+/* Flags whose effect on merging the oracle restates; a cache created with
+ * any other bit is left undecided. */
+#define MERGE_KNOWN (SLAB_HWCACHE_ALIGN | SLAB_CACHE_DMA | SLAB_CACHE_DMA32 | SLAB_RECLAIM_ACCOUNT | \
+                     SLAB_ACCOUNT | SLAB_PANIC | SLAB_RED_ZONE | SLAB_POISON | SLAB_STORE_USER |  \
+                     SLAB_TYPESAFE_BY_RCU)
+#define MERGE_NEVER (SLAB_RED_ZONE | SLAB_POISON | SLAB_STORE_USER | SLAB_TYPESAFE_BY_RCU)
+#define MERGE_SAME (SLAB_CACHE_DMA | SLAB_CACHE_DMA32 | SLAB_RECLAIM_ACCOUNT | SLAB_ACCOUNT)
+
+/* KASAN marks every cache SLAB_KASAN, which never merges (SPEC 5); the
+ * harness is built with the allocator's sanitizers, so this build's
+ * AddressSanitizer stands for KASAN. */
+#if defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define ORACLE_KASAN 1
+#endif
+#endif
+#if !defined(ORACLE_KASAN) && defined(__SANITIZE_ADDRESS__)
+#define ORACLE_KASAN 1
+#endif
+#ifdef ORACLE_KASAN
+static const bool kasan_build = true;
+#else
+static const bool kasan_build = false;
+#endif
+
+int oracle_slab_merge_target(const struct kh_config *cfg, const struct oracle_slab_geom *g,
+                             const struct oracle_merge_cand *c, unsigned n, long *target)
+{
+    *target = -1;
+    if ((g->flags & ~(uint32_t)MERGE_KNOWN) || cfg->kernel != KH_KERNEL_6_1)
+        return 0;
+    if (cfg->slab_nomerge || kasan_build || cfg->slab == KH_SLAB_SLOB || cfg->slab == KH_SLAB_SLAB)
+        return cfg->slab == KH_SLAB_SLAB && !cfg->slab_nomerge && !kasan_build ? 0 : 1;
+    if (g->ctor || (g->flags & MERGE_NEVER))
+        return 1;
+    uint32_t need = round_up(round_up(g->object_size, PTR), g->align);
+    for (unsigned i = n; i-- > 0;) {   /* the newest cache first */
+        const struct oracle_merge_cand *s = &c[i];
+        if (s->ctor || s->kmalloc || s->dead || (s->flags & MERGE_NEVER))
+            continue;
+        if (need > s->size || (g->flags & MERGE_SAME) != (s->flags & MERGE_SAME))
+            continue;
+        if (s->size % g->align || s->size - need >= PTR)
+            continue;
+        *target = (long)i;
+        return 1;
+    }
+    return 1;
+}
+
 bool oracle_slab_check_cache(const struct kh_config *cfg, const struct oracle_slab_geom *g,
                              const struct kh_cache_info *ci, bool merged, char *why, size_t cap)
 {
@@ -255,6 +397,14 @@ bool oracle_slab_check_cache(const struct kh_config *cfg, const struct oracle_sl
     if (g->colour_checked && ci->colour_off % g->align) {
         snprintf(why, cap, "colour offset %u breaks the %u-byte alignment", ci->colour_off, g->align);
         return false;
+    }
+    if (g->classic_known) {
+        MISMATCH("slot size", g->size, ci->size);
+        MISMATCH("order", g->order, ci->order);
+        MISMATCH("objects per slab", g->objects, ci->objects_per_slab);
+        MISMATCH("colour offset", g->colour_off, ci->colour_off);
+        MISMATCH("colours", g->slab_left / g->colour_off, ci->colour);
+        return true;
     }
     if (!g->layout_known)
         return true;

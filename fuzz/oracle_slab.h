@@ -50,7 +50,25 @@ struct oracle_slab_geom {
     bool fp_outside;
     int64_t freeptr;         /* kmem_cache_args' freeptr_offset (6.12), -1: none */
     bool colour_checked;     /* SLAB: colour offsets must keep the alignment */
+    bool classic_known;      /* classic SLAB without debugging: size, order, objects and
+                                colouring are fixed (SPEC 5) */
+    uint32_t slab_left, colour_off; /* classic: bytes a slab leaves over, the colour step */
 };
+
+/* A cache that exists when a new one is created: what SPEC 5's merge
+ * rule looks at. */
+struct oracle_merge_cand {
+    const void *cache;
+    uint32_t flags, size;    /* the cache's flags and slot */
+    bool ctor, kmalloc, dead;
+};
+
+/* SPEC 5 (6.1 SLUB's find_mergeable): the cache kmem_cache_create(g) must
+ * alias, among the n caches c (oldest first): *target is its index, or -1
+ * when it must get a cache of its own. Returns 0 when the oracle leaves the
+ * decision open (flags it does not restate; classic SLAB's extra rule). */
+int oracle_slab_merge_target(const struct kh_config *cfg, const struct oracle_slab_geom *g,
+                             const struct oracle_merge_cand *c, unsigned n, long *target);
 
 /* The geometry of kmem_cache_create(size, align, flags, ctor) on cfg; false
  * when the spec does not let such a cache exist (then create must fail). */

@@ -1,6 +1,7 @@
 /* oracle_warn.c - the failure report follows __GFP_NOWARN (see oracle_warn.h). */
 #include "oracle_warn.h"
 
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -33,17 +34,87 @@ static bool gfp_arg(const struct kh_op *op, gfp_t *gfp)
     return false;
 }
 
+/* The bytes an operation asks for, where its size decides which path the
+ * request takes (kvmalloc's kmalloc attempt is quiet only above a page). */
+static uint64_t request_bytes(const struct kh_op *op)
+{
+    switch (op->code) {
+    case KH_OP_KVMALLOC:
+    case KH_OP_KVZALLOC:
+        return op->args[0].u;
+    case KH_OP_KVMALLOC_ARRAY:
+    case KH_OP_KVCALLOC: {
+        uint64_t n = op->args[0].u, size = op->args[1].u;
+        return size && n > UINT64_MAX / size ? UINT64_MAX : n * size;
+    }
+    case KH_OP_KVREALLOC:
+        return op->args[2].u;   /* the new size */
+    case KH_OP_KVREALLOC_612:
+        return op->args[1].u;
+    default:
+        return 0;
+    }
+}
+
+/* Page allocations the subsystem itself makes quiet, whatever the caller
+ * passed: SPEC 8 (mempool_alloc adds __GFP_NOWARN to every attempt, so
+ * nothing it does reports a failure) and SPEC 9 (vmalloc takes its pages
+ * with __GFP_NOWARN and reports the area's failure itself; kvmalloc's
+ * kmalloc attempt above a page is quiet, and so is the per-CPU allocator's
+ * chunk allocation, which reports "allocation failed" itself). Returns
+ * 2 when no failure report may appear, 1 when no page allocation failure
+ * report may, 0 when the caller's gfp decides. */
+static int quiet_inside(struct kh *kh, const struct kh_op *op)
+{
+    switch (op->code) {
+    case KH_OP_MEMPOOL_ALLOC:
+        return 2;
+    case KH_OP_VMALLOC:
+    case KH_OP_VZALLOC:
+    case KH_OP_VMALLOC_GFP:
+    case KH_OP_VREALLOC:
+    case KH_OP_ALLOC_PERCPU:
+    case KH_OP_ALLOC_PERCPU_GFP:
+        return 1;
+    case KH_OP_KVMALLOC:
+    case KH_OP_KVZALLOC:
+    case KH_OP_KVMALLOC_ARRAY:
+    case KH_OP_KVCALLOC:
+    case KH_OP_KVREALLOC:
+    case KH_OP_KVREALLOC_612:
+        return request_bytes(op) > kh_page_size(kh) ? 1 : 0;
+    default:
+        return 0;
+    }
+}
+
 bool oracle_warn_op(struct kh *kh, const struct kh_op *op, int ok, unsigned first_report, char *why,
                     size_t cap)
 {
+    int quiet = quiet_inside(kh, op);
+    unsigned failures = 0, page_failures = 0;
+    const struct kh_report *first = NULL, *first_page = NULL, *r;
+    for (unsigned i = first_report; (r = kh_report_get(kh, i)) != NULL; i++) {
+        if (failure_report(r) && !failures++)
+            first = r;
+        if (r->cls == KH_R_PAGE_ALLOC_FAILURE && !page_failures++)
+            first_page = r;
+    }
+    if (quiet == 2 && failures) {
+        snprintf(why, cap, "%s adds __GFP_NOWARN to every allocation it makes, yet the allocator "
+                 "reported \"%s\" (%s)", kh_op_desc((enum kh_opcode)op->code)->name, first->reason,
+                 first->subsystem);
+        return false;
+    }
+    if (quiet == 1 && page_failures) {
+        snprintf(why, cap, "%s takes its pages with __GFP_NOWARN, yet the allocator reported \"%s\" "
+                 "(%s)", kh_op_desc((enum kh_opcode)op->code)->name, first_page->reason,
+                 first_page->subsystem);
+        return false;
+    }
     gfp_t gfp;
     if (!gfp_arg(op, &gfp))
         return true;
-    unsigned failures = 0;
-    const struct kh_report *first = NULL, *r;
-    for (unsigned i = first_report; (r = kh_report_get(kh, i)) != NULL; i++)
-        if (failure_report(r) && !failures++)
-            first = r;
     if ((gfp & __GFP_NOWARN) && failures) {
         snprintf(why, cap, "__GFP_NOWARN is set, yet the allocator reported \"%s\" (%s)", first->reason,
                  first->subsystem);

@@ -8,7 +8,11 @@
  *     subsystem (page allocation failure, vmalloc failure, per-CPU failure);
  *   - a page-allocator operation (alloc_pages, __get_free_pages,
  *     get_zeroed_page, alloc_pages_exact) that returns NULL for an order
- *     within the maximum, without __GFP_NOWARN, draws one.
+ *     within the maximum, without __GFP_NOWARN, draws one;
+ *   - where the subsystem adds __GFP_NOWARN itself, the caller's gfp does
+ *     not decide: mempool_alloc draws no failure report at all (SPEC 8);
+ *     vmalloc, the per-CPU allocator and kvmalloc above a page draw no page
+ *     allocation failure report, only their own (SPEC 9).
  * The executor calls oracle_warn_op after each operation, before the
  * operation's reports are cleared.
  */

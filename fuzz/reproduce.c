@@ -307,7 +307,8 @@ int main(int argc, char **argv)
         if (res2.op_index >= 0 && (size_t)res2.op_index < written.trace.n)
             kh_trace_format_op(&written.trace, (size_t)res2.op_index, op, sizeof(op));
         printf("finding: %s\n  line %d: %s\n  %s\n", res2.title,
-               res2.op_index >= 0 ? written.trace.ops[res2.op_index].line : 0, op, res2.detail);
+               res2.op_index >= 0 && (size_t)res2.op_index < written.trace.n
+                   ? written.trace.ops[res2.op_index].line : 0, op, res2.detail);
     } else {
         printf("no finding on this build; writing the reproducer anyway (--always)\n");
     }
