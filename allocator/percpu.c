@@ -308,7 +308,9 @@ void *kh___alloc_percpu_gfp(struct kh *kh, size_t size, size_t align, gfp_t gfp)
                       kh->current_cpu, size, align);
         return NULL;
     }
-    if (kh_should_fail(kh, KH_FAULT_PERCPU, gfp, 0)) {
+    /* Only pcpu_gfp's bits reach a chunk: the injected failure of one
+     * ignores __GFP_NOFAIL as its pages do (SPEC 9). */
+    if (kh_should_fail(kh, KH_FAULT_PERCPU, gfp & (GFP_KERNEL | __GFP_NORETRY | __GFP_NOWARN), 0)) {
         warn_failed(kh, gfp, size, align, atomic, "failed to allocate new chunk");
         return NULL;
     }

@@ -412,7 +412,9 @@ static struct shape shape_of(const struct nullo *n, struct kh *kh, const struct 
         return (struct shape){ 0, k.hi, false, k.slack };
     }
     case NK_PERCPU: {
-        uint64_t p = pts(n, KH_FAULT_PERCPU, GFP_KERNEL);
+        /* one point, under the gfp a chunk's pages get (SPEC 9: GFP_KERNEL's
+         * bits, NORETRY and NOWARN of the caller's; never NOFAIL) */
+        uint64_t p = pts(n, KH_FAULT_PERCPU, c->gfp & (GFP_KERNEL | __GFP_NORETRY | __GFP_NOWARN));
         return (struct shape){ p, HUGE_BAND, p > 0, HUGE_BAND };
     }
     case NK_REALLOC_612: {
