@@ -802,7 +802,10 @@ static struct page *alloc_slowpath(struct kh *kh, const struct alloc_context *ac
     if (page)
         return page;
     if (may_use_reserves(kh, gfp)) {
-        page = get_page_from_freelist(kh, ac, WMARK_MIN, ALLOC_NO_WATERMARKS);
+        /* from here on, reclaim's retries too ignore the watermarks
+         * (6.1 folds the reserve flags into alloc_flags for good) */
+        aflags = ALLOC_NO_WATERMARKS;
+        page = get_page_from_freelist(kh, ac, WMARK_MIN, aflags);
         if (page)
             return page;
     }
