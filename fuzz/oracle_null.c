@@ -323,6 +323,13 @@ struct shape {
     uint64_t slack;       /* points that may follow an injected one */
 };
 
+/* k times a per-object count of points, saturating: an unbounded band
+ * stays unbounded rather than wrapping into a small one. */
+static uint64_t band_times(uint64_t per, uint64_t k)
+{
+    return k && per > HUGE_BAND / k ? HUGE_BAND : per * k;
+}
+
 static uint64_t pts(const struct nullo *n, unsigned dom, gfp_t gfp)
 {
     return n->mode != KH_FAULT_OFF && (n->domains & dom) && !(gfp & __GFP_NOFAIL) ? 1 : 0;
@@ -391,9 +398,9 @@ static struct shape shape_of(const struct nullo *n, struct kh *kh, const struct 
     case NK_BULK: {
         /* 6.1 asks should_failslab once per bulk call (slab_pre_alloc_hook) */
         struct shape one = shape_slab(n, c->gfp);
-        uint64_t pg = one.hi - one.lo;
+        uint64_t pg = band_times(one.hi - one.lo, c->count);
         /* a refill that survives an injected first attempt lets the call go on */
-        return (struct shape){ one.lo, one.lo + pg * c->count, one.first_certain, pg * c->count };
+        return (struct shape){ one.lo, one.lo + pg, one.first_certain, pg };
     }
     case NK_VMALLOC:
         return shape_vmalloc(n, &n->pre, kh, c->size, c->gfp);
