@@ -39,6 +39,7 @@
 #include "kmem.h"
 #include "memblock.h"
 #include "mempool.h"
+#include "oracle_slab.h"
 #include "page_alloc.h"
 #include "percpu.h"
 #include "slab.h"
@@ -1344,8 +1345,8 @@ static unsigned poison_violations(struct kh *kh, const char *subsystem, const ch
 
 /* A write through a pointer after its free (use after free), kept where a
  * check exists for it: into a mempool element resting in its pool's
- * reserve, which the pool poisons, or into a free object of a
- * SLAB_POISON cache. Both twins get it. The mempool validation must name
+ * reserve, which the pool poisons, or into a free object of a cache that
+ * poisons them (SLAB_POISON without a ctor or RCU). Both twins get it. The mempool validation must name
  * "mempool-poison" alike on both (when a byte changed), and the bytes are
  * put back; validate_slab_cache must report the object alike on both,
  * repair it and find nothing on a second pass. */
@@ -1387,7 +1388,8 @@ static void write_after_free(struct block *k, int64_t at, uint64_t len, int v)
     struct binding *c = bind(k->owner);
     struct kh_cache_info ci;
     struct kh_object_info oa, ob;
-    if (!c || !c->live || kh_slab_cache_info(A, c->a, &ci) != 0 || !(ci.flags & SLAB_POISON) ||
+    if (!c || !c->live || kh_slab_cache_info(A, c->a, &ci) != 0 ||
+        !oracle_slab_poisons((uint32_t)ci.flags, ci.has_ctor) ||
         (uint64_t)at + len > ci.object_size || kh_slab_object_lookup(A, k->a, &oa, NULL) != 0 ||
         kh_slab_object_lookup(B, k->b, &ob, NULL) != 0)
         return;

@@ -67,12 +67,17 @@ static uint32_t alignment(const struct kh_config *cfg, uint32_t flags, uint32_t 
     return round_up(align, PTR);
 }
 
+bool oracle_slab_poisons(uint32_t flags, bool ctor)
+{
+    return (flags & SLAB_POISON) && !(flags & SLAB_TYPESAFE_BY_RCU) && !ctor;
+}
+
 /* 6.1 calculate_sizes(): where the red zones, free pointer and tracks go. */
 static void slot_layout(struct oracle_slab_geom *g)
 {
     uint32_t f = g->flags;
     uint32_t size = round_up(g->object_size, PTR);
-    g->poison = (f & SLAB_POISON) && !(f & SLAB_TYPESAFE_BY_RCU) && !g->ctor;
+    g->poison = oracle_slab_poisons(f, g->ctor);
     if ((f & SLAB_RED_ZONE) && size == g->object_size)
         size += PTR;
     g->inuse = size;

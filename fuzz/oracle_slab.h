@@ -89,6 +89,11 @@ bool oracle_kmalloc_cache_geometry(const struct kh_config *cfg, size_t class_siz
 /* Compares a created cache (its reported geometry) with g; on a mismatch
  * writes what differs to why and returns false. merged: the result is an
  * alias of an existing cache (its geometry is that cache's). */
+/* __OBJECT_POISON (SPEC 0b): free objects of a SLAB_POISON cache are
+ * poisoned, except with a constructor or SLAB_TYPESAFE_BY_RCU, whose free
+ * objects must keep their contents. */
+bool oracle_slab_poisons(uint32_t flags, bool ctor);
+
 struct kh_cache_info;
 bool oracle_slab_check_cache(const struct kh_config *cfg, const struct oracle_slab_geom *g,
                              const struct kh_cache_info *ci, bool merged, char *why, size_t cap);
