@@ -1388,11 +1388,16 @@ static void write_after_free(struct block *k, int64_t at, uint64_t len, int v)
     struct binding *c = bind(k->owner);
     struct kh_cache_info ci;
     struct kh_object_info oa, ob;
+    struct kmem_cache *ca, *cb;
     if (!c || !c->live || kh_slab_cache_info(A, c->a, &ci) != 0 ||
         !oracle_slab_poisons((uint32_t)ci.flags, ci.has_ctor) ||
-        (uint64_t)at + len > ci.object_size || kh_slab_object_lookup(A, k->a, &oa, NULL) != 0 ||
-        kh_slab_object_lookup(B, k->b, &ob, NULL) != 0)
+        (uint64_t)at + len > ci.object_size || kh_slab_object_lookup(A, k->a, &oa, &ca) != 0 ||
+        kh_slab_object_lookup(B, k->b, &ob, &cb) != 0)
         return;
+    if ((ca == c->a) != (cb == c->b))
+        fail("a freed object's slab belongs to its cache on one twin only");
+    if (ca != c->a)
+        return;   /* its slab went back to the pages and now serves another cache */
     if (oa.state != ob.state)
         fail("an object is %s on one twin, %s on the other", kh_object_state_name(oa.state),
              kh_object_state_name(ob.state));
