@@ -342,8 +342,15 @@ struct slab *kh_slab_new(struct kh *kh, struct kmem_cache *s, gfp_t gfp, unsigne
     gfp = (gfp & ~(__GFP_ZERO | GFP_ZONEMASK)) | s->alloc_gfp;
     unsigned order = s->order;
     struct page *page = NULL;
-    if (order > s->min_order)
-        page = kh_alloc_pages(kh, (gfp | __GFP_NOWARN | __GFP_NORETRY) & ~__GFP_NOFAIL, order);
+    if (order > s->min_order) {
+        /* 6.1 allocate_slab: the preferred order may fail quietly and,
+         * for a caller that may reclaim, neither reclaims nor touches
+         * the reserves; the minimum order then gets the caller's flags */
+        gfp_t first = (gfp | __GFP_NOWARN | __GFP_NORETRY) & ~__GFP_NOFAIL;
+        if (first & __GFP_DIRECT_RECLAIM)
+            first = (first | __GFP_NOMEMALLOC) & ~__GFP_RECLAIM;
+        page = kh_alloc_pages(kh, first, order);
+    }
     if (!page) {
         order = s->min_order;
         page = kh_alloc_pages(kh, gfp, order);
