@@ -106,6 +106,7 @@ struct exec {
     /* direct reclaim passes, counted by the executor's own shrinker
      * (oracle_reclaim.h), and what the current op passed */
     unsigned long reclaims;
+    struct oracle_reclaim_env reclaim_env;
     gfp_t passed_gfp;
     int reserve_before;    /* mempool_alloc: the reserve when it started, else -1 */
 };
@@ -133,6 +134,12 @@ struct exec *exec_new(struct kh *kh, const struct exec_options *opt)
     x->opt = *opt;
     oracle_limits(kh_get_config(kh), &x->lim);
     nullo_init(&x->nullo, kh_get_config(kh), x->lim.max_cache_size, x->lim.max_size);
+    x->reclaim_env = (struct oracle_reclaim_env){
+        .slab_one_call = kh_get_config(kh)->slab != KH_SLAB_SLAB,
+        .max_cache_size = x->lim.max_cache_size,
+        .max_size = x->lim.max_size,
+        .page_shift = x->lim.page_shift,
+    };
     shadow_init(&x->shadow);
     return x;
 }
@@ -3250,7 +3257,7 @@ static bool run_ops(struct exec *x, const struct kh_trace *t, struct exec_findin
             !oracle_warn_op(x->kh, &t->ops[i], o->ok, first_report, why, sizeof(why)))
             finding(x, "failure report", "oracle", "%s", why);
         if (x->opt.checks && !x->finding && !o->skipped && !o->misuse &&
-            !oracle_reclaim_op(&t->ops[i], x->passed_gfp, x->reserve_before, x->reclaims - reclaims_before,
+            !oracle_reclaim_op(&x->reclaim_env, &t->ops[i], x->passed_gfp, x->reserve_before, x->reclaims - reclaims_before,
                                why, sizeof(why)))
             finding(x, "reclaim", "oracle", "%s", why);
         if (x->opt.checks && !x->finding && !o->skipped && !o->misuse && !x->tainted_operand &&
