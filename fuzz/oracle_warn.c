@@ -88,6 +88,70 @@ static int quiet_inside(struct kh *kh, const struct kh_op *op)
     }
 }
 
+static bool titled(const struct kh_report *r, const char *reason)
+{
+    return r->cls == KH_R_WARN && r->reason && strcmp(r->reason, reason) == 0;
+}
+
+/* The order of a page operation's single allocation, or -1. */
+static int64_t page_op_order(struct kh *kh, const struct kh_op *op)
+{
+    switch (op->code) {
+    case KH_OP_ALLOC_PAGES:
+    case KH_OP_GET_FREE_PAGES:
+        return op->args[0].u > 64 ? -1 : (int64_t)op->args[0].u;   /* not run above 64 */
+    case KH_OP_GET_ZEROED_PAGE:
+        return 0;
+    case KH_OP_ALLOC_PAGES_EXACT: {
+        uint64_t size = op->args[0].u, pages = (size - 1) / kh_page_size(kh) + 1;
+        int64_t order = 0;
+        if (!size)
+            return -1;
+        while (order < 64 && (1ull << order) < pages)
+            order++;
+        return order;
+    }
+    default:
+        return -1;
+    }
+}
+
+/* SPEC 4: an order at or above MAX_ORDER is refused before any attempt,
+ * with the "order above max" warning (quiet under __GFP_NOWARN) and never
+ * a page allocation failure report. The warning about __GFP_NOFAIL with
+ * an order above 1 needs __GFP_NOFAIL in the caller's flags: nothing
+ * inside the allocator adds that bit. */
+static bool order_warnings(struct kh *kh, const struct kh_op *op, gfp_t gfp, bool has_gfp,
+                           unsigned first_report, char *why, size_t cap)
+{
+    const char *name = kh_op_desc((enum kh_opcode)op->code)->name;
+    unsigned above_max = 0, page_failures = 0;
+    const struct kh_report *r;
+    for (unsigned i = first_report; (r = kh_report_get(kh, i)) != NULL; i++) {
+        above_max += titled(r, "order above max");
+        page_failures += r->cls == KH_R_PAGE_ALLOC_FAILURE;
+        if (titled(r, "__GFP_NOFAIL with order > 1") && !(has_gfp && (gfp & __GFP_NOFAIL))) {
+            snprintf(why, cap, "%s without __GFP_NOFAIL (gfp %#x) drew the warning \"%s\"", name,
+                     has_gfp ? (unsigned)gfp : 0u, r->reason);
+            return false;
+        }
+    }
+    int64_t order = page_op_order(kh, op);
+    if (order < (int64_t)kh_max_order(kh) || !has_gfp || kh_boot_in_progress(kh))
+        return true;
+    if (page_failures) {
+        snprintf(why, cap, "%s of order %lld (MAX_ORDER %u) was refused with a page allocation failure "
+                 "report; 6.1 refuses it before any attempt", name, (long long)order, kh_max_order(kh));
+        return false;
+    }
+    if (!(gfp & __GFP_NOWARN) && !above_max) {
+        snprintf(why, cap, "%s of order %lld (MAX_ORDER %u) without __GFP_NOWARN drew no \"order above "
+                 "max\" warning", name, (long long)order, kh_max_order(kh));
+        return false;
+    }
+    return true;
+}
+
 bool oracle_warn_op(struct kh *kh, const struct kh_op *op, int ok, unsigned first_report, char *why,
                     size_t cap)
 {
@@ -112,8 +176,11 @@ bool oracle_warn_op(struct kh *kh, const struct kh_op *op, int ok, unsigned firs
                  first_page->subsystem);
         return false;
     }
-    gfp_t gfp;
-    if (!gfp_arg(op, &gfp))
+    gfp_t gfp = 0;
+    bool has_gfp = gfp_arg(op, &gfp);
+    if (!order_warnings(kh, op, gfp, has_gfp, first_report, why, cap))
+        return false;
+    if (!has_gfp)
         return true;
     if ((gfp & __GFP_NOWARN) && failures) {
         snprintf(why, cap, "__GFP_NOWARN is set, yet the allocator reported \"%s\" (%s)", first->reason,
