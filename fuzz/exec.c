@@ -810,6 +810,23 @@ static void check_kmalloc_bytes(struct exec *x, const struct xbind *b, const voi
 }
 
 /* kmalloc-family result: class, alignment, ZERO_SIZE_PTR and NULL rules. */
+/* A slab-backed kmalloc object comes from the cache its size and gfp
+ * name (SPEC 1), e.g. kmalloc-rcl-96 for __GFP_RECLAIMABLE. */
+static void check_kmalloc_origin(struct exec *x, const void *p, size_t size, gfp_t gfp)
+{
+    char want[64];
+    struct kh_object_info info;
+    struct kmem_cache *cache = NULL;
+    struct kh_cache_info ci;
+    if (!oracle_kmalloc_cache_name(&x->lim, size, gfp, want, sizeof(want)) ||
+        kh_slab_object_lookup(x->kh, p, &info, &cache) != 0 || !cache ||
+        kh_slab_cache_info(x->kh, cache, &ci) != 0)
+        return;
+    if (strcmp(ci.name, want) != 0)
+        finding(x, "wrong cache", "oracle", "kmalloc(%zu, %#x) came from %s; the spec names %s", size,
+                (unsigned)gfp, ci.name, want);
+}
+
 static void after_kmalloc(struct exec *x, void *p, size_t size, gfp_t gfp, bool zeroing, bool overflow)
 {
     note_alloc(x, p);
@@ -847,6 +864,7 @@ static void after_kmalloc(struct exec *x, void *p, size_t size, gfp_t gfp, bool 
                     size, ks, want);
         check_align(x, p, oracle_kmalloc_align(&x->lim, kh_get_config(x->kh), size), "kmalloc result");
         check_zone(x, p, size, gfp & __GFP_DMA, "kmalloc result");   /* DMA32, HIGHMEM dropped */
+        check_kmalloc_origin(x, p, size, gfp);
         if (zeroing)
             check_zeroed(x, p, size);
     }

@@ -1,6 +1,8 @@
 /* oracle.c - spec restated independently of the allocator (see oracle.h). */
 #include "oracle.h"
 
+#include <stdio.h>
+
 static unsigned min_u(unsigned a, unsigned b) { return a < b ? a : b; }
 
 void oracle_limits(const struct kh_config *cfg, struct oracle_limits *l)
@@ -77,6 +79,30 @@ size_t oracle_ksize(const struct oracle_limits *l, size_t size)
         size < ((size_t)1 << l->page_shift) - l->minalign)
         return (size + 1) & ~(size_t)1;
     return oracle_kmalloc_class(l, size);
+}
+
+bool oracle_kmalloc_cache_name(const struct oracle_limits *l, size_t size, gfp_t gfp, char *buf,
+                               size_t cap)
+{
+    size_t cls = oracle_kmalloc_class(l, size);
+    if (l->design == KH_SLAB_SLOB || cls == 0 || size > l->max_cache_size)
+        return false;
+    /* DMA first, then RECLAIMABLE, then ACCOUNT; only SLUB (6.1 on) has
+     * the -rcl and -cg twins, classic SLAB serves both from the plain ones */
+    const char *prefix = "kmalloc-";
+    if (gfp & __GFP_DMA)
+        prefix = "dma-kmalloc-";
+    else if (l->design == KH_SLAB_SLUB && (gfp & __GFP_RECLAIMABLE))
+        prefix = "kmalloc-rcl-";
+    else if (l->design == KH_SLAB_SLUB && (gfp & __GFP_ACCOUNT))
+        prefix = "kmalloc-cg-";
+    if (cls >= ((size_t)1 << 20) && !(cls & (((size_t)1 << 20) - 1)))
+        snprintf(buf, cap, "%s%zuM", prefix, cls >> 20);
+    else if (cls >= 1024 && !(cls & 1023))
+        snprintf(buf, cap, "%s%zuk", prefix, cls >> 10);
+    else
+        snprintf(buf, cap, "%s%zu", prefix, cls);
+    return true;
 }
 
 size_t oracle_kmalloc_align(const struct oracle_limits *l, const struct kh_config *cfg, size_t size)

@@ -34,6 +34,11 @@ void oracle_limits(const struct kh_config *cfg, struct oracle_limits *out);
  * for requests below PAGE_SIZE - minalign (its small-object path). */
 size_t oracle_kmalloc_class(const struct oracle_limits *l, size_t size);
 size_t oracle_ksize(const struct oracle_limits *l, size_t size);
+/* The kmalloc cache a slab-backed kmalloc(size, gfp) must come from, by
+ * name (SPEC 1): false when none (SLOB, size 0 or above
+ * KMALLOC_MAX_CACHE_SIZE). */
+bool oracle_kmalloc_cache_name(const struct oracle_limits *l, size_t size, gfp_t gfp, char *buf,
+                               size_t cap);
 /* Minimum alignment a kmalloc(size) result must have. */
 size_t oracle_kmalloc_align(const struct oracle_limits *l, const struct kh_config *cfg, size_t size);
 /* kmalloc_size_roundup(size) per SPEC 1. */
