@@ -1299,6 +1299,35 @@ static struct xbind *existing_cache(struct exec *x, const struct kh_operand *a)
     return c && c->type == KH_VAL_CACHE && (c->alive || c->leaked) ? c : NULL;
 }
 
+struct slab_of_obj {
+    uintptr_t p;
+    size_t page_size;
+    bool on_cpu;
+};
+
+static int find_obj_slab(void *ctx, const struct kh_slab_info *si)
+{
+    struct slab_of_obj *f = ctx;
+    if (f->p < si->base || f->p - si->base >= f->page_size << si->order)
+        return 0;
+    f->on_cpu = si->list == KH_SLAB_LIST_CPU;
+    return 1;
+}
+
+/* SLUB serves a cache with any debug flag from its node's lists only: no
+ * CPU ever holds one of its slabs (SPEC 6), so every allocation and free
+ * goes through the checks. */
+static void check_debug_slab_list(struct exec *x, const struct xbind *c, const void *p)
+{
+    if (x->lim.design != KH_SLAB_SLUB || !(c->geom.flags & SLAB_DEBUG_FLAGS))
+        return;
+    struct slab_of_obj f = { (uintptr_t)p, kh_page_size(x->kh), false };
+    if (kh_for_each_slab(x->kh, c->p, find_obj_slab, &f) == 1 && f.on_cpu)
+        finding(x, "debug cache on a CPU slab", "oracle",
+                "object %p of a cache with debug flags %#x comes from a CPU's slab; SLUB keeps such "
+                "caches off the per-CPU fast path", p, (unsigned)(c->geom.flags & SLAB_DEBUG_FLAGS));
+}
+
 /* A cache object leaving the allocator: the spec's alignment (not the
  * cache's), zeroed or constructed bytes, and its debug bytes. */
 static void check_cache_obj(struct exec *x, const struct xbind *c, const void *p, bool zeroing)
@@ -1314,6 +1343,7 @@ static void check_cache_obj(struct exec *x, const struct xbind *c, const void *p
                 p, *(const uint8_t *)p);
     if (oracle_slab_debug_applies(kh_get_config(x->kh), &c->geom))
         check_live_bytes(x, &c->geom, p, c->geom.object_size, "allocated");
+    check_debug_slab_list(x, c, p);
 }
 
 static void after_cache_obj(struct exec *x, struct xbind *c, int32_t cvar, void *p, gfp_t gfp, bool zeroing)
