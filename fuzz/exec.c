@@ -107,6 +107,7 @@ struct exec {
      * (oracle_reclaim.h), and what the current op passed */
     unsigned long reclaims;
     struct oracle_reclaim_env reclaim_env;
+    unsigned percpu_reported;   /* per-CPU failure reports this run (the kernel's limit is 10) */
     gfp_t passed_gfp;
     int reserve_before;    /* mempool_alloc: the reserve when it started, else -1 */
 };
@@ -3270,6 +3271,7 @@ static bool run_ops(struct exec *x, const struct kh_trace *t, struct exec_findin
     x->nunbound = 0;
     x->free_at_start = kh_nr_free_pages(x->kh);
     x->chunks_at_start = percpu_chunks(x);
+    x->percpu_reported = 0;
 
     for (size_t i = 0; i < t->n && !x->finding; i++) {
         x->op_i = i;
@@ -3302,8 +3304,9 @@ static bool run_ops(struct exec *x, const struct kh_trace *t, struct exec_findin
         if (!nullo_op_end(&x->nullo, x->kh, why, sizeof(why)) && x->opt.checks)
             finding(x, "fault injection", "oracle", "%s", why);
         if (x->opt.checks && !x->finding && !o->skipped && !o->misuse &&
-            !oracle_warn_op(x->kh, &t->ops[i], o->ok, first_report, why, sizeof(why)))
+            !oracle_warn_op(x->kh, &t->ops[i], o->ok, first_report, x->percpu_reported, why, sizeof(why)))
             finding(x, "failure report", "oracle", "%s", why);
+        x->percpu_reported += oracle_warn_percpu_failures(x->kh, first_report);
         if (x->opt.checks && !x->finding && !o->skipped && !o->misuse &&
             !oracle_reclaim_op(&x->reclaim_env, &t->ops[i], x->passed_gfp, x->reserve_before, x->reclaims - reclaims_before,
                                why, sizeof(why)))

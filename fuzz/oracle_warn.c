@@ -152,8 +152,43 @@ static bool order_warnings(struct kh *kh, const struct kh_op *op, gfp_t gfp, boo
     return true;
 }
 
-bool oracle_warn_op(struct kh *kh, const struct kh_op *op, int ok, unsigned first_report, char *why,
-                    size_t cap)
+#define PCPU_WARN_LIMIT 10   /* pcpu_alloc's failure reports per boot (SPEC 9) */
+
+static bool percpu_failure(const struct kh_report *r)
+{
+    return r->cls == KH_R_PERCPU && r->reason && strstr(r->reason, "allocation failed");
+}
+
+/* SPEC 9: a per-CPU allocation that fails without __GFP_NOWARN says so
+ * (its own "allocation failed", or the illegal size or align warning),
+ * until ten failures have been reported since boot. */
+unsigned oracle_warn_percpu_failures(struct kh *kh, unsigned first_report)
+{
+    unsigned n = 0;
+    const struct kh_report *r;
+    for (unsigned i = first_report; (r = kh_report_get(kh, i)) != NULL; i++)
+        n += percpu_failure(r);
+    return n;
+}
+
+static bool percpu_failure_reported(struct kh *kh, const struct kh_op *op, int ok, gfp_t gfp,
+                                    unsigned first_report, unsigned before, char *why, size_t cap)
+{
+    unsigned now = 0;
+    const struct kh_report *r;
+    for (unsigned i = first_report; (r = kh_report_get(kh, i)) != NULL; i++)
+        now += r->cls == KH_R_PERCPU;
+    if ((op->code != KH_OP_ALLOC_PERCPU && op->code != KH_OP_ALLOC_PERCPU_GFP) || ok != 0 ||
+        (gfp & __GFP_NOWARN) || kh_boot_in_progress(kh) || now || before >= PCPU_WARN_LIMIT)
+        return true;
+    snprintf(why, cap, "%s without __GFP_NOWARN (gfp %#x) failed silently, after %u of the %u "
+             "failure reports", kh_op_desc((enum kh_opcode)op->code)->name, (unsigned)gfp, before,
+             PCPU_WARN_LIMIT);
+    return false;
+}
+
+bool oracle_warn_op(struct kh *kh, const struct kh_op *op, int ok, unsigned first_report,
+                    unsigned percpu_reported, char *why, size_t cap)
 {
     int quiet = quiet_inside(kh, op);
     unsigned failures = 0, page_failures = 0;
@@ -179,6 +214,9 @@ bool oracle_warn_op(struct kh *kh, const struct kh_op *op, int ok, unsigned firs
     gfp_t gfp = 0;
     bool has_gfp = gfp_arg(op, &gfp);
     if (!order_warnings(kh, op, gfp, has_gfp, first_report, why, cap))
+        return false;
+    if (!percpu_failure_reported(kh, op, ok, has_gfp ? gfp : GFP_KERNEL, first_report, percpu_reported,
+                                 why, cap))
         return false;
     if (!has_gfp)
         return true;

@@ -27,8 +27,13 @@
 
 /* first_report: the index of the operation's first report. ok: the
  * operation's outcome (exec_outcome.ok: -1 no allocation, 0 NULL, 1 memory).
+ * percpu_reported: the per-CPU "allocation failed" reports of the run so
+ * far (oracle_warn_percpu_failures summed over every operation before).
  * Returns false with the reason in why when the reports break the rule. */
-bool oracle_warn_op(struct kh *kh, const struct kh_op *op, int ok, unsigned first_report, char *why,
-                    size_t cap);
+bool oracle_warn_op(struct kh *kh, const struct kh_op *op, int ok, unsigned first_report,
+                    unsigned percpu_reported, char *why, size_t cap);
+/* The per-CPU "allocation failed" reports among an operation's reports
+ * (the kernel stops after ten per boot). */
+unsigned oracle_warn_percpu_failures(struct kh *kh, unsigned first_report);
 
 #endif
