@@ -2975,6 +2975,44 @@ static void check_kmalloc_caches(struct exec *x)
     kh_for_each_cache(x->kh, check_kmalloc_cache, x);
 }
 
+/* ---- SLUB's partial lists keep at most min_partial empty slabs ----
+ * An emptied slab is freed when the partial list already holds
+ * min_partial slabs (SPEC 5), so the empty ones on it never outnumber
+ * that value, computed from the spec's slot size. */
+
+struct partial_count {
+    unsigned empty;
+};
+
+static int count_empty_partial(void *ctx, const struct kh_slab_info *si)
+{
+    struct partial_count *pc = ctx;
+    pc->empty += si->list == KH_SLAB_LIST_PARTIAL && si->inuse == 0;
+    return 0;
+}
+
+static int check_partial_list(void *ctx, const struct kh_cache_info *ci)
+{
+    struct exec *x = ctx;
+    if (ci->dead)
+        return 0;
+    struct partial_count pc = { 0 };
+    kh_for_each_slab(x->kh, (struct kmem_cache *)ci->cache, count_empty_partial, &pc);
+    unsigned mp = oracle_slab_min_partial(ci->size);
+    if (pc.empty > mp) {
+        finding(x, "partial list", "oracle", "%s keeps %u empty slabs on its partial list; min_partial "
+                "for a %u-byte slot is %u", ci->name, pc.empty, ci->size, mp);
+        return 1;
+    }
+    return 0;
+}
+
+static void check_partial_lists(struct exec *x)
+{
+    if (x->opt.checks && !x->finding && x->lim.design == KH_SLAB_SLUB)
+        kh_for_each_cache(x->kh, check_partial_list, x);
+}
+
 /* ---- everything back: the page accounting at the end of a run ----
  * A freed block returns to the free lists (SPEC 4), so once a run's blocks
  * are freed through their own APIs, its pools and caches destroyed and
@@ -3340,6 +3378,7 @@ static bool run_ops(struct exec *x, const struct kh_trace *t, struct exec_findin
                 check_handed_over(x, false);
             full_validate(x, false);
             check_cache_counts(x);
+            check_partial_lists(x);
             check_everything_back(x);
         }
     }

@@ -419,7 +419,18 @@ bool oracle_slab_check_cache(const struct kh_config *cfg, const struct oracle_sl
     MISMATCH("free pointer offset", g->offset, ci->offset);
     MISMATCH("order", g->order, ci->order);
     MISMATCH("objects per slab", g->objects, ci->objects_per_slab);
+    MISMATCH("min_partial", oracle_slab_min_partial(g->size), ci->min_partial);
     return true;
+}
+
+/* SPEC 5: ilog2(slot size) / 2, clamped to 5..10. */
+unsigned oracle_slab_min_partial(uint32_t slot)
+{
+    unsigned log = 0;
+    while (slot >> (log + 1))
+        log++;
+    unsigned mp = log / 2;
+    return mp < 5 ? 5 : mp > 10 ? 10 : mp;
 }
 
 /* ---- constructor ---- */

@@ -98,6 +98,10 @@ struct kh_cache_info;
 bool oracle_slab_check_cache(const struct kh_config *cfg, const struct oracle_slab_geom *g,
                              const struct kh_cache_info *ci, bool merged, char *why, size_t cap);
 
+/* SLUB's min_partial for a slot size (SPEC 5): the empty slabs a cache's
+ * partial list may keep; an emptied slab beyond them goes back. */
+unsigned oracle_slab_min_partial(uint32_t slot);
+
 /* The test constructor: what every object of a ctor cache holds when it
  * leaves the allocator without __GFP_ZERO, and what the caller puts back
  * before freeing it. */
