@@ -713,6 +713,29 @@ static void check_zone(struct exec *x, const void *p, size_t bytes, gfp_t gfp, c
                 "zone its gfp %#x allows (%#" PRIx64 ")", what, p, phys, bytes, (unsigned)gfp, end);
 }
 
+/* The zone of physical address phys on this profile (they lie in order). */
+static int zone_of_phys(const struct kh_config *cfg, uint64_t phys)
+{
+    for (int z = 0; z < MAX_NR_ZONES; z++)
+        if (phys < oracle_zone_end(cfg, (enum zone_type)z))
+            return z;
+    return -1;
+}
+
+/* A page block the fast path could serve comes from the zone it tries
+ * first that passes (highest allowed first, SPEC 4), not a lower one. */
+static void check_fast_path_zone(struct exec *x, const void *p, gfp_t gfp, unsigned order)
+{
+    if (!x->opt.checks || kh_boot_in_progress(x->kh) || x->out[x->nout - 1].fault_injected)
+        return;
+    int want = nullo_fast_path_zone(&x->nullo, gfp, order);
+    int got = zone_of_phys(kh_get_config(x->kh), kh_virt_to_phys(x->kh, p));
+    if (want >= 0 && got != want)
+        finding(x, "wrong zone", "oracle", "an order-%u block for gfp %#x came from zone %d; zone %d "
+                "passed its LOW mark with a free block, and the fast path takes the first that does",
+                order, (unsigned)gfp, got, want);
+}
+
 /* ---- JSON ---- */
 
 static void json_begin(struct exec *x)
@@ -1630,6 +1653,7 @@ static void op_alloc_pages(struct exec *x, const struct kh_op *op, bool zeroed_p
     size_t bytes = kh_page_size(x->kh) << order;
     check_align(x, p, bytes, "page block");
     check_zone(x, p, bytes, gfp, "page block");
+    check_fast_path_zone(x, p, gfp & ~__GFP_HIGHMEM, (unsigned)order);
     if (gfp & __GFP_ZERO)
         check_zeroed(x, p, bytes);
     track(x, b, p, bytes, SHADOW_PAGES);

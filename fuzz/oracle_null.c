@@ -247,6 +247,25 @@ static enum verdict pages_verdict(const struct nullo *n, const struct nullo_stat
     return (gfp & __GFP_DIRECT_RECLAIM) ? MAY_FAIL : MUST_FAIL;
 }
 
+int nullo_fast_path_zone(const struct nullo *n, gfp_t gfp, unsigned order)
+{
+    int cz = gfp_zone_of(gfp);
+    if (cz < 0 || order >= n->max_order || !n->marks_set)
+        return -1;
+    for (int z = cz; z >= 0; z--) {
+        const struct nullo_zone *nz = &n->pre.z[z];
+        if (!nz->present)
+            continue;
+        bool block = false;
+        for (unsigned o = order; o < n->max_order && o < KH_MAX_ORDER_LIMIT && !block; o++)
+            block = nz->nr_free[o] != 0;
+        long avail = (long)nz->free - (long)((1ul << order) - 1) - (long)n->m.low[z] - (long)n->m.reserve[z][cz];
+        if (block && avail > 0)
+            return z;
+    }
+    return -1;
+}
+
 bool nullo_pages_must_fail(const struct nullo *n, gfp_t gfp, unsigned order)
 {
     return pages_verdict(n, &n->pre, gfp, order, 1) == MUST_FAIL;

@@ -138,6 +138,13 @@ const char *nullo_judge(struct nullo *n, struct kh *kh, const struct nullo_call 
 /* Whether one order-`order` page allocation with gfp must fail on the
  * zones as the current operation found them (its snapshot; no reclaim, no
  * fault injection): a success is then a finding. */
+/* SPEC 4: the zone the fast path serves an order-`order` page allocation
+ * with this gfp from, on the state when the operation started: the first
+ * zone, from the highest the gfp allows down, whose free pages less the
+ * block stay above its LOW mark plus the lowmem reserve against that
+ * highest zone and that holds a free block big enough. -1 when no zone
+ * passes (the slow path decides) or the gfp names no zone. */
+int nullo_fast_path_zone(const struct nullo *n, gfp_t gfp, unsigned order);
 bool nullo_pages_must_fail(const struct nullo *n, gfp_t gfp, unsigned order);
 
 /* Watermarks the oracle computed (for tests and reports). */
