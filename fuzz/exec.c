@@ -1323,6 +1323,31 @@ static struct xbind *existing_cache(struct exec *x, const struct kh_operand *a)
     return c && c->type == KH_VAL_CACHE && (c->alive || c->leaked) ? c : NULL;
 }
 
+struct empty_slabs {
+    unsigned n;
+};
+
+static int count_empty(void *ctx, const struct kh_slab_info *si)
+{
+    ((struct empty_slabs *)ctx)->n += si->inuse == 0;
+    return 0;
+}
+
+/* SPEC 5: kmem_cache_shrink gives back every slab of the cache that holds
+ * no object (SLUB flushes the CPU slabs first; classic SLAB drains its
+ * arrays and its free list), the quarantine's included. */
+static void check_shrunk(struct exec *x, const struct xbind *c)
+{
+    if (!x->opt.checks || x->finding || x->lim.design == KH_SLAB_SLOB)
+        return;
+    struct empty_slabs e = { 0 };
+    kh_for_each_slab(x->kh, c->p, count_empty, &e);
+    if (e.n)
+        finding(x, "shrink kept empty slabs", "oracle",
+                "kmem_cache_shrink left %u slab%s without a live object in the cache", e.n,
+                e.n == 1 ? "" : "s");
+}
+
 struct slab_of_obj {
     uintptr_t p;
     size_t page_size;
@@ -2808,8 +2833,11 @@ static void dispatch(struct exec *x, const struct kh_op *op)
         struct xbind *c = existing_cache(x, &a[0]);
         legal_init(x, &lc);
         view_obj(x, &lc.obj, a[0].var);
-        if (admit_pre(x, &lc))
-            kh_kmem_cache_shrink(x->kh, c ? c->p : any_cache(x, &a[0]));
+        if (!admit_pre(x, &lc))
+            break;
+        kh_kmem_cache_shrink(x->kh, c ? c->p : any_cache(x, &a[0]));
+        if (lc.legal && c && c->alive)
+            check_shrunk(x, c);
         break;
     }
     case KH_OP_KMEM_CACHE_DESTROY: op_cache_destroy(x, op); break;
