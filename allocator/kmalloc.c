@@ -199,7 +199,11 @@ static inline int kmalloc_type(const struct kh_slab_state *st, gfp_t gfp)
         return KM_NORMAL;
     if (gfp & __GFP_DMA)
         return KM_DMA;
+#ifdef KH_PLANT_KMALLOC_TYPE
+    int t = (gfp & __GFP_ACCOUNT) ? KM_RECLAIM : KM_CGROUP;  /* planted bug: the -rcl and -cg twins swapped */
+#else
     int t = (gfp & __GFP_RECLAIMABLE) ? KM_RECLAIM : KM_CGROUP;
+#endif
     return st->kmalloc[t][st->shift_high] ? t : KM_NORMAL;
 }
 

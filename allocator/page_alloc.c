@@ -655,7 +655,11 @@ static void prepare_context(const struct kh *kh, gfp_t gfp, unsigned order,
     ac->order = order;
     ac->classzone = gfp_zone(gfp);
     ac->nr_zones = 0;
+#ifdef KH_PLANT_ZONE_ORDER
+    for (int z = 0; z <= (int)ac->classzone; z++)  /* planted bug: the zones are tried lowest first */
+#else
     for (int z = (int)ac->classzone; z >= 0; z--)
+#endif
         if (zone_present(&kh->zones[z]))
             ac->zonelist[ac->nr_zones++] = (enum zone_type)z;
 }
@@ -821,7 +825,11 @@ static struct page *alloc_slowpath(struct kh *kh, const struct alloc_context *ac
             page = get_page_from_freelist(kh, ac, WMARK_MIN, aflags);
             if (page)
                 return page;
+#ifdef KH_PLANT_NORETRY_RECLAIM
+            if ((gfp & __GFP_ATOMIC) || (costly && !(gfp & __GFP_RETRY_MAYFAIL)))  /* planted bug: NORETRY retries */
+#else
             if ((gfp & __GFP_NORETRY) || (costly && !(gfp & __GFP_RETRY_MAYFAIL)))
+#endif
                 break;
             if (!progress)
                 break;
@@ -839,7 +847,11 @@ struct page *kh_alloc_pages(struct kh *kh, gfp_t gfp, unsigned order)
 {
     if (kh->before_mem_init)
         return refuse_before_mem_init(kh, gfp, order);
+#ifdef KH_PLANT_ORDER_LIMIT
+    if (order > kh->max_order) {  /* planted bug: an order of exactly MAX_ORDER is let through */
+#else
     if (order >= kh->max_order) {
+#endif
         if (!(gfp & __GFP_NOWARN))
             kh_report(kh, KH_SEV_WARN, KH_R_WARN, "page_alloc", "order above max", 0,
                       "WARNING: CPU: %u PID: 1 at mm/page_alloc.c: __alloc_pages: "

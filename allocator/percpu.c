@@ -234,7 +234,11 @@ static void warn_failed(struct kh *kh, gfp_t gfp, size_t size, size_t align, boo
                         const char *err)
 {
     struct kh_percpu_state *pc = kh->percpu;
+#ifdef KH_PLANT_PERCPU_WARN_NORETRY
+    if ((gfp & __GFP_NORETRY) || !pc->warn_limit)  /* planted bug: the wrong gfp bit silences the report */
+#else
     if ((gfp & __GFP_NOWARN) || !pc->warn_limit)
+#endif
         return;
     pc->warn_limit--;
     kh_report(kh, KH_SEV_WARN, KH_R_PERCPU, "percpu", "percpu allocation failed", 0,

@@ -70,7 +70,11 @@ static int slub_open(struct kh *kh, struct kmem_cache *s)
     s->objects = (unsigned)((kh->page_size << order) / s->size);
     if (s->min_order > s->order)
         s->min_order = s->order;
+#ifdef KH_PLANT_MIN_PARTIAL
+    unsigned mp = ilog2_u(s->size);  /* planted bug: min_partial without the halving */
+#else
     unsigned mp = ilog2_u(s->size) / 2;
+#endif
     s->min_partial = mp < MIN_PARTIAL ? MIN_PARTIAL : mp > MAX_PARTIAL ? MAX_PARTIAL : mp;
     return 0;
 }
@@ -81,7 +85,12 @@ static void slub_close(struct kh *kh, struct kmem_cache *s)
     (void)s;
 }
 
+#ifdef KH_PLANT_DEBUG_FASTPATH
+/* planted bug: only user tracking keeps a debug cache off the per-CPU fast path */
+static bool is_debug(const struct kmem_cache *s) { return (s->flags & SLAB_STORE_USER) != 0; }
+#else
 static bool is_debug(const struct kmem_cache *s) { return (s->flags & SLAB_DEBUG_FLAGS) != 0; }
+#endif
 
 static void *pop(const struct kmem_cache *s, void **list)
 {
@@ -218,7 +227,11 @@ static unsigned long slub_shrink(struct kh *kh, struct kmem_cache *s)
     unsigned long pages = 0;
     for (struct slab *slab = s->partial.head, *next; slab; slab = next) {
         next = slab->next;
+#ifdef KH_PLANT_SHRINK_KEEPS_EMPTY
+        if (slab->inuse || s->partial.nr <= s->min_partial)  /* planted bug: shrink stops at min_partial */
+#else
         if (slab->inuse)
+#endif
             continue;
         pages += 1ul << slab->order;
         kh_slab_list_del(&s->partial, slab);
