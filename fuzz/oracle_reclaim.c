@@ -2,6 +2,8 @@
  * oracle_reclaim.h). */
 #include "oracle_reclaim.h"
 
+#include "oracle.h"
+
 #include <stdint.h>
 #include <stdio.h>
 
@@ -18,14 +20,6 @@ static bool has_gfp_arg(const struct kh_op *op)
 
 #define COSTLY_ORDER 3   /* PAGE_ALLOC_COSTLY_ORDER */
 
-static unsigned order_of(const struct oracle_reclaim_env *env, uint64_t size)
-{
-    unsigned order = 0;
-    while (order < 63 && ((uint64_t)1 << (order + env->page_shift)) < size)
-        order++;
-    return order;
-}
-
 /* A kmalloc of size bytes: one page call (a slab object's, or
  * kmalloc_large's, whose order it gives); false when it makes none or the
  * slab design may make more. */
@@ -34,7 +28,7 @@ static bool kmalloc_call(const struct oracle_reclaim_env *env, uint64_t size, in
     if (size == 0 || size > env->max_size)
         return false;
     if (size > env->max_cache_size) {
-        *order = (int)order_of(env, size);
+        *order = (int)oracle_get_order(env->page_shift, size);
         return true;
     }
     *order = -1;   /* the cache's minimum order: not judged as costly */
@@ -55,7 +49,7 @@ static bool single_page_call(const struct oracle_reclaim_env *env, const struct 
         *order = 0;
         return true;
     case KH_OP_ALLOC_PAGES_EXACT:
-        *order = a[0].u ? (int)order_of(env, a[0].u) : -1;
+        *order = a[0].u ? (int)oracle_get_order(env->page_shift, a[0].u) : -1;
         return a[0].u != 0;
     case KH_OP_KMALLOC:
     case KH_OP_KZALLOC:

@@ -7,6 +7,7 @@
 
 #include "gfp.h"
 #include "memblock.h"
+#include "oracle.h"
 #include "page_alloc.h"
 
 /* A report that says an allocation failed, whatever the subsystem (the
@@ -102,15 +103,9 @@ static int64_t page_op_order(struct kh *kh, const struct kh_op *op)
         return op->args[0].u > 64 ? -1 : (int64_t)op->args[0].u;   /* not run above 64 */
     case KH_OP_GET_ZEROED_PAGE:
         return 0;
-    case KH_OP_ALLOC_PAGES_EXACT: {
-        uint64_t size = op->args[0].u, pages = (size - 1) / kh_page_size(kh) + 1;
-        int64_t order = 0;
-        if (!size)
-            return -1;
-        while (order < 64 && (1ull << order) < pages)
-            order++;
-        return order;
-    }
+    case KH_OP_ALLOC_PAGES_EXACT:
+        return op->args[0].u ? oracle_get_order((unsigned)__builtin_ctzl(kh_page_size(kh)), op->args[0].u)
+                             : -1;
     default:
         return -1;
     }
@@ -228,27 +223,10 @@ bool oracle_warn_op(struct kh *kh, const struct kh_op *op, int ok, unsigned firs
     /* before the hand-over the page allocator refuses with its own warning */
     if (ok != 0 || (gfp & (__GFP_NOWARN | __GFP_NOFAIL)) || failures || kh_boot_in_progress(kh))
         return true;
-    uint64_t order;
-    switch (op->code) {
-    case KH_OP_ALLOC_PAGES:
-    case KH_OP_GET_FREE_PAGES:
-        order = op->args[0].u;
-        break;
-    case KH_OP_GET_ZEROED_PAGE:
-        order = 0;
-        break;
-    case KH_OP_ALLOC_PAGES_EXACT: {
-        uint64_t size = op->args[0].u, pages = (size - 1) / kh_page_size(kh) + 1;
-        if (!size)
-            return true;
-        for (order = 0; order < 64 && (1ull << order) < pages; order++)
-            ;
-        break;
-    }
-    default:
+    int64_t order = page_op_order(kh, op);
+    if (order < 0)
         return true;
-    }
-    if (order >= kh_max_order(kh))
+    if (order >= (int64_t)kh_max_order(kh))
         return true;   /* "order above max" warns instead (SPEC 4) */
     snprintf(why, cap, "an order-%llu page allocation without __GFP_NOWARN failed silently "
              "(no \"page allocation failure\" report)", (unsigned long long)order);
