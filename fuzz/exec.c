@@ -1324,13 +1324,24 @@ static struct xbind *existing_cache(struct exec *x, const struct kh_operand *a)
 }
 
 struct empty_slabs {
+    bool partial_only;
     unsigned n;
 };
 
 static int count_empty(void *ctx, const struct kh_slab_info *si)
 {
-    ((struct empty_slabs *)ctx)->n += si->inuse == 0;
+    struct empty_slabs *e = ctx;
+    e->n += si->inuse == 0 && (!e->partial_only || si->list == KH_SLAB_LIST_PARTIAL);
     return 0;
+}
+
+/* The cache's slabs that hold no object, on any list or on the partial
+ * list only. */
+static unsigned empty_slabs(struct exec *x, struct kmem_cache *c, bool partial_only)
+{
+    struct empty_slabs e = { .partial_only = partial_only };
+    kh_for_each_slab(x->kh, c, count_empty, &e);
+    return e.n;
 }
 
 /* SPEC 5: kmem_cache_shrink gives back every slab of the cache that holds
@@ -1340,12 +1351,11 @@ static void check_shrunk(struct exec *x, const struct xbind *c)
 {
     if (!x->opt.checks || x->finding || x->lim.design == KH_SLAB_SLOB)
         return;
-    struct empty_slabs e = { 0 };
-    kh_for_each_slab(x->kh, c->p, count_empty, &e);
-    if (e.n)
+    unsigned n = empty_slabs(x, c->p, false);
+    if (n)
         finding(x, "shrink kept empty slabs", "oracle",
-                "kmem_cache_shrink left %u slab%s without a live object in the cache", e.n,
-                e.n == 1 ? "" : "s");
+                "kmem_cache_shrink left %u slab%s without a live object in the cache", n,
+                n == 1 ? "" : "s");
 }
 
 struct slab_of_obj {
@@ -3032,28 +3042,16 @@ static void check_kmalloc_caches(struct exec *x)
  * min_partial slabs (SPEC 5), so the empty ones on it never outnumber
  * that value, computed from the spec's slot size. */
 
-struct partial_count {
-    unsigned empty;
-};
-
-static int count_empty_partial(void *ctx, const struct kh_slab_info *si)
-{
-    struct partial_count *pc = ctx;
-    pc->empty += si->list == KH_SLAB_LIST_PARTIAL && si->inuse == 0;
-    return 0;
-}
-
 static int check_partial_list(void *ctx, const struct kh_cache_info *ci)
 {
     struct exec *x = ctx;
     if (ci->dead)
         return 0;
-    struct partial_count pc = { 0 };
-    kh_for_each_slab(x->kh, (struct kmem_cache *)ci->cache, count_empty_partial, &pc);
+    unsigned empty = empty_slabs(x, (struct kmem_cache *)ci->cache, true);
     unsigned mp = oracle_slab_min_partial(ci->size);
-    if (pc.empty > mp) {
+    if (empty > mp) {
         finding(x, "partial list", "oracle", "%s keeps %u empty slabs on its partial list; min_partial "
-                "for a %u-byte slot is %u", ci->name, pc.empty, ci->size, mp);
+                "for a %u-byte slot is %u", ci->name, empty, ci->size, mp);
         return 1;
     }
     return 0;
