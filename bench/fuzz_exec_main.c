@@ -5,7 +5,10 @@
  * mutation and corpus bookkeeping. What is left is the cost per input of
  * the harness itself: decode, reset, execute, shadow model and oracles.
  *
- *   fuzz_exec NAME DIR [--seconds S]
+ *   fuzz_exec NAME DIR [--seconds S] [--slowest K]
+ *
+ * --slowest K also times every input on its own and lists the K that cost
+ * the most, with their share of the total: where a corpus spends its time.
  *
  * Prints "R <TAB> fuzz <TAB> NAME/<checks|no-checks> <TAB> reference-asan
  * <TAB> exec/s <TAB> exec/s"; checks are off when KMEM_FUZZ_NO_CHECKS is
@@ -21,7 +24,7 @@
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
-struct input { uint8_t *data; size_t len; };
+struct input { uint8_t *data; size_t len; char *name; double cpu; };
 
 static double cpu_seconds(void)
 {
@@ -66,20 +69,45 @@ static size_t load_dir(const char *dir, struct input **out)
         in[i].data = malloc(len ? (size_t)len : 1);
         in[i].len = fread(in[i].data, 1, (size_t)len, f);
         fclose(f);
-        free(names[i]);
+        in[i].name = names[i];
     }
     free(names);
     *out = in;
     return n;
 }
 
+static int cmp_cpu_desc(const void *a, const void *b)
+{
+    double x = ((const struct input *)a)->cpu, y = ((const struct input *)b)->cpu;
+    return (x < y) - (x > y);
+}
+
+static void print_slowest(struct input *in, size_t n, size_t k, uint64_t rounds)
+{
+    double total = 0;
+    for (size_t i = 0; i < n; i++)
+        total += in[i].cpu;
+    qsort(in, n, sizeof(*in), cmp_cpu_desc);
+    double shown = 0;
+    for (size_t i = 0; i < k && i < n; i++) {
+        shown += in[i].cpu;
+        printf("slow\t%.3f ms\t%5.1f%%\t%6zu B\t%s\n", in[i].cpu / (double)rounds * 1e3,
+               100 * in[i].cpu / total, in[i].len, in[i].name);
+    }
+    printf("slow\tthese %zu of %zu inputs: %.1f%% of the time; mean %.3f ms per input\n",
+           k < n ? k : n, n, 100 * shown / total, total / (double)(n * rounds) * 1e3);
+}
+
 int main(int argc, char **argv)
 {
     double seconds = 2;
+    long slowest = 0;
     const char *name = NULL, *dir = NULL;
     for (int i = 1; i < argc; i++) {
         if (strcmp(argv[i], "--seconds") == 0 && i + 1 < argc)
             seconds = atof(argv[++i]);
+        else if (strcmp(argv[i], "--slowest") == 0 && i + 1 < argc)
+            slowest = atol(argv[++i]);
         else if (!name)
             name = argv[i];
         else if (!dir)
@@ -87,8 +115,8 @@ int main(int argc, char **argv)
         else
             name = NULL, argc = 0;
     }
-    if (!name || !dir || !(seconds > 0)) {
-        fprintf(stderr, "usage: fuzz_exec NAME DIR [--seconds S]\n");
+    if (!name || !dir || !(seconds > 0) || slowest < 0) {
+        fprintf(stderr, "usage: fuzz_exec NAME DIR [--seconds S] [--slowest K]\n");
         return 2;
     }
     struct input *in;
@@ -102,11 +130,17 @@ int main(int argc, char **argv)
     uint64_t execs = 0;
     double t0 = cpu_seconds(), t;
     do {
-        for (size_t i = 0; i < n; i++)
+        for (size_t i = 0; i < n; i++) {
+            double s0 = slowest ? cpu_seconds() : 0;
             LLVMFuzzerTestOneInput(in[i].data, in[i].len);
+            if (slowest)
+                in[i].cpu += cpu_seconds() - s0;
+        }
         execs += n;
     } while ((t = cpu_seconds() - t0) < seconds);
     printf("R\tfuzz\t%s/%s\treference-asan\t%.1f\texec/s\n", name,
            getenv("KMEM_FUZZ_NO_CHECKS") ? "no-checks" : "checks", (double)execs / t);
+    if (slowest)
+        print_slowest(in, n, (size_t)slowest, execs / n);
     return 0;
 }

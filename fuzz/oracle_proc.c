@@ -186,13 +186,16 @@ static int check_row(void *ctx, const struct kh_cache_info *ci)
         r->bad = true;
         return 1;
     }
-    const char *sd = strstr(row, ": slabdata ");
+    /* Searches stay inside the row: ASan's strstr measures the whole
+     * haystack, which made this loop quadratic in the text. */
+    size_t len = strcspn(row, "\n") + 1;
+    const char *sd = memmem(row, len, ": slabdata ", strlen(": slabdata "));
     if (!sd || !number(sd + strlen(": slabdata "), &active_slabs)) {
         snprintf(r->why, r->cap, "/proc/slabinfo row of %s has no slabdata", ci->name);
         r->bad = true;
         return 1;
     }
-    const char *tun = strstr(row, ": tunables ");
+    const char *tun = memmem(row, len, ": tunables ", strlen(": tunables "));
     unsigned long t[3] = { 0, 0, 0 };
     const char *q = tun ? tun + strlen(": tunables ") : NULL;
     for (int i = 0; i < 3 && q; i++)
@@ -206,7 +209,6 @@ static int check_row(void *ctx, const struct kh_cache_info *ci)
     snprintf(want, sizeof(want), "%-17s %6lu %6lu %6u %4u %4d : tunables %4lu %4lu %4lu : slabdata %6lu %6lu %6lu\n",
              ci->name, active, ci->nr_objects, ci->size, ci->objects_per_slab, 1 << ci->order, t[0], t[1],
              t[2], active_slabs, ci->nr_slabs, 0ul);
-    size_t len = strcspn(row, "\n") + 1;
     const char *why = NULL;
     if (strlen(want) != len || strncmp(row, want, len) != 0)
         why = "the row is not the spec's format of the cache's numbers";

@@ -152,16 +152,17 @@ void oracle_reset_free(struct oracle_reset *r)
 struct sampler {
     struct oracle_reset *r;
     const char *fresh_allocated;   /* the fresh snapshot's allocated-blocks line */
+    size_t fresh_len;              /* up to its newline, which it does not count */
 };
 
 /* A block that is allocated in the fresh instance too (the allocator's own
  * start-up memory) may keep its contents. */
-static bool fresh_block(const char *line, const struct kh_block_info *bi)
+static bool fresh_block(const char *line, size_t len, const struct kh_block_info *bi)
 {
     char tok[64];
-    snprintf(tok, sizeof(tok), " %d/%u/%lu", bi->zone, bi->order, bi->pfn);
-    size_t n = strlen(tok);
-    for (const char *p = strstr(line, tok); p && *p != '\n'; p = strstr(p + 1, tok))
+    size_t n = (size_t)snprintf(tok, sizeof(tok), " %d/%u/%lu", bi->zone, bi->order, bi->pfn);
+    const char *end = line + len;   /* the newline that ends the line */
+    for (const char *p = memmem(line, len, tok, n); p; p = memmem(p + 1, (size_t)(end - p - 1), tok, n))
         if (p[n] == ' ' || p[n] == '\n' || p[n] == 'L')
             return true;
     return false;
@@ -172,7 +173,7 @@ static int sample_block(void *ctx, const struct kh_block_info *bi)
     struct sampler *s = ctx;
     if (s->r->npfn == ORACLE_RESET_SAMPLES)
         return 1;
-    if (!bi->lazy && !fresh_block(s->fresh_allocated, bi))
+    if (!bi->lazy && !fresh_block(s->fresh_allocated, s->fresh_len, bi))
         s->r->pfn[s->r->npfn++] = bi->pfn;
     return 0;
 }
@@ -182,9 +183,10 @@ void oracle_reset_before(struct oracle_reset *r, struct kh *kh)
     r->npfn = 0;
     if (!r->fresh)
         return;
-    struct sampler s = { r, strstr(r->fresh, "\nallocated blocks") };
+    struct sampler s = { r, strstr(r->fresh, "\nallocated blocks"), 0 };
     if (!s.fresh_allocated)
         return;
+    s.fresh_len = strcspn(s.fresh_allocated + 1, "\n") + 1;
     kh_for_each_allocated_block(kh, sample_block, &s);
 }
 
