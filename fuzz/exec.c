@@ -2022,10 +2022,21 @@ static void op_realloc_612(struct exec *x, const struct kh_op *op)
         finding(x, "wrong result", "oracle", "%s(p, 0) returned %p, not NULL or ZERO_SIZE_PTR",
                 op_name(x), p);
     if (p == old && had) {
+        bool vm = kh_is_vmalloc_addr(x->kh, p);
+        /* SPEC 10: vrealloc in place with __GFP_ZERO zeroes from the new
+         * size up to the old request, so that growing back in place
+         * later shows zeros (the bytes are poisoned now: read around ASan) */
+        size_t zero_to = ob->req < size + ZERO_CHECK_CAP ? ob->req : size + ZERO_CHECK_CAP;
+        if (x->opt.checks && vm && (gfp & __GFP_ZERO) && size < zero_to &&
+            !spare_zero((const uint8_t *)p + size, zero_to - size)) {
+            finding(x, "not zeroed", "oracle", "%s(%p, %zu, __GFP_ZERO) stayed in place, but bytes "
+                    "%zu..%zu (up to the old size %zu) are not all zero", op_name(x), old, size, size,
+                    zero_to, ob->req);
+            return;
+        }
         note_alloc(x, p);
         struct xbind *rb = result(x);
         rb->api = api;
-        bool vm = kh_is_vmalloc_addr(x->kh, p);
         track(x, rb, p, size, vm ? SHADOW_VMALLOC : SHADOW_KMALLOC);
         if (!vm)
             rb->usable = usable;   /* the same object: ksize does not move */
