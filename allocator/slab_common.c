@@ -480,8 +480,13 @@ static void report_double_free(struct kh *kh, struct kmem_cache *s, struct slab 
 
 static void quarantine_release_one(struct kh *kh, struct kh_slab_state *st)
 {
+#ifdef KH_PLANT_QUARANTINE_LIFO
+    /* planted bug: the newest object leaves first, the oldest stays held back */
+    struct kh_quarantine_entry e = st->q[(st->q_head + st->q_len - 1) % st->q_cap];
+#else
     struct kh_quarantine_entry e = st->q[st->q_head];
     st->q_head = (st->q_head + 1) % st->q_cap;
+#endif
     st->q_len--;
     if (!e.slab)
         return;   /* dropped by a cache flush */

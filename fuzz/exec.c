@@ -31,6 +31,7 @@
 #include "oracle_mempool.h"
 #include "oracle_count.h"
 #include "oracle_proc.h"
+#include "oracle_quarantine.h"
 #include "oracle_reclaim.h"
 #include "page_alloc.h"
 #include "percpu.h"
@@ -109,7 +110,8 @@ struct exec {
     struct oracle_reclaim_env reclaim_env;
     unsigned percpu_reported;   /* per-CPU failure reports this run (the kernel's limit is 10) */
     gfp_t passed_gfp;
-    int reserve_before;    /* mempool_alloc: the reserve when it started, else -1 */
+    int reserve_before;
+    struct oracle_quarantine quarantine;   /* objects seen entering it, oldest first */    /* mempool_alloc: the reserve when it started, else -1 */
 };
 
 const char *exec_misuse_name(enum exec_misuse m)
@@ -252,6 +254,12 @@ static bool track(struct exec *x, struct xbind *b, void *p, size_t req, enum sha
                 shadow_kind_name(kind), p, req, shadow_kind_name(hit->kind), hit->start, hit->size);
         return false;
     }
+    char why[256];
+    if (x->opt.checks && !x->misuse_ran &&
+        !oracle_quarantine_handed_out(&x->quarantine, x->kh, p, why, sizeof(why))) {
+        finding(x, "quarantine order", "oracle", "%s", why);
+        return false;
+    }
     if (x->opt.checks) {
         struct shadow_block *s = shadow_find(&x->shadow, (uintptr_t)p);
         size_t keep = s->size;
@@ -332,6 +340,16 @@ static void check_freed_bytes(struct exec *x, const struct oracle_slab_geom *g, 
     if (!oracle_slab_check_freed(g, p, why, sizeof(why)))
         finding(x, "debug bytes wrong", "oracle", "freed object %p (%u-byte object, slot %u): %s", p,
                 g->object_size, g->size, why);
+}
+
+/* Right after a caller's legal free of p: held back, when the quarantine
+ * is on (oracle_quarantine.h). */
+static void check_held_back(struct exec *x, const void *p)
+{
+    char why[256];
+    if (x->opt.checks && !x->finding && !x->misuse_ran &&
+        !oracle_quarantine_freed(&x->quarantine, x->kh, p, why, sizeof(why)))
+        finding(x, "not held back", "oracle", "%s", why);
 }
 
 /* Before a legal free: the red zones intact, and an object of a ctor cache
@@ -1124,7 +1142,8 @@ static void op_kfree(struct exec *x, const struct kh_op *op, bool sensitive)
     size_t usable = b && !x->misuse && block_live(x, b) && op->args[0].offset == 0 ? b->usable : 0;
     struct kh_copy_info clear_before;
     kh_last_clear(x->kh, &clear_before);
-    if (b && !x->misuse && block_live(x, b)) {
+    bool legal_free = b && !x->misuse && block_live(x, b);
+    if (legal_free) {
         freed_bytes = debug_geom(x, b, &g);
         release(x, b);
     } else if (x->misuse) {
@@ -1138,6 +1157,8 @@ static void op_kfree(struct exec *x, const struct kh_op *op, bool sensitive)
     }
     if (freed_bytes)
         check_freed_bytes(x, &g, p);
+    if (legal_free)
+        check_held_back(x, p);
 }
 
 static void op_ksize(struct exec *x, const struct kh_op *op)
@@ -1500,6 +1521,8 @@ static void op_cache_free(struct exec *x, const struct kh_op *op)
     kh_kmem_cache_free(x->kh, c->p, p);
     if (freed_bytes)
         check_freed_bytes(x, &g, p);
+    if (legal)
+        check_held_back(x, p);
 }
 
 static void op_cache_bulk(struct exec *x, const struct kh_op *op)
@@ -2160,6 +2183,7 @@ static void reserve_back_to(struct xbind *cache)
 
 static void op_pool_create(struct exec *x, const struct kh_op *op)
 {
+    x->quarantine.fifo_off = true;   /* its reserve comes and goes unseen */
     uint64_t min_nr = op->args[0].u;
     mempool_t *pool = NULL;
     struct xbind *cache = NULL;
@@ -3366,6 +3390,7 @@ static bool run_ops(struct exec *x, const struct kh_trace *t, struct exec_findin
     check_kmalloc_caches(x);
     nullo_run_begin(&x->nullo, x->kh);
     x->misuse_ran = false;
+    oracle_quarantine_init(&x->quarantine, kh_get_config(x->kh)->quarantine_objects);
     x->kept_unbound = false;
     x->nunbound = 0;
     x->free_at_start = kh_nr_free_pages(x->kh);
