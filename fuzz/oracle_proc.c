@@ -44,6 +44,14 @@ static const char *number(const char *p, unsigned long *v)
     return p;
 }
 
+/* SPEC 4: the kernel's zone names (mm/page_alloc.c zone_names[]). This
+ * file is pasted into C reproducers, so it names them itself. */
+static const char *zone_name(int z)
+{
+    static const char *const names[MAX_NR_ZONES] = { "DMA", "DMA32", "Normal", "HighMem" };
+    return names[z];
+}
+
 static int buddyinfo_fn(struct kh *kh, char *buf, size_t cap) { return kh_buddyinfo(kh, buf, cap); }
 
 static bool check_buddyinfo(struct kh *kh, char *why, size_t cap)
@@ -59,7 +67,8 @@ static bool check_buddyinfo(struct kh *kh, char *why, size_t cap)
         struct kh_zone_info zi;
         if (kh_zone_info(kh, (enum zone_type)z, &zi) != 0 || !zi.present)
             continue;
-        len += (size_t)snprintf(want + len, wcap - len, "Node 0, zone %8s ", zi.name);
+        len += (size_t)snprintf(want + len, wcap - len, "Node 0, zone %8s ",
+                                zone_name(z));
         for (unsigned o = 0; o < kh_max_order(kh) && len < wcap; o++)
             len += (size_t)snprintf(want + len, wcap - len, "%6lu ", zi.nr_free[o]);
         if (len < wcap)
