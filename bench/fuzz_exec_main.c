@@ -142,5 +142,10 @@ int main(int argc, char **argv)
            getenv("KMEM_FUZZ_NO_CHECKS") ? "no-checks" : "checks", (double)execs / t);
     if (slowest)
         print_slowest(in, n, (size_t)slowest, execs / n);
+    for (size_t i = 0; i < n; i++) {
+        free(in[i].data);
+        free(in[i].name);
+    }
+    free(in);
     return 0;
 }
