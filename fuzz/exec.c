@@ -956,6 +956,17 @@ static void check_copy(struct exec *x, unsigned long count_before, const void *s
                 c.src, src, rule == COPY_EXACTLY ? "exactly " : "at most ", limit);
 }
 
+/* An operation that moved the caller's data must have noted the copy, or
+ * check_copy, which judges the noted one, would have nothing to judge. */
+static void require_copy(struct exec *x, unsigned long count_before)
+{
+    struct kh_copy_info c;
+    kh_last_copy(x->kh, &c);
+    if (x->opt.checks && !x->finding && c.count == count_before)
+        finding(x, "copy unseen", "oracle", "%s moved the caller's data without noting the copy "
+                "(kh_note_copy), so its bounds went unchecked", op_name(x));
+}
+
 /* A block resized in place may have several names (p2 = krealloc p1 ...
  * in place leaves p1 naming it too): every one of them now covers the new
  * size, or a later access through a stale name would overrun it. */
@@ -1070,6 +1081,8 @@ static void op_krealloc(struct exec *x, const struct kh_op *op, size_t n, size_t
     }
     json_num(x, "ksize", kh_ksize(x->kh, p));
     json_bool(x, "same", p == old);
+    if (p != old && keep)
+        require_copy(x, copy_before.count);
     if (x->opt.checks) {
         const uint8_t *np = p;
         size_t i = 0;
@@ -1917,6 +1930,8 @@ static void op_kvrealloc(struct exec *x, const struct kh_op *op)
                 finding(x, "kvrealloc lost data", "oracle", "byte %zu of the prefix differs", i);
                 return;
             }
+        if (p != old)
+            require_copy(x, copy_before.count);
     }
     if (p && ob && old && p != old)
         shadow_remove(&x->shadow, (uintptr_t)old);
@@ -1953,6 +1968,8 @@ static void op_kmemdup(struct exec *x, const struct kh_op *op)
     }
     if (p && !ZERO_OR_NULL_PTR(p) && x->opt.checks) {
         check_copy(x, copy_before.count, src, len, COPY_EXACTLY);
+        if (len)
+            require_copy(x, copy_before.count);
         const uint8_t *got = p, *want = src;
         for (size_t i = 0; i < len && !x->finding; i++)
             if (got[i] != want[i])
@@ -2020,6 +2037,8 @@ static void op_realloc_612(struct exec *x, const struct kh_op *op)
         release(x, ob);   /* size 0 frees p (and cannot fail) */
         had = false;
     }
+    struct kh_copy_info copy_before;
+    kh_last_copy(x->kh, &copy_before);
     void *p = vre ? kh_vrealloc(x->kh, old, size, gfp) : kh_kvrealloc_v612(x->kh, old, size, gfp);
     if (!legal) {
         forget(x, ob);
@@ -2039,6 +2058,8 @@ static void op_realloc_612(struct exec *x, const struct kh_op *op)
                         "after %s", i, keep, op_name(x));
                 return;
             }
+    if (p != old && p != ZERO_SIZE_PTR && keep)
+        require_copy(x, copy_before.count);
     if (had)
         shadow_remove(&x->shadow, (uintptr_t)old);
     if (x->opt.checks && size == 0 && p != ZERO_SIZE_PTR)
