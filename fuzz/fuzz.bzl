@@ -114,6 +114,7 @@ FUZZ_TARGETS = [
     "trace_parse",
     "slab_debug",
     "kmalloc_debug",
+    "kmalloc_debug_zu",
     "slab_merge",
     "boot",
     "variants",

@@ -206,6 +206,12 @@ static const struct kh_fuzz_target targets[] = {
     {.name = "kmalloc_debug", .profile = "linux-6.1-x86_64", .nr_cpus = 2,
     .ops = kmalloc_ops, .nops = sizeof(kmalloc_ops),
     .misuse = EXEC_MISUSE_SKIP, .full_every = 32, .quarantine = 16, .slub_debug = "FZPU"},
+    /* kmalloc_debug_zu: the same with slub_debug=ZU and no quarantine, so
+     * that each letter's effect is seen without the others (the kmalloc
+     * red zone needs Z and U; P and F are off). */
+    {.name = "kmalloc_debug_zu", .profile = "linux-6.1-x86_64", .nr_cpus = 2,
+    .ops = kmalloc_ops, .nops = sizeof(kmalloc_ops),
+    .misuse = EXEC_MISUSE_SKIP, .full_every = 32, .quarantine = 0, .slub_debug = "ZU"},
     {.name = "whole_system", .profile = "linux-6.1-x86_64-16m", .nr_cpus = 2,
     .misuse = EXEC_MISUSE_SKIP, .full_every = 32, .quarantine = 0, .slub_debug = ""},
     {.name = "misuse", .profile = "linux-6.1-x86_64", .nr_cpus = 2,
