@@ -24,6 +24,23 @@ struct buf {
     bool oom;
 };
 
+/* Room for extra more bytes and a NUL; false (b->oom set) when the host
+ * is out of memory. */
+static bool reserve(struct buf *b, size_t extra)
+{
+    if (b->p && b->len + extra < b->cap)
+        return true;
+    size_t cap = (b->cap ? b->cap * 2 : 4096) + extra;
+    char *p = realloc(b->p, cap);
+    if (!p) {
+        b->oom = true;
+        return false;
+    }
+    b->p = p;
+    b->cap = cap;
+    return true;
+}
+
 static void put(struct buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 static void put(struct buf *b, const char *fmt, ...)
 {
@@ -38,20 +55,21 @@ static void put(struct buf *b, const char *fmt, ...)
             b->len += (size_t)n;
             return;
         }
-        size_t cap = (b->cap ? b->cap * 2 : 4096) + (size_t)n;
-        char *p = realloc(b->p, cap);
-        if (!p) {
-            b->oom = true;
+        if (!reserve(b, (size_t)n + 1))
             return;
-        }
-        b->p = p;
-        b->cap = cap;
     }
 }
 
-/* Appends " zone/order/pfn" (and "L" for a lazy block) without printf:
- * a snapshot lists every block, and under ASan vsnprintf was most of an
- * input's cost. The text is the same as "%d/%u/%lu" would give. */
+static void put_bytes(struct buf *b, const char *s, size_t n)
+{
+    if (!reserve(b, n + 1))
+        return;
+    memcpy(b->p + b->len, s, n);
+    b->len += n;
+    b->p[b->len] = '\0';
+}
+
+/* Writes v in decimal just before end; returns where it starts. */
 static char *decimal(char *end, unsigned long v)
 {
     do
@@ -60,23 +78,9 @@ static char *decimal(char *end, unsigned long v)
     return end;
 }
 
-static void put_bytes(struct buf *b, const char *s, size_t n)
-{
-    if (b->len + n + 1 > b->cap) {
-        size_t cap = (b->cap ? b->cap * 2 : 4096) + n;
-        char *p = realloc(b->p, cap);
-        if (!p) {
-            b->oom = true;
-            return;
-        }
-        b->p = p;
-        b->cap = cap;
-    }
-    memcpy(b->p + b->len, s, n);
-    b->len += n;
-    b->p[b->len] = '\0';
-}
-
+/* Appends " zone/order/pfn" (and "L" for a lazy block) without printf:
+ * a snapshot lists every block, and under ASan vsnprintf was most of an
+ * input's cost. The text is the same as "%d/%u/%lu%s" would give. */
 static int put_block(void *ctx, const struct kh_block_info *bi)
 {
     char tmp[80], *end = tmp + sizeof(tmp), *p = end;
