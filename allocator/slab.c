@@ -157,7 +157,11 @@ static void calculate_slab_order(const struct kh *kh, const struct kmem_cache *s
             break;
         if (order >= stop_order)
             break;
+#ifdef KH_PLANT_SLAB_WASTE
+        if (left * 7 <= (kh->page_size << order))  /* planted bug: a seventh of the slab wasted is accepted */
+#else
         if (left * 8 <= (kh->page_size << order))
+#endif
             break;
     }
 }

@@ -341,7 +341,11 @@ void kh_debug_set_req(struct kh *kh, struct kmem_cache *s, struct slab *slab, vo
     (void)slab;
     (void)old_req;
     kh_meta_copy((unsigned char *)obj + orig_size_off(s), &new_req, sizeof(new_req));
+#ifdef KH_PLANT_REDZONE_ON_POISON
+    if ((s->flags & SLAB_POISON) && new_req < s->object_size)  /* planted bug: keyed on P, not Z */
+#else
     if ((s->flags & SLAB_RED_ZONE) && new_req < s->object_size)
+#endif
         kh_meta_fill((unsigned char *)obj + new_req, SLUB_RED_ACTIVE, s->object_size - new_req);
 }
 
