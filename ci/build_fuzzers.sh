@@ -58,12 +58,14 @@ done
 (( ${#targets[@]} > 0 )) || { echo "build_fuzzers: no fuzz/*_fuzzer.c under $src" >&2; exit 1; }
 echo "build_fuzzers: ${#targets[@]} targets (${SANITIZER:-unspecified sanitizer}) with $CC into $OUT"
 
-# The allocator and the harness (the same files as //fuzz:harness_fuzz),
-# compiled in parallel, one job per core.
+# The allocator and the harness (HARNESS_SRCS of fuzz/BUILD, read from there
+# so that a new harness file needs no edit here), compiled in parallel, one
+# job per core.
 library=("$src"/allocator/*.c)
-for f in differential exec fuzz_target legality oracle oracle_boot oracle_count oracle_mempool oracle_null \
-         oracle_proc oracle_reclaim oracle_reset oracle_slab oracle_slabinfo oracle_warn shadow targets trace; do
-  library+=("$src/fuzz/$f.c")
+harness=$(sed -n '/^HARNESS_SRCS = \[/,/^\]/p' "$src/fuzz/BUILD" | grep -o '"[a-z_0-9]*\.c"' | tr -d '"')
+[[ -n $harness ]] || { echo "build_fuzzers: no HARNESS_SRCS in $src/fuzz/BUILD" >&2; exit 1; }
+for f in $harness; do
+  library+=("$src/fuzz/$f")
 done
 compile() {  # source object
   "$CC" "${project_cflags[@]}" "${cflags[@]}" -c "$1" -o "$2"
