@@ -9,7 +9,12 @@ int oracle_slabinfo_find(const char *text, const char *name, struct oracle_slabi
 {
     int found = -1;
     size_t n = strlen(name);
-    for (const char *line = text; line && *line; line = strchr(line, '\n'), line = line ? line + 1 : NULL) {
+    /* The rows start after the version line and the "# name" column line:
+     * a cache may be named "slabinfo" or "#" too. */
+    const char *rows = text;
+    for (int header = 0; header < 2 && rows; header++)
+        rows = (rows = strchr(rows, '\n')) ? rows + 1 : NULL;
+    for (const char *line = rows; line && *line; line = strchr(line, '\n'), line = line ? line + 1 : NULL) {
         if (strncmp(line, name, n) != 0 || line[n] != ' ')
             continue;
         if (found == 0)
