@@ -110,8 +110,8 @@ struct exec {
     struct oracle_reclaim_env reclaim_env;
     unsigned percpu_reported;   /* per-CPU failure reports this run (the kernel's limit is 10) */
     gfp_t passed_gfp;
-    int reserve_before;
-    struct oracle_quarantine quarantine;   /* objects seen entering it, oldest first */    /* mempool_alloc: the reserve when it started, else -1 */
+    int reserve_before;    /* mempool_alloc: the reserve when it started, else -1 */
+    struct oracle_quarantine quarantine;   /* objects seen entering it, oldest first */
 };
 
 const char *exec_misuse_name(enum exec_misuse m)
