@@ -16,6 +16,7 @@
 #include "page_alloc.h"
 #include "percpu.h"
 #include "slab.h"
+#include "text.h"
 #include "vmalloc.h"
 
 struct buf {
@@ -60,62 +61,85 @@ static void put(struct buf *b, const char *fmt, ...)
     }
 }
 
-static void put_bytes(struct buf *b, const char *s, size_t n)
+/* The lines written for every block, cache and chunk go through text.h,
+ * not printf: under ASan vsnprintf was most of an input's fixed cost.
+ * Each reserves room for its line and writes at the end of the buffer. */
+static char *line_start(struct buf *b, size_t most)
 {
-    if (!reserve(b, n + 1))
-        return;
-    memcpy(b->p + b->len, s, n);
-    b->len += n;
+    return reserve(b, most) ? b->p + b->len : NULL;
+}
+
+static void line_end(struct buf *b, char *end)
+{
+    b->len = (size_t)(end - b->p);
     b->p[b->len] = '\0';
 }
 
-/* Writes v in decimal just before end; returns where it starts. */
-static char *decimal(char *end, unsigned long v)
-{
-    do
-        *--end = (char)('0' + v % 10);
-    while (v /= 10);
-    return end;
-}
-
-/* Appends " zone/order/pfn" (and "L" for a lazy block) without printf:
- * a snapshot lists every block, and under ASan vsnprintf was most of an
- * input's cost. The text is the same as "%d/%u/%lu%s" would give. */
+/* Appends " zone/order/pfn", and "L" for a lazy block. */
 static int put_block(void *ctx, const struct kh_block_info *bi)
 {
-    char tmp[80], *end = tmp + sizeof(tmp), *p = end;
-    if (bi->lazy)
-        *--p = 'L';
-    p = decimal(p, bi->pfn);
-    *--p = '/';
-    p = decimal(p, bi->order);
-    *--p = '/';
-    p = decimal(p, (unsigned long)bi->zone);   /* zone indexes are never negative */
-    *--p = ' ';
-    put_bytes(ctx, p, (size_t)(end - p));
+    char *p = line_start(ctx, 4 + 3 * TEXT_NUMBER_MAX);
+    if (!p)
+        return 0;
+    p = text_ulong(text_str(p, " "), (unsigned long)bi->zone);   /* zone indexes are never negative */
+    p = text_ulong(text_str(p, "/"), bi->order);
+    p = text_ulong(text_str(p, "/"), bi->pfn);
+    line_end(ctx, bi->lazy ? text_str(p, "L") : p);
     return 0;
 }
 
+/* Appends " label value" for each of n pairs. */
+static char *fields(char *p, const char *const *label, const unsigned long *value, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        p = text_ulong(text_str(text_str(text_str(p, " "), label[i]), " "), value[i]);
+    return p;
+}
+
+#define NFIELDS(a) (sizeof(a) / sizeof((a)[0]))
+
 static int put_cache(void *ctx, const struct kh_cache_info *c)
 {
-    put(ctx, "cache %s obj %u size %u align %u order %u objects %u ref %u flags %#x ctor %d dead %d "
-        "slabs %lu objs %lu inuse %lu lists %lu/%lu/%lu errors %lu\n",
-        c->name, c->object_size, c->size, c->align, c->order, c->objects_per_slab, c->refcount,
-        (unsigned)c->flags, c->has_ctor, c->dead, c->nr_slabs, c->nr_objects, c->nr_inuse,
-        c->nr_partial, c->nr_full, c->nr_free, c->errors);
+    static const char *const label[] = { "obj", "size", "align", "order", "objects", "ref" };
+    static const char *const label2[] = { "ctor", "dead", "slabs", "objs", "inuse", "lists" };
+    const unsigned long value[] = { c->object_size, c->size, c->align, c->order, c->objects_per_slab,
+                                    c->refcount };
+    const unsigned long value2[] = { (unsigned long)c->has_ctor, (unsigned long)c->dead, c->nr_slabs,
+                                     c->nr_objects, c->nr_inuse, c->nr_partial };
+    char *p = line_start(ctx, strlen(c->name) + 128 + 16 * TEXT_NUMBER_MAX);
+    if (!p)
+        return 0;
+    p = text_str(text_str(p, "cache "), c->name);
+    p = fields(p, label, value, NFIELDS(value));
+    p = text_hex(text_str(p, " flags "), (unsigned long)(unsigned)c->flags);
+    p = fields(p, label2, value2, NFIELDS(value2));
+    p = text_ulong(text_str(p, "/"), c->nr_full);
+    p = text_ulong(text_str(p, "/"), c->nr_free);
+    p = text_ulong(text_str(p, " errors "), c->errors);
+    line_end(ctx, text_str(p, "\n"));
     return 0;
 }
 
 static int put_chunk(void *ctx, const struct kh_percpu_chunk_info *c)
 {
-    put(ctx, "pcpu chunk %u pfn %lu order %u allocs %lu used %zu\n", c->index, c->first_pfn, c->order,
-        c->nr_allocs, c->used_bytes);
+    static const char *const label[] = { "pfn", "order", "allocs", "used" };
+    const unsigned long value[] = { c->first_pfn, c->order, c->nr_allocs, c->used_bytes };
+    char *p = line_start(ctx, 64 + 5 * TEXT_NUMBER_MAX);
+    if (!p)
+        return 0;
+    p = fields(text_ulong(text_str(p, "pcpu chunk "), c->index), label, value, NFIELDS(value));
+    line_end(ctx, text_str(p, "\n"));
     return 0;
 }
 
 static int put_region(void *ctx, phys_addr_t base, phys_addr_t size)
 {
-    put(ctx, " [%#llx+%#llx]", (unsigned long long)base, (unsigned long long)size);
+    char *p = line_start(ctx, 8 + 2 * TEXT_NUMBER_MAX);
+    if (!p)
+        return 0;
+    p = text_hex(text_str(p, " ["), (unsigned long)base);
+    p = text_hex(text_str(p, "+"), (unsigned long)size);
+    line_end(ctx, text_str(p, "]"));
     return 0;
 }
 
