@@ -64,7 +64,8 @@ static uint64_t request_bytes(const struct kh_op *op)
  * kmalloc attempt above a page is quiet, and so is the per-CPU allocator's
  * chunk allocation, which reports "allocation failed" itself). Returns
  * 2 when no failure report may appear, 1 when no page allocation failure
- * report may, 0 when the caller's gfp decides. */
+ * report and no refusal of a size past the limits may, 0 when the
+ * caller's gfp decides. */
 static int quiet_inside(struct kh *kh, const struct kh_op *op)
 {
     switch (op->code) {
@@ -186,12 +187,15 @@ bool oracle_warn_op(struct kh *kh, const struct kh_op *op, int ok, unsigned firs
                     unsigned percpu_reported, char *why, size_t cap)
 {
     int quiet = quiet_inside(kh, op);
-    unsigned failures = 0, page_failures = 0;
+    unsigned failures = 0, page_reports = 0;
     const struct kh_report *first = NULL, *first_page = NULL, *r;
     for (unsigned i = first_report; (r = kh_report_get(kh, i)) != NULL; i++) {
         if (failure_report(r) && !failures++)
             first = r;
-        if (r->cls == KH_R_PAGE_ALLOC_FAILURE && !page_failures++)
+        /* so are the refusals of a size past what kmalloc or the page
+         * allocator can give (SPEC 1, 4): a quiet attempt makes neither */
+        if ((r->cls == KH_R_PAGE_ALLOC_FAILURE || titled(r, "order above max") ||
+             titled(r, "kmalloc size above KMALLOC_MAX_SIZE")) && !page_reports++)
             first_page = r;
     }
     if (quiet == 2 && failures) {
@@ -200,9 +204,9 @@ bool oracle_warn_op(struct kh *kh, const struct kh_op *op, int ok, unsigned firs
                  first->subsystem);
         return false;
     }
-    if (quiet == 1 && page_failures) {
-        snprintf(why, cap, "%s takes its pages with __GFP_NOWARN, yet the allocator reported \"%s\" "
-                 "(%s)", kh_op_desc((enum kh_opcode)op->code)->name, first_page->reason,
+    if (quiet == 1 && page_reports) {
+        snprintf(why, cap, "%s makes its attempts with __GFP_NOWARN, yet the allocator reported "
+                 "\"%s\" (%s)", kh_op_desc((enum kh_opcode)op->code)->name, first_page->reason,
                  first_page->subsystem);
         return false;
     }
