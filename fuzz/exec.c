@@ -1357,25 +1357,18 @@ static struct xbind *existing_cache(struct exec *x, const struct kh_operand *a)
     return c && c->type == KH_VAL_CACHE && (c->alive || c->leaked) ? c : NULL;
 }
 
-struct empty_slabs {
-    bool partial_only;
-    unsigned n;
-};
-
 static int count_empty(void *ctx, const struct kh_slab_info *si)
 {
-    struct empty_slabs *e = ctx;
-    e->n += si->inuse == 0 && (!e->partial_only || si->list == KH_SLAB_LIST_PARTIAL);
+    *(unsigned *)ctx += si->inuse == 0;
     return 0;
 }
 
-/* The cache's slabs that hold no object, on any list or on the partial
- * list only. */
-static unsigned empty_slabs(struct exec *x, struct kmem_cache *c, bool partial_only)
+/* The cache's slabs that hold no object, on any list. */
+static unsigned empty_slabs(struct exec *x, struct kmem_cache *c)
 {
-    struct empty_slabs e = { .partial_only = partial_only };
-    kh_for_each_slab(x->kh, c, count_empty, &e);
-    return e.n;
+    unsigned n = 0;
+    kh_for_each_slab(x->kh, c, count_empty, &n);
+    return n;
 }
 
 /* SPEC 5: kmem_cache_shrink gives back every slab of the cache that holds
@@ -1385,7 +1378,7 @@ static void check_shrunk(struct exec *x, const struct xbind *c)
 {
     if (!x->opt.checks || x->finding || x->lim.design == KH_SLAB_SLOB)
         return;
-    unsigned n = empty_slabs(x, c->p, false);
+    unsigned n = empty_slabs(x, c->p);
     if (n)
         finding(x, "shrink kept empty slabs", "oracle",
                 "kmem_cache_shrink left %u slab%s without a live object in the cache", n,
@@ -3093,30 +3086,62 @@ static void check_kmalloc_caches(struct exec *x)
     kh_for_each_cache(x->kh, check_kmalloc_cache, x);
 }
 
-/* ---- SLUB's partial lists keep at most min_partial empty slabs ----
- * An emptied slab is freed when the partial list already holds
- * min_partial slabs (SPEC 5), so the empty ones on it never outnumber
- * that value, computed from the spec's slot size. */
+/* ---- a cache's lists, walked slab by slab ----
+ * What a cache reports about itself (slabinfo's columns, /sys/kernel/slab's
+ * partial and full counts) adds up from its slabs, walked one by one. And
+ * an emptied SLUB slab is freed when the partial list already holds
+ * min_partial slabs (SPEC 5), so the empty ones on it never outnumber that
+ * value, computed from the spec's slot size. */
 
-static int check_partial_list(void *ctx, const struct kh_cache_info *ci)
+struct slab_tally {
+    unsigned long slabs, objects, inuse, on[KH_SLAB_LIST_FREE + 1];
+    unsigned empty_partial;
+};
+
+static int tally_slab(void *ctx, const struct kh_slab_info *si)
+{
+    struct slab_tally *t = ctx;
+    t->slabs++;
+    t->objects += si->objects;
+    t->inuse += si->inuse;
+    if ((unsigned)si->list <= KH_SLAB_LIST_FREE)
+        t->on[si->list]++;
+    t->empty_partial += si->inuse == 0 && si->list == KH_SLAB_LIST_PARTIAL;
+    return 0;
+}
+
+static int check_slab_lists(void *ctx, const struct kh_cache_info *ci)
 {
     struct exec *x = ctx;
-    if (ci->dead)
-        return 0;
-    unsigned empty = empty_slabs(x, (struct kmem_cache *)ci->cache, true);
+    struct slab_tally t = { 0 };
+    kh_for_each_slab(x->kh, (struct kmem_cache *)ci->cache, tally_slab, &t);
+    const struct { const char *what; unsigned long reported, counted; } count[] = {
+        { "slabs", ci->nr_slabs, t.slabs },
+        { "object slots", ci->nr_objects, t.objects },
+        { "objects in use", ci->nr_inuse, t.inuse },
+        { "partial slabs", ci->nr_partial, t.on[KH_SLAB_LIST_PARTIAL] },
+        { "full slabs", ci->nr_full, t.on[KH_SLAB_LIST_FULL] },
+        { "free slabs", ci->nr_free, t.on[KH_SLAB_LIST_FREE] },
+    };
+    for (size_t i = 0; i < sizeof(count) / sizeof(count[0]); i++)
+        if (count[i].reported != count[i].counted) {
+            finding(x, "cache counts", "oracle", "%s reports %lu %s; its slabs, walked one by one, "
+                    "make %lu", ci->name, count[i].reported, count[i].what, count[i].counted);
+            return 1;
+        }
     unsigned mp = oracle_slab_min_partial(ci->size);
-    if (empty > mp) {
+    if (x->lim.design == KH_SLAB_SLUB && !ci->dead && t.empty_partial > mp) {
         finding(x, "partial list", "oracle", "%s keeps %u empty slabs on its partial list; min_partial "
-                "for a %u-byte slot is %u", ci->name, empty, ci->size, mp);
+                "for a %u-byte slot is %u", ci->name, t.empty_partial, ci->size, mp);
         return 1;
     }
     return 0;
 }
 
-static void check_partial_lists(struct exec *x)
+static void check_slab_lists_all(struct exec *x)
 {
-    if (x->opt.checks && !x->finding && x->lim.design == KH_SLAB_SLUB)
-        kh_for_each_cache(x->kh, check_partial_list, x);
+    if (x->opt.checks && !x->finding && x->lim.design != KH_SLAB_SLOB)
+        kh_for_each_cache(x->kh, check_slab_lists, x);
 }
 
 /* ---- everything back: the page accounting at the end of a run ----
@@ -3485,7 +3510,7 @@ static bool run_ops(struct exec *x, const struct kh_trace *t, struct exec_findin
                 check_handed_over(x, false);
             full_validate(x, false);
             check_cache_counts(x);
-            check_partial_lists(x);
+            check_slab_lists_all(x);
             check_everything_back(x);
         }
     }
