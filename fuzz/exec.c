@@ -1388,7 +1388,8 @@ static void check_shrunk(struct exec *x, const struct xbind *c)
 struct slab_of_obj {
     uintptr_t p;
     size_t page_size;
-    bool on_cpu;
+    enum kh_slab_list_id list;
+    int cpu;
 };
 
 static int find_obj_slab(void *ctx, const struct kh_slab_info *si)
@@ -1396,27 +1397,43 @@ static int find_obj_slab(void *ctx, const struct kh_slab_info *si)
     struct slab_of_obj *f = ctx;
     if (f->p < si->base || f->p - si->base >= f->page_size << si->order)
         return 0;
-    f->on_cpu = si->list == KH_SLAB_LIST_CPU;
+    f->list = si->list;
+    f->cpu = si->cpu;
     return 1;
 }
 
-/* SLUB serves a cache with any debug flag from its node's lists only: no
- * CPU ever holds one of its slabs (SPEC 6), so every allocation and free
- * goes through the checks. */
-static void check_debug_slab_list(struct exec *x, const struct xbind *c, const void *p)
+/* SPEC 6: SLUB serves a cache with any debug flag from its node's lists
+ * only, so no CPU ever holds one of its slabs and every allocation and
+ * free goes through the checks. Any other cache serves an allocation from
+ * the current CPU's slab: a partial or new slab becomes that CPU's slab
+ * before the object leaves it. A bulk allocation may move on to another
+ * slab after an object, so only single allocations are held to that. */
+static void check_slub_cpu_slab(struct exec *x, const struct xbind *c, const void *p, bool single)
 {
-    if (x->lim.design != KH_SLAB_SLUB || !(c->geom.flags & SLAB_DEBUG_FLAGS))
+    if (x->lim.design != KH_SLAB_SLUB)
         return;
-    struct slab_of_obj f = { (uintptr_t)p, kh_page_size(x->kh), false };
-    if (kh_for_each_slab(x->kh, c->p, find_obj_slab, &f) == 1 && f.on_cpu)
+    bool debug = (c->geom.flags & SLAB_DEBUG_FLAGS) != 0;
+    if (!debug && !single)
+        return;
+    struct slab_of_obj f = { (uintptr_t)p, kh_page_size(x->kh), KH_SLAB_LIST_NONE, -1 };
+    if (kh_for_each_slab(x->kh, c->p, find_obj_slab, &f) != 1)
+        return;   /* not in this cache: the shadow's checks say so */
+    unsigned cpu = kh_current_cpu(x->kh);
+    if (debug && f.list == KH_SLAB_LIST_CPU)
         finding(x, "debug cache on a CPU slab", "oracle",
                 "object %p of a cache with debug flags %#x comes from a CPU's slab; SLUB keeps such "
                 "caches off the per-CPU fast path", p, (unsigned)(c->geom.flags & SLAB_DEBUG_FLAGS));
+    else if (!debug && (f.list != KH_SLAB_LIST_CPU || f.cpu != (int)cpu))
+        finding(x, "object not from the CPU slab", "oracle",
+                "object %p came from a slab on the %s list (CPU %d) while CPU %u allocated; SLUB "
+                "serves a cache without debug flags from the current CPU's slab", p,
+                kh_slab_list_name(f.list), f.cpu, cpu);
 }
 
 /* A cache object leaving the allocator: the spec's alignment (not the
  * cache's), zeroed or constructed bytes, and its debug bytes. */
-static void check_cache_obj(struct exec *x, const struct xbind *c, const void *p, bool zeroing)
+static void check_cache_obj(struct exec *x, const struct xbind *c, const void *p, bool zeroing,
+                            bool single)
 {
     if (!x->opt.checks)
         return;
@@ -1429,7 +1446,7 @@ static void check_cache_obj(struct exec *x, const struct xbind *c, const void *p
                 p, *(const uint8_t *)p);
     if (oracle_slab_debug_applies(kh_get_config(x->kh), &c->geom))
         check_live_bytes(x, &c->geom, p, c->geom.object_size, "allocated");
-    check_debug_slab_list(x, c, p);
+    check_slub_cpu_slab(x, c, p, single);
 }
 
 static void after_cache_obj(struct exec *x, struct xbind *c, int32_t cvar, void *p, gfp_t gfp, bool zeroing)
@@ -1444,7 +1461,7 @@ static void after_cache_obj(struct exec *x, struct xbind *c, int32_t cvar, void 
     if (!p)
         return;
     c->live++;
-    check_cache_obj(x, c, p, zeroing);
+    check_cache_obj(x, c, p, zeroing, true);
     if (c->geom.flags & SLAB_CACHE_DMA)
         check_zone(x, p, c->req, __GFP_DMA, "object of a SLAB_CACHE_DMA cache");
     track(x, b, p, c->req, SHADOW_CACHE_OBJ);
@@ -1577,7 +1594,7 @@ static void op_cache_bulk(struct exec *x, const struct kh_op *op)
         e->api = API_CACHE;
         e->owner = op->args[0].var;
         c->live++;
-        check_cache_obj(x, c, objs[i], (gfp & __GFP_ZERO) != 0);
+        check_cache_obj(x, c, objs[i], (gfp & __GFP_ZERO) != 0, false);
         track(x, e, objs[i], c->req, SHADOW_CACHE_OBJ);
     }
     free(objs);
