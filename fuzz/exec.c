@@ -1818,6 +1818,36 @@ static void after_vm(struct exec *x, void *p, size_t size, gfp_t gfp, bool zeroi
     after_vm_as(x, p, size, gfp, zeroing, api, api == API_VMALLOC ? NK_VMALLOC : NK_KVMALLOC);
 }
 
+/* SPEC 9: a vmalloc area starts on a page, and the page after its last
+ * one is a guard that belongs to no other area (6.1 adds it to every
+ * area's size unless VM_NO_GUARD, which no caller here passes). So no
+ * live block lies within a page of the area's pages. */
+static void check_vmalloc_area(struct exec *x, const void *p, size_t size)
+{
+    size_t page = kh_page_size(x->kh);
+    check_align(x, p, page, "vmalloc area");
+    const struct shadow_block *self = shadow_find(&x->shadow, (uintptr_t)p);
+    if (!x->opt.checks || x->finding || !self)
+        return;
+    size_t pages = (size + page - 1) / page;
+    const struct shadow_block *near =
+        shadow_overlapping(&x->shadow, (uintptr_t)p - page, (pages + 2) * page, self);
+    if (near)
+        finding(x, "no guard page", "oracle", "vmalloc area %p (%zu pages) and block %p+%zu lie "
+                "within a page of each other; each area is followed by a guard page no other "
+                "area uses", p, pages, (void *)near->start, near->size);
+}
+
+/* SPEC 9: kvmalloc falls back to vmalloc only above a page; a smaller
+ * request is kmalloc's, or fails. */
+static void check_kvmalloc_small(struct exec *x, const void *p, size_t size)
+{
+    if (x->opt.checks && !x->finding && p && !ZERO_OR_NULL_PTR(p) && size <= kh_page_size(x->kh) &&
+        kh_is_vmalloc_addr(x->kh, p))
+        finding(x, "wrong allocator", "oracle", "kvmalloc of %zu bytes (a page or less) returned "
+                "vmalloc memory %p; only kmalloc serves it", size, p);
+}
+
 /* after_vm for a call judged as `kind` by the NULL oracle. */
 static void after_vm_as(struct exec *x, void *p, size_t size, gfp_t gfp, bool zeroing, enum api api,
                         enum nullo_kind kind)
@@ -1847,6 +1877,8 @@ static void after_vm_as(struct exec *x, void *p, size_t size, gfp_t gfp, bool ze
     track(x, b, p, size, vm ? SHADOW_VMALLOC : SHADOW_KMALLOC);
     if (!vm)
         b->usable = oracle_ksize(&x->lim, size);   /* kvmalloc served by kmalloc */
+    else
+        check_vmalloc_area(x, p, size);
 }
 
 static void op_vfree(struct exec *x, const struct kh_op *op, enum api api)
@@ -2957,6 +2989,7 @@ static void dispatch(struct exec *x, const struct kh_op *op)
         void *p = op->code == KH_OP_KVZALLOC ? kh_kvzalloc(x->kh, a[0].u, (gfp_t)a[1].u)
                                              : kh_kvmalloc(x->kh, a[0].u, (gfp_t)a[1].u);
         after_vm(x, p, a[0].u, (gfp_t)a[1].u, z, API_KVMALLOC);
+        check_kvmalloc_small(x, p, a[0].u);
         break;
     }
     case KH_OP_KVMALLOC_ARRAY:
@@ -2966,6 +2999,8 @@ static void dispatch(struct exec *x, const struct kh_op *op)
         void *p = z ? kh_kvcalloc(x->kh, a[0].u, a[1].u, (gfp_t)a[2].u)
                     : kh_kvmalloc_array(x->kh, a[0].u, a[1].u, (gfp_t)a[2].u);
         after_vm(x, p, ovf ? 0 : prod, (gfp_t)a[2].u, z || (a[2].u & __GFP_ZERO), API_KVMALLOC);
+        if (!ovf)
+            check_kvmalloc_small(x, p, prod);
         break;
     }
     case KH_OP_VMALLOC_GFP:

@@ -54,8 +54,8 @@ static size_t lower_bound(const struct shadow *s, uintptr_t addr)
  * Blocks never overlap each other, so only the neighbours of the insertion
  * point can overlap a new range that is no larger than... any size: scan
  * forward while blocks start inside the range. */
-static const struct shadow_block *overlapping(const struct shadow *s, uintptr_t start,
-                                              size_t len, const struct shadow_block *self)
+const struct shadow_block *shadow_overlapping(const struct shadow *s, uintptr_t start, size_t len,
+                                             const struct shadow_block *self)
 {
     size_t i = lower_bound(s, start);
     if (i > 0) {
@@ -72,7 +72,7 @@ static const struct shadow_block *overlapping(const struct shadow *s, uintptr_t 
 const struct shadow_block *shadow_insert(struct shadow *s, uintptr_t start, size_t size,
                                          enum shadow_kind kind, uint32_t *id_out)
 {
-    const struct shadow_block *hit = overlapping(s, start, extent(size), NULL);
+    const struct shadow_block *hit = shadow_overlapping(s, start, extent(size), NULL);
     if (hit)
         return hit;
     if (s->n == s->cap) {
@@ -120,7 +120,7 @@ bool shadow_remove(struct shadow *s, uintptr_t start)
 
 const struct shadow_block *shadow_resize(struct shadow *s, struct shadow_block *b, size_t size)
 {
-    const struct shadow_block *hit = overlapping(s, b->start, extent(size), b);
+    const struct shadow_block *hit = shadow_overlapping(s, b->start, extent(size), b);
     if (!hit)
         b->size = size;
     return hit;

@@ -76,6 +76,10 @@ const struct shadow_block *shadow_insert(struct shadow *s, uintptr_t start, size
                                          enum shadow_kind kind, uint32_t *id_out);
 /* Exact start lookup; NULL if no live block starts there. */
 struct shadow_block *shadow_find(struct shadow *s, uintptr_t start);
+/* A live block other than self that shares a byte with [start, start +
+ * len), or NULL. */
+const struct shadow_block *shadow_overlapping(const struct shadow *s, uintptr_t start, size_t len,
+                                             const struct shadow_block *self);
 /* The live block containing addr, or NULL. */
 struct shadow_block *shadow_containing(struct shadow *s, uintptr_t addr);
 bool shadow_remove(struct shadow *s, uintptr_t start);
