@@ -32,6 +32,7 @@
 #include "oracle_count.h"
 #include "oracle_proc.h"
 #include "oracle_quarantine.h"
+#include "oracle_reuse.h"
 #include "oracle_reclaim.h"
 #include "page_alloc.h"
 #include "percpu.h"
@@ -112,6 +113,7 @@ struct exec {
     gfp_t passed_gfp;
     int reserve_before;    /* mempool_alloc: the reserve when it started, else -1 */
     struct oracle_quarantine quarantine;   /* objects seen entering it, oldest first */
+    struct oracle_reuse reuse;             /* the object freed by the last operation */
 };
 
 const char *exec_misuse_name(enum exec_misuse m)
@@ -340,6 +342,16 @@ static void check_freed_bytes(struct exec *x, const struct oracle_slab_geom *g, 
     if (!oracle_slab_check_freed(g, p, why, sizeof(why)))
         finding(x, "debug bytes wrong", "oracle", "freed object %p (%u-byte object, slot %u): %s", p,
                 g->object_size, g->size, why);
+}
+
+/* A fresh slab object p: the one the operation before freed, when that
+ * free went onto this CPU's stack of the same cache (oracle_reuse.h). */
+static void check_reuse(struct exec *x, const void *p)
+{
+    char why[256];
+    if (x->opt.checks && !x->finding && !x->misuse_ran &&
+        !oracle_reuse_handed_out(&x->reuse, x->kh, p, x->op_i, why, sizeof(why)))
+        finding(x, "freed object not reused", "oracle", "%s", why);
 }
 
 /* Right after a caller's legal free of p: held back, when the quarantine
@@ -911,6 +923,7 @@ static void after_kmalloc(struct exec *x, void *p, size_t size, gfp_t gfp, bool 
             check_zeroed(x, p, size);
     }
     b->kclass = kmalloc_slab_class(x, size);
+    check_reuse(x, p);
     check_kmalloc_bytes(x, b, p, size, "allocated");
     track(x, b, p, size, SHADOW_KMALLOC);
     b->usable = oracle_ksize(&x->lim, size);
@@ -1158,6 +1171,8 @@ static void op_kfree(struct exec *x, const struct kh_op *op, bool sensitive)
     bool legal_free = b && !x->misuse && block_live(x, b);
     if (legal_free) {
         freed_bytes = debug_geom(x, b, &g);
+        if (op->args[0].offset == 0)
+            oracle_reuse_before_free(&x->reuse, x->kh, p, x->op_i);
         release(x, b);
     } else if (x->misuse) {
         forget_before_free(x, b);   /* a variable holding NULL stays as it is */
@@ -1402,7 +1417,7 @@ static int find_obj_slab(void *ctx, const struct kh_slab_info *si)
     return 1;
 }
 
-/* SPEC 6: SLUB serves a cache with any debug flag from its node's lists
+/* SPEC 5, 6: SLUB serves a cache with any debug flag from its node's lists
  * only, so no CPU ever holds one of its slabs and every allocation and
  * free goes through the checks. Any other cache serves an allocation from
  * the current CPU's slab: a partial or new slab becomes that CPU's slab
@@ -1461,6 +1476,7 @@ static void after_cache_obj(struct exec *x, struct xbind *c, int32_t cvar, void 
     if (!p)
         return;
     c->live++;
+    check_reuse(x, p);
     check_cache_obj(x, c, p, zeroing, true);
     if (c->geom.flags & SLAB_CACHE_DMA)
         check_zone(x, p, c->req, __GFP_DMA, "object of a SLAB_CACHE_DMA cache");
@@ -1536,6 +1552,7 @@ static void op_cache_free(struct exec *x, const struct kh_op *op)
     bool freed_bytes = false;
     if (legal) {
         freed_bytes = debug_geom(x, b, &g);
+        oracle_reuse_before_free(&x->reuse, x->kh, p, x->op_i);
         untrack(x, b);
         c->live--;
     } else {
