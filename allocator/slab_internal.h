@@ -398,7 +398,11 @@ static inline bool kh_slab_free_fast(struct kh *kh, const void *p, const struct 
     *word &= ~bit;
     slab->inuse--;
     struct kh_cpu_slab *c = &s->cpu[kh->current_cpu];
+#ifdef KH_PLANT_FREE_TO_SLAB
+    if (0) {   /* planted bug: the object goes to its slab's list, not the CPU's freelist */
+#else
     if (__builtin_expect(c->slab == slab, 1)) {
+#endif
         kh_set_fp(s, (void *)p, c->freelist);
         c->freelist = (void *)p;
     } else {

@@ -88,6 +88,8 @@ static void slub_close(struct kh *kh, struct kmem_cache *s)
 #ifdef KH_PLANT_DEBUG_FASTPATH
 /* planted bug: only user tracking keeps a debug cache off the per-CPU fast path */
 static bool is_debug(const struct kmem_cache *s) { return (s->flags & SLAB_STORE_USER) != 0; }
+#elif defined(KH_PLANT_ALL_DEBUG_PATH)
+static bool is_debug(const struct kmem_cache *s) { (void)s; return true; }   /* planted bug: every cache takes the debug path */
 #else
 static bool is_debug(const struct kmem_cache *s) { return (s->flags & SLAB_DEBUG_FLAGS) != 0; }
 #endif
@@ -204,7 +206,11 @@ static void *slub_get_object(struct kh *kh, struct kmem_cache *s, gfp_t gfp)
 static void slub_put_object(struct kh *kh, struct kmem_cache *s, struct slab *slab, void *obj)
 {
     struct kh_cpu_slab *c = &s->cpu[kh->current_cpu];
+#ifdef KH_PLANT_FREE_TO_SLAB
+    if (0) {   /* planted bug: the object goes to its slab's list, not the CPU's freelist */
+#else
     if (__builtin_expect(slab == c->slab, 1)) {
+#endif
         kh_set_fp(s, obj, c->freelist);
         c->freelist = obj;
         return;

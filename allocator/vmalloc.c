@@ -439,13 +439,19 @@ void *kh_kvmalloc(struct kh *kh, size_t size, gfp_t flags)
      * without heroic effort: vmalloc is the fallback (and implements
      * __GFP_NOFAIL for it). */
     if (size > kh->page_size) {
+#ifndef KH_PLANT_KVMALLOC_LOUD   /* planted bug: the kmalloc attempt keeps the caller's warnings */
         kmalloc_flags |= __GFP_NOWARN;
+#endif
         if (!(kmalloc_flags & __GFP_RETRY_MAYFAIL))
             kmalloc_flags |= __GFP_NORETRY;
         kmalloc_flags &= ~__GFP_NOFAIL;
     }
     void *p = kh_kmalloc(kh, size, kmalloc_flags);
+#ifdef KH_PLANT_KVMALLOC_AT_PAGE
+    if (p || size < kh->page_size)   /* planted bug: a request of exactly a page falls back */
+#else
     if (p || size <= kh->page_size)
+#endif
         return p;
     /* vmalloc may sleep: 6.1 gives a non-blocking caller NULL here (mm: fix
      * BUG splat with kvmalloc + GFP_ATOMIC, 6.1-rc) */
