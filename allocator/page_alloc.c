@@ -565,7 +565,12 @@ unsigned long kh_block_head(const struct kh *kh, unsigned long pfn)
 static unsigned long rmqueue_smallest(struct kh *kh, struct zone *zone, unsigned order)
 {
     unsigned top = top_order(kh);
+#ifdef KH_PLANT_SPLIT_LARGER
+    /* planted bug: a larger block is split while one of the order is free */
+    for (unsigned o = order + (order < top && zone->free_area[order + 1].head != KH_NO_PFN); o <= top; o++) {
+#else
     for (unsigned o = order; o <= top; o++) {
+#endif
         struct free_area *area = &zone->free_area[o];
         unsigned long pfn;
         if (area->head != KH_NO_PFN) {

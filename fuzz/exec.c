@@ -107,7 +107,7 @@ struct exec {
     struct oracle_mempool mempool; /* every pool's reserve before the current op */
     /* direct reclaim passes, counted by the executor's own shrinker
      * (oracle_reclaim.h), and what the current op passed */
-    unsigned long reclaims;
+    unsigned long reclaims, reclaims_before;
     struct oracle_reclaim_env reclaim_env;
     unsigned percpu_reported;   /* per-CPU failure reports this run (the kernel's limit is 10) */
     gfp_t passed_gfp;
@@ -750,6 +750,48 @@ static int zone_of_phys(const struct kh_config *cfg, uint64_t phys)
         if (phys < oracle_zone_end(cfg, (enum zone_type)z))
             return z;
     return -1;
+}
+
+/* SPEC 4: an allocation takes the lowest order with a free block and
+ * splits it down, one upper half to each order in between. So, from the
+ * free lists before the call, the zone that served an order-k block has
+ * one block fewer at the first order j >= k that had one, one more at
+ * each order k..j-1, and every other list of every zone is as it was.
+ * Not judged when reclaim ran inside the call (shrinkers give pages
+ * back) or during boot (memblock owns the memory). The reference has no
+ * per-CPU page lists; with them, blocks of order 3 and below would leave
+ * the buddy lists in batches and this rule would hold per batch. */
+static void check_buddy_split(struct exec *x, const void *p, unsigned order)
+{
+    if (!x->opt.checks || x->finding || x->reclaims != x->reclaims_before || kh_boot_in_progress(x->kh))
+        return;
+    const struct nullo_state *pre = &x->nullo.pre;
+    int served = zone_of_phys(kh_get_config(x->kh), kh_virt_to_phys(x->kh, p));
+    unsigned max = kh_max_order(x->kh);
+    for (int z = 0; z < MAX_NR_ZONES; z++) {
+        struct kh_zone_info zi;
+        if (kh_zone_info(x->kh, (enum zone_type)z, &zi) != 0 || !zi.present || !pre->z[z].present)
+            continue;
+        unsigned long want[KH_MAX_ORDER_LIMIT];
+        memcpy(want, pre->z[z].nr_free, sizeof(want));
+        if (z == served) {
+            unsigned j = order;
+            while (j < max && !want[j])
+                j++;
+            if (j == max)
+                continue;   /* no block before the call: the model has nothing to say */
+            want[j]--;
+            for (unsigned i = order; i < j; i++)
+                want[i]++;
+        }
+        for (unsigned o = 0; o < max; o++)
+            if (zi.nr_free[o] != want[o]) {
+                finding(x, "buddy lists wrong", "oracle", "after an order-%u allocation from zone %d, "
+                        "zone %d has %lu free blocks of order %u; splitting the smallest free block "
+                        "gives %lu", order, served, z, zi.nr_free[o], o, want[o]);
+                return;
+            }
+    }
 }
 
 /* A page block the fast path could serve comes from the zone it tries
@@ -1752,6 +1794,7 @@ static void op_alloc_pages(struct exec *x, const struct kh_op *op, bool zeroed_p
     check_align(x, p, bytes, "page block");
     check_zone(x, p, bytes, gfp, "page block");
     check_fast_path_zone(x, p, gfp & ~__GFP_HIGHMEM, (unsigned)order);
+    check_buddy_split(x, p, (unsigned)order);
     if (gfp & __GFP_ZERO)
         check_zeroed(x, p, bytes);
     track(x, b, p, bytes, SHADOW_PAGES);
@@ -3530,6 +3573,7 @@ static bool run_ops(struct exec *x, const struct kh_trace *t, struct exec_findin
                        x->opt.checks && (x->opt.thorough || may_allocate(t->ops[i].code)));
         bool null_elem = t->ops[i].code == KH_OP_MEMPOOL_FREE && operand_null(x, &t->ops[i].args[0]);
         unsigned long reclaims_before = x->reclaims;
+        x->reclaims_before = reclaims_before;
         x->passed_gfp = trace_gfp(&t->ops[i]);
         x->reserve_before = -1;
         if (x->opt.checks)
