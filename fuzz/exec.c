@@ -27,6 +27,7 @@
 #include "oracle_slabinfo.h"
 #include "oracle_null.h"
 #include "oracle_boot.h"
+#include "oracle_buddy.h"
 #include "oracle_warn.h"
 #include "oracle_mempool.h"
 #include "oracle_count.h"
@@ -752,46 +753,15 @@ static int zone_of_phys(const struct kh_config *cfg, uint64_t phys)
     return -1;
 }
 
-/* SPEC 4: an allocation takes the lowest order with a free block and
- * splits it down, one upper half to each order in between. So, from the
- * free lists before the call, the zone that served an order-k block has
- * one block fewer at the first order j >= k that had one, one more at
- * each order k..j-1, and every other list of every zone is as it was.
- * Not judged when reclaim ran inside the call (shrinkers give pages
- * back) or during boot (memblock owns the memory). The reference has no
- * per-CPU page lists; with them, blocks of order 3 and below would leave
- * the buddy lists in batches and this rule would hold per batch. */
+/* The block is the smallest free one split down (oracle_buddy.h). */
 static void check_buddy_split(struct exec *x, const void *p, unsigned order)
 {
     if (!x->opt.checks || x->finding || x->reclaims != x->reclaims_before || kh_boot_in_progress(x->kh))
         return;
-    const struct nullo_state *pre = &x->nullo.pre;
     int served = zone_of_phys(kh_get_config(x->kh), kh_virt_to_phys(x->kh, p));
-    unsigned max = kh_max_order(x->kh);
-    for (int z = 0; z < MAX_NR_ZONES; z++) {
-        struct kh_zone_info zi;
-        if (kh_zone_info(x->kh, (enum zone_type)z, &zi) != 0 || !zi.present || !pre->z[z].present)
-            continue;
-        unsigned long want[KH_MAX_ORDER_LIMIT];
-        memcpy(want, pre->z[z].nr_free, sizeof(want));
-        if (z == served) {
-            unsigned j = order;
-            while (j < max && !want[j])
-                j++;
-            if (j == max)
-                continue;   /* no block before the call: the model has nothing to say */
-            want[j]--;
-            for (unsigned i = order; i < j; i++)
-                want[i]++;
-        }
-        for (unsigned o = 0; o < max; o++)
-            if (zi.nr_free[o] != want[o]) {
-                finding(x, "buddy lists wrong", "oracle", "after an order-%u allocation from zone %d, "
-                        "zone %d has %lu free blocks of order %u; splitting the smallest free block "
-                        "gives %lu", order, served, z, zi.nr_free[o], o, want[o]);
-                return;
-            }
-    }
+    char why[256];
+    if (!oracle_buddy_split(x->kh, &x->nullo.pre, served, order, why, sizeof(why)))
+        finding(x, "buddy lists wrong", "oracle", "%s", why);
 }
 
 /* A page block the fast path could serve comes from the zone it tries
