@@ -130,7 +130,9 @@ struct kh *kh_default(void);
 /* Replaces the default instance (destroying the old one); NULL just drops it. */
 void kh_set_default(struct kh *kh);
 
-/* Simulated CPU the caller runs on (per-CPU slabs, this_cpu_ptr). */
+/* Simulated CPU the caller runs on (per-CPU slabs, this_cpu_ptr). A CPU
+ * at or above nr_cpus is reported ("cpu out of range") and taken modulo
+ * nr_cpus. */
 void kh_set_cpu(struct kh *kh, unsigned cpu);
 unsigned kh_current_cpu(const struct kh *kh);
 

@@ -115,6 +115,7 @@ struct exec {
     int reserve_before;    /* mempool_alloc: the reserve when it started, else -1 */
     struct oracle_quarantine quarantine;   /* objects seen entering it, oldest first */
     struct oracle_reuse reuse;             /* the object freed by the last operation */
+    unsigned cpu;                          /* the CPU the trace runs on, by the executor's count */
 };
 
 const char *exec_misuse_name(enum exec_misuse m)
@@ -351,7 +352,7 @@ static void check_reuse(struct exec *x, const void *p)
 {
     char why[256];
     if (x->opt.checks && !x->finding && !x->misuse_ran &&
-        !oracle_reuse_handed_out(&x->reuse, x->kh, p, x->op_i, why, sizeof(why)))
+        !oracle_reuse_handed_out(&x->reuse, x->kh, p, x->cpu, x->op_i, why, sizeof(why)))
         finding(x, "freed object not reused", "oracle", "%s", why);
 }
 
@@ -751,6 +752,20 @@ static int zone_of_phys(const struct kh_config *cfg, uint64_t phys)
         if (phys < oracle_zone_end(cfg, (enum zone_type)z))
             return z;
     return -1;
+}
+
+/* The executor counts CPUs itself (kmem.h: a CPU out of range is taken
+ * modulo nr_cpus), so the rules that depend on the CPU never take the
+ * allocator's word for it, and an allocator that ignores the switch is
+ * seen at once. */
+static void op_set_cpu(struct exec *x, unsigned cpu)
+{
+    unsigned cpus = kh_get_config(x->kh)->nr_cpus;
+    kh_set_cpu(x->kh, cpu);
+    x->cpu = cpu % cpus;
+    if (x->opt.checks && kh_current_cpu(x->kh) != x->cpu)
+        finding(x, "wrong CPU", "oracle", "set_cpu %u with %u CPUs left the allocator on CPU %u, not %u",
+                cpu, cpus, kh_current_cpu(x->kh), x->cpu);
 }
 
 /* The block is the smallest free one split down (oracle_buddy.h). */
@@ -1184,7 +1199,7 @@ static void op_kfree(struct exec *x, const struct kh_op *op, bool sensitive)
     if (legal_free) {
         freed_bytes = debug_geom(x, b, &g);
         if (op->args[0].offset == 0)
-            oracle_reuse_before_free(&x->reuse, x->kh, p, x->op_i);
+            oracle_reuse_before_free(&x->reuse, x->kh, p, x->cpu, x->op_i);
         release(x, b);
     } else if (x->misuse) {
         forget_before_free(x, b);   /* a variable holding NULL stays as it is */
@@ -1445,7 +1460,7 @@ static void check_slub_cpu_slab(struct exec *x, const struct xbind *c, const voi
     struct slab_of_obj f = { (uintptr_t)p, kh_page_size(x->kh), KH_SLAB_LIST_NONE, -1 };
     if (kh_for_each_slab(x->kh, c->p, find_obj_slab, &f) != 1)
         return;   /* not in this cache: the shadow's checks say so */
-    unsigned cpu = kh_current_cpu(x->kh);
+    unsigned cpu = x->cpu;
     if (debug && f.list == KH_SLAB_LIST_CPU)
         finding(x, "debug cache on a CPU slab", "oracle",
                 "object %p of a cache with debug flags %#x comes from a CPU's slab; SLUB keeps such "
@@ -1564,7 +1579,7 @@ static void op_cache_free(struct exec *x, const struct kh_op *op)
     bool freed_bytes = false;
     if (legal) {
         freed_bytes = debug_geom(x, b, &g);
-        oracle_reuse_before_free(&x->reuse, x->kh, p, x->op_i);
+        oracle_reuse_before_free(&x->reuse, x->kh, p, x->cpu, x->op_i);
         untrack(x, b);
         c->live--;
     } else {
@@ -3076,7 +3091,7 @@ static void dispatch(struct exec *x, const struct kh_op *op)
          * clamps), so it gets the value as written. */
         legal_init(x, &lc);
         if (admit_pre(x, &lc))
-            kh_set_cpu(x->kh, a[0].u > UINT_MAX ? UINT_MAX : (unsigned)a[0].u);
+            op_set_cpu(x, a[0].u > UINT_MAX ? UINT_MAX : (unsigned)a[0].u);
         break;
     case KH_OP_SHRINK_ALL: json_num(x, "released", shrink_everything(x)); break;
     case KH_OP_FAIL_NTH:
@@ -3519,6 +3534,8 @@ static bool run_ops(struct exec *x, const struct kh_trace *t, struct exec_findin
     nullo_run_begin(&x->nullo, x->kh);
     x->misuse_ran = false;
     oracle_quarantine_init(&x->quarantine, kh_get_config(x->kh)->quarantine_objects);
+    x->reuse.cache = NULL;
+    x->cpu = kh_current_cpu(x->kh);
     x->kept_unbound = false;
     x->nunbound = 0;
     x->free_at_start = kh_nr_free_pages(x->kh);

@@ -25,18 +25,19 @@ static int find_holder(void *ctx, const struct kh_slab_info *si)
     return 1;
 }
 
-/* Does a free of p on this CPU go onto the CPU's stack? */
-static bool stacked(struct kh *kh, struct kmem_cache *s, const void *p)
+/* Does a free of p on cpu go onto that CPU's stack? */
+static bool stacked(struct kh *kh, struct kmem_cache *s, const void *p, unsigned cpu)
 {
     struct kh_cache_info ci;
     if (kh_slab_cache_info(kh, s, &ci) != 0 || (ci.flags & SLAB_DEBUG_FLAGS))
         return false;
     struct slab_holder h = { (uintptr_t)p, kh_page_size(kh), KH_SLAB_LIST_NONE, -1 };
     return kh_for_each_slab(kh, s, find_holder, &h) == 1 && h.list == KH_SLAB_LIST_CPU &&
-           h.cpu == (int)kh_current_cpu(kh);
+           h.cpu == (int)cpu;
 }
 
-void oracle_reuse_before_free(struct oracle_reuse *r, struct kh *kh, const void *p, size_t op)
+void oracle_reuse_before_free(struct oracle_reuse *r, struct kh *kh, const void *p, unsigned cpu,
+                              size_t op)
 {
     r->cache = NULL;
     const struct kh_config *cfg = kh_get_config(kh);
@@ -44,19 +45,19 @@ void oracle_reuse_before_free(struct oracle_reuse *r, struct kh *kh, const void 
     struct kmem_cache *s;
     if (cfg->quarantine_objects || cfg->slab != KH_SLAB_SLUB ||
         kh_slab_object_lookup(kh, p, &oi, &s) != 0 || oi.addr != (uintptr_t)p ||
-        oi.state != KH_OBJ_ALLOCATED || !stacked(kh, s, p))
+        oi.state != KH_OBJ_ALLOCATED || !stacked(kh, s, p, cpu))
         return;
-    *r = (struct oracle_reuse){ s, p, kh_current_cpu(kh), op };
+    *r = (struct oracle_reuse){ s, p, cpu, op };
 }
 
-bool oracle_reuse_handed_out(struct oracle_reuse *r, struct kh *kh, const void *p, size_t op, char *why,
-                             size_t cap)
+bool oracle_reuse_handed_out(struct oracle_reuse *r, struct kh *kh, const void *p, unsigned cpu, size_t op,
+                             char *why, size_t cap)
 {
     const struct kmem_cache *want = r->cache;
     r->cache = NULL;
     struct kh_object_info oi;
     struct kmem_cache *s;
-    if (!want || op != r->op + 1 || kh_current_cpu(kh) != r->cpu || p == r->obj ||
+    if (!want || op != r->op + 1 || cpu != r->cpu || p == r->obj ||
         kh_slab_object_lookup(kh, p, &oi, &s) != 0 || s != want)
         return true;
     snprintf(why, cap, "%p was handed out right after %p was freed to the same cache on CPU %u; the "

@@ -28,12 +28,13 @@ struct oracle_reuse {
     size_t op;                        /* the free's operation index */
 };
 
-/* Just before a caller's legal free of p in operation op. */
-void oracle_reuse_before_free(struct oracle_reuse *r, struct kh *kh, const void *p, size_t op);
+/* Just before a caller's legal free of p on CPU cpu in operation op. */
+void oracle_reuse_before_free(struct oracle_reuse *r, struct kh *kh, const void *p, unsigned cpu,
+                              size_t op);
 
-/* After operation op handed out p, a fresh allocation. Returns false,
- * with why, when it should have been the object freed just before. */
-bool oracle_reuse_handed_out(struct oracle_reuse *r, struct kh *kh, const void *p, size_t op, char *why,
-                             size_t cap);
+/* After operation op on CPU cpu handed out p, a fresh allocation. Returns
+ * false, with why, when it should have been the object freed just before. */
+bool oracle_reuse_handed_out(struct oracle_reuse *r, struct kh *kh, const void *p, unsigned cpu, size_t op,
+                             char *why, size_t cap);
 
 #endif
