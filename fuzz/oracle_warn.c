@@ -148,6 +148,27 @@ static bool order_warnings(struct kh *kh, const struct kh_op *op, gfp_t gfp, boo
     return true;
 }
 
+/* SPEC 3: kmalloc and the slab layer warn "Unexpected gfp" when the caller
+ * passed __GFP_DMA32, __GFP_HIGHMEM or a bit past the gfp bits, and drop
+ * them; nothing inside the allocator adds such a bit to a slab request. So
+ * the warning needs one of them in the caller's flags. */
+static bool fixed_gfp_warning(struct kh *kh, const struct kh_op *op, gfp_t gfp, bool has_gfp,
+                              unsigned first_report, char *why, size_t cap)
+{
+    const gfp_t slab_bug = __GFP_DMA32 | __GFP_HIGHMEM | ~(gfp_t)___GFP_BITS_MASK;
+    if (has_gfp && (gfp & slab_bug))
+        return true;
+    const struct kh_report *r;
+    for (unsigned i = first_report; (r = kh_report_get(kh, i)) != NULL; i++)
+        if (titled(r, "Unexpected gfp")) {
+            snprintf(why, cap, "%s (gfp %#x) drew \"Unexpected gfp\", which only __GFP_DMA32, "
+                     "__GFP_HIGHMEM or a bit past the gfp bits in the caller's flags may draw",
+                     kh_op_desc((enum kh_opcode)op->code)->name, has_gfp ? (unsigned)gfp : 0u);
+            return false;
+        }
+    return true;
+}
+
 #define PCPU_WARN_LIMIT 10   /* pcpu_alloc's failure reports per boot (SPEC 9) */
 
 static bool percpu_failure(const struct kh_report *r)
@@ -213,6 +234,8 @@ bool oracle_warn_op(struct kh *kh, const struct kh_op *op, int ok, unsigned firs
     gfp_t gfp = 0;
     bool has_gfp = gfp_arg(op, &gfp);
     if (!order_warnings(kh, op, gfp, has_gfp, first_report, why, cap))
+        return false;
+    if (!fixed_gfp_warning(kh, op, gfp, has_gfp, first_report, why, cap))
         return false;
     if (!percpu_failure_reported(kh, op, ok, has_gfp ? gfp : GFP_KERNEL, first_report, percpu_reported,
                                  why, cap))
