@@ -1427,23 +1427,6 @@ static void check_shrunk(struct exec *x, const struct xbind *c)
                 n == 1 ? "" : "s");
 }
 
-struct slab_of_obj {
-    uintptr_t p;
-    size_t page_size;
-    enum kh_slab_list_id list;
-    int cpu;
-};
-
-static int find_obj_slab(void *ctx, const struct kh_slab_info *si)
-{
-    struct slab_of_obj *f = ctx;
-    if (f->p < si->base || f->p - si->base >= f->page_size << si->order)
-        return 0;
-    f->list = si->list;
-    f->cpu = si->cpu;
-    return 1;
-}
-
 /* SPEC 5, 6: SLUB serves a cache with any debug flag from its node's lists
  * only, so no CPU ever holds one of its slabs and every allocation and
  * free goes through the checks. Any other cache serves an allocation from
@@ -1457,8 +1440,8 @@ static void check_slub_cpu_slab(struct exec *x, const struct xbind *c, const voi
     bool debug = (c->geom.flags & SLAB_DEBUG_FLAGS) != 0;
     if (!debug && !single)
         return;
-    struct slab_of_obj f = { (uintptr_t)p, kh_page_size(x->kh), KH_SLAB_LIST_NONE, -1 };
-    if (kh_for_each_slab(x->kh, c->p, find_obj_slab, &f) != 1)
+    struct oracle_slab_holder f;
+    if (!oracle_slab_holder(x->kh, c->p, p, &f))
         return;   /* not in this cache: the shadow's checks say so */
     unsigned cpu = x->cpu;
     if (debug && f.list == KH_SLAB_LIST_CPU)

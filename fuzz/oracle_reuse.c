@@ -11,8 +11,7 @@
 struct slab_holder {
     uintptr_t p;
     size_t page_size;
-    enum kh_slab_list_id list;
-    int cpu;
+    struct oracle_slab_holder *out;
 };
 
 static int find_holder(void *ctx, const struct kh_slab_info *si)
@@ -20,9 +19,14 @@ static int find_holder(void *ctx, const struct kh_slab_info *si)
     struct slab_holder *h = ctx;
     if (h->p < si->base || h->p - si->base >= h->page_size << si->order)
         return 0;
-    h->list = si->list;
-    h->cpu = si->cpu;
+    *h->out = (struct oracle_slab_holder){ si->list, si->cpu };
     return 1;
+}
+
+bool oracle_slab_holder(struct kh *kh, struct kmem_cache *s, const void *p, struct oracle_slab_holder *out)
+{
+    struct slab_holder h = { (uintptr_t)p, kh_page_size(kh), out };
+    return kh_for_each_slab(kh, s, find_holder, &h) == 1;
 }
 
 /* Does a free of p on cpu go onto that CPU's stack? */
@@ -31,9 +35,8 @@ static bool stacked(struct kh *kh, struct kmem_cache *s, const void *p, unsigned
     struct kh_cache_info ci;
     if (kh_slab_cache_info(kh, s, &ci) != 0 || (ci.flags & SLAB_DEBUG_FLAGS))
         return false;
-    struct slab_holder h = { (uintptr_t)p, kh_page_size(kh), KH_SLAB_LIST_NONE, -1 };
-    return kh_for_each_slab(kh, s, find_holder, &h) == 1 && h.list == KH_SLAB_LIST_CPU &&
-           h.cpu == (int)cpu;
+    struct oracle_slab_holder h;
+    return oracle_slab_holder(kh, s, p, &h) && h.list == KH_SLAB_LIST_CPU && h.cpu == (int)cpu;
 }
 
 void oracle_reuse_before_free(struct oracle_reuse *r, struct kh *kh, const void *p, unsigned cpu,

@@ -20,6 +20,7 @@
 #include <stddef.h>
 
 #include "kmem.h"
+#include "slab.h"
 
 struct oracle_reuse {
     const struct kmem_cache *cache;   /* NULL: nothing expected */
@@ -27,6 +28,14 @@ struct oracle_reuse {
     unsigned cpu;
     size_t op;                        /* the free's operation index */
 };
+
+/* Which list, and which CPU (-1 for none), hold the slab of s that
+ * contains p; false when no slab of s does. */
+struct oracle_slab_holder {
+    enum kh_slab_list_id list;
+    int cpu;
+};
+bool oracle_slab_holder(struct kh *kh, struct kmem_cache *s, const void *p, struct oracle_slab_holder *out);
 
 /* Just before a caller's legal free of p on CPU cpu in operation op. */
 void oracle_reuse_before_free(struct oracle_reuse *r, struct kh *kh, const void *p, unsigned cpu,
