@@ -108,7 +108,7 @@ struct exec {
     struct oracle_mempool mempool; /* every pool's reserve before the current op */
     /* direct reclaim passes, counted by the executor's own shrinker
      * (oracle_reclaim.h), and what the current op passed */
-    unsigned long reclaims, reclaims_before;
+    unsigned long reclaims, reclaims_before;   /* and the count when the op began */
     struct oracle_reclaim_env reclaim_env;
     unsigned percpu_reported;   /* per-CPU failure reports this run (the kernel's limit is 10) */
     gfp_t passed_gfp;
@@ -3542,8 +3542,7 @@ static bool run_ops(struct exec *x, const struct kh_trace *t, struct exec_findin
         nullo_op_begin(&x->nullo, x->kh,
                        x->opt.checks && (x->opt.thorough || may_allocate(t->ops[i].code)));
         bool null_elem = t->ops[i].code == KH_OP_MEMPOOL_FREE && operand_null(x, &t->ops[i].args[0]);
-        unsigned long reclaims_before = x->reclaims;
-        x->reclaims_before = reclaims_before;
+        x->reclaims_before = x->reclaims;
         x->passed_gfp = trace_gfp(&t->ops[i]);
         x->reserve_before = -1;
         if (x->opt.checks)
@@ -3561,8 +3560,8 @@ static bool run_ops(struct exec *x, const struct kh_trace *t, struct exec_findin
             finding(x, "failure report", "oracle", "%s", why);
         x->percpu_reported += oracle_warn_percpu_failures(x->kh, first_report);
         if (x->opt.checks && !x->finding && !o->skipped && !o->misuse &&
-            !oracle_reclaim_op(&x->reclaim_env, &t->ops[i], x->passed_gfp, x->reserve_before, x->reclaims - reclaims_before,
-                               why, sizeof(why)))
+            !oracle_reclaim_op(&x->reclaim_env, &t->ops[i], x->passed_gfp, x->reserve_before,
+                               x->reclaims - x->reclaims_before, why, sizeof(why)))
             finding(x, "reclaim", "oracle", "%s", why);
         if (x->opt.checks && !x->finding && !o->skipped && !o->misuse && !x->tainted_operand &&
             !oracle_mempool_after(&x->mempool, x->kh, &t->ops[i], named_pool(x, &t->ops[i]), o->ok,
