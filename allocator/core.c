@@ -297,6 +297,39 @@ void kh_set_cpu(struct kh *kh, unsigned cpu)
 
 unsigned kh_current_cpu(const struct kh *kh) { return kh->current_cpu; }
 
+void kh_set_preempt(struct kh *kh, const struct kh_preempt_ops *ops, void *ctx)
+{
+    kh->preempt = ops;
+    kh->preempt_ctx = ops ? ctx : NULL;
+    kh->current_task = 0;
+    kh_slab_preempt_changed(kh);
+}
+
+void kh_switch_task(struct kh *kh, unsigned task, unsigned cpu)
+{
+    kh->current_task = task;
+    kh_set_cpu(kh, cpu);
+}
+
+bool kh_lock_free(const struct kh_lock *l) { return l->holder == 0; }
+
+int kh_cpu_irqs_off_by(const struct kh *kh, unsigned cpu)
+{
+    return cpu < KH_MAX_CPUS ? (int)kh->irqs_off[cpu].task - 1 : -1;
+}
+
+const char *kh_preempt_site_name(enum kh_preempt_site site)
+{
+    static const char *const names[KH_PP_NR] = {
+        [KH_PP_CPU_FREELIST_POP] = "cpu-freelist-pop",
+        [KH_PP_CPU_FREELIST_PUSH] = "cpu-freelist-push",
+        [KH_PP_SLAB_FREELIST] = "slab-freelist",
+        [KH_PP_LIST_MOVE] = "list-move",
+        [KH_PP_LOCK_WAIT] = "lock-wait",
+    };
+    return (unsigned)site < KH_PP_NR ? names[site] : "?";
+}
+
 /* The default instance is the one global the design allows: it stands in
  * for "the kernel" behind the kernel-style names. */
 static struct kh *default_instance;

@@ -18,6 +18,7 @@
 
 #include "kmem.h"
 #include "page_alloc.h"
+#include "preempt.h"
 
 #define KH_NO_PFN 0xffffffffu
 
@@ -100,6 +101,14 @@ struct kh {
     unsigned long page_size;
     unsigned max_order;
     unsigned current_cpu;
+    /* preempt.h: NULL unless a scheduler runs several tasks */
+    const struct kh_preempt_ops *preempt;
+    void *preempt_ctx;
+    unsigned current_task;
+    struct {
+        unsigned task;          /* task + 1 holding locks on this CPU; 0: none */
+        unsigned depth;         /* locks it holds */
+    } irqs_off[KH_MAX_CPUS];
 
     /* arena and metadata */
     int memfd;
@@ -142,6 +151,34 @@ struct kh {
     unsigned long clear_count;
 };
 
+/* ---- preemption points and locks (preempt.h) ---- */
+static inline void kh_preempt_point(struct kh *kh, enum kh_preempt_site site)
+{
+    if (__builtin_expect(kh->preempt != NULL, 0))
+        kh->preempt->point(kh->preempt_ctx, site, NULL);
+}
+/* Every lock is taken with interrupts off, as SLUB's spin_lock_irqsave
+ * and local_lock_irqsave are (PREEMPT_RT aside): while a task holds one,
+ * no other task of its CPU runs (kh_cpu_irqs_off_by). */
+static inline void kh_lock(struct kh *kh, struct kh_lock *l)
+{
+    if (__builtin_expect(kh->preempt == NULL, 1))
+        return;
+    while (l->holder)   /* held by another task, or by this one: the scheduler sees a deadlock */
+        kh->preempt->point(kh->preempt_ctx, KH_PP_LOCK_WAIT, l);
+    l->holder = kh->current_task + 1;
+    if (kh->irqs_off[kh->current_cpu].depth++ == 0)
+        kh->irqs_off[kh->current_cpu].task = kh->current_task + 1;
+}
+static inline void kh_unlock(struct kh *kh, struct kh_lock *l)
+{
+    if (__builtin_expect(kh->preempt == NULL, 1))
+        return;
+    l->holder = 0;
+    if (--kh->irqs_off[kh->current_cpu].depth == 0)
+        kh->irqs_off[kh->current_cpu].task = 0;
+}
+
 /* ---- helpers shared by subsystems ---- */
 static inline unsigned long kh_pfn(const struct kh *kh, const struct page *p)
 {
@@ -178,6 +215,7 @@ void kh_page_alloc_reset(struct kh *kh);
 void kh_page_alloc_destroy(struct kh *kh);
 const char *kh_slab_init(struct kh *kh);      /* slab_common.c */
 void kh_slab_reset(struct kh *kh);
+void kh_slab_preempt_changed(struct kh *kh);  /* slab_common.c: kh_set_preempt */
 void kh_slab_destroy(struct kh *kh);
 const char *kh_vmalloc_init(struct kh *kh);   /* vmalloc.c */
 void kh_vmalloc_reset(struct kh *kh);

@@ -100,22 +100,29 @@ KH_NO_COVERAGE const unsigned char *kh_meta_find_not(const void *p, int c, size_
 
 /* ---- lists ---- */
 
+/* A list move is several stores, as the kernel's list_add and list_del
+ * are: the preemption point half-way lets another task in, which only the
+ * list's lock keeps out (preempt.h). */
 void kh_slab_list_add(struct kh_slab_list *l, struct slab *slab, enum kh_slab_list_id id, bool tail)
 {
     slab->list = id;
     if (tail) {
+        struct slab *last = l->tail;
         slab->next = NULL;
-        slab->prev = l->tail;
-        if (l->tail)
-            l->tail->next = slab;
+        slab->prev = last;
+        kh_preempt_point(slab->cache->kh, KH_PP_LIST_MOVE);
+        if (last)
+            last->next = slab;
         else
             l->head = slab;
         l->tail = slab;
     } else {
+        struct slab *first = l->head;
         slab->prev = NULL;
-        slab->next = l->head;
-        if (l->head)
-            l->head->prev = slab;
+        slab->next = first;
+        kh_preempt_point(slab->cache->kh, KH_PP_LIST_MOVE);
+        if (first)
+            first->prev = slab;
         else
             l->tail = slab;
         l->head = slab;
@@ -129,6 +136,7 @@ void kh_slab_list_del(struct kh_slab_list *l, struct slab *slab)
         slab->prev->next = slab->next;
     else
         l->head = slab->next;
+    kh_preempt_point(slab->cache->kh, KH_PP_LIST_MOVE);
     if (slab->next)
         slab->next->prev = slab->prev;
     else
@@ -635,6 +643,22 @@ void kh_slab_free(struct kh *kh, struct kmem_cache *s, struct slab *slab, void *
 
 static struct kh_slab_state *state(struct kh *kh) { return kh->slab; }
 
+/* The inline fast paths have no preemption points: with a scheduler
+ * installed every object goes through the design's own code. */
+static bool fast_path_allowed(const struct kh *kh, const struct kmem_cache *s)
+{
+    return !s->slow && s->ops->fast_path && !kh->preempt;
+}
+
+void kh_slab_preempt_changed(struct kh *kh)
+{
+    if (!kh->slab)
+        return;
+    for (struct kmem_cache *s = kh->slab->chain_head; s; s = s->next)
+        if (s->state == KH_CACHE_LIVE)
+            s->fast = fast_path_allowed(kh, s);
+}
+
 static void chain_add(struct kh_slab_state *st, struct kmem_cache *s)
 {
     s->prev = st->chain_tail;
@@ -710,7 +734,7 @@ struct kmem_cache *kh_cache_create_internal(struct kh *kh, const char *name, uns
     s->track_req = (is_kmalloc && (asan || (s->flags & KH_CACHE_KMALLOC_RZ))) ||
                    (is_kmalloc && kh->cfg.slab == KH_SLAB_SLOB);
     s->slow = asan || (s->flags & SLAB_DEBUG_FLAGS) || s->track_req || st->q_cap;
-    s->fast = !s->slow && s->ops->fast_path;
+    s->fast = fast_path_allowed(kh, s);
     if (s->ops->open(kh, s) != 0) {
         cache_free(kh, s);
         return NULL;
@@ -1179,7 +1203,7 @@ static void cache_clear(struct kh *kh, struct kmem_cache *s)
     s->colour_next = 0;
     s->free_objects = 0;
     s->state = KH_CACHE_LIVE;
-    s->fast = !s->slow && s->ops->fast_path;
+    s->fast = fast_path_allowed(kh, s);
     s->refcount = 1;
 }
 

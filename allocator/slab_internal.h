@@ -82,6 +82,9 @@ struct slab {
     unsigned quarantined;
     unsigned colour_off;
     void *freelist;             /* free objects not owned by a CPU */
+    /* Bumped with every change of freelist or owner: what the kernel's
+     * counters word is to its cmpxchg_double on a slab's freelist. */
+    unsigned long freelist_seq;
     enum kh_slab_list_id list;
     int cpu;                    /* owning CPU (list == CPU), else -1 */
     struct slab *next, *prev;   /* links on the list named by `list` */
@@ -102,6 +105,8 @@ struct slab {
 struct kh_cpu_slab {
     void *freelist;             /* lockless-style list owned by this CPU */
     struct slab *slab;          /* current slab, NULL if none */
+    unsigned long tid;          /* transaction id: bumped by every change of freelist or slab */
+    struct kh_lock lock;        /* the kernel's local_lock: held by the slow path */
 };
 
 struct kh_slab_ops {
@@ -173,6 +178,7 @@ struct kmem_cache {
 
     struct kmem_cache *next, *prev;   /* cache chain (creation order) */
     struct kh_slab_list partial, full, free;
+    struct kh_lock list_lock;         /* the node's list_lock: partial and full lists */
     struct slab *all_head, *all_tail;
     unsigned long nr_slabs, nr_objects, nr_inuse;
     unsigned long errors;

@@ -10,6 +10,14 @@
  * Empty slabs are freed as soon as the partial list holds min_partial
  * slabs. Per-CPU partial lists are not modelled.
  *
+ * Concurrency (preempt.h). The CPU's freelist is popped and pushed by a
+ * compare-and-swap on (freelist, tid), as the kernel's fast path does; a
+ * slab's own freelist by one on (freelist, freelist_seq). The slow path
+ * runs under the CPU's local lock, and the partial list only moves under
+ * the cache's list lock (the kernel's per-node list_lock). A slab that is
+ * a CPU's is "frozen": remote frees push onto it without a list move. In
+ * single-task mode the locks do nothing and every swap succeeds at once.
+ *
  * Debug caches (any of F/Z/P/U) bypass the CPU slab, as 6.1 does: every
  * allocation takes one object from a node-partial slab, so that each
  * operation goes through the debug checks.
@@ -94,11 +102,139 @@ static bool is_debug(const struct kmem_cache *s) { (void)s; return true; }   /* 
 static bool is_debug(const struct kmem_cache *s) { return (s->flags & SLAB_DEBUG_FLAGS) != 0; }
 #endif
 
-static void *pop(const struct kmem_cache *s, void **list)
+/* ---- compare-and-swap on freelists ----------------------------------------
+ * The kernel pops and pushes a CPU's freelist with this_cpu_cmpxchg_double
+ * on (freelist, tid). The tid, bumped by every change, makes a task that
+ * was preempted between reading the head and swapping it retry even when
+ * the head is the same object again (ABA). A slab's own freelist, which
+ * other CPUs push to, is swapped with cmpxchg_double on (freelist,
+ * counters). Tasks switch only at preemption points (preempt.h), so a
+ * compare-and-store with no point inside is atomic here in the same way. */
+static bool cpu_cas(struct kh_cpu_slab *c, void *old, unsigned long tid, void *new)
 {
-    void *obj = *list;
-    *list = kh_get_fp(s, obj);
-    return obj;
+#ifdef KH_PLANT_SLUB_ABA
+    (void)tid;
+    if (c->freelist != old)   /* planted bug: the transaction id is not compared (ABA) */
+#else
+    if (c->freelist != old || c->tid != tid)
+#endif
+        return false;
+    c->freelist = new;
+    c->tid++;
+    return true;
+}
+
+static bool slab_cas(struct slab *slab, void *old, unsigned long seq, void *new)
+{
+    if (slab->freelist != old || slab->freelist_seq != seq)
+        return false;
+    slab->freelist = new;
+    slab->freelist_seq++;
+    return true;
+}
+
+/* The fast path's pop; NULL when the CPU's freelist is empty. */
+static void *cpu_pop(struct kh *kh, const struct kmem_cache *s, struct kh_cpu_slab *c)
+{
+    for (;;) {
+        unsigned long tid = c->tid;
+        void *obj = c->freelist;
+        if (!obj)
+            return NULL;
+        void *next = kh_get_fp(s, obj);
+        kh_preempt_point(kh, KH_PP_CPU_FREELIST_POP);
+        if (cpu_cas(c, obj, tid, next))
+            return obj;
+    }
+}
+
+/* The fast path's free; false when slab is not (or no longer) the CPU's. */
+static bool cpu_push(struct kh *kh, const struct kmem_cache *s, struct kh_cpu_slab *c,
+                     const struct slab *slab, void *obj)
+{
+    for (;;) {
+        unsigned long tid = c->tid;
+        void *head = c->freelist;
+        if (c->slab != slab)
+            return false;
+        kh_set_fp(s, obj, head);
+        kh_preempt_point(kh, KH_PP_CPU_FREELIST_PUSH);
+#ifdef KH_PLANT_SLUB_PUSH_STORE
+        (void)tid;
+        c->freelist = obj;   /* planted bug: a plain store where the kernel swaps */
+        return true;
+#else
+        if (cpu_cas(c, head, tid, obj))
+            return true;
+#endif
+    }
+}
+
+/* Pushes obj onto its slab's own freelist, against concurrent pushes. */
+static void slab_push(struct kh *kh, const struct kmem_cache *s, struct slab *slab, void *obj)
+{
+    for (;;) {
+        void *prior = slab->freelist;
+        unsigned long seq = slab->freelist_seq;
+        kh_set_fp(s, obj, prior);
+        kh_preempt_point(kh, KH_PP_SLAB_FREELIST);
+        if (slab_cas(slab, prior, seq, obj))
+            return;
+    }
+}
+
+/* Takes a slab's whole freelist (remote frees, or a slab becoming a CPU's). */
+static void *slab_take_freelist(struct kh *kh, struct slab *slab)
+{
+    for (;;) {
+        void *head = slab->freelist;
+        unsigned long seq = slab->freelist_seq;
+        kh_preempt_point(kh, KH_PP_SLAB_FREELIST);
+        if (slab_cas(slab, head, seq, NULL))
+            return head;
+    }
+}
+
+/* ---- slabs on lists (under s->list_lock) ---------------------------------- */
+
+/* The kernel's add_partial and remove_partial begin with
+ * lockdep_assert_held(&n->list_lock); so do these, when tasks interleave. */
+static void assert_list_locked(struct kh *kh, struct kmem_cache *s)
+{
+    if (__builtin_expect(kh->preempt == NULL, 1) || s->list_lock.holder == kh->current_task + 1)
+        return;
+    kh_report(kh, KH_SEV_WARN, KH_R_WARN, "slub", "list_lock not held", (uintptr_t)s,
+              "WARNING: CPU: %u PID: %u at mm/slub.c: lockdep_assert_held(&n->list_lock): "
+              "a slab of %s moves between lists without the list lock\n",
+              kh->current_cpu, kh->current_task + 1, s->name);
+}
+
+static void list_add(struct kh *kh, struct kmem_cache *s, struct kh_slab_list *l, struct slab *slab,
+                     enum kh_slab_list_id id, bool tail)
+{
+    assert_list_locked(kh, s);
+    kh_slab_list_add(l, slab, id, tail);
+}
+
+static void list_del(struct kh *kh, struct kmem_cache *s, struct kh_slab_list *l, struct slab *slab)
+{
+    assert_list_locked(kh, s);
+    kh_slab_list_del(l, slab);
+}
+
+/* No object of the slab is held or on its way back. A task preempted
+ * inside a free has uncounted its object (kh_slab_free) but not yet pushed
+ * it, so with tasks interleaving the freelist must hold every object. */
+static bool slab_all_free(const struct kh *kh, const struct kmem_cache *s, const struct slab *slab)
+{
+    if (slab->inuse)
+        return false;
+    if (!kh->preempt)
+        return true;
+    unsigned n = 0;
+    for (void *p = slab->freelist; p && n <= slab->objects; p = kh_get_fp(s, p))
+        n++;
+    return n == slab->objects;
 }
 
 /* A slab left with `inuse` objects after a free or a deactivation: freed
@@ -106,11 +242,11 @@ static void *pop(const struct kmem_cache *s, void **list)
  * state belongs. */
 static void settle(struct kh *kh, struct kmem_cache *s, struct slab *slab)
 {
-    if (slab->inuse == 0 && s->partial.nr >= s->min_partial) {
+    if (slab_all_free(kh, s, slab) && s->partial.nr >= s->min_partial) {
         if (slab->list == KH_SLAB_LIST_PARTIAL)
-            kh_slab_list_del(&s->partial, slab);
+            list_del(kh, s, &s->partial, slab);
         else if (slab->list == KH_SLAB_LIST_FULL)
-            kh_slab_list_del(&s->full, slab);
+            list_del(kh, s, &s->full, slab);
         kh_slab_discard(kh, s, slab);
         return;
     }
@@ -120,87 +256,172 @@ static void settle(struct kh *kh, struct kmem_cache *s, struct slab *slab)
             return;  /* planted bug: a full slab that gains a free object stays on no list */
 #endif
         if (slab->list == KH_SLAB_LIST_FULL)
-            kh_slab_list_del(&s->full, slab);
+            list_del(kh, s, &s->full, slab);
         if (slab->list != KH_SLAB_LIST_PARTIAL)
-            kh_slab_list_add(&s->partial, slab, KH_SLAB_LIST_PARTIAL, true);
+            list_add(kh, s, &s->partial, slab, KH_SLAB_LIST_PARTIAL, true);
     } else if (slab->list == KH_SLAB_LIST_NONE && (s->flags & SLAB_STORE_USER)) {
-        kh_slab_list_add(&s->full, slab, KH_SLAB_LIST_FULL, true);
+        list_add(kh, s, &s->full, slab, KH_SLAB_LIST_FULL, true);
     }
 }
 
-/* Gives a CPU's slab back: its objects join the slab freelist. */
+/* A slab becomes a CPU's ("frozen" in the kernel): frees from elsewhere
+ * then go to its freelist without any list move. */
+static void freeze(struct slab *slab, unsigned cpu)
+{
+    slab->list = KH_SLAB_LIST_CPU;
+    slab->cpu = (int)cpu;
+    slab->freelist_seq++;
+}
+
+/* Gives a CPU's slab back: its objects join the slab freelist. Runs under
+ * the CPU's local lock, or with every task quiescent (flush). */
 static void deactivate(struct kh *kh, struct kmem_cache *s, struct kh_cpu_slab *c)
 {
     struct slab *slab = c->slab;
     if (!slab)
         return;
-    while (c->freelist) {
-        void *obj = pop(s, &c->freelist);
-        kh_set_fp(s, obj, slab->freelist);
-        slab->freelist = obj;
-    }
+    void *list = c->freelist;
+    c->freelist = NULL;
     c->slab = NULL;
+    c->tid++;
+    while (list) {
+        void *obj = list;
+        list = kh_get_fp(s, obj);
+        slab_push(kh, s, slab, obj);
+    }
+    kh_lock(kh, &s->list_lock);
     slab->cpu = -1;
     slab->list = KH_SLAB_LIST_NONE;
+    slab->freelist_seq++;
     settle(kh, s, slab);
+    kh_unlock(kh, &s->list_lock);
 }
 
 static void *debug_get_object(struct kh *kh, struct kmem_cache *s, gfp_t gfp)
 {
+    kh_lock(kh, &s->list_lock);
     struct slab *slab = s->partial.head;
+    if (!slab) {
+        slab = kh_slab_new(kh, s, gfp, 0);
+        if (!slab) {
+            kh_unlock(kh, &s->list_lock);
+            return NULL;
+        }
+        list_add(kh, s, &s->partial, slab, KH_SLAB_LIST_PARTIAL, false);
+    }
+    void *obj = slab->freelist;
+    slab->freelist = kh_get_fp(s, obj);
+    if (!slab->freelist) {
+        list_del(kh, s, &s->partial, slab);
+        if (s->flags & SLAB_STORE_USER)
+            list_add(kh, s, &s->full, slab, KH_SLAB_LIST_FULL, true);
+    }
+    kh_unlock(kh, &s->list_lock);
+    return obj;
+}
+
+/* The head of the partial list, taken off it and frozen for cpu. */
+static struct slab *partial_take(struct kh *kh, struct kmem_cache *s, unsigned cpu)
+{
+    kh_lock(kh, &s->list_lock);
+    struct slab *slab = s->partial.head;
+    if (slab) {
+        list_del(kh, s, &s->partial, slab);
+        freeze(slab, cpu);
+    }
+    kh_unlock(kh, &s->list_lock);
+    return slab;
+}
+
+/* slab (frozen for this CPU) becomes the CPU's slab; returns the first of
+ * its free objects and leaves the rest on the CPU's freelist. */
+static void *cpu_install(struct kh *kh, const struct kmem_cache *s, struct kh_cpu_slab *c,
+                         struct slab *slab)
+{
+    void *obj = slab_take_freelist(kh, slab);
+    c->slab = slab;
+    c->freelist = kh_get_fp(s, obj);
+    c->tid++;
+    return obj;
+}
+
+/* The kernel's ___slab_alloc, under the CPU's local lock. */
+static void *slow_get_object(struct kh *kh, struct kmem_cache *s, struct kh_cpu_slab *c,
+                             unsigned cpu, gfp_t gfp)
+{
+    void *obj = cpu_pop(kh, s, c);   /* another task of this CPU refilled it */
+    if (obj)
+        return obj;
+    if (c->slab) {
+        if (c->slab->freelist)   /* remote frees came in */
+            return cpu_install(kh, s, c, c->slab);
+        deactivate(kh, s, c);
+    }
+    struct slab *slab = partial_take(kh, s, cpu);
     if (!slab) {
         slab = kh_slab_new(kh, s, gfp, 0);
         if (!slab)
             return NULL;
-        kh_slab_list_add(&s->partial, slab, KH_SLAB_LIST_PARTIAL, false);
+        if (c->slab)   /* reclaim may have flushed it */
+            deactivate(kh, s, c);
+        freeze(slab, cpu);
     }
-    void *obj = pop(s, &slab->freelist);
-    if (!slab->freelist) {
-        kh_slab_list_del(&s->partial, slab);
-        if (s->flags & SLAB_STORE_USER)
-            kh_slab_list_add(&s->full, slab, KH_SLAB_LIST_FULL, true);
-    }
-    return obj;
-}
-
-static void make_cpu_slab(struct kmem_cache *s, struct kh_cpu_slab *c, struct slab *slab, unsigned cpu)
-{
-    (void)s;
-    c->slab = slab;
-    slab->list = KH_SLAB_LIST_CPU;
-    slab->cpu = (int)cpu;
-    c->freelist = slab->freelist;
-    slab->freelist = NULL;
+    return cpu_install(kh, s, c, slab);
 }
 
 static void *slub_get_object(struct kh *kh, struct kmem_cache *s, gfp_t gfp)
 {
-    struct kh_cpu_slab *c = &s->cpu[kh->current_cpu];
-    if (__builtin_expect(c->freelist != NULL, 1))
-        return pop(s, &c->freelist);
+    unsigned cpu = kh->current_cpu;
+    struct kh_cpu_slab *c = &s->cpu[cpu];
+    void *obj = cpu_pop(kh, s, c);
+    if (__builtin_expect(obj != NULL, 1))
+        return obj;
     if (is_debug(s))
         return debug_get_object(kh, s, gfp);
-    if (c->slab) {
-        if (c->slab->freelist) {   /* remote frees came in */
-            c->freelist = c->slab->freelist;
-            c->slab->freelist = NULL;
-            return pop(s, &c->freelist);
+    kh_lock(kh, &c->lock);
+    obj = slow_get_object(kh, s, c, cpu, gfp);
+    kh_unlock(kh, &c->lock);
+    return obj;
+}
+
+/* The kernel's __slab_free: an object of a slab that is not this CPU's.
+ * A slab some CPU owns takes it without a list move; any other slab may
+ * have to move or go, so the list lock is taken first. (The kernel skips
+ * the lock when the counters show no move will follow.) */
+static void slab_free_remote(struct kh *kh, struct kmem_cache *s, struct slab *slab, void *obj)
+{
+    bool locked = false;
+    for (;;) {
+        void *prior = slab->freelist;
+        unsigned long seq = slab->freelist_seq;
+        if (slab->list != KH_SLAB_LIST_CPU && !locked) {
+#ifdef KH_PLANT_SLUB_REMOTE_NO_LOCK
+            (void)0;   /* planted bug: the slab's lists move without the list lock */
+#else
+            kh_lock(kh, &s->list_lock);
+#endif
+            locked = true;
+            continue;   /* look again: the slab may have changed meanwhile */
         }
-        deactivate(kh, s, c);
+        kh_set_fp(s, obj, prior);
+        kh_preempt_point(kh, KH_PP_SLAB_FREELIST);
+#ifdef KH_PLANT_SLUB_REMOTE_STORE
+        (void)seq;
+        slab->freelist = obj;   /* planted bug: a plain store where the kernel swaps */
+        slab->freelist_seq++;
+        break;
+#else
+        if (slab_cas(slab, prior, seq, obj))
+            break;
+#endif
     }
-    struct slab *slab = s->partial.head;
-    if (slab) {
-        kh_slab_list_del(&s->partial, slab);
-    } else {
-        slab = kh_slab_new(kh, s, gfp, 0);
-        if (!slab)
-            return NULL;
-        c = &s->cpu[kh->current_cpu];   /* reclaim may have flushed it */
-        if (c->slab)
-            deactivate(kh, s, c);
-    }
-    make_cpu_slab(s, c, slab, kh->current_cpu);
-    return pop(s, &c->freelist);
+    if (!locked)
+        return;
+    if (slab->list != KH_SLAB_LIST_CPU)
+        settle(kh, s, slab);
+#ifndef KH_PLANT_SLUB_REMOTE_NO_LOCK
+    kh_unlock(kh, &s->list_lock);
+#endif
 }
 
 static void slub_put_object(struct kh *kh, struct kmem_cache *s, struct slab *slab, void *obj)
@@ -211,15 +432,10 @@ static void slub_put_object(struct kh *kh, struct kmem_cache *s, struct slab *sl
 #else
     if (__builtin_expect(slab == c->slab, 1)) {
 #endif
-        kh_set_fp(s, obj, c->freelist);
-        c->freelist = obj;
-        return;
+        if (cpu_push(kh, s, c, slab, obj))
+            return;
     }
-    kh_set_fp(s, obj, slab->freelist);
-    slab->freelist = obj;
-    if (slab->list == KH_SLAB_LIST_CPU)
-        return;   /* another CPU's slab: it collects the object later */
-    settle(kh, s, slab);
+    slab_free_remote(kh, s, slab, obj);
 }
 
 static void slub_flush(struct kh *kh, struct kmem_cache *s)
@@ -231,18 +447,20 @@ static void slub_flush(struct kh *kh, struct kmem_cache *s)
 static unsigned long slub_shrink(struct kh *kh, struct kmem_cache *s)
 {
     unsigned long pages = 0;
+    kh_lock(kh, &s->list_lock);
     for (struct slab *slab = s->partial.head, *next; slab; slab = next) {
         next = slab->next;
 #ifdef KH_PLANT_SHRINK_KEEPS_EMPTY
-        if (slab->inuse || s->partial.nr <= s->min_partial)  /* planted bug: shrink stops at min_partial */
+        if (!slab_all_free(kh, s, slab) || s->partial.nr <= s->min_partial)  /* planted bug: shrink stops at min_partial */
 #else
-        if (slab->inuse)
+        if (!slab_all_free(kh, s, slab))
 #endif
             continue;
         pages += 1ul << slab->order;
-        kh_slab_list_del(&s->partial, slab);
+        list_del(kh, s, &s->partial, slab);
         kh_slab_discard(kh, s, slab);
     }
+    kh_unlock(kh, &s->list_lock);
     return pages;
 }
 
