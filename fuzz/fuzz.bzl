@@ -132,6 +132,7 @@ FUZZ_TARGETS = [
     "differential_612",
     "config",
     "kernel_names",
+    "sched",
 ]
 
 # Built without ASan: slab_merge (under ASan caches never merge, as under

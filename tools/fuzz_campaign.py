@@ -405,6 +405,9 @@ def c_reproducer(reproduce_tool, t, regression, dest_dir):
         return "C reproducer: not generated (bazel-bin/fuzz/reproduce is not part of this tree)"
     if t.name.startswith("differential") or t.name in ("trace_parse", "config", "kernel_names"):
         return "C reproducer: not available for the %s target (it runs no single trace)" % t.name
+    if t.name == "sched":
+        return ("C reproducer: not available for the sched target (a program of several tasks and a "
+                "schedule; regression.input replays it exactly through the target)")
     with tempfile.TemporaryDirectory(prefix="kh-repro-") as tmp:
         # --no-regression: a campaign never writes into the source tree
         p = subprocess.run([reproduce_tool, "--target", t.name, "--out", tmp, "--no-regression",
