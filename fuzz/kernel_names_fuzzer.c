@@ -1411,9 +1411,17 @@ static void write_after_free(struct block *k, int64_t at, uint64_t len, int v)
     same_reports("validate_slab_cache after a write into a free object");
     if (changed && ea == 0)
         fail("a write into a free object of a SLAB_POISON cache went unreported");
+    /* check_object repairs the first damaged range it meets and stops: the
+     * poison body, then the end byte (POISON_END) on the next pass. So a
+     * write over both is repaired in two passes, and the third is clean. */
     unsigned ra = kh_kmem_cache_validate(A, c->a), rb = kh_kmem_cache_validate(B, c->b);
+    same_value("validate_slab_cache on the second pass", ra, rb);
+    if (ra || rb) {
+        ra = kh_kmem_cache_validate(A, c->a);
+        rb = kh_kmem_cache_validate(B, c->b);
+    }
     if (ra || rb)
-        fail("validate_slab_cache still finds %u and %u errors after repairing poison", ra, rb);
+        fail("validate_slab_cache still finds %u and %u errors after two repairing passes", ra, rb);
 }
 
 static void op_access(const struct kh_op *op)
