@@ -24,6 +24,7 @@
  */
 #include "schedule.h"
 
+#include <errno.h>
 #include <pthread.h>
 #include <semaphore.h>
 #include <stdarg.h>
@@ -213,6 +214,15 @@ static int pick(void)
     return (int)cand[0];
 }
 
+/* libFuzzer's timer signal interrupts sem_wait; waking early would let two
+ * tasks run at once. */
+static void wait_for(sem_t *sem)
+{
+    while (sem_wait(sem) != 0)
+        if (errno != EINTR)
+            abort();
+}
+
 static void hand_to(unsigned next)
 {
     S.current = next;
@@ -242,7 +252,7 @@ static void switch_point(int site, const struct kh_lock *waiting)
     if ((unsigned)next != S.current) {
         S.hist[S.nhist++ % HISTORY] = (struct switch_rec){ S.step, me->id, (unsigned)next, me->pc, site };
         hand_to((unsigned)next);
-        sem_wait(&me->go);
+        wait_for(&me->go);
     }
     me->waiting = NULL;
 }
@@ -386,7 +396,7 @@ static void *task_thread(void *arg)
 {
     struct task *t = arg;
     for (;;) {
-        sem_wait(&t->go);
+        wait_for(&t->go);
         run_task(t);
         t->done = true;
         int next = pick();
@@ -486,7 +496,7 @@ void sched_run(const struct sched_program *p)
     S.current = 0;
     int first = pick();
     hand_to((unsigned)first);
-    sem_wait(&S.finished);
+    wait_for(&S.finished);
     S.running = false;
     check_end();
 }
