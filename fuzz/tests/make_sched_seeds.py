@@ -51,6 +51,18 @@ def seeds():
         ops.append(op(2, RECV, (i + 5) % 8))
         ops.append(op(1, FREE, (i + 4) % 8))
     out["slab-moves"] = program(3, 7, 0b100, ops, [(i * 5 + i // 3) % 4 for i in range(400)])
+    # One producer on CPU 1 feeds two consumers on CPU 0, which free into
+    # the producer's own (frozen) slab at the same time: concurrent remote
+    # frees onto one slab freelist.
+    ops = []
+    for i in range(8):
+        ops.append(op(2, CACHE_ALLOC, i % 8))
+        ops.append(op(2, SEND, i % 8, i % 2))
+    for i in range(4):
+        for t in (0, 1):
+            ops.append(op(t, RECV, i % 8))
+            ops.append(op(t, FREE, i % 8))
+    out["concurrent-remote-frees"] = program(3, 7, 0b100, ops, [2] * 17 + [i % 2 for i in range(200)])
     # Four tasks, two per CPU, kmalloc of mixed sizes, no schedule: the
     # tasks run one after the other (the decoder's default).
     ops = [op(t, [KMALLOC, FREE, KMALLOC, CHECK][i % 4], i % 3, i) for i in range(24) for t in range(4)]
