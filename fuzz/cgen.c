@@ -899,6 +899,12 @@ int cgen_write(FILE *f, const struct cgen_input *in)
             snprintf(rule, sizeof(rule), "legality rule %s%s%s%s", exec_outcome_rule(o),
                      o->misuse_rule ? " (a misuse by rule " : "",
                      o->misuse_rule ? exec_outcome_misuse_rule(o) : "", o->misuse_rule ? ")" : "");
+        if (o && o->over_budget) {
+            fprintf(f, "    /* left out: past the input's memory budget (fuzz/exec.c) */\n");
+            if (periodic)
+                fprintf(f, "    verify_all();\n");
+            continue;
+        }
         if (o && o->skipped) {
             if (rule[0])
                 fprintf(f, "    /* left out: the misuse policy skips it; %s */\n", rule);

@@ -96,6 +96,8 @@ struct exec {
     bool kmalloc_caches_checked;   /* their geometry, once per executor */
     bool misuse_ran;       /* some misuse ran: what it touched, and so the end-of-run accounting, is unknown */
     bool kept_unbound;     /* an unbound result holds memory no name can free */
+    uint64_t touched;      /* bytes the input's operations are charged with (TOUCH_BUDGET_BYTES) */
+    size_t over_budget;    /* operations skipped for the memory budget */
     struct xbind scratch;  /* the current op's result when the trace does not bind it */
     struct xbind *unbound; /* unbound pointer results, kept so the end of a run can free them */
     size_t nunbound, unbound_cap;
@@ -181,6 +183,7 @@ const struct exec_outcome *exec_outcomes(const struct exec *x, size_t *n)
 }
 
 size_t exec_skipped(const struct exec *x) { return x->skipped; }
+size_t exec_over_budget(const struct exec *x) { return x->over_budget; }
 
 const char *exec_outcome_rule(const struct exec_outcome *o)
 {
@@ -842,6 +845,8 @@ static void json_end(struct exec *x)
         fprintf(x->opt.json, ", \"misuse_rule\": \"%s\"", exec_outcome_misuse_rule(o));
     if (o->skipped)
         fputs(", \"skipped\": true", x->opt.json);
+    if (o->over_budget)
+        fputs(", \"over_budget\": true", x->opt.json);
     fputs("}\n", x->opt.json);
 }
 
@@ -2870,7 +2875,117 @@ static unsigned long shrink_everything(struct exec *x)
     return n;
 }
 
-static void dispatch(struct exec *x, const struct kh_op *op)
+/* The memory one input may make resident, and the time it may take.
+ * Some operations write or read bytes in proportion to a size they name,
+ * and untouched arena memory costs nothing until they do: `write` and
+ * `read` of a large block, the copy of a krealloc or kmemdup, the zeroing
+ * of kfree_sensitive, and above all a cache whose every byte the allocator
+ * writes and checks (poison and red zones under slub_debug, a constructor,
+ * zeroing), whose new slabs a poisoned cache fills whole. A few bulk calls
+ * on a cache of 4 MiB objects (512 MiB slabs on 64 KiB pages) made
+ * gigabytes resident and ran the 16 and 64 KiB page targets out of memory.
+ * So each such operation is charged what it may touch, and one that would
+ * take the input past the budget is skipped: the cost of an input follows
+ * its operations, not the sizes they name. A cache allocation is charged
+ * what it did (the objects handed out and the pages its new slabs took)
+ * and skipped when its bound (every object on a new slab) does not fit.
+ * Allocations write nothing else in bulk: large kmalloc, vmalloc and
+ * __GFP_ZERO pages are not written, the harness patterns a sample of each
+ * block (PATTERN_CAP), and reserve_cap caps a mempool's reserve. */
+#define TOUCH_BUDGET_BYTES (64ull << 20)
+
+static uint64_t sat_mul(uint64_t a, uint64_t b)
+{
+    uint64_t r;
+    return __builtin_mul_overflow(a, b, &r) ? UINT64_MAX : r;
+}
+
+/* The bytes of the block a pointer operand names (0: none known), with
+ * none of resolve_ptr's bookkeeping. */
+static uint64_t operand_bytes(struct exec *x, const struct kh_operand *a)
+{
+    const struct xbind *b = NULL;
+    if (a->ptr_kind == KH_PTR_VAR) {
+        b = binding(x, a->var);
+    } else if (a->ptr_kind == KH_PTR_ELEM) {
+        const struct xbind *arr = binding(x, a->var);
+        b = arr && arr->elems && a->elem < arr->count ? &arr->elems[a->elem] : NULL;
+    }
+    return b && b->type == KH_VAL_PTR ? (b->usable > b->req ? b->usable : b->req) : 0;
+}
+
+/* What an operation other than a cache allocation may touch. */
+static uint64_t touch_bound(struct exec *x, const struct kh_op *op)
+{
+    const struct kh_operand *a = op->args;
+    switch (op->code) {
+    case KH_OP_WRITE:
+    case KH_OP_READ:
+        return a[2].u;
+    case KH_OP_KMEMDUP:                 /* read the source, write the copy */
+        return sat_mul(2, a[1].u);
+    case KH_OP_KREALLOC:
+    case KH_OP_KVREALLOC_612:
+    case KH_OP_VREALLOC: {
+        uint64_t old = operand_bytes(x, &a[0]);
+        return sat_mul(2, old < a[1].u ? old : a[1].u);
+    }
+    case KH_OP_KREALLOC_ARRAY: {
+        uint64_t old = operand_bytes(x, &a[0]), want = sat_mul(a[1].u, a[2].u);
+        return sat_mul(2, old < want ? old : want);
+    }
+    case KH_OP_KVREALLOC:               /* 6.1: the caller gives the old size */
+        return sat_mul(2, a[1].u < a[2].u ? a[1].u : a[2].u);
+    case KH_OP_KFREE_SENSITIVE:
+        return operand_bytes(x, &a[0]);
+    case KH_OP_KVFREE_SENSITIVE:
+        return a[1].u;
+    default:
+        return 0;
+    }
+}
+
+/* The cache a filling allocation draws from, and how many objects; NULL
+ * for any other operation. */
+static struct xbind *filling_cache(struct exec *x, const struct kh_op *op, uint64_t *objects)
+{
+    const struct kh_op_desc *d = kh_op_desc((enum kh_opcode)op->code);
+    if (d->result != KH_VAL_PTR && d->result != KH_VAL_ARRAY)
+        return NULL;
+    struct xbind *c = NULL;
+    *objects = 1;
+    for (unsigned i = 0; i < kh_op_nargs(d); i++) {
+        if (d->args[i].kind == KH_ARG_CACHE)
+            c = live_cache(x, &op->args[i]);
+        else if (d->args[i].kind == KH_ARG_BULK_N)
+            *objects = op->args[i].u;
+    }
+    if (!c)
+        return NULL;
+    bool zeroing = op->code == KH_OP_KMEM_CACHE_ZALLOC || (op_gfp(op) & __GFP_ZERO);
+    return (c->geom.flags & SLAB_DEBUG_FLAGS) || c->geom.ctor || zeroing ? c : NULL;
+}
+
+static uint64_t slab_bytes(const struct exec *x, const struct oracle_slab_geom *g)
+{
+    unsigned order = g->layout_known ? g->order : (unsigned)oracle_get_order(x->lim.page_shift, g->size);
+    return (uint64_t)kh_page_size(x->kh) << order;
+}
+
+static uint64_t fill_bound(const struct exec *x, const struct oracle_slab_geom *g, uint64_t objects)
+{
+    uint64_t per_slab = g->layout_known && g->objects ? g->objects : 1;
+    uint64_t slabs = (objects + per_slab - 1) / per_slab + 1;
+    return objects * g->size + (slabs < objects ? slabs : objects) * slab_bytes(x, g);
+}
+
+static void charge(struct exec *x, uint64_t bytes)
+{
+    uint64_t left = TOUCH_BUDGET_BYTES - x->touched;
+    x->touched += bytes < left ? bytes : left;
+}
+
+static void dispatch_op(struct exec *x, const struct kh_op *op)
 {
     const struct kh_operand *a = op->args;
     size_t prod;
@@ -3094,6 +3209,32 @@ static void dispatch(struct exec *x, const struct kh_op *op)
     case KH_OP_MEMBLOCK_FREE_ALL: op_memblock_free_all(x); break;
     case KH_OP_COUNT: break;
     }
+}
+
+/* Runs one operation within the input's memory budget (TOUCH_BUDGET_BYTES). */
+static void dispatch(struct exec *x, const struct kh_op *op)
+{
+    struct exec_outcome *o = &x->out[x->nout - 1];
+    uint64_t objects;
+    struct xbind *c = filling_cache(x, op, &objects);
+    uint64_t bound = c ? fill_bound(x, &c->geom, objects) : touch_bound(x, op);
+    if (bound > TOUCH_BUDGET_BYTES - x->touched) {
+        x->skipped++;
+        x->over_budget++;
+        o->skipped = o->over_budget = true;
+        return;
+    }
+    if (!c) {
+        charge(x, bound);
+        dispatch_op(x, op);
+        return;
+    }
+    uint64_t size = c->geom.size;   /* read before results are bound */
+    unsigned long free_before = kh_nr_free_pages(x->kh);
+    dispatch_op(x, op);
+    unsigned long free_after = kh_nr_free_pages(x->kh);
+    uint64_t slabs = free_after < free_before ? (uint64_t)(free_before - free_after) * kh_page_size(x->kh) : 0;
+    charge(x, (o->ok == 1 ? objects * size : 0) + slabs);
 }
 
 /* Reports raised during one operation, judged by the misuse policy. */
@@ -3520,6 +3661,8 @@ static bool run_ops(struct exec *x, const struct kh_trace *t, struct exec_findin
     x->reuse.cache = NULL;
     x->cpu = kh_current_cpu(x->kh);
     x->kept_unbound = false;
+    x->touched = 0;
+    x->over_budget = 0;
     x->nunbound = 0;
     x->free_at_start = kh_nr_free_pages(x->kh);
     x->chunks_at_start = percpu_chunks(x);

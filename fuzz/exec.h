@@ -60,6 +60,7 @@ struct exec_outcome {
     int8_t ok;              /* -1 not an allocation, 0 returned NULL, 1 returned memory */
     bool zero_size_ptr;
     bool skipped;
+    bool over_budget;       /* skipped: it would take the input past its memory budget (exec.c) */
     bool misuse;            /* ran although it is a caller misuse (EXPECT/RUN) */
     bool fault_injected;    /* an injected failure happened during the op */
     bool memory_bound;      /* it failed for want of memory (enough was not left) */
@@ -81,8 +82,11 @@ const struct exec_outcome *exec_outcomes(const struct exec *x, size_t *n);
  * the one that made it a misuse when that is another (see exec_outcome). */
 const char *exec_outcome_rule(const struct exec_outcome *o);
 const char *exec_outcome_misuse_rule(const struct exec_outcome *o);
-/* Operations skipped by the misuse policy in the last run. */
+/* Operations skipped in the last run: by the misuse policy, as another
+ * kernel's form, before the boot hand-over, or for the memory budget. */
 size_t exec_skipped(const struct exec *x);
+/* Of those, the ones skipped for the input's memory budget (exec.c). */
+size_t exec_over_budget(const struct exec *x);
 
 /* NULL when the instance's kernel has operation `code`; else why not (a
  * 6.1-only form on a 6.12 profile or the reverse). The executor skips such

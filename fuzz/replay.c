@@ -98,8 +98,12 @@ static int replay_file(const char *path, const struct tool_options *opts, bool j
                 f.detail);
         rc = EXIT_FINDING;
     } else if (!json) {
-        printf("%s: %zu operations (%zu skipped by misuse policy '%s'), profile %s: no finding\n",
-               path, t->n, exec_skipped(x), exec_misuse_name(in.settings.misuse), in.settings.profile);
+        size_t budget = exec_over_budget(x);
+        printf("%s: %zu operations (%zu skipped by misuse policy '%s'", path, t->n, exec_skipped(x) - budget,
+               exec_misuse_name(in.settings.misuse));
+        if (budget)
+            printf(", %zu past the memory budget", budget);
+        printf("), profile %s: no finding\n", in.settings.profile);
     }
     if (json && caches)
         kh_for_each_cache(kh, print_cache, NULL);
