@@ -147,6 +147,28 @@ static void poison_arena(struct kh *kh)
         kh_poison(kh_pfn_to_virt(kh, from), (kh->nr_pages - from) << kh->page_shift);
 }
 
+/* At destruction: what poison_arena and poison_lazy_upto poisoned, so that
+ * the host may reuse the range. Unpoisoning all of a 4 GiB arena would
+ * write 512 MB of shadow memory. */
+static void unpoison_arena(struct kh *kh)
+{
+    if (((uint64_t)kh->nr_pages << kh->page_shift) <= POISON_EAGER_BYTES) {
+        kh_unpoison(kh->arena, (size_t)kh->nr_pages << kh->page_shift);
+        return;
+    }
+    unsigned long from = 0;
+    for (int z = 0; z < MAX_NR_ZONES; z++) {
+        struct zone *zone = &kh->zones[z];
+        if (!zone_present(zone))
+            continue;
+        if (zone->poisoned_end > from)
+            kh_unpoison(kh_pfn_to_virt(kh, from), (zone->poisoned_end - from) << kh->page_shift);
+        from = zone->lazy_end > from ? zone->lazy_end : from;
+    }
+    if (kh->nr_pages > from)
+        kh_unpoison(kh_pfn_to_virt(kh, from), (kh->nr_pages - from) << kh->page_shift);
+}
+
 /* ---- free lists ---- */
 
 static void list_add(struct kh *kh, struct zone *zone, unsigned long pfn, unsigned order)
@@ -387,7 +409,7 @@ void kh_page_alloc_destroy(struct kh *kh)
 {
     size_t arena_bytes = (size_t)kh->nr_pages << kh->page_shift;
     if (kh->arena) {
-        kh_unpoison(kh->arena, arena_bytes);   /* the range may be reused by the host */
+        unpoison_arena(kh);   /* the range may be reused by the host */
         munmap(kh->arena, arena_bytes);
     }
     if (kh->pages)
