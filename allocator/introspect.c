@@ -320,6 +320,11 @@ static unsigned walk_range(const struct kh *kh, const struct zone_walk *w, unsig
         }
         bool free = p->flags & PG_buddy;
         unsigned order = p->order;
+        /* a head is free or allocated, never both, and never boot memory */
+        if ((p->flags & PG_reserved) || (p->flags & (PG_buddy | PG_head)) == (PG_buddy | PG_head))
+            n += kh_violations_add_named(out, PA, "block-head-flags", pfn_addr(kh, pfn),
+                                         "zone %s: block head at pfn %#lx has flags %#x (free and "
+                                         "allocated, or reserved)", z->name, pfn, p->flags);
         if (order >= kh->max_order) {
             n += kh_violations_add_named(out, PA, "free-block-flag", pfn_addr(kh, pfn),
                                          "zone %s: block at pfn %#lx has order %u (max %u)",

@@ -67,6 +67,7 @@ unsigned kh_validate_changed(struct kh *kh, struct kh_violations *out);
  *   "free-block-zone"     a block not inside the zone whose list holds it
  *   "free-page-flags"     a page of a free block carrying an owner's flag
  *   "block-overlap"       a block head inside another block
+ *   "block-head-flags"    a block head both free and allocated, or PG_reserved
  *   "buddies-unmerged"    two free buddies of the same order left apart
  *   "lazy-region"         frontier misaligned or outside its zone, or a block
  *                         listed inside the lazy region

@@ -133,6 +133,7 @@ FUZZ_TARGETS = [
     "config",
     "kernel_names",
     "sched",
+    "page_validate",
 ]
 
 # Built without ASan: slab_merge (under ASan caches never merge, as under

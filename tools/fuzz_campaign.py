@@ -96,6 +96,13 @@ def frame_after(output, pos):
     return None
 
 
+# Targets that check with their own code rather than the trace executor: a
+# finding is their line "<target>_fuzzer: <what>", and there is no single
+# trace to write as C.
+OWN_CHECK_TARGETS = ("trace_parse", "config", "kernel_names", "page_validate")
+OWN_CHECK_LINE = re.compile(r"^(%s)_fuzzer: (.+)$" % "|".join(OWN_CHECK_TARGETS), re.M)
+
+
 def title_of(output):
     """The crash title used for deduplication: the harness's own title when it
     has one, else the sanitizer's kind of error and the innermost frame of our
@@ -103,7 +110,7 @@ def title_of(output):
     m = re.search(r"kmem-harness finding: (.+)", output)
     if m:
         return m.group(1).strip()
-    m = re.search(r"^(trace_parse|config|kernel_names)_fuzzer: (.+)$", output, re.M)
+    m = OWN_CHECK_LINE.search(output)
     if m:
         return "%s: %s" % (m.group(1), m.group(2).strip())
     m = re.search(r"^(\S+?):(\d+):\d+: runtime error: ([^,\n]+)", output, re.M)
@@ -403,7 +410,7 @@ def c_reproducer(reproduce_tool, t, regression, dest_dir):
     other outputs it writes there are ignored). Returns a line for report.txt."""
     if not reproduce_tool:
         return "C reproducer: not generated (bazel-bin/fuzz/reproduce is not part of this tree)"
-    if t.name.startswith("differential") or t.name in ("trace_parse", "config", "kernel_names"):
+    if t.name.startswith("differential") or t.name in OWN_CHECK_TARGETS:
         return "C reproducer: not available for the %s target (it runs no single trace)" % t.name
     if t.name == "sched":
         return ("C reproducer: not available for the sched target (a program of several tasks and a "
