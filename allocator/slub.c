@@ -516,11 +516,17 @@ static unsigned slub_validate(struct kh *kh, struct kmem_cache *s, struct kh_vio
             n += V(out, "cpu-slab", c->slab->base, "%s: CPU %u slab %p marked %s/cpu %d", s->name,
                    cpu, (void *)c->slab->base, kh_slab_list_name(c->slab->list), c->slab->cpu);
     }
+    unsigned long claims[KH_SLAB_LIST_FREE + 1] = { 0 };
     for (struct slab *slab = s->all_head; slab; slab = slab->all_next) {
+        if ((unsigned)slab->list <= KH_SLAB_LIST_FREE)
+            claims[slab->list]++;
         if (slab->list == KH_SLAB_LIST_CPU &&
             (slab->cpu < 0 || (unsigned)slab->cpu >= kh->cfg.nr_cpus || s->cpu[slab->cpu].slab != slab))
             n += V(out, "cpu-slab", slab->base, "%s: slab %p claims CPU %d which does not own it",
                    s->name, (void *)slab->base, slab->cpu);
+        if (slab->list != KH_SLAB_LIST_CPU && slab->cpu != -1)
+            n += V(out, "cpu-slab", slab->base, "%s: slab %p on the %s list names CPU %d", s->name,
+                   (void *)slab->base, kh_slab_list_name(slab->list), slab->cpu);
         if (slab->list == KH_SLAB_LIST_NONE && slab->freelist)
             n += V(out, "slab-list", slab->base, "%s: slab %p with free objects is on no list",
                    s->name, (void *)slab->base);
@@ -528,6 +534,11 @@ static unsigned slub_validate(struct kh *kh, struct kmem_cache *s, struct kh_vio
             n += V(out, "slab-list", slab->base, "%s: SLUB slab %p on a free list", s->name,
                    (void *)slab->base);
     }
+    /* a slab that names a list it is not on (the walks above see members only) */
+    if (claims[KH_SLAB_LIST_PARTIAL] != s->partial.nr || claims[KH_SLAB_LIST_FULL] != s->full.nr)
+        n += V(out, "slab-list", s, "%s: %lu slabs say partial and %lu full, the lists hold %lu and %lu",
+               s->name, claims[KH_SLAB_LIST_PARTIAL], claims[KH_SLAB_LIST_FULL], s->partial.nr,
+               s->full.nr);
     return n;
 }
 

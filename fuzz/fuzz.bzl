@@ -134,6 +134,7 @@ FUZZ_TARGETS = [
     "kernel_names",
     "sched",
     "page_validate",
+    "slab_validate",
 ]
 
 # Built without ASan: slab_merge (under ASan caches never merge, as under

@@ -99,7 +99,7 @@ def frame_after(output, pos):
 # Targets that check with their own code rather than the trace executor: a
 # finding is their line "<target>_fuzzer: <what>", and there is no single
 # trace to write as C.
-OWN_CHECK_TARGETS = ("trace_parse", "config", "kernel_names", "page_validate")
+OWN_CHECK_TARGETS = ("trace_parse", "config", "kernel_names", "page_validate", "slab_validate")
 OWN_CHECK_LINE = re.compile(r"^(%s)_fuzzer: (.+)$" % "|".join(OWN_CHECK_TARGETS), re.M)
 
 
