@@ -1033,7 +1033,14 @@ static void resize_aliases(struct exec *x, uint32_t id, size_t req)
  * observer reads what ASan keeps from the caller (SPEC 10). */
 __attribute__((no_sanitize("address"))) static bool spare_zero(const uint8_t *p, size_t n)
 {
-    for (size_t i = 0; i < n; i++)
+    size_t i = 0;
+    for (; i < n && ((uintptr_t)(p + i) & 7); i++)
+        if (p[i])
+            return false;
+    for (; i + 8 <= n; i += 8)   /* a word at a time: the spare may be megabytes */
+        if (*(const uint64_t *)(p + i))
+            return false;
+    for (; i < n; i++)
         if (p[i])
             return false;
     return true;
@@ -2914,6 +2921,16 @@ static uint64_t operand_bytes(struct exec *x, const struct kh_operand *a)
     return b && b->type == KH_VAL_PTR ? (b->usable > b->req ? b->usable : b->req) : 0;
 }
 
+/* A realloc copies what both sizes hold (read and written); with
+ * __GFP_ZERO, shrinking in place zeroes the old object's spare, which the
+ * executor then reads back. */
+static uint64_t realloc_bound(uint64_t old, uint64_t want, gfp_t gfp)
+{
+    uint64_t copy = sat_mul(2, old < want ? old : want);
+    uint64_t spare = (gfp & __GFP_ZERO) ? sat_mul(2, old) : 0;
+    return copy + spare < copy ? UINT64_MAX : copy + spare;
+}
+
 /* What an operation other than a cache allocation may touch. */
 static uint64_t touch_bound(struct exec *x, const struct kh_op *op)
 {
@@ -2926,14 +2943,10 @@ static uint64_t touch_bound(struct exec *x, const struct kh_op *op)
         return sat_mul(2, a[1].u);
     case KH_OP_KREALLOC:
     case KH_OP_KVREALLOC_612:
-    case KH_OP_VREALLOC: {
-        uint64_t old = operand_bytes(x, &a[0]);
-        return sat_mul(2, old < a[1].u ? old : a[1].u);
-    }
-    case KH_OP_KREALLOC_ARRAY: {
-        uint64_t old = operand_bytes(x, &a[0]), want = sat_mul(a[1].u, a[2].u);
-        return sat_mul(2, old < want ? old : want);
-    }
+    case KH_OP_VREALLOC:
+        return realloc_bound(operand_bytes(x, &a[0]), a[1].u, op_gfp(op));
+    case KH_OP_KREALLOC_ARRAY:
+        return realloc_bound(operand_bytes(x, &a[0]), sat_mul(a[1].u, a[2].u), op_gfp(op));
     case KH_OP_KVREALLOC:               /* 6.1: the caller gives the old size */
         return sat_mul(2, a[1].u < a[2].u ? a[1].u : a[2].u);
     case KH_OP_KFREE_SENSITIVE:
