@@ -7,6 +7,7 @@
  * bound), because the program must see what the executor saw.
  */
 #include "cgen.h"
+#include "exec_limits.h"
 
 #include <inttypes.h>
 #include <limits.h>
@@ -22,7 +23,6 @@ static const char runtime_text[] =
 #include "repro_runtime.inc"
     ;
 
-#define VERIFY_ALL_EVERY 64u   /* as exec.c */
 
 struct gen {
     FILE *f;

@@ -10,6 +10,7 @@
  * beyond): enough to catch overlap and corruption, cheap for large blocks.
  */
 #include "exec.h"
+#include "exec_limits.h"
 
 #include <inttypes.h>
 #include <limits.h>
@@ -41,9 +42,6 @@
 #include "slab.h"
 #include "vmalloc.h"
 
-#define PATTERN_CAP 4096u
-#define ZERO_CHECK_CAP 65536u
-#define VERIFY_ALL_EVERY 64u
 
 struct xbind {
     uint8_t type;          /* enum kh_val_type */

@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "exec_limits.h"
 #include "introspect.h"
 #include "kmalloc.h"
 #include "kmem.h"
@@ -35,8 +36,6 @@
 /* Each program uses only the helpers its operations need. */
 #pragma GCC diagnostic ignored "-Wunused-function"
 
-#define PATTERN_CAP 4096u     /* bytes of a block that carry the pattern */
-#define ZERO_CHECK_CAP 65536u /* bytes checked after a zeroing allocation */
 
 enum misuse_policy { MISUSE_SKIP, MISUSE_EXPECT, MISUSE_RUN };
 enum { KM_PLAIN = 0, KM_ZERO = 1, KM_OVERFLOW = 2 };
