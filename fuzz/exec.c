@@ -1392,6 +1392,14 @@ static void op_cache_create(struct exec *x, const struct kh_op *op)
         else
             oracle_slab_geometry_args(kh_get_config(x->kh), (size_t)size, (size_t)align, flags, ctor,
                                       freeptr, &b->geom);
+        /* An alias hands out its target's objects, which are served as the
+         * target is: SLAB_CONSISTENCY_CHECKS alone does not keep a cache
+         * from merging in 6.1 (it is not in SLAB_NEVER_MERGE), and the
+         * cache it joins has no debug flag, so its objects come off CPU
+         * slabs (the geometry check above held the alias to the rule). */
+        if (ci.refcount > 1 || names_other_cache(x, b->p, b))
+            b->geom.flags = (b->geom.flags & ~(uint32_t)SLAB_DEBUG_FLAGS) |
+                            ((uint32_t)ci.flags & SLAB_DEBUG_FLAGS);
     }
 }
 
