@@ -2907,6 +2907,8 @@ static unsigned long shrink_everything(struct exec *x)
  * block (PATTERN_CAP), and reserve_cap caps a mempool's reserve. */
 #define TOUCH_BUDGET_BYTES (64ull << 20)
 
+static uint64_t min_u64(uint64_t a, uint64_t b) { return a < b ? a : b; }
+
 static uint64_t sat_mul(uint64_t a, uint64_t b)
 {
     uint64_t r;
@@ -2941,12 +2943,15 @@ static uint64_t realloc_bound(uint64_t old, uint64_t want, gfp_t gfp)
 static uint64_t touch_bound(struct exec *x, const struct kh_op *op)
 {
     const struct kh_operand *a = op->args;
+    /* A legal access stays inside its block; a longer one is a misuse,
+     * which only the RUN policy runs. */
+    bool run_misuse = x->opt.misuse == EXEC_MISUSE_RUN;
     switch (op->code) {
     case KH_OP_WRITE:
     case KH_OP_READ:
-        return a[2].u;
+        return run_misuse ? a[2].u : min_u64(a[2].u, operand_bytes(x, &a[0]));
     case KH_OP_KMEMDUP:                 /* read the source, write the copy */
-        return sat_mul(2, a[1].u);
+        return sat_mul(2, run_misuse ? a[1].u : min_u64(a[1].u, operand_bytes(x, &a[0])));
     case KH_OP_KREALLOC:
     case KH_OP_KVREALLOC_612:
     case KH_OP_VREALLOC:
@@ -2954,11 +2959,12 @@ static uint64_t touch_bound(struct exec *x, const struct kh_op *op)
     case KH_OP_KREALLOC_ARRAY:
         return realloc_bound(operand_bytes(x, &a[0]), sat_mul(a[1].u, a[2].u), op_gfp(op));
     case KH_OP_KVREALLOC:               /* 6.1: the caller gives the old size */
-        return sat_mul(2, a[1].u < a[2].u ? a[1].u : a[2].u);
+        return realloc_bound(run_misuse ? a[1].u : min_u64(a[1].u, operand_bytes(x, &a[0])), a[2].u,
+                             op_gfp(op));
     case KH_OP_KFREE_SENSITIVE:
         return operand_bytes(x, &a[0]);
     case KH_OP_KVFREE_SENSITIVE:
-        return a[1].u;
+        return run_misuse ? a[1].u : min_u64(a[1].u, operand_bytes(x, &a[0]));
     default:
         return 0;
     }
@@ -3244,8 +3250,9 @@ static void dispatch(struct exec *x, const struct kh_op *op)
         return;
     }
     if (!c) {
-        charge(x, bound);
         dispatch_op(x, op);
+        if (!o->skipped)   /* a misuse the policy skipped touched nothing */
+            charge(x, bound);
         return;
     }
     uint64_t size = c->geom.size;   /* read before results are bound */
