@@ -123,13 +123,24 @@ static void poison_lazy_upto(struct kh *kh, struct zone *zone, unsigned long pfn
     zone->poisoned_end = pfn;
 }
 
-/* At creation: everything, or everything but the lazy regions of a large
- * arena. */
-static void poison_arena(struct kh *kh)
+static void mark(void *addr, size_t bytes, bool poison)
+{
+    if (poison)
+        kh_poison(addr, bytes);
+    else
+        kh_unpoison(addr, bytes);
+}
+
+/* At creation (poison): everything, or everything but the lazy regions of
+ * a large arena. At destruction (unpoison): the same, plus each lazy
+ * region as far as it was poisoned since (poisoned_end), so that the host
+ * may reuse the range; unpoisoning all of a 4 GiB arena would write 512 MB
+ * of shadow memory. */
+static void mark_arena(struct kh *kh, bool poison)
 {
     if (((uint64_t)kh->nr_pages << kh->page_shift) <= POISON_EAGER_BYTES) {
-        kh_poison(kh->arena, (size_t)kh->nr_pages << kh->page_shift);
-        for (int z = 0; z < MAX_NR_ZONES; z++)
+        mark(kh->arena, (size_t)kh->nr_pages << kh->page_shift, poison);
+        for (int z = 0; poison && z < MAX_NR_ZONES; z++)
             kh->zones[z].poisoned_end = kh->zones[z].lazy_end;
         return;
     }
@@ -138,35 +149,15 @@ static void poison_arena(struct kh *kh)
         struct zone *zone = &kh->zones[z];
         if (!zone_present(zone))
             continue;
-        if (zone->lazy_pfn > from)
-            kh_poison(kh_pfn_to_virt(kh, from), (zone->lazy_pfn - from) << kh->page_shift);
-        zone->poisoned_end = zone->lazy_pfn;
+        unsigned long upto = poison ? zone->lazy_pfn : zone->poisoned_end;
+        if (upto > from)
+            mark(kh_pfn_to_virt(kh, from), (upto - from) << kh->page_shift, poison);
+        if (poison)
+            zone->poisoned_end = zone->lazy_pfn;
         from = zone->lazy_end > from ? zone->lazy_end : from;
     }
     if (kh->nr_pages > from)
-        kh_poison(kh_pfn_to_virt(kh, from), (kh->nr_pages - from) << kh->page_shift);
-}
-
-/* At destruction: what poison_arena and poison_lazy_upto poisoned, so that
- * the host may reuse the range. Unpoisoning all of a 4 GiB arena would
- * write 512 MB of shadow memory. */
-static void unpoison_arena(struct kh *kh)
-{
-    if (((uint64_t)kh->nr_pages << kh->page_shift) <= POISON_EAGER_BYTES) {
-        kh_unpoison(kh->arena, (size_t)kh->nr_pages << kh->page_shift);
-        return;
-    }
-    unsigned long from = 0;
-    for (int z = 0; z < MAX_NR_ZONES; z++) {
-        struct zone *zone = &kh->zones[z];
-        if (!zone_present(zone))
-            continue;
-        if (zone->poisoned_end > from)
-            kh_unpoison(kh_pfn_to_virt(kh, from), (zone->poisoned_end - from) << kh->page_shift);
-        from = zone->lazy_end > from ? zone->lazy_end : from;
-    }
-    if (kh->nr_pages > from)
-        kh_unpoison(kh_pfn_to_virt(kh, from), (kh->nr_pages - from) << kh->page_shift);
+        mark(kh_pfn_to_virt(kh, from), (kh->nr_pages - from) << kh->page_shift, poison);
 }
 
 /* ---- free lists ---- */
@@ -400,7 +391,7 @@ const char *kh_page_alloc_init(struct kh *kh)
     setup_watermarks(kh);
     setup_lowmem_reserve(kh);
     reset_free_state(kh);
-    poison_arena(kh);   /* all free: any access is a bug */
+    mark_arena(kh, true);   /* all free: any access is a bug */
     kh->in_reclaim = false;
     return NULL;
 }
@@ -409,7 +400,7 @@ void kh_page_alloc_destroy(struct kh *kh)
 {
     size_t arena_bytes = (size_t)kh->nr_pages << kh->page_shift;
     if (kh->arena) {
-        unpoison_arena(kh);   /* the range may be reused by the host */
+        mark_arena(kh, false);   /* the range may be reused by the host */
         munmap(kh->arena, arena_bytes);
     }
     if (kh->pages)
