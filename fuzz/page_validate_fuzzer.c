@@ -37,70 +37,37 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "corrupt.h"
 #include "gfp.h"
 #include "internal.h"
 #include "introspect.h"
 #include "kmem.h"
 #include "page_alloc.h"
 
+#define TARGET "page_validate"
 #define ORDERS 6             /* max_order: blocks of up to 32 pages */
 #define MAX_OPS 32
-
-static void fail(const char *what, const char *detail)
-{
-    fprintf(stderr, "page_validate_fuzzer: %s\n", what);
-    if (detail)
-        fprintf(stderr, "  %s\n", detail);
-    abort();
-}
 
 /* DMA: pfns [0, 100): lazy [0, 96), tail [96, 100). NORMAL: [100, 250):
  * head [100, 128), lazy [128, 224), tail [224, 250). */
 static struct kh *make(void)
 {
-    struct kh_config cfg;
-    if (kh_profile_config(KH_DEFAULT_PROFILE, &cfg) != 0)
-        fail("no default profile", NULL);
+    struct kh_config cfg = corrupt_config(TARGET);
     cfg.max_order = ORDERS;
-    memset(cfg.zone_bytes, 0, sizeof(cfg.zone_bytes));
     cfg.zone_bytes[ZONE_DMA] = 100ull << 12;
     cfg.zone_bytes[ZONE_NORMAL] = 150ull << 12;
     cfg.min_free_kbytes = 1;
-    const char *err = NULL;
-    struct kh *kh = kh_create(&cfg, &err);
-    if (!kh)
-        fail("cannot create the instance", err);
-    kh_set_report_mode(kh, KH_REPORT_RECORD);
-    kh_set_report_quiet(kh, true);
-    return kh;
+    return corrupt_instance(TARGET, &cfg);
 }
 
 struct block { struct page *page; unsigned order; };
 
-struct input { const uint8_t *p; size_t n; };
-
-static unsigned byte(struct input *in)
-{
-    if (!in->n)
-        return 0;
-    in->n--;
-    return *in->p++;
-}
-
-static uint32_t bytes(struct input *in, unsigned k)
-{
-    uint32_t v = 0;
-    for (unsigned i = 0; i < k; i++)
-        v |= (uint32_t)byte(in) << (8 * i);
-    return v;
-}
-
-static void build(struct kh *kh, struct input *in)
+static void build(struct kh *kh, struct corrupt_input *in)
 {
     struct block live[MAX_OPS];
     unsigned nlive = 0;
     for (unsigned i = 0; i < MAX_OPS && in->n; i++) {
-        unsigned b = byte(in);
+        unsigned b = corrupt_byte(in);
         if (b == 0xFF)
             break;
         if (b & 1) {
@@ -115,16 +82,6 @@ static void build(struct kh *kh, struct input *in)
             live[k] = live[--nlive];
         }
     }
-}
-
-static unsigned validate(struct kh *kh, char *first, size_t len)
-{
-    struct kh_violations v = { 0 };
-    unsigned n = kh_page_validate(kh, &v);
-    if (first && len)
-        snprintf(first, len, "%s", v.n ? v.v[0].detail : "");
-    kh_violations_free(&v);
-    return n;
 }
 
 /* ---- choosing what to break ---- */
@@ -171,45 +128,17 @@ static long pick(struct kh *kh, enum target what, unsigned sel)
 
 /* ---- the corruption ---- */
 
-/* One field, with what was there before and whether changing it must be
- * reported. */
-struct change {
-    const char *what;
-    void *field;
-    unsigned width;           /* bytes */
-    uint64_t old;
-    bool must_report;
-};
-
-static uint64_t load(const void *f, unsigned w)
-{
-    switch (w) {
-    case 1: return *(const uint8_t *)f;
-    case 4: return *(const uint32_t *)f;
-    default: return *(const unsigned long *)f;
-    }
-}
-
-static void store(void *f, unsigned w, uint64_t v)
-{
-    switch (w) {
-    case 1: *(uint8_t *)f = (uint8_t)v; break;
-    case 4: *(uint32_t *)f = (uint32_t)v; break;
-    default: *(unsigned long *)f = (unsigned long)v; break;
-    }
-}
-
-#define FIELD(c, name, f) ((c)->what = (name), (c)->field = &(f), (c)->width = sizeof(f), (c)->old = (f))
+#define FIELD(c, name, f) corrupt_field((c), (name), &(f), sizeof(f))
 
 /* Fills *c for the corruption the input names and applies it. Returns
  * false when the input names nothing that exists. */
-static bool corrupt(struct kh *kh, struct input *in, struct change *c)
+static bool corrupt(struct kh *kh, struct corrupt_input *in, struct corrupt_change *c)
 {
-    unsigned kind = byte(in) % 12;
-    unsigned sel = bytes(in, 2);
-    uint32_t value = bytes(in, 4);
+    unsigned kind = corrupt_byte(in) % 12;
+    unsigned sel = corrupt_bytes(in, 2);
+    uint32_t value = corrupt_bytes(in, 4);
     struct zone *z = &kh->zones[sel & 1 ? ZONE_NORMAL : ZONE_DMA];
-    uint64_t now;
+    uint64_t now, mask = UINT64_MAX;   /* the bits an invariant covers */
     long pfn;
     memset(c, 0, sizeof(*c));
     switch (kind) {
@@ -220,8 +149,7 @@ static bool corrupt(struct kh *kh, struct input *in, struct change *c)
         if (kind == 0) {
             FIELD(c, "free head flags", p->flags);
             now = value;
-            /* PG_touched is history, not state */
-            c->must_report = (now & ~(uint64_t)PG_touched) != (c->old & ~(uint64_t)PG_touched);
+            mask = ~(uint64_t)PG_touched;   /* PG_touched is history, not state */
         } else if (kind == 1) {
             if (value & 1) {
                 FIELD(c, "free head order", p->order);
@@ -229,7 +157,6 @@ static bool corrupt(struct kh *kh, struct input *in, struct change *c)
                 FIELD(c, "free head zone", p->zone);
             }
             now = value >> 1 & 0xFF;
-            c->must_report = now != c->old;
         } else {
             if (kind == 2) {
                 FIELD(c, "free head prev", p->prev);
@@ -237,7 +164,6 @@ static bool corrupt(struct kh *kh, struct input *in, struct change *c)
                 FIELD(c, "free head next", p->next);
             }
             now = value;
-            c->must_report = now != c->old;
         }
         break;
     }
@@ -246,7 +172,7 @@ static bool corrupt(struct kh *kh, struct input *in, struct change *c)
             return false;
         FIELD(c, "free interior flags", kh->pages[pfn].flags);
         now = value;
-        c->must_report = (now & ~(uint64_t)PG_touched) != (c->old & ~(uint64_t)PG_touched);
+        mask = ~(uint64_t)PG_touched;
         break;
     }
     case 5: case 6: {                     /* an allocated block head: flags, order */
@@ -257,12 +183,10 @@ static bool corrupt(struct kh *kh, struct input *in, struct change *c)
             FIELD(c, "allocated head flags", p->flags);
             now = value;
             /* the owner's flags (slab, vmalloc, pool) are the owner's to check */
-            uint64_t mine = PG_buddy | PG_head | PG_reserved;
-            c->must_report = (now & mine) != (c->old & mine);
+            mask = PG_buddy | PG_head | PG_reserved;
         } else {
             FIELD(c, "allocated head order", p->order);
             now = value & 0xFF;
-            c->must_report = now != c->old;
         }
         break;
     }
@@ -270,7 +194,6 @@ static bool corrupt(struct kh *kh, struct input *in, struct change *c)
         unsigned o = (value >> 24) % ORDERS;
         FIELD(c, "nr_free", z->free_area[o].nr_free);
         now = c->old + (int8_t)value;
-        c->must_report = now != c->old;
         break;
     }
     case 8:
@@ -280,12 +203,10 @@ static bool corrupt(struct kh *kh, struct input *in, struct change *c)
             FIELD(c, "zone managed_pages", z->managed_pages);
         }
         now = c->old + (int8_t)(value >> 8);
-        c->must_report = now != c->old;
         break;
     case 9:
         FIELD(c, "total_free", kh->total_free);
         now = c->old + (int8_t)value;
-        c->must_report = now != c->old;
         break;
     case 10:
         if (value & 1) {
@@ -294,7 +215,6 @@ static bool corrupt(struct kh *kh, struct input *in, struct change *c)
             FIELD(c, "lazy_end", z->lazy_end);
         }
         now = c->old + (int16_t)(value >> 8);
-        c->must_report = now != c->old;
         break;
     default: {
         unsigned o = (value >> 24) % (ORDERS + 2);   /* and two orders above the maximum */
@@ -302,36 +222,23 @@ static bool corrupt(struct kh *kh, struct input *in, struct change *c)
         now = value & 0xFFFFFF;
         if (value & 0x800000)
             now = KH_NO_PFN;
-        c->must_report = now != c->old;
         break;
     }
     }
-    store(c->field, c->width, now);
+    corrupt_apply(c, now);
+    c->must_report = ((c->now ^ c->old) & mask) != 0;
     return true;
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-    struct input in = { data, size };
+    struct corrupt_input in = { data, size };
     struct kh *kh = make();
     build(kh, &in);
-    char detail[512], first[256];
-    if (validate(kh, first, sizeof(first)))
-        fail("a state built by legal calls does not validate", first);
-    struct change c;
-    if (corrupt(kh, &in, &c)) {
-        uint64_t now = load(c.field, c.width);
-        unsigned n = validate(kh, first, sizeof(first));
-        snprintf(detail, sizeof(detail), "%s: %#llx -> %#llx, %u violations%s%s", c.what,
-                 (unsigned long long)c.old, (unsigned long long)now, n, n ? ", first: " : "", first);
-        if (c.must_report && n == 0)
-            fail("corruption not reported", detail);
-        if (!c.must_report && n != 0)
-            fail("harmless change reported", detail);
-        store(c.field, c.width, c.old);
-        if (validate(kh, first, sizeof(first)))
-            fail("state restored but still reported", first);
-    }
+    corrupt_check_clean(TARGET, kh, kh_page_validate);
+    struct corrupt_change c;
+    if (corrupt(kh, &in, &c))
+        corrupt_judge(TARGET, kh, kh_page_validate, &c, "");
     kh_destroy(kh);
     return 0;
 }

@@ -36,6 +36,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "corrupt.h"
 #include "gfp.h"
 #include "internal.h"
 #include "introspect.h"
@@ -43,69 +44,35 @@
 #include "slab.h"
 #include "slab_internal.h"
 
+#define TARGET "slab_validate"
 #define MAX_OPS 32
-
-static void fail(const char *what, const char *detail)
-{
-    fprintf(stderr, "slab_validate_fuzzer: %s\n", what);
-    if (detail)
-        fprintf(stderr, "  %s\n", detail);
-    abort();
-}
 
 static struct kh *make(void)
 {
-    struct kh_config cfg;
-    if (kh_profile_config(KH_DEFAULT_PROFILE, &cfg) != 0)
-        fail("no default profile", NULL);
-    memset(cfg.zone_bytes, 0, sizeof(cfg.zone_bytes));
+    struct kh_config cfg = corrupt_config(TARGET);
     cfg.zone_bytes[ZONE_NORMAL] = 8ull << 20;
     cfg.nr_cpus = 2;
-    const char *err = NULL;
-    struct kh *kh = kh_create(&cfg, &err);
-    if (!kh)
-        fail("cannot create the instance", err);
-    kh_set_report_mode(kh, KH_REPORT_RECORD);
-    kh_set_report_quiet(kh, true);
-    return kh;
+    return corrupt_instance(TARGET, &cfg);
 }
 
-struct input { const uint8_t *p; size_t n; };
-
-static unsigned byte(struct input *in)
-{
-    if (!in->n)
-        return 0;
-    in->n--;
-    return *in->p++;
-}
-
-static uint32_t bytes(struct input *in, unsigned k)
-{
-    uint32_t v = 0;
-    for (unsigned i = 0; i < k; i++)
-        v |= (uint32_t)byte(in) << (8 * i);
-    return v;
-}
-
-static struct kmem_cache *build(struct kh *kh, struct input *in)
+static struct kmem_cache *build(struct kh *kh, struct corrupt_input *in)
 {
     static const unsigned sizes[] = { 8, 16, 24, 40, 64, 96, 128, 200, 256, 512, 1000, 2048 };
     static const uint32_t flag_bits[] = { SLAB_RED_ZONE, SLAB_POISON, SLAB_STORE_USER,
                                           SLAB_HWCACHE_ALIGN };
-    unsigned size = sizes[byte(in) % (sizeof(sizes) / sizeof(sizes[0]))];
-    unsigned f = byte(in);
+    unsigned size = sizes[corrupt_byte(in) % (sizeof(sizes) / sizeof(sizes[0]))];
+    unsigned f = corrupt_byte(in);
     uint32_t flags = 0;
     for (unsigned i = 0; i < 4; i++)
         if (f & (1u << i))
             flags |= flag_bits[i];
     struct kmem_cache *s = kh_kmem_cache_create(kh, "victim", size, 0, flags, NULL);
     if (!s)
-        fail("cannot create the cache", NULL);
+        corrupt_fail(TARGET, "cannot create the cache", NULL);
     void *live[MAX_OPS];
     unsigned nlive = 0;
     for (unsigned i = 0; i < MAX_OPS && in->n; i++) {
-        unsigned b = byte(in);
+        unsigned b = corrupt_byte(in);
         if (b == 0xFF)
             break;
         kh_set_cpu(kh, (b >> 1) & 1);
@@ -123,48 +90,7 @@ static struct kmem_cache *build(struct kh *kh, struct input *in)
     return s;
 }
 
-static unsigned validate(struct kh *kh, char *first, size_t len)
-{
-    struct kh_violations v = { 0 };
-    unsigned n = kh_slab_validate(kh, &v);
-    snprintf(first, len, "%s", v.n ? v.v[0].detail : "");
-    kh_violations_free(&v);
-    return n;
-}
-
 /* ---- the corruption ---- */
-
-struct change {
-    const char *what;
-    void *field;
-    unsigned width;           /* bytes */
-    uint64_t old;
-    bool must_report;
-};
-
-/* A byte at a time, around ASan: free objects are poisoned, and
- * corrupting them is the point. Little endian: the low bytes. */
-__attribute__((no_sanitize("address"))) static uint64_t load(const void *f, unsigned w)
-{
-    uint64_t v = 0;
-    for (unsigned i = 0; i < w; i++)
-        v |= (uint64_t)((const volatile uint8_t *)f)[i] << (8 * i);
-    return v;
-}
-
-__attribute__((no_sanitize("address"))) static void store(void *f, unsigned w, uint64_t v)
-{
-    for (unsigned i = 0; i < w; i++)
-        ((volatile uint8_t *)f)[i] = (uint8_t)(v >> (8 * i));
-}
-
-static void set_field(struct change *c, const char *what, void *field, unsigned width)
-{
-    c->what = what;
-    c->field = field;
-    c->width = width;
-    c->old = load(field, width);
-}
 
 static struct slab *nth_slab(struct kmem_cache *s, unsigned sel)
 {
@@ -197,11 +123,11 @@ static void *stray_pointer(struct kmem_cache *s, struct slab *slab, uint32_t val
 
 /* Fills *c for the corruption the input names and applies it. Returns
  * false when the input names nothing that exists. */
-static bool corrupt(struct kmem_cache *s, struct input *in, struct change *c)
+static bool corrupt(struct kmem_cache *s, struct corrupt_input *in, struct corrupt_change *c)
 {
-    unsigned kind = byte(in) % 11;
-    unsigned sel = bytes(in, 2);
-    uint32_t value = bytes(in, 4);
+    unsigned kind = corrupt_byte(in) % 11;
+    unsigned sel = corrupt_bytes(in, 2);
+    uint32_t value = corrupt_bytes(in, 4);
     struct slab *slab = nth_slab(s, sel);
     uint64_t now;
     memset(c, 0, sizeof(*c));
@@ -209,21 +135,21 @@ static bool corrupt(struct kmem_cache *s, struct input *in, struct change *c)
         return false;
     switch (kind) {
     case 0:
-        set_field(c, "slab inuse", &slab->inuse, sizeof(slab->inuse));
+        corrupt_field(c, "slab inuse", &slab->inuse, sizeof(slab->inuse));
         now = c->old + (int8_t)value;
         break;
     case 1:
-        set_field(c, "slab quarantined", &slab->quarantined, sizeof(slab->quarantined));
+        corrupt_field(c, "slab quarantined", &slab->quarantined, sizeof(slab->quarantined));
         now = c->old + (int8_t)value;
         break;
     case 2: {                              /* one bit of the allocation map */
         unsigned i = value % slab->objects;
-        set_field(c, "allocation map word", &slab->map[i / 64], sizeof(slab->map[0]));
+        corrupt_field(c, "allocation map word", &slab->map[i / 64], sizeof(slab->map[0]));
         now = c->old ^ (1ull << (i % 64));
         break;
     }
     case 3:
-        set_field(c, "slab freelist", &slab->freelist, sizeof(slab->freelist));
+        corrupt_field(c, "slab freelist", &slab->freelist, sizeof(slab->freelist));
         now = (uintptr_t)stray_pointer(s, slab, value);
         break;
     case 4: {                              /* the free pointer of a free object */
@@ -233,29 +159,29 @@ static bool corrupt(struct kmem_cache *s, struct input *in, struct change *c)
         if (k == slab->objects)
             return false;
         unsigned char *obj = slab->first + (size_t)((i + k) % slab->objects) * s->size;
-        set_field(c, "free pointer", obj + s->offset, sizeof(void *));
+        corrupt_field(c, "free pointer", obj + s->offset, sizeof(void *));
         now = (uintptr_t)stray_pointer(s, slab, value >> 8);
         break;
     }
     case 5:
-        set_field(c, "slab list", &slab->list, sizeof(slab->list));
+        corrupt_field(c, "slab list", &slab->list, sizeof(slab->list));
         now = value % (KH_SLAB_LIST_FREE + 1);
         break;
     case 6:
-        set_field(c, "slab cpu", &slab->cpu, sizeof(slab->cpu));
+        corrupt_field(c, "slab cpu", &slab->cpu, sizeof(slab->cpu));
         now = (uint32_t)((int)(value % 4) - 1);   /* -1 .. 2: no CPU, both CPUs, one too many */
         break;
     case 7:
         if (value & 1) {
-            set_field(c, "cache nr_slabs", &s->nr_slabs, sizeof(s->nr_slabs));
+            corrupt_field(c, "cache nr_slabs", &s->nr_slabs, sizeof(s->nr_slabs));
         } else {
-            set_field(c, "cache nr_objects", &s->nr_objects, sizeof(s->nr_objects));
+            corrupt_field(c, "cache nr_objects", &s->nr_objects, sizeof(s->nr_objects));
         }
         now = c->old + (int8_t)(value >> 8);
         break;
     case 8: {
         unsigned cpu = value & 1;
-        set_field(c, "CPU freelist", &s->cpu[cpu].freelist, sizeof(s->cpu[cpu].freelist));
+        corrupt_field(c, "CPU freelist", &s->cpu[cpu].freelist, sizeof(s->cpu[cpu].freelist));
         now = (uintptr_t)stray_pointer(s, slab, value >> 1);
         break;
     }
@@ -265,7 +191,7 @@ static bool corrupt(struct kmem_cache *s, struct input *in, struct change *c)
         unsigned i = value % slab->objects;
         unsigned char *obj = slab->first + (size_t)i * s->size;
         unsigned off = s->object_size + (value >> 16) % (s->inuse - s->object_size);
-        set_field(c, "red zone byte", obj + off, 1);
+        corrupt_field(c, "red zone byte", obj + off, 1);
         now = value >> 8 & 0xFF;
         break;
     }
@@ -278,38 +204,28 @@ static bool corrupt(struct kmem_cache *s, struct input *in, struct change *c)
         if (k == slab->objects)
             return false;
         unsigned char *obj = slab->first + (size_t)((i + k) % slab->objects) * s->size;
-        set_field(c, "poison byte", obj + (value >> 16) % s->object_size, 1);
+        corrupt_field(c, "poison byte", obj + (value >> 16) % s->object_size, 1);
         now = value >> 8 & 0xFF;
         break;
     }
     }
-    c->must_report = now != c->old;
-    store(c->field, c->width, now);
+    corrupt_apply(c, now);
+    c->must_report = c->now != c->old;
     return true;
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-    struct input in = { data, size };
+    struct corrupt_input in = { data, size };
     struct kh *kh = make();
     struct kmem_cache *s = build(kh, &in);
-    char detail[512], first[256];
-    if (validate(kh, first, sizeof(first)))
-        fail("a state built by legal calls does not validate", first);
-    struct change c;
+    corrupt_check_clean(TARGET, kh, kh_slab_validate);
+    struct corrupt_change c;
     if (corrupt(s, &in, &c)) {
-        uint64_t now = load(c.field, c.width);
-        unsigned n = validate(kh, first, sizeof(first));
-        snprintf(detail, sizeof(detail), "%s (cache of %u-byte objects, flags %#x): %#llx -> %#llx, "
-                 "%u violations%s%s", c.what, s->object_size, s->flags, (unsigned long long)c.old,
-                 (unsigned long long)now, n, n ? ", first: " : "", first);
-        if (c.must_report && n == 0)
-            fail("corruption not reported", detail);
-        if (!c.must_report && n != 0)
-            fail("unchanged state reported", detail);
-        store(c.field, c.width, c.old);
-        if (validate(kh, first, sizeof(first)))
-            fail("state restored but still reported", first);
+        char context[64];
+        snprintf(context, sizeof(context), "(cache of %u-byte objects, flags %#x)", s->object_size,
+                 s->flags);
+        corrupt_judge(TARGET, kh, kh_slab_validate, &c, context);
     }
     kh_destroy(kh);
     return 0;
