@@ -526,6 +526,9 @@ static unsigned classic_validate(struct kh *kh, struct kmem_cache *s, struct kh_
     for (struct slab *slab = s->all_head; slab && i < nall; slab = slab->all_next) {
         all[i++] = slab;
         n += check_geometry(kh, s, slab, out);
+        if (slab->cpu != -1)   /* CPUs hold objects in their arrays, never a slab */
+            n += V(out, "cpu-slab", slab->base, "%s: slab %p names CPU %d", s->name,
+                   (void *)slab->base, slab->cpu);
         if (slab->objects <= s->objects)
             n += check_free_index(s, slab, free_seen, &nfree, out);
     }

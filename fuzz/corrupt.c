@@ -5,11 +5,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-struct kh_config corrupt_config(const char *target)
+struct kh_config corrupt_config(const char *target, const char *profile)
 {
     struct kh_config cfg;
-    if (kh_profile_config(KH_DEFAULT_PROFILE, &cfg) != 0)
-        corrupt_fail(target, "no default profile", NULL);
+    if (kh_profile_config(profile, &cfg) != 0)
+        corrupt_fail(target, "unknown profile", profile);
     memset(cfg.zone_bytes, 0, sizeof(cfg.zone_bytes));
     return cfg;
 }

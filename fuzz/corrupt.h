@@ -16,8 +16,8 @@
 #include "introspect.h"
 #include "kmem.h"
 
-/* The default profile with no memory in any zone: the caller sizes them. */
-struct kh_config corrupt_config(const char *target);
+/* A profile with no memory in any zone: the caller sizes them. */
+struct kh_config corrupt_config(const char *target, const char *profile);
 /* An instance of cfg whose reports are recorded, quietly. */
 struct kh *corrupt_instance(const char *target, const struct kh_config *cfg);
 

@@ -52,7 +52,7 @@
  * head [100, 128), lazy [128, 224), tail [224, 250). */
 static struct kh *make(void)
 {
-    struct kh_config cfg = corrupt_config(TARGET);
+    struct kh_config cfg = corrupt_config(TARGET, KH_DEFAULT_PROFILE);
     cfg.max_order = ORDERS;
     cfg.zone_bytes[ZONE_DMA] = 100ull << 12;
     cfg.zone_bytes[ZONE_NORMAL] = 150ull << 12;

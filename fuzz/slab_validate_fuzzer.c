@@ -6,9 +6,9 @@
  * so only this target runs the validator's reports, and a validator made
  * weaker would otherwise pass every fuzz target.
  *
- * The input creates one SLUB cache (object size and debug flags from the
- * input) on a small instance with 2 CPUs, and allocates and frees up to
- * 32 objects on either CPU. That state must validate clean. Then one field
+ * The input creates one cache (object size and debug flags from the
+ * input) on a small instance with 2 CPUs, SLUB or classic SLAB, and
+ * allocates and frees up to 32 objects on either CPU. That state must validate clean. Then one field
  * is changed, and the validator must not crash and must report something
  * whenever the change breaks an invariant the slab layer documents
  * (slab_internal.h, slab_validate.c), restated here field by field:
@@ -19,17 +19,20 @@
  *   - its list field names the list that holds it, its CPU field the CPU
  *     that owns it (-1 for none), and its pages carry PG_slab and point
  *     back at it;
+ *   - classic SLAB's free slot indices name each free slot once, its
+ *     active and free-object counts agree with them, and its colour_next
+ *     stays below the number of colours;
  *   - the cache's slab and object counters and list counters match;
  *   - with SLAB_RED_ZONE every object's right red zone, and with
  *     SLAB_POISON every free object's poison, is intact.
  * A change that keeps the value must not be reported, and validation must
  * be clean again once the field is restored.
  *
- * Input: size byte, flags byte, then up to 32 operation bytes ended by
- * 0xFF (bit 0 set: allocate on CPU bit 1; clear: free the live object
- * (b >> 2) % live on CPU bit 1), then a corruption: kind, a 16-bit
- * selector and a 32-bit value, little endian. Any disagreement aborts
- * with "slab_validate_fuzzer: <what>".
+ * Input: size byte, flags byte (bit 4: classic SLAB), then up to 32
+ * operation bytes ended by 0xFF (bit 0 set: allocate on CPU bit 1; clear:
+ * free the live object (b >> 2) % live on CPU bit 1), then a corruption:
+ * kind, a 16-bit selector and a 32-bit value, little endian. Any
+ * disagreement aborts with "slab_validate_fuzzer: <what>".
  */
 #include <stdint.h>
 #include <stdio.h>
@@ -47,15 +50,17 @@
 #define TARGET "slab_validate"
 #define MAX_OPS 32
 
-static struct kh *make(void)
+static struct kh *make(const char *profile)
 {
-    struct kh_config cfg = corrupt_config(TARGET);
+    struct kh_config cfg = corrupt_config(TARGET, profile);
     cfg.zone_bytes[ZONE_NORMAL] = 8ull << 20;
     cfg.nr_cpus = 2;
     return corrupt_instance(TARGET, &cfg);
 }
 
-static struct kmem_cache *build(struct kh *kh, struct corrupt_input *in)
+/* The instance (SLUB, or classic SLAB with bit 4 of the flags byte) and
+ * its one cache, in the state the input's operations leave. */
+static struct kmem_cache *build(struct kh **khp, struct corrupt_input *in)
 {
     static const unsigned sizes[] = { 8, 16, 24, 40, 64, 96, 128, 200, 256, 512, 1000, 2048 };
     static const uint32_t flag_bits[] = { SLAB_RED_ZONE, SLAB_POISON, SLAB_STORE_USER,
@@ -66,6 +71,7 @@ static struct kmem_cache *build(struct kh *kh, struct corrupt_input *in)
     for (unsigned i = 0; i < 4; i++)
         if (f & (1u << i))
             flags |= flag_bits[i];
+    struct kh *kh = *khp = make(f & 0x10 ? "linux-4.x-slab" : KH_DEFAULT_PROFILE);
     struct kmem_cache *s = kh_kmem_cache_create(kh, "victim", size, 0, flags, NULL);
     if (!s)
         corrupt_fail(TARGET, "cannot create the cache", NULL);
@@ -121,11 +127,47 @@ static void *stray_pointer(struct kmem_cache *s, struct slab *slab, uint32_t val
     }
 }
 
+/* Classic SLAB keeps free slots as indices, not free pointers: a slab's
+ * free_idx[active..objects) names each free slot once, active counts
+ * those handed out, the cache counts the free ones, and colour_next stays
+ * below the cache's number of colours. */
+static bool corrupt_index(struct kmem_cache *s, struct slab *slab, unsigned kind, uint32_t value,
+                          struct corrupt_change *c)
+{
+    uint64_t now;
+    switch (kind) {
+    case 3:
+        corrupt_field(c, "slab active", &slab->active, sizeof(slab->active));
+        now = c->old + (int8_t)value;
+        break;
+    case 4:
+        if (slab->active >= slab->objects)
+            return false;
+        unsigned i = slab->active + value % (slab->objects - slab->active);
+        corrupt_field(c, "free index entry", &slab->free_idx[i], sizeof(slab->free_idx[0]));
+        now = (value >> 8) % (slab->objects + 2);   /* and past the last slot */
+        break;
+    case 8:
+        corrupt_field(c, "cache free_objects", &s->free_objects, sizeof(s->free_objects));
+        now = c->old + (int8_t)value;
+        break;
+    default:
+        corrupt_field(c, "cache colour_next", &s->colour_next, sizeof(s->colour_next));
+        now = value % (s->colour + 2);
+        corrupt_apply(c, now);
+        c->must_report = c->now != c->old && c->now >= (s->colour ? s->colour : 1);
+        return true;
+    }
+    corrupt_apply(c, now);
+    c->must_report = c->now != c->old;
+    return true;
+}
+
 /* Fills *c for the corruption the input names and applies it. Returns
  * false when the input names nothing that exists. */
 static bool corrupt(struct kmem_cache *s, struct corrupt_input *in, struct corrupt_change *c)
 {
-    unsigned kind = corrupt_byte(in) % 11;
+    unsigned kind = corrupt_byte(in) % 12;
     unsigned sel = corrupt_bytes(in, 2);
     uint32_t value = corrupt_bytes(in, 4);
     struct slab *slab = nth_slab(s, sel);
@@ -133,6 +175,8 @@ static bool corrupt(struct kmem_cache *s, struct corrupt_input *in, struct corru
     memset(c, 0, sizeof(*c));
     if (!slab && kind != 7)
         return false;
+    if (s->ops->index_freelist && (kind == 3 || kind == 4 || kind == 8 || kind == 11))
+        return corrupt_index(s, slab, kind, value, c);
     switch (kind) {
     case 0:
         corrupt_field(c, "slab inuse", &slab->inuse, sizeof(slab->inuse));
@@ -195,7 +239,7 @@ static bool corrupt(struct kmem_cache *s, struct corrupt_input *in, struct corru
         now = value >> 8 & 0xFF;
         break;
     }
-    default: {                             /* a byte of a free object's poison */
+    case 10: {                             /* a byte of a free object's poison */
         if (!(s->flags & SLAB_POISON))
             return false;
         unsigned i = value % slab->objects, k;
@@ -208,6 +252,8 @@ static bool corrupt(struct kmem_cache *s, struct corrupt_input *in, struct corru
         now = value >> 8 & 0xFF;
         break;
     }
+    default:                               /* classic SLAB only */
+        return false;
     }
     corrupt_apply(c, now);
     c->must_report = c->now != c->old;
@@ -217,8 +263,8 @@ static bool corrupt(struct kmem_cache *s, struct corrupt_input *in, struct corru
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     struct corrupt_input in = { data, size };
-    struct kh *kh = make();
-    struct kmem_cache *s = build(kh, &in);
+    struct kh *kh;
+    struct kmem_cache *s = build(&kh, &in);
     corrupt_check_clean(TARGET, kh, kh_slab_validate);
     struct corrupt_change c;
     if (corrupt(s, &in, &c)) {
