@@ -16,7 +16,10 @@ static bool failure_report(const struct kh_report *r)
 {
     if (r->cls == KH_R_PAGE_ALLOC_FAILURE)
         return true;
-    if (r->cls == KH_R_PERCPU && r->reason && strstr(r->reason, "allocation failed"))
+    /* pcpu_alloc's own report, and its illegal size or align warning:
+     * both are made only without __GFP_NOWARN (SPEC 9) */
+    if (r->cls == KH_R_PERCPU && r->reason &&
+        (strstr(r->reason, "allocation failed") || strstr(r->reason, "illegal size or align")))
         return true;
     return r->cls == KH_R_VMALLOC && r->reason && strncmp(r->reason, "vmalloc", 7) == 0 &&
            strstr(r->reason, "fail") != NULL;
