@@ -207,6 +207,27 @@ static bool percpu_failure_reported(struct kh *kh, const struct kh_op *op, int o
     return false;
 }
 
+/* SPEC 8: mempool_alloc warns when given __GFP_ZERO (a reserve element
+ * comes back as it was freed, not zeroed), and only then. */
+static bool mempool_zero_warning(struct kh *kh, const struct kh_op *op, gfp_t gfp, unsigned first_report,
+                                 char *why, size_t cap)
+{
+    if (op->code != KH_OP_MEMPOOL_ALLOC)
+        return true;
+    unsigned warned = 0;
+    const struct kh_report *r;
+    for (unsigned i = first_report; (r = kh_report_get(kh, i)) != NULL; i++)
+        warned += r->cls == KH_R_MEMPOOL && r->severity == KH_SEV_WARN && r->reason &&
+                  strcmp(r->reason, "mempool_alloc with __GFP_ZERO") == 0;
+    bool zero = (gfp & __GFP_ZERO) != 0;
+    if (warned == (zero ? 1u : 0u))
+        return true;
+    snprintf(why, cap, "mempool_alloc with gfp %#x (%s__GFP_ZERO) made %u \"mempool_alloc with "
+             "__GFP_ZERO\" warnings; the spec says %u", (unsigned)gfp, zero ? "" : "no ", warned,
+             zero ? 1u : 0u);
+    return false;
+}
+
 bool oracle_warn_op(struct kh *kh, const struct kh_op *op, int ok, unsigned first_report,
                     unsigned percpu_reported, char *why, size_t cap)
 {
@@ -239,6 +260,8 @@ bool oracle_warn_op(struct kh *kh, const struct kh_op *op, int ok, unsigned firs
     if (!order_warnings(kh, op, gfp, has_gfp, first_report, why, cap))
         return false;
     if (!fixed_gfp_warning(kh, op, gfp, has_gfp, first_report, why, cap))
+        return false;
+    if (has_gfp && !mempool_zero_warning(kh, op, gfp, first_report, why, cap))
         return false;
     if (!percpu_failure_reported(kh, op, ok, has_gfp ? gfp : GFP_KERNEL, first_report, percpu_reported,
                                  why, cap))
