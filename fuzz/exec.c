@@ -42,7 +42,6 @@
 #include "slab.h"
 #include "vmalloc.h"
 
-
 struct xbind {
     uint8_t type;          /* enum kh_val_type */
     uint8_t api;           /* enum api, for pointers */
@@ -2934,7 +2933,7 @@ static uint64_t operand_bytes(struct exec *x, const struct kh_operand *a)
  * executor then reads back. */
 static uint64_t realloc_bound(uint64_t old, uint64_t want, gfp_t gfp)
 {
-    uint64_t copy = sat_mul(2, old < want ? old : want);
+    uint64_t copy = sat_mul(2, min_u64(old, want));
     uint64_t spare = (gfp & __GFP_ZERO) ? sat_mul(2, old) : 0;
     return copy + spare < copy ? UINT64_MAX : copy + spare;
 }
@@ -3001,13 +3000,12 @@ static uint64_t fill_bound(const struct exec *x, const struct oracle_slab_geom *
 {
     uint64_t per_slab = g->layout_known && g->objects ? g->objects : 1;
     uint64_t slabs = (objects + per_slab - 1) / per_slab + 1;
-    return objects * g->size + (slabs < objects ? slabs : objects) * slab_bytes(x, g);
+    return objects * g->size + min_u64(slabs, objects) * slab_bytes(x, g);
 }
 
 static void charge(struct exec *x, uint64_t bytes)
 {
-    uint64_t left = TOUCH_BUDGET_BYTES - x->touched;
-    x->touched += bytes < left ? bytes : left;
+    x->touched += min_u64(bytes, TOUCH_BUDGET_BYTES - x->touched);
 }
 
 static void dispatch_op(struct exec *x, const struct kh_op *op)
