@@ -3582,7 +3582,8 @@ static bool operand_null(struct exec *x, const struct kh_operand *a)
     struct xbind *b = binding(x, a->var);
     if (b && a->ptr_kind == KH_PTR_ELEM)
         b = b->elems && a->elem < b->count ? &b->elems[a->elem] : NULL;
-    return !b || !b->p;
+    /* the address resolve_ptr computes: ZERO_SIZE_PTR - 16 is NULL too */
+    return !b || !b->p || (uintptr_t)b->p + (uintptr_t)(intptr_t)a->offset == 0;
 }
 
 /* The pool an operation names, for oracle_mempool. */
