@@ -3245,6 +3245,9 @@ static void dispatch(struct exec *x, const struct kh_op *op)
         x->skipped++;
         x->over_budget++;
         o->skipped = o->over_budget = true;
+        /* its result was never made: operations on it are skipped too */
+        if (x->t->ops[x->op_i].result_var >= 0)
+            result(x)->tainted = true;
         return;
     }
     if (!c) {

@@ -938,8 +938,8 @@ const struct legality_rule legality_rules[LR_COUNT] = {
     [LR_TAINTED_OPERAND] = {
         "operand-touched-by-a-misuse", "*", LS_OPERAND, LV_UNKNOWN, NULL,
         "An operand a misuse already touched (a name, one element of a bulk array, a pool created from "
-        "a bad cache, a cache whose objects a misuse freed) is in an unknown state: later operations "
-        "on it are skipped.",
+        "a bad cache, a cache whose objects a misuse freed), or the result of an operation skipped for "
+        "the input's memory budget, is in an unknown state: later operations on it are skipped.",
         "(the model's state, not a kernel rule)",
         CRASHES "misuse/operations-on-a-pool-made-by-a-misuse.kht", CRASHES "misuse/free-bulk-empty-null-cache.kht" },
     [LR_STALE_REUSED] = {
